@@ -1,0 +1,23 @@
+"""Entry point of the CDKTF app: ``python -m infraforge [--out DIR]``.
+
+``cdktf.json`` runs this for ``cdktf synth``/``cdktf deploy`` and
+``covaex synth`` runs it too, so both always produce the same stacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from infraforge.app import build_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m infraforge")
+    parser.add_argument("--out", default=os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+    args = parser.parse_args()
+    build_app(args.out).synth()
+
+
+if __name__ == "__main__":
+    main()

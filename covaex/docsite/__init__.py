@@ -1,0 +1,1 @@
+"""The generated documentation site: synth -> model -> pages -> mkdocs."""

@@ -1,0 +1,104 @@
+"""Synthesize the CDKTF stacks, cached by a hash of their sources.
+
+The stacks run in a child process (``python -m infraforge``), the very entry
+point that ``cdktf.json`` gives ``cdktf synth``, so the two cannot diverge and
+the jsii/Node runtime never lives inside the CLI process. A synth takes ~15 s;
+when the sources and library versions are unchanged the previous output is
+reused, which keeps docs rebuilds fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from covaex.errors import CliError
+from covaex.progress import Steps
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+INFRA_SOURCES = REPO_ROOT / "cdktf"
+STAMP = ".covaex-synth.json"
+_VERSIONED = ("cdktf", "cdktf-cdktf-provider-aws", "cdktf-cdktf-provider-helm", "cdktf-cdktf-provider-kubernetes")
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    out: Path
+    stacks: tuple[str, ...]
+    cached: bool
+
+    def stack_json(self, stack: str) -> Path:
+        return self.out / "stacks" / stack / "cdk.tf.json"
+
+
+def sources_hash() -> str:
+    """Hash of everything that can change the synthesized JSON."""
+    digest = hashlib.sha256()
+    suffixes = (".py", ".json", ".yaml", ".sh", ".j2")
+    files = sorted(p for p in INFRA_SOURCES.rglob("*") if p.is_file() and p.suffix in suffixes)
+    for path in [REPO_ROOT / "cdktf.json", *files]:
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(str(path.relative_to(REPO_ROOT)).encode())
+        digest.update(path.read_bytes())
+    for dist in _VERSIONED:
+        try:
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{dist}=missing".encode())
+    return digest.hexdigest()
+
+
+def synth_stacks(out: Path, *, force: bool = False, steps: Steps | None = None) -> SynthResult:
+    """Synthesize every stack to ``out/stacks/<stack>/cdk.tf.json`` (or reuse it)."""
+    steps = steps or Steps(1)
+    out = out.resolve()
+    wanted = sources_hash()
+    if not force:
+        cached = _cached(out, wanted)
+        if cached is not None:
+            with steps.step("synth (sources unchanged, reusing output)"):
+                pass
+            return cached
+    if shutil.which("node") is None:
+        raise CliError("synth needs Node.js (jsii runs the CDKTF library on it); install Node 20 and retry")
+    with steps.step("synth CDKTF stacks"):
+        env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "CDKTF_OUTDIR": str(out)}
+        proc = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "infraforge", "--out", str(out)],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
+            detail = lines[-1] if lines else f"exit code {proc.returncode}"
+            raise CliError(f"synth failed: {detail}")
+    stacks = tuple(sorted(p.parent.name for p in (out / "stacks").glob("*/cdk.tf.json")))
+    if not stacks:
+        raise CliError(f"synth produced no stacks under {out / 'stacks'}")
+    (out / STAMP).write_text(json.dumps({"hash": wanted, "stacks": list(stacks)}, indent=2) + "\n")
+    return SynthResult(out, stacks, cached=False)
+
+
+def _cached(out: Path, wanted: str) -> SynthResult | None:
+    try:
+        stamp = json.loads((out / STAMP).read_text())
+    except (OSError, ValueError):
+        return None
+    stacks = tuple(stamp.get("stacks", ()))
+    if stamp.get("hash") != wanted or not stacks:
+        return None
+    result = SynthResult(out, stacks, cached=True)
+    if not all(result.stack_json(s).is_file() for s in stacks):
+        return None
+    return result

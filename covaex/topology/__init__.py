@@ -1,0 +1,1 @@
+"""Topology model, SPOF analysis and diagrams from Terraform JSON."""

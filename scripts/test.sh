@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Set everything up, start real Redis and PostgreSQL, then run the checks:
+# ruff, mypy --strict, the docs drift gate, and pytest. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+
+bash scripts/setup.sh
+eval "$(bash scripts/services.sh start)"
+trap 'bash scripts/services.sh stop' EXIT
+
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== mypy --strict"
+.venv/bin/mypy
+echo "== pytest"
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure here" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,36 @@
+"""Fixtures shared by every area: the real servers the tests run against.
+
+``make test`` (scripts/test.sh) starts a real Redis and a real PostgreSQL on
+loopback and exports their URLs. Run outside it, tests that need them skip
+with a reason; under CI (``CI=true``) a missing server is a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+def _service_url(var: str) -> str:
+    url = os.environ.get(var)
+    if url:
+        return url
+    message = f"{var} is not set: run the suite with 'make test', which starts the real server"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of the real Redis server started for the test run."""
+    return _service_url("COVAEX_TEST_REDIS_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of the real PostgreSQL server started for the test run (superuser, trust auth)."""
+    return _service_url("COVAEX_TEST_POSTGRES_URL")
