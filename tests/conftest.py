@@ -11,6 +11,8 @@ import os
 
 import pytest
 
+from covaex.synth import SynthResult
+
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 
@@ -34,3 +36,12 @@ def redis_url() -> str:
 def postgres_url() -> str:
     """URL of the real PostgreSQL server started for the test run (superuser, trust auth)."""
     return _service_url("COVAEX_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def synthesized() -> SynthResult:
+    """Every CDKTF stack synthesized once per run into ``cdktf.out/`` (reused while sources are unchanged)."""
+    from covaex.progress import Steps
+    from covaex.synth import REPO_ROOT, synth_stacks
+
+    return synth_stacks(REPO_ROOT / "cdktf.out", steps=Steps(1, quiet=True))
