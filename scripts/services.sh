@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start or stop the real Redis and PostgreSQL servers the tests use, on
-# loopback ports of their own, with data under var/test-services/.
+# loopback ports of their own. Data lives under /tmp (not the checkout) so the
+# postgres user can reach it wherever the repository is cloned.
 #   scripts/services.sh start   -> prints the export lines for the test env
 #   scripts/services.sh stop
 set -euo pipefail
@@ -8,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 REDIS_PORT=${COVAEX_TEST_REDIS_PORT:-6391}
 PG_PORT=${COVAEX_TEST_PG_PORT:-5439}
-BASE=$(pwd)/var/test-services
+BASE=${TMPDIR:-/tmp}/covaex-test-services-$PG_PORT
 PGDATA=$BASE/pg
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
@@ -29,7 +30,7 @@ start() {
     as_postgres "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 >/dev/null
   fi
   [ "$(id -u)" -ne 0 ] || chown -R postgres:postgres "$BASE"
-  if ! as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+  if ! "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
     as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" -l "$BASE/pg.log" -w \
       -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $BASE -c fsync=off" start >/dev/null
   fi
