@@ -1,0 +1,93 @@
+"""PostgreSQL through asyncpg: what the RDS instance of the v1 stack serves.
+
+A connection pool; each transaction runs on one pooled connection. Queries are
+written with ``?`` placeholders (shared with SQLite) and numbered here, once
+per distinct statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import lru_cache
+from typing import Any, Literal
+
+import asyncpg
+
+from covaex_service.accounts.storage.database import Executor, IntegrityViolation, Row, SqlValue, StorageError
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+@lru_cache(maxsize=256)
+def numbered(sql: str) -> str:
+    """``?`` placeholders to asyncpg's ``$1, $2, …`` (our SQL has no ``?`` in literals)."""
+    counter = iter(range(1, 10_000))
+    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+
+
+def _rowcount(status: str) -> int:
+    # asyncpg returns the command tag, e.g. "DELETE 3" or "INSERT 0 1".
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class _Connection:
+    """Statements on one connection (or the pool), with integrity errors translated."""
+
+    def __init__(self, conn: Any) -> None:
+        # asyncpg.Pool and asyncpg.Connection share these methods.
+        self._conn = conn
+
+    async def execute(self, sql: str, *args: SqlValue) -> int:
+        try:
+            return _rowcount(await self._conn.execute(numbered(sql), *args))
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise IntegrityViolation(str(exc)) from exc
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[SqlValue]]) -> None:
+        try:
+            await self._conn.executemany(numbered(sql), rows)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise IntegrityViolation(str(exc)) from exc
+
+    async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
+        return [tuple(record) for record in await self._conn.fetch(numbered(sql), *args)]
+
+    async def fetchrow(self, sql: str, *args: SqlValue) -> Row | None:
+        record = await self._conn.fetchrow(numbered(sql), *args)
+        return None if record is None else tuple(record)
+
+
+class PostgresDatabase(_Connection):
+    """A :class:`~covaex_service.accounts.storage.database.Database` on a PostgreSQL pool."""
+
+    dialect: Literal["postgresql"] = "postgresql"
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__(pool)
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, url: str, *, max_size: int = 10) -> PostgresDatabase:
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size)
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise StorageError(f"cannot connect to PostgreSQL: {exc}") from exc
+        return cls(pool)
+
+    @property
+    def lock_clause(self) -> str:
+        return " FOR UPDATE"
+
+    def transaction(self) -> AbstractAsyncContextManager[Executor]:
+        return self._transaction()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Executor]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield _Connection(conn)
+
+    async def close(self) -> None:
+        await self._pool.close()

@@ -1,0 +1,65 @@
+"""Fixtures of the accounts tests: a store on each real database, and the live app.
+
+Every storage-backed test runs twice, on a SQLite file and on a database of its
+own on the real PostgreSQL server (created for the session, dropped after).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from covaex_service.accounts.storage import AccountStore, open_store
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _admin(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database_url(postgres_url: str) -> Iterator[str]:
+    """A fresh database on the real PostgreSQL server, for this test session only."""
+    name = f"covaex_test_{secrets.token_hex(6)}"
+    asyncio.run(_admin(postgres_url, f'CREATE DATABASE "{name}"'))
+    yield _with_database(postgres_url, name)
+    asyncio.run(_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL per backend: a new SQLite file, or the session's PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'covaex.db'}"
+    return str(request.getfixturevalue("pg_database_url"))
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[AccountStore]:
+    opened = await open_store(database_url)
+    yield opened
+    await opened.db.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def unique_name(prefix: str = "user") -> str:
+    return f"{prefix}_{secrets.token_hex(5)}"
