@@ -1,13 +1,84 @@
-"""``covaex docs build`` / ``covaex docs check`` (placeholder until issue #6 lands)."""
+"""``covaex docs build`` and ``covaex docs check``.
+
+Both run the same pipeline, printing one timed line per phase:
+
+1. synth the CDKTF stacks (reused while ``cdktf/`` is unchanged),
+2. load the stacks and the narrative data files,
+3. topology model, SPOF findings and diagrams (diagrams cached by their input),
+4. page data: one section per concern, from stacks, service code and deploy files,
+5. render ``templates/pages/`` with Jinja,
+6. build: write only the files that changed under ``docs/generated/``;
+   check: compare with them and fail naming every differing file.
+"""
 
 from __future__ import annotations
 
-from covaex.errors import NotAvailable
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from covaex.docsite.artifacts import render_artifacts
+from covaex.docsite.facts import collect_sections
+from covaex.docsite.inputs import Inputs, load_data, load_stacks
+from covaex.docsite.paths import GENERATED_DIR, REPO_ROOT, SYNTH_OUT
+from covaex.docsite.render import render_pages
+from covaex.docsite.sync import diff_tree, write_tree
+from covaex.errors import CliError
+from covaex.progress import Steps
+from covaex.synth import synth_stacks
+
+PHASES = 6
 
 
-def build_docs() -> None:
-    raise NotAvailable("'docs build' is not available yet: the documentation generator has not landed (issue #6)")
+def load_inputs(steps: Steps, synth_out: Path = SYNTH_OUT) -> Inputs:
+    synth = synth_stacks(synth_out, steps=steps)
+    with steps.step(f"load {len(synth.stacks)} stacks and narrative data"):
+        return Inputs(stacks=load_stacks(synth), data=load_data())
 
 
-def check_docs() -> int:
-    raise NotAvailable("'docs check' is not available yet: the documentation generator has not landed (issue #6)")
+def render_site(inputs: Inputs, steps: Steps) -> dict[str, bytes]:
+    """Every generated file (pages and images), keyed by path under ``docs/generated/``."""
+    with steps.step("topology model, SPOF findings, diagrams"):
+        sections, artifacts = render_artifacts(inputs)
+    with steps.step("page data from stacks, service code, deploy and CI files"):
+        collect_sections(inputs, sections)
+    for name, reason in sorted(sections.pending.items()):
+        steps.note(f"pending: {name}: {reason}")
+    with steps.step("render pages"):
+        pages = render_pages({"s": sections.values, "data": inputs.data, "stacks": sorted(inputs.stacks)})
+    clash = sorted(set(pages) & set(artifacts))
+    if clash:
+        raise CliError(f"a page and an image would both be written to {clash[0]}")
+    return {**pages, **artifacts}
+
+
+def build_docs(*, generated_dir: Path = GENERATED_DIR, quiet: bool = False) -> Mapping[str, bytes]:
+    steps = Steps(PHASES, quiet=quiet)
+    files = render_site(load_inputs(steps), steps)
+    with steps.step(f"write {_rel(generated_dir)}"):
+        diff = write_tree(generated_dir, files)
+    changed = len(diff.changed) + len(diff.missing) + len(diff.stale)
+    steps.note(f"{len(files)} generated files, " + (f"{changed} updated" if changed else "all up to date"))
+    return files
+
+
+def check_docs(*, generated_dir: Path = GENERATED_DIR, quiet: bool = False) -> int:
+    steps = Steps(PHASES, quiet=quiet)
+    files = render_site(load_inputs(steps), steps)
+    with steps.step(f"compare with {_rel(generated_dir)}"):
+        diff = diff_tree(generated_dir, files)
+    if diff.clean:
+        return 0
+    for line in diff.lines(f"{_rel(generated_dir)}/"):
+        print(line)
+    count = len(diff.lines(""))
+    print(
+        f"covaex: error: {count} generated file(s) differ from what the definitions produce; "
+        "run 'covaex docs build' and commit docs/generated/",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)

@@ -1,0 +1,99 @@
+"""The improvement priority matrix (impact x effort) as a small, reproducible SVG.
+
+Drawn by hand rather than with a plotting library: a dozen shapes, no
+timestamps or random ids, so the file only changes when the data does. Items
+are labelled by id; the page's table carries the (possibly Korean) text.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+SIZE = 460  # plot square, px
+PAD = 60  # room for axis labels
+SCALE_MAX = 5
+
+
+@dataclass(frozen=True)
+class MatrixItem:
+    id: str
+    item: str
+    impact: int
+    effort: int
+
+    @property
+    def quadrant(self) -> str:
+        high_impact = self.impact > SCALE_MAX / 2
+        low_effort = self.effort <= SCALE_MAX / 2
+        if high_impact:
+            return "Quick win" if low_effort else "Major project"
+        return "Fill-in" if low_effort else "Later"
+
+
+def matrix_items(raw: Sequence[Mapping[str, Any]]) -> list[MatrixItem]:
+    items = [MatrixItem(str(r["id"]), str(r["item"]), int(r["impact"]), int(r["effort"])) for r in raw]
+    for it in items:
+        if not (1 <= it.impact <= SCALE_MAX and 1 <= it.effort <= SCALE_MAX):
+            raise ValueError(f"{it.id}: impact and effort must be 1..{SCALE_MAX}")
+    return sorted(items, key=lambda it: (-it.impact, it.effort, it.id))
+
+
+def priority_matrix_svg(items: Sequence[MatrixItem]) -> str:
+    width = height = SIZE + 2 * PAD
+    half = SIZE / 2
+
+    def x(effort: float) -> float:
+        return PAD + (effort - 0.5) / SCALE_MAX * SIZE
+
+    def y(impact: float) -> float:
+        return PAD + SIZE - (impact - 0.5) / SCALE_MAX * SIZE
+
+    quadrants = [
+        (PAD, PAD, "#d9f2e3", "Quick wins"),
+        (PAD + half, PAD, "#fde8c8", "Major projects"),
+        (PAD, PAD + half, "#e4ecf7", "Fill-ins"),
+        (PAD + half, PAD + half, "#eeeeee", "Later"),
+    ]
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'font-family="sans-serif" role="img" aria-label="Priority matrix: impact by effort">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    for qx, qy, fill, label in quadrants:
+        parts.append(f'<rect x="{qx:.0f}" y="{qy:.0f}" width="{half:.0f}" height="{half:.0f}" fill="{fill}"/>')
+        parts.append(f'<text x="{qx + 10:.0f}" y="{qy + 22:.0f}" font-size="15" fill="#555">{label}</text>')
+    parts.append(
+        f'<rect x="{PAD}" y="{PAD}" width="{SIZE}" height="{SIZE}" fill="none" stroke="#888" stroke-width="1"/>'
+    )
+    for tick in range(1, SCALE_MAX + 1):
+        tick_style = 'font-size="12" fill="#333"'
+        parts.append(f'<text x="{x(tick):.0f}" y="{PAD + SIZE + 18}" {tick_style} text-anchor="middle">{tick}</text>')
+        parts.append(f'<text x="{PAD - 10}" y="{y(tick) + 4:.0f}" {tick_style} text-anchor="end">{tick}</text>')
+    parts.append(
+        f'<text x="{PAD + half:.0f}" y="{height - 14}" font-size="14" text-anchor="middle" fill="#222">'
+        "effort (1 low - 5 high)</text>"
+    )
+    parts.append(
+        f'<text x="18" y="{PAD + half:.0f}" font-size="14" text-anchor="middle" fill="#222" '
+        f'transform="rotate(-90 18 {PAD + half:.0f})">impact (1 low - 5 high)</text>'
+    )
+    # Items on the same cell are fanned out sideways so their labels stay readable.
+    cells: dict[tuple[int, int], list[MatrixItem]] = defaultdict(list)
+    for it in items:
+        cells[(it.effort, it.impact)].append(it)
+    for (effort, impact), group in sorted(cells.items()):
+        for i, it in enumerate(sorted(group, key=lambda g: g.id)):
+            cx = x(effort) + (i - (len(group) - 1) / 2) * 44
+            cy = y(impact)
+            parts.append(f'<circle cx="{cx:.0f}" cy="{cy:.0f}" r="18" fill="#3f51b5"/>')
+            parts.append(
+                f'<text x="{cx:.0f}" y="{cy + 5:.0f}" font-size="13" font-weight="bold" text-anchor="middle" '
+                f'fill="#ffffff">{escape(it.id)}</text>'
+            )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"

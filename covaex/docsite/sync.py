@@ -1,0 +1,67 @@
+"""Keep ``docs/generated/`` equal to a rendered file set, touching only what changed.
+
+``mkdocs serve`` watches ``docs/``: rewriting an unchanged file would wake it
+again and again, so ``write_tree`` writes a file only when its bytes differ
+and removes only files that are no longer produced. ``diff_tree`` is the same
+comparison without writing: the drift gate behind ``covaex docs check``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TreeDiff:
+    """How a folder differs from the wanted files (paths relative to it, sorted)."""
+
+    changed: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.changed or self.missing or self.stale)
+
+    def lines(self, prefix: str) -> list[str]:
+        """One ``<path> (changed|missing|stale)`` line per differing file."""
+        tagged = [(p, "changed") for p in self.changed] + [(p, "missing") for p in self.missing]
+        tagged += [(p, "not produced any more") for p in self.stale]
+        return [f"{prefix}{path} ({why})" for path, why in sorted(tagged)]
+
+
+def diff_tree(root: Path, wanted: Mapping[str, bytes]) -> TreeDiff:
+    diff = TreeDiff()
+    for rel in sorted(wanted):
+        path = root / rel
+        if not path.is_file():
+            diff.missing.append(rel)
+        elif path.read_bytes() != wanted[rel]:
+            diff.changed.append(rel)
+    diff.stale.extend(sorted(set(_existing(root)) - set(wanted)))
+    return diff
+
+
+def write_tree(root: Path, wanted: Mapping[str, bytes]) -> TreeDiff:
+    """Make ``root`` hold exactly ``wanted``; returns what had to change."""
+    diff = diff_tree(root, wanted)
+    for rel in diff.changed + diff.missing:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(wanted[rel])
+    for rel in diff.stale:
+        (root / rel).unlink()
+    # Drop folders left empty by removed pages, deepest first.
+    if root.is_dir():
+        for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+            if not any(folder.iterdir()):
+                folder.rmdir()
+    return diff
+
+
+def _existing(root: Path) -> list[str]:
+    if not root.is_dir():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
