@@ -1,16 +1,32 @@
-"""The market area of the service (placeholder until its issue lands)."""
+"""The market area: feeds -> cache -> WebSocket gateway, REST snapshot, health and metrics.
+
+Public surface for other areas:
+
+* :func:`install` — plugs the area into the app (``covaex_service.app``);
+* :func:`read_snapshot` — the ``GET /api/v1/markets`` body, from the cache
+  only (the UI's server-side rendering uses it).
+
+Layout: :mod:`.model` (normalized type), :mod:`.feeds` (binance, simulator,
+auto), :mod:`.ingest` (feed -> cache on the elected leader), :mod:`.cache`
+(contract, Redis, embedded), :mod:`.view` (read side), :mod:`.gateway`
+(WebSocket), :mod:`.routes` (REST and operations), :mod:`.metrics`.
+"""
 
 from __future__ import annotations
 
-from sanic import Request
-from sanic.response import HTTPResponse, json
+from typing import Any
 
+from covaex_service.market.area import install
 from covaex_service.sanic_types import ServiceApp
 
+__all__ = ["install", "read_snapshot"]
 
-def install(app: ServiceApp) -> None:
-    """Register this area's blueprints and listeners on ``app``."""
 
-    @app.get("/healthz")
-    async def healthz(request: Request) -> HTTPResponse:
-        return json({"status": "ok"})
+async def read_snapshot(app: ServiceApp) -> dict[str, Any]:
+    """``{"asOf": ms | None, "stale": bool, "source": "binance" | "simulator", "markets": [...]}`` from the cache.
+
+    Never contacts the upstream. ``asOf`` is ``None`` (and ``markets`` empty)
+    only before the feed's first batch.
+    """
+    body: dict[str, Any] = await app.ctx.market.view.snapshot_json()
+    return body

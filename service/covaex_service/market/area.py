@@ -1,0 +1,117 @@
+"""Wiring of the market area: what ``install(app)`` registers and what opens and closes with the server.
+
+Resources live on ``app.ctx.market`` (a :class:`MarketArea`), opened in
+``before_server_start`` and closed in ``after_server_stop``, once per worker.
+``app.ctx.market_options`` (a :class:`MarketOptions`) may be replaced before
+the server starts: tests and benchmarks use it to inject a feed or tighter
+limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from covaex_service.market.cache import Keys, MarketCache, open_cache
+from covaex_service.market.feeds import MarketFeed, build_feed
+from covaex_service.market.gateway.handler import WS_PATH, market_socket
+from covaex_service.market.gateway.hub import Hub
+from covaex_service.market.gateway.protocol import CLOSE_GOING_AWAY, GatewayLimits
+from covaex_service.market.ingest import FLUSH_INTERVAL_SECONDS, Ingest
+from covaex_service.market.metrics import MarketMetrics
+from covaex_service.market.model import Source
+from covaex_service.market.routes import blueprint
+from covaex_service.market.stats import FeedStats, GatewayStats
+from covaex_service.market.view import MarketView
+from covaex_service.sanic_types import ServiceApp
+from covaex_service.settings import Settings
+
+log = logging.getLogger("covaex.market")
+
+FeedFactory = Callable[[Settings, FeedStats], MarketFeed]
+
+
+@dataclass
+class MarketOptions:
+    """Knobs below the public settings; the defaults are what production runs."""
+
+    limits: GatewayLimits = field(default_factory=GatewayLimits)
+    keys: Keys = field(default_factory=Keys)
+    feed_factory: FeedFactory = build_feed
+    flush_interval: float = FLUSH_INTERVAL_SECONDS
+
+
+@dataclass
+class MarketArea:
+    """One worker's market resources."""
+
+    cache: MarketCache
+    view: MarketView
+    hub: Hub
+    ingest: Ingest
+    feed_stats: FeedStats
+    gateway_stats: GatewayStats
+    metrics: MarketMetrics
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def default_source(settings: Settings) -> Source:
+    return "simulator" if settings.feed == "simulator" else "binance"
+
+
+def install(app: ServiceApp) -> None:
+    app.ctx.market_options = MarketOptions()
+    app.blueprint(blueprint)
+    app.add_websocket_route(market_socket, WS_PATH, name="market_socket")
+    app.register_listener(_open, "before_server_start")
+    app.register_listener(_close_clients, "before_server_stop")
+    app.register_listener(_close, "after_server_stop")
+
+
+async def _open(app: ServiceApp) -> None:
+    settings: Settings = app.ctx.settings
+    options: MarketOptions = app.ctx.market_options
+    cache = open_cache(settings.redis_url, options.keys)
+    feed_stats, gateway_stats = FeedStats(), GatewayStats()
+    view = MarketView(cache, default_source(settings))
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    feed = options.feed_factory(settings, feed_stats)
+    area = MarketArea(
+        cache=cache,
+        view=view,
+        hub=Hub(view, settings.symbols, gateway_stats, options.limits),
+        ingest=Ingest(feed, cache, settings.symbols, feed_stats, owner, flush_interval=options.flush_interval),
+        feed_stats=feed_stats,
+        gateway_stats=gateway_stats,
+        metrics=MarketMetrics(feed_stats, gateway_stats),
+    )
+    app.ctx.market = area
+    area.tasks.append(asyncio.create_task(area.ingest.run(), name="covaex-ingest"))
+    area.tasks.append(asyncio.create_task(area.hub.run(cache.updates()), name="covaex-hub"))
+    log.info(
+        "market area started: feed=%s cache=%s worker=%s", settings.feed, "redis" if cache.shared else "embedded", owner
+    )
+
+
+async def _close_clients(app: ServiceApp) -> None:
+    area: MarketArea | None = getattr(app.ctx, "market", None)
+    if area is not None:
+        await area.hub.close_all(CLOSE_GOING_AWAY, "server shutting down")
+
+
+async def _close(app: ServiceApp) -> None:
+    area: MarketArea | None = getattr(app.ctx, "market", None)
+    if area is None:
+        return
+    for task in area.tasks:
+        task.cancel()
+    for task in area.tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await area.cache.close()

@@ -1,0 +1,145 @@
+"""The Redis cache: required for several workers or instances (see :mod:`.contract` for keys and TTLs).
+
+Every Redis failure surfaces as :class:`CacheUnavailable`, never a traceback;
+the update subscription re-subscribes forever with backoff and yields
+``None`` after each gap so the gateway resyncs its clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from covaex_service.market.backoff import Backoff
+from covaex_service.market.cache.contract import (
+    HEARTBEAT_TTL_SECONDS,
+    LEADER_TTL_MS,
+    MARKET_TTL_SECONDS,
+    SNAPSHOT_TTL_SECONDS,
+    CacheUnavailable,
+    Keys,
+    Snapshot,
+    decode_market,
+    decode_snapshot,
+    encode_heartbeat,
+    encode_market,
+    encode_snapshot,
+    encode_update,
+)
+from covaex_service.market.model import Market, Source
+
+log = logging.getLogger("covaex.market.cache")
+
+SOCKET_TIMEOUT_SECONDS = 2.0
+
+# Keep the lease when we hold it, take it when nobody does, in one atomic step.
+_LEAD_SCRIPT = """
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] or not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+_RESIGN_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class RedisCache:
+    """The contract on a Redis server; safe to share between processes."""
+
+    shared = True
+
+    def __init__(self, url: str, keys: Keys | None = None) -> None:
+        self._url = url
+        self._keys = keys or Keys()
+        self._redis: aioredis.Redis = aioredis.from_url(
+            url, socket_timeout=SOCKET_TIMEOUT_SECONDS, socket_connect_timeout=SOCKET_TIMEOUT_SECONDS
+        )
+
+    async def write(self, changed: Sequence[Market], everything: Sequence[Market], source: Source, at_ms: int) -> None:
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for market in changed:
+                    pipe.set(self._keys.market(market.symbol), encode_market(market), ex=MARKET_TTL_SECONDS)
+                pipe.set(self._keys.snapshot, encode_snapshot(everything, source, at_ms), ex=SNAPSHOT_TTL_SECONDS)
+                pipe.set(self._keys.heartbeat, encode_heartbeat(source, at_ms), ex=HEARTBEAT_TTL_SECONDS)
+                if changed:
+                    pipe.publish(self._keys.updates, encode_update(changed, source, at_ms))
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise CacheUnavailable(f"redis write failed: {exc}") from exc
+
+    async def beat(self, source: Source, at_ms: int) -> None:
+        try:
+            await self._redis.set(self._keys.heartbeat, encode_heartbeat(source, at_ms), ex=HEARTBEAT_TTL_SECONDS)
+        except (RedisError, OSError) as exc:
+            raise CacheUnavailable(f"redis heartbeat failed: {exc}") from exc
+
+    async def snapshot(self) -> Snapshot:
+        try:
+            snapshot_doc, heartbeat_doc = await self._redis.mget([self._keys.snapshot, self._keys.heartbeat])
+        except (RedisError, OSError) as exc:
+            raise CacheUnavailable(f"redis read failed: {exc}") from exc
+        return decode_snapshot(snapshot_doc, heartbeat_doc)
+
+    async def market(self, symbol: str) -> tuple[Source, dict[str, Any]] | None:
+        try:
+            doc = await self._redis.get(self._keys.market(symbol))
+        except (RedisError, OSError) as exc:
+            raise CacheUnavailable(f"redis read failed: {exc}") from exc
+        return decode_market(doc)
+
+    async def updates(self) -> AsyncIterator[bytes | None]:
+        backoff = Backoff(base=0.2, cap=5.0)
+        first = True
+        while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self._keys.updates)
+                if not first:
+                    yield None  # updates may have been missed while unsubscribed
+                first = False
+                backoff.reset()
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is not None and message.get("type") == "message":
+                        data = message["data"]
+                        yield data if isinstance(data, bytes) else str(data).encode()
+            except (RedisError, OSError) as exc:
+                delay = backoff.next_delay()
+                log.warning("redis subscription lost (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def try_lead(self, owner: str) -> bool:
+        try:
+            result = await self._redis.eval(_LEAD_SCRIPT, 1, self._keys.leader, owner, str(LEADER_TTL_MS))
+        except (RedisError, OSError) as exc:
+            raise CacheUnavailable(f"redis lease failed: {exc}") from exc
+        return bool(result)
+
+    async def resign(self, owner: str) -> None:
+        try:
+            await self._redis.eval(_RESIGN_SCRIPT, 1, self._keys.leader, owner)
+        except (RedisError, OSError) as exc:
+            raise CacheUnavailable(f"redis resign failed: {exc}") from exc
+
+    async def ping(self) -> None:
+        try:
+            await self._redis.ping()
+        except (RedisError, OSError) as exc:
+            raise CacheUnavailable(f"redis unreachable: {exc}") from exc
+
+    async def close(self) -> None:
+        await self._redis.aclose()

@@ -1,0 +1,138 @@
+"""The embedded offline feed: a random walk per symbol at Binance's ``@ticker`` cadence (1 s).
+
+Always labelled ``"source": "simulator"``. Prices move by small Gaussian
+steps on the symbol's tick size, with Decimal arithmetic, so the strings it
+emits look like Binance's (``"97012.34"``, ``"0.00001234"``). It can start
+from the last real prices (the ``auto`` feed's fallback) so a switch does not
+jump.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import zlib
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from covaex_service.market.feeds.base import MarketSink
+from covaex_service.market.model import Market, Source, change_pct
+
+TICK_INTERVAL_SECONDS = 1.0
+"""Each symbol updates about once a second, like Binance's ``<symbol>@ticker`` stream."""
+
+STEP_SIGMA = 0.0006
+"""Standard deviation of one tick's relative move (about 5 % a day)."""
+
+# Rough late-2025 levels, so the page looks like a market and not like noise.
+REFERENCE_PRICES: Mapping[str, str] = {
+    "BTCUSDT": "95000.00", "ETHUSDT": "3200.00", "BNBUSDT": "900.00", "SOLUSDT": "140.00",
+    "XRPUSDT": "2.2000", "DOGEUSDT": "0.16000", "ADAUSDT": "0.4500", "TRXUSDT": "0.2800",
+    "AVAXUSDT": "14.00", "LINKUSDT": "13.00", "DOTUSDT": "2.500", "TONUSDT": "1.600",
+    "SHIBUSDT": "0.00000850", "LTCUSDT": "85.00", "BCHUSDT": "520.0", "UNIUSDT": "6.000",
+    "NEARUSDT": "2.000", "APTUSDT": "2.500", "SUIUSDT": "1.6000", "PEPEUSDT": "0.00000450",
+}  # fmt: skip
+
+
+def tick_size(price: Decimal) -> Decimal:
+    """About six significant digits, at most eight decimals, like Binance's spot filters."""
+    if price <= 0:
+        return Decimal("0.00000001")
+    decimals = min(8, max(0, 6 - price.adjusted()))
+    return Decimal(1).scaleb(-decimals)
+
+
+def _reference_price(symbol: str) -> Decimal:
+    known = REFERENCE_PRICES.get(symbol)
+    if known is not None:
+        return Decimal(known)
+    # Unknown symbols still get a stable, plausible level.
+    return Decimal(1 + zlib.crc32(symbol.encode()) % 500) / Decimal(10)
+
+
+class _Walk:
+    """State of one symbol's walk; every value is a Decimal quantized to the tick."""
+
+    def __init__(self, symbol: str, rng: random.Random, seed: Market | None) -> None:
+        self.symbol = symbol
+        self.rng = rng
+        if seed is not None:
+            self.last, self.open = Decimal(seed.last), Decimal(seed.open)
+            self.high, self.low = Decimal(seed.high), Decimal(seed.low)
+            self.volume, self.quote_volume = Decimal(seed.volume), Decimal(seed.quote_volume)
+        else:
+            reference = _reference_price(symbol)
+            self.tick = tick_size(reference)
+            self.open = reference.quantize(self.tick)
+            self.last = (reference * Decimal(str(1 + rng.gauss(0, 0.01)))).quantize(self.tick)
+            self.high, self.low = max(self.open, self.last), min(self.open, self.last)
+            self.volume = Decimal(rng.randint(1_000, 1_000_000))
+            self.quote_volume = (self.volume * self.last).quantize(Decimal("0.01"))
+        self.tick = tick_size(self.open)
+
+    def step(self, now_ms: int) -> Market:
+        move = Decimal(str(self.rng.gauss(0, STEP_SIGMA)))
+        moved = (self.last * (1 + move)).quantize(self.tick, rounding=ROUND_HALF_EVEN)
+        self.last = max(moved, self.tick)
+        self.high, self.low = max(self.high, self.last), min(self.low, self.last)
+        traded = Decimal(self.rng.randint(1, 500))
+        self.volume += traded
+        self.quote_volume = (self.quote_volume + traded * self.last).quantize(Decimal("0.01"))
+        return Market(
+            symbol=self.symbol,
+            last=str(self.last),
+            open=str(self.open),
+            high=str(self.high),
+            low=str(self.low),
+            change_pct=change_pct(str(self.last), str(self.open)),
+            volume=str(self.volume),
+            quote_volume=str(self.quote_volume),
+            event_time=now_ms,
+            source="simulator",
+        )
+
+
+class SimulatorFeed:
+    """Offline feed; ``interval`` and ``rng_seed`` exist for tests and benchmarks."""
+
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        *,
+        interval: float = TICK_INTERVAL_SECONDS,
+        rng_seed: int | None = None,
+        seeds: Mapping[str, Market] | None = None,
+    ) -> None:
+        self._symbols = tuple(symbols)
+        self._interval = interval
+        self._rng = random.Random(rng_seed)  # noqa: S311 - market noise, not a secret
+        self._seeds = dict(seeds or {})
+        self._running = False
+
+    @property
+    def source(self) -> Source:
+        return "simulator"
+
+    def is_live(self) -> bool:
+        return self._running
+
+    def reseed(self, seeds: Mapping[str, Market]) -> None:
+        """Start the next run from these prices (the auto feed hands over Binance's last values)."""
+        self._seeds = dict(seeds)
+
+    async def run(self, sink: MarketSink) -> None:
+        walks = [_Walk(s, self._rng, self._seeds.get(s)) for s in self._symbols]
+        now_ms = int(time.time() * 1000)
+        sink([walk.step(now_ms) for walk in walks])  # a full first batch: the page fills at once
+        # Spread the symbols over the interval, as a real exchange's tickers arrive.
+        slots = max(1, min(10, len(walks)))
+        self._running = True
+        try:
+            while True:
+                for slot in range(slots):
+                    await asyncio.sleep(self._interval / slots)
+                    now_ms = int(time.time() * 1000)
+                    sink([walk.step(now_ms) for walk in walks[slot::slots]])
+        finally:
+            self._running = False

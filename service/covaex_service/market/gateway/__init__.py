@@ -1,0 +1,1 @@
+"""The WebSocket gateway ``/ws/v1/market``: protocol (:mod:`.protocol`), fan-out hub (:mod:`.hub`), handler."""

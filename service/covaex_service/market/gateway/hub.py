@@ -1,0 +1,301 @@
+"""The per-worker fan-out hub behind ``/ws/v1/market``.
+
+One hub per worker consumes the cache's update channel (Redis pub/sub across
+workers and instances, or the embedded in-process fan-out), encodes each
+market once, and hands the encoded piece to every client subscribed to that
+symbol. Each client keeps at most one pending value per subscribed symbol
+(newer values replace older ones: coalescing), so a client's memory is
+bounded by its subscription whatever the tick rate. A per-client sender task
+writes one ``update`` frame with everything pending; if a single write cannot
+complete within the send timeout the client is closed with
+:data:`~.protocol.CLOSE_SLOW_CLIENT` instead of buffering without bound.
+
+The hub also keeps the latest encoded value of every symbol, so a subscribe
+is answered with a snapshot from memory, without a cache round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Collection
+from typing import Any, Protocol
+
+from covaex_service.market.gateway.protocol import (
+    CLOSE_POLICY_VIOLATION,
+    CLOSE_SLOW_CLIENT,
+    ClientRequest,
+    GatewayLimits,
+    ProtocolError,
+    ack_frame,
+    error_frame,
+    parse_request,
+    pong_frame,
+    snapshot_frame,
+    status_frame,
+    update_frame,
+)
+from covaex_service.market.ingest import now_ms
+from covaex_service.market.model import SOURCES, Source
+from covaex_service.market.stats import GatewayStats
+from covaex_service.market.view import MarketView
+
+log = logging.getLogger("covaex.market.gateway")
+
+STATUS_POLL_SECONDS = 1.0
+"""How often a worker re-reads staleness and the source label to tell its clients of changes."""
+
+
+class ClientSocket(Protocol):
+    """What the hub needs of a server-side WebSocket (Sanic's satisfies it)."""
+
+    async def send(self, message: str) -> None: ...
+
+    def fail_connection(self, code: int = 1006, reason: str = "") -> bool: ...
+
+
+class ClientClosed(Exception):
+    """The client is gone (closed by us or by it); stop serving it."""
+
+
+class ClientSession:
+    """One connection: its subscription, coalesced pending values, seq and rate-limit state."""
+
+    def __init__(self, ws: ClientSocket, limits: GatewayLimits, stats: GatewayStats) -> None:
+        self.ws = ws
+        self.limits = limits
+        self.stats = stats
+        self.symbols: dict[str, None] = {}  # ordered set
+        self.pending: dict[str, str] = {}
+        self.pending_source: Source = "binance"
+        self.pending_since: int | None = None
+        self.status: str | None = None
+        self.seq = 0
+        self.wake = asyncio.Event()
+        self.lock = asyncio.Lock()
+        self.closed = False
+        self._tokens = float(limits.rate_burst)
+        self._tokens_at = time.monotonic()
+        self.rejected_in_row = 0
+
+    def take_token(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self.limits.rate_burst, self._tokens + (now - self._tokens_at) * self.limits.rate_per_second)
+        self._tokens_at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    def queue(self, symbol: str, encoded: str, source: Source, as_of: int) -> None:
+        self.pending[symbol] = encoded
+        self.pending_source = source
+        if self.pending_since is None:
+            self.pending_since = as_of
+        self.wake.set()
+
+    def close(self, code: int, reason: str) -> None:
+        if not self.closed:
+            self.closed = True
+            self.ws.fail_connection(code, reason)
+            self.wake.set()
+
+    async def write(self, frame: str) -> None:
+        """Send one frame; the caller holds :attr:`lock`. A frame that cannot be written in time closes the client."""
+        if self.closed:
+            raise ClientClosed
+        try:
+            await asyncio.wait_for(self.ws.send(frame), self.limits.send_timeout)
+        except TimeoutError:
+            self.stats.slow_client_closes += 1
+            log.info("closing a slow WebSocket client (seq %d, %d symbols)", self.seq, len(self.symbols))
+            self.close(CLOSE_SLOW_CLIENT, "client too slow")
+            raise ClientClosed from None
+        except Exception as exc:  # the socket closed under us: whatever the library raises
+            self.closed = True
+            raise ClientClosed from exc
+        self.stats.frames_sent += 1
+
+    async def send(self, frame: str) -> None:
+        async with self.lock:
+            await self.write(frame)
+
+
+class Hub:
+    """Fans updates out to this worker's clients; see the module docstring."""
+
+    def __init__(
+        self, view: MarketView, known_symbols: Collection[str], stats: GatewayStats, limits: GatewayLimits
+    ) -> None:
+        self._view = view
+        self._known = frozenset(known_symbols)
+        self._stats = stats
+        self.limits = limits
+        self.latest: dict[str, str] = {}
+        self.source: Source = "binance"
+        self.stale = True
+        self._by_symbol: dict[str, set[ClientSession]] = {}
+        self._clients: dict[ClientSession, asyncio.Task[None]] = {}
+
+    # -- upstream side -----------------------------------------------------
+
+    async def run(self, updates: AsyncIterator[bytes | None]) -> None:
+        """Consume the update channel until cancelled; ``None`` means a gap: resync from the snapshot."""
+        await self.resync()
+        status = asyncio.create_task(self._watch_status(), name="covaex-hub-status")
+        try:
+            async for payload in updates:
+                if payload is None:
+                    await self.resync()
+                else:
+                    self.dispatch(payload)
+        finally:
+            status.cancel()
+
+    async def resync(self) -> None:
+        """Reload the snapshot and send every subscribed value again (after a gap in the channel)."""
+        snap, stale = await self._view.snapshot()
+        self.stale = stale
+        if snap.source is not None:
+            self.source = snap.source
+        self._fan_out(list(snap.markets), self.source, snap.as_of or now_ms())
+
+    def dispatch(self, payload: bytes) -> None:
+        try:
+            doc = json.loads(payload)
+            source = doc["source"]
+            markets = doc["markets"]
+            as_of = int(doc["asOf"])
+            if source not in SOURCES or not isinstance(markets, list):
+                raise ValueError("bad source or markets")
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("skipping a malformed update message: %s", exc)
+            return
+        self.source = source
+        self._fan_out(markets, source, as_of)
+
+    def _fan_out(self, markets: list[Any], source: Source, as_of: int) -> None:
+        for market in markets:
+            symbol = market.get("symbol") if isinstance(market, dict) else None
+            if symbol not in self._known:
+                continue
+            # Encoded once per worker; every client gets the same string.
+            encoded = json.dumps(market, separators=(",", ":"))
+            self.latest[symbol] = encoded
+            for session in self._by_symbol.get(symbol, ()):
+                session.queue(symbol, encoded, source, as_of)
+
+    async def _watch_status(self) -> None:
+        while True:
+            await asyncio.sleep(STATUS_POLL_SECONDS)
+            snap, stale = await self._view.snapshot()
+            source = snap.source or self.source
+            if stale != self.stale or source != self.source:
+                self.stale, self.source = stale, source
+                frame = status_frame(source, stale)
+                for session in self._clients:
+                    session.status = frame
+                    session.wake.set()
+
+    # -- client side -------------------------------------------------------
+
+    def connect(self, ws: ClientSocket) -> ClientSession:
+        session = ClientSession(ws, self.limits, self._stats)
+        self._clients[session] = asyncio.create_task(self._sender(session), name="covaex-ws-sender")
+        self._stats.clients = len(self._clients)
+        return session
+
+    async def disconnect(self, session: ClientSession) -> None:
+        session.closed = True
+        for symbol in session.symbols:
+            self._by_symbol.get(symbol, set()).discard(session)
+        task = self._clients.pop(session, None)
+        self._stats.clients = len(self._clients)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def close_all(self, code: int, reason: str) -> None:
+        for session in list(self._clients):
+            session.close(code, reason)
+            await self.disconnect(session)
+
+    async def _sender(self, session: ClientSession) -> None:
+        with contextlib.suppress(ClientClosed):
+            while not session.closed:
+                await session.wake.wait()
+                session.wake.clear()
+                async with session.lock:
+                    if session.status is not None:
+                        frame, session.status = session.status, None
+                        await session.write(frame)
+                    if session.pending:
+                        pending, session.pending = session.pending, {}
+                        since, session.pending_since = session.pending_since, None
+                        session.seq += 1
+                        await session.write(update_frame(session.seq, session.pending_source, list(pending.values())))
+                        self._stats.updates_sent += 1
+                        if since is not None:
+                            self._stats.observe_latency(max(0, now_ms() - since) / 1000)
+
+    async def handle(self, session: ClientSession, raw: str | bytes) -> None:
+        """Answer one client frame; bad input gets an error frame and the connection stays usable."""
+        if not session.take_token():
+            session.rejected_in_row += 1
+            if session.rejected_in_row >= session.limits.rate_close_after:
+                self._stats.rate_limit_closes += 1
+                session.close(CLOSE_POLICY_VIOLATION, "rate limit exceeded")
+            elif session.rejected_in_row == 1:
+                # Once per burst: answering every flooded message would amplify the flood.
+                await self._error(session, ProtocolError("rate_limited", "too many messages; slow down"))
+            return
+        session.rejected_in_row = 0
+        try:
+            request = parse_request(raw, self._known)
+        except ProtocolError as error:
+            await self._error(session, error)
+            return
+        if request.op == "ping":
+            await session.send(pong_frame(request.id))
+        elif request.op == "subscribe":
+            await self._subscribe(session, request)
+        else:
+            await self._unsubscribe(session, request)
+
+    async def _error(self, session: ClientSession, error: ProtocolError) -> None:
+        self._stats.error_frames += 1
+        await session.send(error_frame(error))
+
+    async def _subscribe(self, session: ClientSession, request: ClientRequest) -> None:
+        added = [s for s in request.symbols if s not in session.symbols]
+        if len(session.symbols) + len(added) > session.limits.max_symbols:
+            error = ProtocolError(
+                "too_many_symbols",
+                f"at most {session.limits.max_symbols} symbols per connection; "
+                f"{len(session.symbols)} subscribed, {len(added)} more asked",
+                request.id,
+            )
+            await self._error(session, error)
+            return
+        async with session.lock:
+            # Registered before the snapshot is taken, so no update can fall between the two.
+            for symbol in added:
+                session.symbols[symbol] = None
+                self._by_symbol.setdefault(symbol, set()).add(session)
+            for symbol in request.symbols:
+                session.pending.pop(symbol, None)  # the snapshot below carries the newest value
+            await session.write(ack_frame("subscribed", request.id, list(request.symbols)))
+            data = [self.latest[s] for s in request.symbols if s in self.latest]
+            await session.write(snapshot_frame(self.source, self.stale, data))
+
+    async def _unsubscribe(self, session: ClientSession, request: ClientRequest) -> None:
+        async with session.lock:
+            for symbol in request.symbols:
+                session.symbols.pop(symbol, None)
+                session.pending.pop(symbol, None)
+                self._by_symbol.get(symbol, set()).discard(session)
+            await session.write(ack_frame("unsubscribed", request.id, list(request.symbols)))

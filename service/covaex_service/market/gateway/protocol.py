@@ -1,0 +1,154 @@
+"""The WebSocket protocol of ``/ws/v1/market``: client messages, server frames, limits and close codes.
+
+Client -> server (JSON text frames)::
+
+    {"op": "subscribe",   "symbols": ["BTCUSDT", ...], "id": <any>}
+    {"op": "unsubscribe", "symbols": ["BTCUSDT", ...], "id": <any>}
+    {"op": "ping", "id": <any>}
+
+Server -> client::
+
+    {"type": "subscribed",   "id": ..., "symbols": [...]}      then one
+    {"type": "snapshot", "source": ..., "stale": bool, "data": [market, ...]}
+    {"type": "update", "seq": n, "source": ..., "data": [market, ...]}   seq +1 per frame
+    {"type": "unsubscribed", "id": ..., "symbols": [...]}
+    {"type": "pong", "id": ...}
+    {"type": "status", "source": ..., "stale": bool}           when the feed's label or freshness changes
+    {"type": "error", "code": ..., "message": ..., "id": ...}  the connection stays usable
+
+``symbols`` in the acks list the connection's whole subscription after the
+request. A subscribe or unsubscribe is all or nothing: with one unknown
+symbol nothing changes.
+
+Error codes: :data:`ERROR_CODES`. Limits: :data:`MAX_SYMBOLS_PER_CONNECTION`,
+:data:`MAX_FRAME_BYTES`, :data:`RATE_LIMIT_PER_SECOND` (burst
+:data:`RATE_LIMIT_BURST`), :data:`SEND_TIMEOUT_SECONDS`.
+
+Close codes:
+
+=====  ==============================================================
+code   when
+=====  ==============================================================
+1001   the server is shutting down (:data:`CLOSE_GOING_AWAY`)
+1008   the client kept flooding past the rate limit (:data:`CLOSE_POLICY_VIOLATION`)
+1009   a client frame over :data:`MAX_FRAME_BYTES` (:data:`CLOSE_MESSAGE_TOO_BIG`)
+4008   the client did not read fast enough: one frame could not be written
+       within :data:`SEND_TIMEOUT_SECONDS` (:data:`CLOSE_SLOW_CLIENT`)
+=====  ==============================================================
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from covaex_service.market.model import Source
+
+MAX_SYMBOLS_PER_CONNECTION = 50
+MAX_FRAME_BYTES = 16 * 1024
+"""Largest client frame; the app config's ``WEBSOCKET_MAX_SIZE`` enforces it with 1009."""
+RATE_LIMIT_PER_SECOND = 10.0
+RATE_LIMIT_BURST = 20
+RATE_LIMIT_CLOSE_AFTER = 50
+"""Messages rejected in a row by the rate limit before the connection is closed with 1008."""
+SEND_TIMEOUT_SECONDS = 5.0
+
+CLOSE_GOING_AWAY = 1001
+CLOSE_POLICY_VIOLATION = 1008
+CLOSE_MESSAGE_TOO_BIG = 1009
+CLOSE_SLOW_CLIENT = 4008
+
+ERROR_CODES: dict[str, str] = {
+    "malformed_json": "the frame is not valid JSON (or not text)",
+    "invalid_message": "valid JSON but not a message of this protocol (wrong shape or field types)",
+    "unknown_op": "the op is not subscribe, unsubscribe or ping",
+    "unknown_symbol": "a symbol this service does not carry",
+    "too_many_symbols": f"the subscription would exceed {MAX_SYMBOLS_PER_CONNECTION} symbols",
+    "rate_limited": f"more than {RATE_LIMIT_PER_SECOND:g} messages a second; the message was ignored",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayLimits:
+    """Per-connection limits; the defaults are the documented constants above."""
+
+    max_symbols: int = MAX_SYMBOLS_PER_CONNECTION
+    rate_per_second: float = RATE_LIMIT_PER_SECOND
+    rate_burst: int = RATE_LIMIT_BURST
+    rate_close_after: int = RATE_LIMIT_CLOSE_AFTER
+    send_timeout: float = SEND_TIMEOUT_SECONDS
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRequest:
+    op: Literal["subscribe", "unsubscribe", "ping"]
+    id: Any
+    symbols: tuple[str, ...] = ()
+
+
+class ProtocolError(Exception):
+    """Bad client input; answered with an error frame."""
+
+    def __init__(self, code: str, message: str, request_id: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+
+def parse_request(raw: str | bytes, known_symbols: Collection[str]) -> ClientRequest:
+    """Validate one client frame; raise :class:`ProtocolError` with a clear message otherwise."""
+    if isinstance(raw, bytes):
+        raise ProtocolError("malformed_json", "send JSON text frames, not binary frames")
+    try:
+        message = json.loads(raw)
+    except ValueError as exc:
+        raise ProtocolError("malformed_json", f"frame is not valid JSON: {exc}") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("invalid_message", "a message must be a JSON object with an 'op'")
+    request_id = message.get("id")
+    op = message.get("op")
+    if op == "ping":
+        return ClientRequest(op="ping", id=request_id)
+    if op not in ("subscribe", "unsubscribe"):
+        raise ProtocolError("unknown_op", f"unknown op {op!r}; use subscribe, unsubscribe or ping", request_id)
+    symbols = message.get("symbols")
+    if not isinstance(symbols, list) or not symbols or not all(isinstance(s, str) for s in symbols):
+        raise ProtocolError("invalid_message", "'symbols' must be a non-empty list of strings", request_id)
+    wanted = tuple(dict.fromkeys(s.strip().upper() for s in symbols))
+    unknown = [s for s in wanted if s not in known_symbols]
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+        raise ProtocolError("unknown_symbol", f"unknown symbols: {shown}", request_id)
+    return ClientRequest(op=op, id=request_id, symbols=wanted)
+
+
+def _frame(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def error_frame(error: ProtocolError) -> str:
+    return _frame({"type": "error", "code": error.code, "message": error.message, "id": error.request_id})
+
+
+def ack_frame(kind: Literal["subscribed", "unsubscribed"], request_id: Any, symbols: list[str]) -> str:
+    return _frame({"type": kind, "id": request_id, "symbols": symbols})
+
+
+def pong_frame(request_id: Any) -> str:
+    return _frame({"type": "pong", "id": request_id})
+
+
+def status_frame(source: Source, stale: bool) -> str:
+    return _frame({"type": "status", "source": source, "stale": stale})
+
+
+def snapshot_frame(source: Source, stale: bool, encoded_markets: list[str]) -> str:
+    # Markets arrive already encoded (once per worker, not per client).
+    return f'{{"type":"snapshot","source":"{source}","stale":{json.dumps(stale)},"data":[{",".join(encoded_markets)}]}}'
+
+
+def update_frame(seq: int, source: Source, encoded_markets: list[str]) -> str:
+    return f'{{"type":"update","seq":{seq},"source":"{source}","data":[{",".join(encoded_markets)}]}}'

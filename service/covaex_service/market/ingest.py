@@ -1,0 +1,145 @@
+"""Feed -> cache: runs the feed on the elected leader and writes its batches, pipelined.
+
+Only one process in a deployment talks to the upstream: the holder of the
+lease key (:data:`~.cache.contract.LEADER_KEY`). Every worker competes for it
+every :data:`~.cache.contract.LEADER_RENEW_SECONDS`; when the leader dies its
+lease expires and another worker takes over. With the embedded cache the one
+process always leads.
+
+The feed's sink only records the latest value per symbol (memory bounded by
+the symbol count); a flush loop writes what changed every
+:data:`FLUSH_INTERVAL_SECONDS` in one round trip, and refreshes the heartbeat
+while the feed is live. When the cache is down the changes are kept and
+written once it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+
+from covaex_service.market.cache.contract import (
+    HEARTBEAT_INTERVAL_SECONDS,
+    LEADER_RENEW_SECONDS,
+    CacheUnavailable,
+    MarketCache,
+)
+from covaex_service.market.feeds.base import MarketFeed
+from covaex_service.market.model import Market
+from covaex_service.market.stats import FeedStats
+
+log = logging.getLogger("covaex.market.ingest")
+
+FLUSH_INTERVAL_SECONDS = 0.1
+"""Batching window of cache writes: at most ten round trips a second whatever the tick rate."""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Ingest:
+    """Owns the feed task while this process holds the lease."""
+
+    def __init__(
+        self,
+        feed: MarketFeed,
+        cache: MarketCache,
+        symbols: Sequence[str],
+        stats: FeedStats,
+        owner: str,
+        *,
+        flush_interval: float = FLUSH_INTERVAL_SECONDS,
+    ) -> None:
+        self.feed = feed
+        self._cache = cache
+        self._order = {symbol: i for i, symbol in enumerate(symbols)}
+        self._stats = stats
+        self._owner = owner
+        self._flush_interval = flush_interval
+        self._latest: dict[str, Market] = {}
+        self._pending: dict[str, Market] = {}
+        self._feed_task: asyncio.Task[None] | None = None
+        self._last_write = 0.0
+        self._cache_down = False
+
+    @property
+    def leading(self) -> bool:
+        return self._feed_task is not None and not self._feed_task.done()
+
+    def _sink(self, markets: Sequence[Market]) -> None:
+        for market in markets:
+            if market.symbol not in self._order:
+                continue  # an upstream extra we did not ask for
+            self._latest[market.symbol] = market
+            self._pending[market.symbol] = market
+        self._stats.ticks_ingested += len(markets)
+
+    async def run(self) -> None:
+        """Compete for the lease and flush, until cancelled."""
+        lease = asyncio.create_task(self._lease_loop(), name="covaex-ingest-lease")
+        try:
+            while True:
+                await asyncio.sleep(self._flush_interval)
+                if self.leading:
+                    await self._flush()
+        finally:
+            lease.cancel()
+            await self._stop_feed()
+            with contextlib.suppress(CacheUnavailable):
+                await self._cache.resign(self._owner)
+
+    async def _lease_loop(self) -> None:
+        while True:
+            try:
+                lead = await self._cache.try_lead(self._owner)
+            except CacheUnavailable:
+                lead = self.leading  # nobody can take over while the cache is down: keep what we have
+            if lead and not self.leading:
+                log.info("ingest lease taken by %s; starting the %s feed", self._owner, self.feed.source)
+                self._feed_task = asyncio.create_task(self.feed.run(self._sink), name="covaex-feed")
+            elif not lead and self.leading:
+                log.info("ingest lease lost by %s; stopping the feed", self._owner)
+                await self._stop_feed()
+            await asyncio.sleep(LEADER_RENEW_SECONDS)
+
+    async def _stop_feed(self) -> None:
+        task, self._feed_task = self._feed_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _flush(self) -> None:
+        if self._feed_task is not None and self._feed_task.done() and not self._feed_task.cancelled():
+            # Feeds retry forever; one that ended has a bug. Log it and restart it at the next renewal.
+            exc = self._feed_task.exception()
+            log.error("feed stopped unexpectedly: %r", exc)
+            self._feed_task = None
+            return
+        pending, self._pending = self._pending, {}
+        try:
+            if pending:
+                everything = sorted(self._latest.values(), key=lambda m: self._order[m.symbol])
+                changed = sorted(pending.values(), key=lambda m: self._order[m.symbol])
+                await self._cache.write(changed, everything, self.feed.source, now_ms())
+                self._last_write = time.monotonic()
+            elif self.feed.is_live() and time.monotonic() - self._last_write >= HEARTBEAT_INTERVAL_SECONDS:
+                await self._cache.beat(self.feed.source, now_ms())
+                self._last_write = time.monotonic()
+        except CacheUnavailable as exc:
+            # Keep what was not written; newer values of the same symbols win.
+            self._pending = {**pending, **self._pending}
+            self._stats.cache_write_errors += 1
+            if not self._cache_down:
+                log.warning("cache write failed, keeping the batch for later: %s", exc)
+            self._cache_down = True
+            return
+        if self._cache_down:
+            log.info("cache writes recovered")
+            self._cache_down = False
+            # The cache may have restarted empty: rewrite the whole snapshot at once.
+            self._pending = {**self._latest, **self._pending}

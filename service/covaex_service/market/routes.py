@@ -1,0 +1,66 @@
+"""REST snapshot and operations endpoints of the market area; every one reads the cache, never the upstream.
+
+* ``GET /api/v1/markets`` — ``{"asOf", "stale", "source", "markets": [...]}``
+* ``GET /api/v1/markets/<symbol>`` — one market (its fields, plus ``source`` and ``stale``);
+  404 for a symbol the service does not carry, 503 while it has no price yet
+* ``GET /healthz`` — liveness: the process answers
+* ``GET /readyz`` — readiness: 200 when the cache answers and the feed is fresh, else 503;
+  the body names each check
+* ``GET /metrics`` — Prometheus text format (:mod:`.metrics`)
+"""
+
+from __future__ import annotations
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json, raw
+
+from covaex_service.errors import NotFound, Unavailable
+from covaex_service.market.cache.contract import CacheUnavailable
+from covaex_service.market.metrics import CONTENT_TYPE
+
+blueprint = Blueprint("market")
+
+
+@blueprint.get("/api/v1/markets")
+async def markets(request: Request) -> HTTPResponse:
+    return json(await request.app.ctx.market.view.snapshot_json())
+
+
+@blueprint.get("/api/v1/markets/<symbol:str>")
+async def market(request: Request, symbol: str) -> HTTPResponse:
+    wanted = symbol.strip().upper()
+    if wanted not in request.app.ctx.settings.symbols:
+        raise NotFound(f"unknown symbol {symbol!r}; GET /api/v1/markets lists the symbols carried")
+    body = await request.app.ctx.market.view.snapshot_json()
+    for item in body["markets"]:
+        if item["symbol"] == wanted:
+            return json({**item, "source": body["source"], "stale": body["stale"]})
+    raise Unavailable(f"no price for {wanted} yet; the feed is starting or unreachable")
+
+
+@blueprint.get("/healthz")
+async def healthz(request: Request) -> HTTPResponse:
+    return json({"status": "ok"})
+
+
+@blueprint.get("/readyz")
+async def readyz(request: Request) -> HTTPResponse:
+    area = request.app.ctx.market
+    checks: dict[str, str] = {}
+    try:
+        await area.cache.ping()
+        checks["cache"] = "ok"
+    except CacheUnavailable as exc:
+        checks["cache"] = f"unreachable: {exc}"
+    snap, stale = await area.view.snapshot()
+    checks["feed"] = "stale" if stale else "fresh"
+    ready = checks["cache"] == "ok" and not stale
+    return json(
+        {"status": "ready" if ready else "not_ready", "source": snap.source, "checks": checks},
+        status=200 if ready else 503,
+    )
+
+
+@blueprint.get("/metrics")
+async def metrics(request: Request) -> HTTPResponse:
+    return raw(request.app.ctx.market.metrics.render(), content_type=CONTENT_TYPE)
