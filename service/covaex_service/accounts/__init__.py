@@ -1,9 +1,80 @@
-"""The accounts area of the service (placeholder until its issue lands)."""
+"""The accounts area: storage, signup/login/sessions, the watchlist and the guest sync.
+
+``install(app)`` registers the ``/api/v1/auth`` and ``/api/v1/watchlist``
+blueprints and ``/openapi.json``, opens the store (applying migrations) before
+the server starts and closes it after it stops.
+
+The guest watchlist schema and merge rule live in :mod:`.guest`; its names are
+re-exported here for the UI and the docs.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from covaex_service.accounts.auth_api import auth
+from covaex_service.accounts.config import AccountsConfig
+from covaex_service.accounts.context import Accounts
+from covaex_service.accounts.guest import (
+    GUEST_SCHEMA_VERSION,
+    GUEST_STORAGE_KEY,
+    WATCHLIST_CAP,
+    MergeResult,
+    WatchItem,
+    merge_guest_watchlist,
+)
+from covaex_service.accounts.passwords import PasswordHasher
+from covaex_service.accounts.sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from covaex_service.accounts.storage import open_store
+from covaex_service.accounts.watchlist_api import watchlist
 from covaex_service.sanic_types import ServiceApp
+from covaex_service.settings import Settings
+
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_HEADER",
+    "GUEST_SCHEMA_VERSION",
+    "GUEST_STORAGE_KEY",
+    "SESSION_COOKIE",
+    "WATCHLIST_CAP",
+    "AccountsConfig",
+    "MergeResult",
+    "WatchItem",
+    "install",
+    "merge_guest_watchlist",
+]
+
+log = logging.getLogger("covaex.accounts")
 
 
 def install(app: ServiceApp) -> None:
     """Register this area's blueprints and listeners on ``app``."""
+    from covaex_service import openapi
+
+    app.ctx.accounts_config = AccountsConfig()
+    app.blueprint(auth)
+    app.blueprint(watchlist)
+    openapi.install(app)
+
+    @app.before_server_start
+    async def open_accounts(app: ServiceApp) -> None:
+        settings = app.ctx.settings
+        config = app.ctx.accounts_config
+        assert isinstance(settings, Settings) and isinstance(config, AccountsConfig)
+        store = await open_store(settings.database_url)
+        app.ctx.accounts = Accounts(
+            store=store,
+            hasher=PasswordHasher(config),
+            config=config,
+            secret_key=settings.secret_key,
+            known_symbols=frozenset(settings.symbols),
+        )
+        log.info("accounts store open (%s)", store.db.dialect)
+
+    @app.after_server_stop
+    async def close_accounts(app: ServiceApp) -> None:
+        accounts = getattr(app.ctx, "accounts", None)
+        if isinstance(accounts, Accounts):
+            await accounts.store.db.close()
+
+

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -16,6 +16,10 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 from covaex_service.accounts.storage import AccountStore, open_store
+
+# The tests here import their live-app helpers from accounts_live.py beside this file.
+sys.path.insert(0, str(Path(__file__).parent))
+from accounts_live import LiveApp, app_settings, serve
 
 
 def _with_database(url: str, name: str) -> str:
@@ -55,11 +59,7 @@ async def store(database_url: str) -> AsyncIterator[AccountStore]:
     await opened.db.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def unique_name(prefix: str = "user") -> str:
-    return f"{prefix}_{secrets.token_hex(5)}"
+@pytest.fixture
+async def live(database_url: str) -> AsyncIterator[LiveApp]:
+    async with serve(app_settings(database_url)) as running:
+        yield running

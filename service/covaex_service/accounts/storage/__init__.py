@@ -38,7 +38,8 @@ async def open_database(url: str) -> Database:
         return await SqliteDatabase.open(path)
     if url.startswith(("postgresql://", "postgres://")):
         return await PostgresDatabase.open(url)
-    raise StorageError(f"COVAEX_DATABASE_URL must be sqlite:///path or postgresql://..., got {url.split(':')[0]}:...")
+    scheme = url.split(":", maxsplit=1)[0]
+    raise StorageError(f"COVAEX_DATABASE_URL must be sqlite:///path or postgresql://..., got {scheme}:...")
 
 
 async def open_store(url: str) -> AccountStore:

@@ -44,7 +44,8 @@ class Executor(Protocol):
 class Database(Executor, Protocol):
     """A connection (pool) to one database; statements outside :meth:`transaction` autocommit."""
 
-    dialect: Dialect
+    @property
+    def dialect(self) -> Dialect: ...
 
     @property
     def lock_clause(self) -> str:

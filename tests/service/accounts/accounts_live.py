@@ -1,0 +1,80 @@
+"""The live app for the accounts tests: ``create_app`` serving on a free loopback port.
+
+Imported by the tests of this folder (its conftest puts the folder on ``sys.path``);
+the name is specific so it cannot shadow another area's helpers.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+from covaex_service.accounts import AccountsConfig
+from covaex_service.app import create_app
+from covaex_service.sanic_types import ServiceApp
+from covaex_service.settings import Settings, load_settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def unique_name(prefix: str = "user") -> str:
+    return f"{prefix}_{secrets.token_hex(5)}"
+
+
+FAST_HASHING = AccountsConfig(hash_time_cost=1, hash_memory_kib=8 * 1024, hash_parallelism=1)
+"""Argon2id still, at a cost the suite can afford (production keeps the defaults)."""
+
+
+@dataclass
+class LiveApp:
+    """The real app serving on a loopback port, in the test's event loop."""
+
+    app: ServiceApp
+    base_url: str
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.base_url, timeout=30)
+
+
+@asynccontextmanager
+async def serve(settings: Settings, config: AccountsConfig = FAST_HASHING) -> AsyncIterator[LiveApp]:
+    """Start ``create_app(settings)`` on a free port with its listeners; stop it after."""
+    app = create_app(settings, name=unique_name("covaex_test"))
+    app.ctx.accounts_config = config
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    assert server is not None
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield LiveApp(app, f"http://127.0.0.1:{port}")
+    finally:
+        await server.before_stop()
+        await server.close()
+        await server.after_stop()
+
+
+def app_settings(database_url: str, **changes: Any) -> Settings:
+    return replace(load_settings({"COVAEX_FEED": "simulator"}), database_url=database_url, **changes)
+
+
+async def signed_up(
+    client: httpx.AsyncClient, username: str | None = None, password: str = "correct horse battery"
+) -> str:
+    """Sign up and log in ``client``; return the CSRF token (the client keeps the cookies)."""
+    username = username or unique_name()
+    response = await client.post("/api/v1/auth/signup", json={"username": username, "password": password})
+    assert response.status_code == 201, response.text
+    response = await client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return str(response.json()["csrfToken"])
