@@ -1,9 +1,18 @@
-"""The ui area of the service (placeholder until its issue lands)."""
+"""The ui area: the server-rendered CovaEX main page and its static assets.
+
+``GET /`` is rendered with Jinja from the cached market snapshot only (never
+an upstream call per request); the ES modules under ``static/js`` then keep
+it live over ``/ws/v1/market`` and drive search, panels, login and the
+watchlist. Nothing here is built at import time: :func:`install` creates the
+template environment and the blueprint for one app.
+"""
 
 from __future__ import annotations
 
 from covaex_service.sanic_types import ServiceApp
+from covaex_service.ui.views import ui_blueprint
 
 
 def install(app: ServiceApp) -> None:
-    """Register this area's blueprints and listeners on ``app``."""
+    """Register the main page and ``/static/`` on ``app``."""
+    app.blueprint(ui_blueprint())

@@ -1,0 +1,55 @@
+// Keyword chips (top gainers, top losers, most traded) recomputed from live data.
+// Same rule as chip_groups() in ui/page.py.
+
+import { coinInfo } from "./config.js";
+import { directionOf, formatChange, formatVolume } from "./format.js";
+
+const CHIP_COUNT = 3;
+
+export function rankMarkets(markets) {
+  const byChange = [...markets].sort((a, b) => Number(a.changePct) - Number(b.changePct));
+  const byVolume = [...markets].sort((a, b) => Number(b.quoteVolume) - Number(a.quoteVolume));
+  return {
+    gainers: [...byChange].reverse().slice(0, CHIP_COUNT),
+    losers: byChange.slice(0, CHIP_COUNT),
+    traded: byVolume.slice(0, CHIP_COUNT),
+  };
+}
+
+function chipElement(market, group) {
+  const info = coinInfo(market.symbol);
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.className = "chip";
+  link.href = `#row-${market.symbol}`;
+  link.dataset.action = "view";
+  link.dataset.target = market.symbol;
+  const name = document.createElement("span");
+  name.className = "chip__name";
+  name.textContent = info.ko;
+  const value = document.createElement("span");
+  const volume = group === "traded";
+  value.className = `chip__value ${volume ? "flat" : directionOf(market.changePct)}`;
+  value.textContent = volume ? formatVolume(market.quoteVolume) : formatChange(market.changePct);
+  link.append(name, value);
+  item.append(link);
+  return item;
+}
+
+/** Re-render the chip lists under `root` from `markets`; unchanged lists are left alone. */
+export function renderKeywords(root, markets) {
+  const ranked = rankMarkets(markets);
+  for (const [group, picked] of Object.entries(ranked)) {
+    const list = root.querySelector(`[data-chips="${group}"] .chips`);
+    if (!list) {
+      continue;
+    }
+    const fresh = picked.map((market) => chipElement(market, group));
+    const same =
+      fresh.length === list.children.length &&
+      fresh.every((item, index) => item.textContent === list.children[index].textContent);
+    if (!same) {
+      list.replaceChildren(...fresh);
+    }
+  }
+}

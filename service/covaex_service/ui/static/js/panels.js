@@ -1,0 +1,253 @@
+// The side panel opened from the quick bar: watchlist, recently viewed, top movers,
+// one coin's detail, and clearly marked placeholders for features still to come.
+// What needs an account says so and offers login instead of failing.
+
+import { coinInfo } from "./config.js";
+import { directionOf, formatChange, formatPrice, formatVolume } from "./format.js";
+import { rankMarkets } from "./keywords.js";
+import { readRecent } from "./store.js";
+
+const TITLES = {
+  watchlist: "관심 목록",
+  recent: "최근 본 코인",
+  movers: "급등락",
+  alerts: "가격 알림",
+  portfolio: "내 자산",
+};
+const MOVERS_COUNT = 5;
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+export class Panels {
+  constructor(panel, { session, coins }) {
+    this.panel = panel;
+    this.title = panel.querySelector(".panel__title");
+    this.body = panel.querySelector(".panel__body");
+    this.session = session;
+    this.coins = coins;
+    this.kind = "";
+    this.symbol = "";
+    this.opener = null;
+  }
+
+  get isOpen() {
+    return !this.panel.hidden;
+  }
+
+  open(kind, { symbol = "", opener = null } = {}) {
+    this.kind = kind;
+    this.symbol = symbol;
+    if (opener) {
+      this.opener = opener;
+    }
+    this.render();
+    this.panel.hidden = false;
+    this.panel.dataset.kind = kind;
+    this.syncQuickbar();
+    this.title.focus();
+  }
+
+  close() {
+    if (!this.isOpen) {
+      return;
+    }
+    this.panel.hidden = true;
+    this.kind = "";
+    this.syncQuickbar();
+    if (this.opener && document.body.contains(this.opener)) {
+      this.opener.focus();
+    }
+    this.opener = null;
+  }
+
+  syncQuickbar() {
+    for (const button of document.querySelectorAll('.quickbar [data-action="open-panel"]')) {
+      button.setAttribute("aria-expanded", String(this.isOpen && button.dataset.panel === this.kind));
+    }
+  }
+
+  /** Re-render after a watchlist or login change, keeping the same view. */
+  refresh() {
+    if (this.isOpen) {
+      this.render();
+    }
+  }
+
+  /** Update the prices shown in place (keeps focus and scroll position). */
+  refreshPrices() {
+    if (!this.isOpen) {
+      return;
+    }
+    if (this.kind === "movers") {
+      this.render();
+      return;
+    }
+    for (const item of this.body.querySelectorAll("[data-coin]")) {
+      const market = this.coins.market(item.dataset.coin);
+      if (!market) {
+        continue;
+      }
+      for (const field of item.querySelectorAll("[data-value]")) {
+        const key = field.dataset.value;
+        field.textContent = key === "quoteVolume" ? formatVolume(market[key]) : key === "changePct" ? formatChange(market[key]) : formatPrice(market[key]);
+        if (key === "changePct") {
+          field.classList.remove("rise", "fall", "flat");
+          field.classList.add(directionOf(market.changePct));
+        }
+      }
+    }
+  }
+
+  render() {
+    const coin = this.kind === "coin" ? coinInfo(this.symbol) : null;
+    this.title.textContent = coin ? `${coin.ko} ${coin.base}` : TITLES[this.kind] || "";
+    const renderers = {
+      watchlist: () => this.watchlist(),
+      recent: () => this.recent(),
+      movers: () => this.movers(),
+      alerts: () => this.placeholder("가격 알림", "원하는 가격에 닿으면 알려 드리는 기능을 준비하고 있어요.", true),
+      portfolio: () => this.placeholder("내 자산", "보유 코인과 수익률을 한곳에서 보는 기능을 준비하고 있어요.", true),
+      coin: () => this.detail(this.symbol),
+    };
+    this.body.replaceChildren(...(renderers[this.kind] || (() => []))());
+  }
+
+  loginNote(heading, text) {
+    const note = element("div", "panel-note");
+    note.dataset.gate = "login";
+    note.append(element("strong", "", heading), element("p", "", text));
+    const button = element("button", "btn btn--primary", "로그인 / 회원가입");
+    button.type = "button";
+    button.dataset.action = "open-login";
+    note.append(button);
+    return note;
+  }
+
+  coinItem(symbol) {
+    const info = coinInfo(symbol);
+    const market = this.coins.market(symbol) || {};
+    const item = element("li");
+    const button = element("button", "panel-item");
+    button.type = "button";
+    button.dataset.action = "view";
+    button.dataset.target = symbol;
+    button.dataset.coin = symbol;
+    const icon = element("span", "coin__icon", info.base.slice(0, 1));
+    icon.dataset.base = info.base;
+    icon.setAttribute("aria-hidden", "true");
+    const main = element("span", "panel-item__main");
+    main.append(element("span", "coin__name", info.ko), element("span", "coin__symbol", info.base));
+    const end = element("span", "panel-item__end");
+    const price = element("span", "panel-item__price", market.last ? formatPrice(market.last) : "—");
+    price.dataset.value = "last";
+    const change = element(
+      "span",
+      `panel-item__change ${directionOf(market.changePct)}`,
+      market.changePct ? formatChange(market.changePct) : "",
+    );
+    change.dataset.value = "changePct";
+    end.append(price, change);
+    button.append(icon, main, end);
+    item.append(button);
+    return item;
+  }
+
+  coinList(symbols, emptyText) {
+    if (symbols.length === 0) {
+      return element("p", "panel-note", emptyText);
+    }
+    const list = element("ul", "panel-list");
+    list.append(...symbols.map((symbol) => this.coinItem(symbol)));
+    return list;
+  }
+
+  watchlist() {
+    const symbols = this.session.items.map((item) => item.symbol);
+    if (this.session.loggedIn) {
+      return [this.coinList(symbols, "아직 담은 코인이 없어요. 시세 목록의 별을 눌러 담아 보세요.")];
+    }
+    const nodes = [
+      this.loginNote(
+        "로그인이 필요해요",
+        "관심 목록을 계정에 저장하고 어느 기기에서나 보려면 로그인해 주세요. 로그인 전에 담은 코인은 로그인할 때 함께 옮겨져요.",
+      ),
+    ];
+    if (symbols.length > 0) {
+      nodes.push(element("h3", "panel-section", `이 기기에 임시 저장된 코인 ${symbols.length}개`));
+      nodes.push(this.coinList(symbols, ""));
+    }
+    return nodes;
+  }
+
+  recent() {
+    return [this.coinList(readRecent(), "최근에 본 코인이 없어요. 코인 이름을 누르거나 검색해 보세요.")];
+  }
+
+  movers() {
+    const ranked = rankMarkets(this.coins.allMarkets());
+    const gainers = this.coins.allMarkets().sort((a, b) => Number(b.changePct) - Number(a.changePct));
+    const count = Math.min(MOVERS_COUNT, gainers.length);
+    return [
+      element("h3", "panel-section", "오른 코인"),
+      this.coinList(gainers.slice(0, count).map((market) => market.symbol), "시세가 아직 없어요."),
+      element("h3", "panel-section", "내린 코인"),
+      this.coinList(
+        [...gainers].reverse().slice(0, count).map((market) => market.symbol),
+        "시세가 아직 없어요.",
+      ),
+      element("h3", "panel-section", "거래 많은 코인"),
+      this.coinList(ranked.traded.map((market) => market.symbol), "시세가 아직 없어요."),
+    ];
+  }
+
+  placeholder(name, text, needsAccount) {
+    const note = element("div", "panel-note panel-note--soon");
+    note.dataset.placeholder = this.kind;
+    note.append(element("span", "soon-tag", "준비 중"), element("strong", "", `${name}은(는) 곧 찾아와요`), element("p", "", text));
+    const nodes = [note];
+    if (needsAccount && !this.session.loggedIn) {
+      nodes.push(this.loginNote("계정이 필요한 기능이에요", `${name} 기능이 열리면 로그인한 계정에서 쓸 수 있어요.`));
+    }
+    return nodes;
+  }
+
+  detail(symbol) {
+    const market = this.coins.market(symbol) || {};
+    const wrapper = element("div");
+    wrapper.dataset.coin = symbol;
+    const price = element("p", "detail__price", market.last ? formatPrice(market.last) : "—");
+    price.dataset.value = "last";
+    const change = element("p", `detail__change ${directionOf(market.changePct)}`, formatChange(market.changePct || "0"));
+    change.dataset.value = "changePct";
+    const stats = element("dl", "stats");
+    for (const [key, label] of [
+      ["open", "시가 (24시간 전)"],
+      ["high", "24시간 최고"],
+      ["low", "24시간 최저"],
+      ["quoteVolume", "24시간 거래대금"],
+    ]) {
+      const stat = element("div", "stat");
+      const value = element("dd", "stat__value", market[key] ? (key === "quoteVolume" ? formatVolume(market[key]) : formatPrice(market[key])) : "—");
+      value.dataset.value = key;
+      stat.append(element("dt", "stat__label", label), value);
+      stats.append(stat);
+    }
+    const watched = this.session.has(symbol);
+    const star = element("button", "btn btn--block", watched ? "관심 목록에서 빼기" : "관심 목록에 담기");
+    star.type = "button";
+    star.dataset.action = "toggle-watch";
+    star.dataset.target = symbol;
+    star.setAttribute("aria-pressed", String(watched));
+    wrapper.append(price, change, stats, star);
+    return [wrapper];
+  }
+}
