@@ -32,7 +32,7 @@ def spof_findings(topology: Topology) -> list[Finding]:
         unexplained = set(broken)
         for i, existing in enumerate(findings):
             hit = set(broken) & set(existing.resources)
-            if hit and RULES[existing.id].severity == "high":
+            if hit:
                 note = f"Graph check: losing {az} takes down {', '.join(sorted(hit))} and breaks the request path."
                 findings[i] = dataclasses.replace(existing, evidence=f"{existing.evidence}. {note}")
                 unexplained -= hit

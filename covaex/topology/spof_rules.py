@@ -112,7 +112,7 @@ RULES: Mapping[str, Rule] = {
         Rule(
             "SPOF-CACHE-01",
             "ElastiCache without a replica in another AZ",
-            "medium",
+            "high",
             ("AWS Security Hub ElastiCache.3: ElastiCache replication groups should have automatic failover enabled",
              WA_MULTI_LOCATION),
             "Run a replication group with num_cache_clusters >= 2 spread over two AZs (multi_az_enabled = true).",
@@ -120,7 +120,7 @@ RULES: Mapping[str, Rule] = {
         Rule(
             "SPOF-CACHE-02",
             "ElastiCache replication group without automatic failover",
-            "medium",
+            "high",
             ("AWS Security Hub ElastiCache.3: ElastiCache replication groups should have automatic failover enabled",
              WA_FAILOVER),
             "Set automatic_failover_enabled = true (and multi_az_enabled = true).",
