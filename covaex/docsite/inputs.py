@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,11 @@ from covaex.synth import SynthResult
 
 @dataclass(frozen=True)
 class Inputs:
+    """``memo`` holds values derived once per build (topology models) and shared by pages."""
+
     stacks: Mapping[str, TerraformDoc]
     data: Mapping[str, Any]
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def stack(self, name: str) -> TerraformDoc:
         """One stack by name; pending (not an error) while it has not landed."""

@@ -9,6 +9,7 @@ its template. Rendering is pure: it returns bytes and writes nothing.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from covaex.docsite.sections import Pending
 from covaex.errors import CliError
 
 TEMPLATE_SUFFIX = ".md.j2"
+# Loops and macros leave runs of blank lines; one blank line means the same in Markdown.
+_BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
 
 
 def stamp_markdown(source: str) -> str:
@@ -71,7 +74,8 @@ def render_pages(context: Mapping[str, Any], *, templates_dir: Path = TEMPLATES_
         except jinja2.TemplateError as exc:
             where = f"{exc.filename}:{exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else source
             raise CliError(f"template {where}: {type(exc).__name__}: {exc}") from exc
-        out[target] = (stamp_markdown(source) + body.rstrip("\n") + "\n").encode("utf-8")
+        body = _BLANK_RUNS.sub("\n\n", body).strip("\n")
+        out[target] = (stamp_markdown(source) + body + "\n").encode("utf-8")
     return out
 
 

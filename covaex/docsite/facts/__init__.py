@@ -18,9 +18,22 @@ SectionFn = Callable[[Inputs], Any]
 
 
 def _registry() -> dict[str, SectionFn]:
-    from covaex.docsite.facts import narrative, site_nav
+    from covaex.docsite.facts import compute, database, narrative, network, observability, security, site_nav, state
 
     return {
+        "alb": compute.alb,
+        "asg": compute.asg,
+        "rds": database.rds,
+        "db_access": database.db_access,
+        "sg_matrix": security.sg_matrix,
+        "iam_roles": security.iam_roles,
+        "log_groups": observability.log_groups,
+        "alarms": observability.alarms,
+        "runbooks": observability.runbooks,
+        "state_backend": state.state_backend,
+        "repo_layout": state.repo_layout,
+        "cidr_plan": network.cidr_plan,
+        "route_tables": network.route_tables,
         "nav": lambda _inputs: site_nav.epics(site_nav.load_nav()),
         "symptoms": narrative.symptoms,
         "risks": narrative.risks,

@@ -69,7 +69,7 @@ def epics(nav: list[Any]) -> dict[int, NavEpic]:
     for entry in nav:
         if not isinstance(entry, dict):
             continue
-        (title, children), = entry.items()
+        ((title, children),) = entry.items()
         if not (str(title).startswith("EPIC ") and isinstance(children, list)):
             continue
         number = int(str(title).split()[1])
@@ -78,13 +78,13 @@ def epics(nav: list[Any]) -> dict[int, NavEpic]:
             if isinstance(child, str):
                 epic.index = child
                 continue
-            (task_title, value), = child.items()
+            ((task_title, value),) = child.items()
             if isinstance(value, str):  # a page directly under the EPIC: its own one-page task
                 epic.tasks.append(NavTask(str(task_title), [NavPage(str(task_title), value)]))
             else:
                 task = NavTask(str(task_title))
                 for sub in value:
-                    (sub_title, path), = sub.items()
+                    ((sub_title, path),) = sub.items()
                     task.pages.append(NavPage(str(sub_title), str(path)))
                 epic.tasks.append(task)
         out[number] = epic

@@ -1,0 +1,77 @@
+"""EPIC 2 data tier pages: the RDS backup policy and who may reach the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from covaex.docsite.facts.stackfacts import per_stack, readable, refs, settings
+from covaex.docsite.inputs import Inputs
+from covaex.docsite.tfjson import TerraformDoc
+from covaex.docsite.topology import stack_topology
+
+BACKUP_KEYS = (
+    "backup_retention_period",
+    "backup_window",
+    "maintenance_window",
+    "copy_tags_to_snapshot",
+    "delete_automated_backups",
+    "deletion_protection",
+    "skip_final_snapshot",
+    "final_snapshot_identifier",
+)
+INSTANCE_KEYS = (
+    "engine",
+    "engine_version",
+    "instance_class",
+    "multi_az",
+    "allocated_storage",
+    "max_allocated_storage",
+    "storage_type",
+    "storage_encrypted",
+    "publicly_accessible",
+    "iam_database_authentication_enabled",
+    "performance_insights_enabled",
+    "auto_minor_version_upgrade",
+    "apply_immediately",
+)
+
+
+def rds(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
+    """Per stack: each DB instance's backup and instance settings."""
+    return per_stack(inputs, ("aws_db_instance",), _rds)
+
+
+def _rds(doc: TerraformDoc) -> list[dict[str, Any]]:
+    return [
+        {
+            "address": db.address,
+            "backup": settings(db, BACKUP_KEYS),
+            "instance": settings(db, INSTANCE_KEYS),
+            "retention_days": db.get("backup_retention_period"),
+            "multi_az": bool(db.get("multi_az")),
+            "security_groups": refs(doc, db.get("vpc_security_group_ids")),
+            "subnet_group": refs(doc, db.get("db_subnet_group_name")),
+            "port": readable(db.get("port")) if db.get("port") else _default_port(str(db.get("engine", ""))),
+        }
+        for db in doc.resources("aws_db_instance")
+    ]
+
+
+def _default_port(engine: str) -> str:
+    return {"postgres": "5432", "mysql": "3306", "mariadb": "3306"}.get(engine, "-")
+
+
+def db_access(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
+    """Per stack: the SG rules that let traffic into the database's security groups."""
+
+    def access(doc: TerraformDoc) -> list[dict[str, Any]]:
+        topo = stack_topology(inputs, doc.stack)
+        out = []
+        for db in _rds(doc):
+            rules = [r for r in topo.sg_rules if r.destination in db["security_groups"]]
+            out.append(
+                {"db": db["address"], "security_groups": db["security_groups"], "port": db["port"], "rules": rules}
+            )
+        return out
+
+    return per_stack(inputs, ("aws_db_instance",), access)

@@ -1,0 +1,57 @@
+"""Shared helpers for facts read per stack: which stacks hold a resource type, readable values.
+
+A page about, say, the ASG shows one content tab per stack that declares an
+``aws_autoscaling_group``; until some stack does, the section is pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from covaex.docsite.inputs import Inputs
+from covaex.docsite.sections import PendingInput
+from covaex.docsite.tfjson import Resource, TerraformDoc
+from covaex.topology.tfjson import references, strip_metadata
+
+T = TypeVar("T")
+
+
+def stacks_with(inputs: Inputs, *types: str) -> list[TerraformDoc]:
+    """Stacks declaring at least one resource of any of ``types``; pending when none does."""
+    found = [doc for _, doc in sorted(inputs.stacks.items()) if any(doc.count(t) for t in types)]
+    if not found:
+        raise PendingInput(f"no synthesized stack declares {' / '.join(types)} yet")
+    return found
+
+
+def per_stack(inputs: Inputs, types: tuple[str, ...], fn: Callable[[TerraformDoc], T]) -> dict[str, T]:
+    return {doc.stack: fn(doc) for doc in stacks_with(inputs, *types)}
+
+
+def refs(doc: TerraformDoc, value: Any) -> list[str]:
+    """Addresses of this stack's resources referenced anywhere in ``value``, sorted."""
+    known = {r.address for r in doc.all_resources()}
+    known |= {f"data.{r.address}" for t in (doc.raw.get("data") or {}) for r in doc.data_sources(t)}
+    return sorted(references(value, known))
+
+
+def readable(value: Any) -> str:
+    """A config value for a table cell: references as addresses, booleans as yes/no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "-"
+    if isinstance(value, str) and "${" in value:
+        inner = value.strip()[2:-1] if value.strip().startswith("${") and value.strip().endswith("}") else value
+        return inner
+    if isinstance(value, list):
+        return ", ".join(readable(v) for v in value) or "-"
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}={readable(v)}" for k, v in sorted(strip_metadata(value).items()))
+    return str(value)
+
+
+def settings(resource: Resource, keys: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``(key, readable value)`` for the keys present in a resource, in the given order."""
+    return [(k, readable(resource.get(k))) for k in keys if k in resource.config]
