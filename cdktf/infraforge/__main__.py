@@ -10,13 +10,19 @@ import argparse
 import os
 
 from infraforge.app import build_app
+from infraforge.inputs import InputError
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m infraforge")
     parser.add_argument("--out", default=os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
     args = parser.parse_args()
-    build_app(args.out).synth()
+    try:
+        app = build_app(args.out)
+    except (InputError, ValueError) as exc:
+        # A bad input or config is the operator's to fix: one line, no traceback.
+        raise SystemExit(f"infraforge: {exc}") from None
+    app.synth()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,308 @@
+"""Network: a two-AZ VPC with public, private-app and private-data tiers.
+
+CIDR plan (per environment, from :class:`NetworkConfig`): the VPC is a /16;
+each tier gets one subnet per AZ, carved from the VPC range so the plan is
+written once and checked at synth time (inside the VPC, no overlaps):
+
+======== ============ ===================================================
+tier     size         routes
+======== ============ ===================================================
+public   /24 per AZ   0.0.0.0/0 -> internet gateway (ALB, NAT gateways)
+app      /20 per AZ   0.0.0.0/0 -> NAT (own AZ's NAT in prod, the one NAT in dev)
+data     /24 per AZ   local only (+ on-prem via the VPN gateway when enabled)
+======== ============ ===================================================
+
+The app tier is the largest because it will also hold EKS pods (platform v2).
+Data subnets have no route to the internet at all.
+
+Cost trade-off: ``single_nat=True`` (dev) runs one NAT gateway in the first
+AZ that both app subnets use; that saves one NAT gateway (~US$ 33/month in
+Seoul plus data processing) and makes the NAT a single point of failure
+for the app tier's outbound traffic, which dev accepts and prod does not.
+
+VPC flow logs (all traffic) go to a CloudWatch log group with retention; the
+default security group is adopted and emptied so nothing can use it by
+accident.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+from cdktf_cdktf_provider_aws.eip import Eip
+from cdktf_cdktf_provider_aws.flow_log import FlowLog
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
+from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
+from cdktf_cdktf_provider_aws.route import Route
+from cdktf_cdktf_provider_aws.route_table import RouteTable
+from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.subnet import Subnet
+from cdktf_cdktf_provider_aws.vpc import Vpc
+from constructs import Construct
+
+TIERS = ("public", "app", "data")
+# New bits each tier's subnets take from the VPC /16 and the index of the first one.
+_TIER_LAYOUT: dict[str, tuple[int, int]] = {
+    "public": (8, 0),  # /24s: x.x.0.0, x.x.1.0
+    "data": (8, 8),  # /24s: x.x.8.0, x.x.9.0
+    "app": (4, 1),  # /20s: x.x.16.0, x.x.32.0
+}
+
+
+def az_suffix(availability_zone: str) -> str:
+    """``ap-northeast-2a`` -> ``a``: the suffix of per-AZ resource names."""
+    return availability_zone[-1]
+
+
+def plan_subnets(vpc_cidr: str, zone_count: int) -> dict[str, tuple[str, ...]]:
+    """The written CIDR plan: tier -> one subnet CIDR per AZ, carved from ``vpc_cidr`` (a /16)."""
+    vpc = ipaddress.ip_network(vpc_cidr)
+    if vpc.prefixlen != 16:
+        raise ValueError(f"the CIDR plan expects a /16 VPC, got {vpc_cidr}")
+    plan: dict[str, tuple[str, ...]] = {}
+    for tier, (new_bits, first) in _TIER_LAYOUT.items():
+        subnets = list(vpc.subnets(prefixlen_diff=new_bits))
+        plan[tier] = tuple(str(subnets[first + i]) for i in range(zone_count))
+    return plan
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Settings of :class:`Network`.
+
+    Attributes:
+        name: name prefix of the resources, e.g. ``covaex-dev``.
+        vpc_cidr: the VPC's /16; the subnets follow :func:`plan_subnets`.
+        availability_zones: exactly two AZs of the region, e.g. ``ap-northeast-2a``, ``ap-northeast-2c``.
+        single_nat: one NAT gateway for both AZs (dev, cheaper) instead of one per AZ (prod).
+        flow_log_retention_days: how long VPC flow logs are kept in CloudWatch Logs.
+    """
+
+    name: str
+    vpc_cidr: str
+    availability_zones: tuple[str, ...]
+    single_nat: bool
+    flow_log_retention_days: int = 90
+
+    def __post_init__(self) -> None:
+        if len(self.availability_zones) != 2:
+            raise ValueError(f"the network spans exactly two AZs, got {self.availability_zones}")
+        suffixes = [az_suffix(az) for az in self.availability_zones]
+        if len(set(suffixes)) != len(suffixes):
+            raise ValueError(f"availability zones must differ, got {self.availability_zones}")
+        try:
+            ipaddress.ip_network(self.vpc_cidr)
+        except ValueError as exc:
+            raise ValueError(f"vpc_cidr is not a valid network: {exc}") from exc
+        plan_subnets(self.vpc_cidr, len(self.availability_zones))
+
+    @property
+    def subnet_plan(self) -> dict[str, tuple[str, ...]]:
+        return plan_subnets(self.vpc_cidr, len(self.availability_zones))
+
+
+class Network(Construct):
+    """VPC, subnets per tier and AZ, internet gateway, NAT, route tables, flow logs.
+
+    Outputs: :attr:`vpc`, :attr:`subnets` (tier -> AZ suffix -> subnet),
+    :attr:`private_route_tables` (for VPN route propagation),
+    :attr:`nat_gateways` (AZ suffix -> NAT).
+    """
+
+    def __init__(self, scope: Construct, id_: str, config: NetworkConfig) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        self.vpc = Vpc(
+            self,
+            "vpc",
+            cidr_block=config.vpc_cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": f"{config.name}-vpc"},
+        )
+        self.vpc.override_logical_id("vpc")
+
+        self.subnets: dict[str, dict[str, Subnet]] = {tier: {} for tier in TIERS}
+        for tier, cidrs in config.subnet_plan.items():
+            for az, cidr in zip(config.availability_zones, cidrs, strict=True):
+                sfx = az_suffix(az)
+                subnet = Subnet(
+                    self,
+                    f"{tier}_{sfx}",
+                    vpc_id=self.vpc.id,
+                    cidr_block=cidr,
+                    availability_zone=az,
+                    # Public subnets hold only the ALB and NAT, which get their
+                    # addresses explicitly; nothing gets a public IP by default.
+                    map_public_ip_on_launch=False,
+                    tags={"Name": f"{config.name}-{tier}-{sfx}", "Tier": tier},
+                )
+                subnet.override_logical_id(f"{tier}_{sfx}")
+                self.subnets[tier][sfx] = subnet
+
+        self.internet_gateway = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": f"{config.name}-igw"})
+        self.internet_gateway.override_logical_id("igw")
+
+        self._lock_default_security_group()
+        self._public_routes()
+        self.nat_gateways = self._nat_gateways()
+        self.private_route_tables = self._private_routes()
+        self._flow_logs()
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        return tuple(az_suffix(az) for az in self.config.availability_zones)
+
+    def subnet_ids(self, tier: str) -> list[str]:
+        """Ids of the tier's subnets, in AZ order."""
+        return [self.subnets[tier][sfx].id for sfx in self.suffixes]
+
+    def _lock_default_security_group(self) -> None:
+        # Adopting the default SG with no rules removes its allow-all rules.
+        default_sg = DefaultSecurityGroup(
+            self, "default_sg", vpc_id=self.vpc.id, tags={"Name": f"{self.config.name}-default-locked"}
+        )
+        default_sg.override_logical_id("default")
+
+    def _public_routes(self) -> None:
+        table = RouteTable(
+            self, "rt_public", vpc_id=self.vpc.id, tags={"Name": f"{self.config.name}-public", "Tier": "public"}
+        )
+        table.override_logical_id("public")
+        route = Route(
+            self,
+            "route_public_internet",
+            route_table_id=table.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=self.internet_gateway.id,
+        )
+        route.override_logical_id("public_internet")
+        for sfx in self.suffixes:
+            assoc = RouteTableAssociation(
+                self, f"rta_public_{sfx}", route_table_id=table.id, subnet_id=self.subnets["public"][sfx].id
+            )
+            assoc.override_logical_id(f"public_{sfx}")
+
+    def _nat_gateways(self) -> dict[str, NatGateway]:
+        nat_suffixes = self.suffixes[:1] if self.config.single_nat else self.suffixes
+        nats: dict[str, NatGateway] = {}
+        for sfx in nat_suffixes:
+            eip = Eip(
+                self,
+                f"eip_nat_{sfx}",
+                domain="vpc",
+                tags={"Name": f"{self.config.name}-nat-{sfx}"},
+                depends_on=[self.internet_gateway],
+            )
+            eip.override_logical_id(f"nat_{sfx}")
+            nat = NatGateway(
+                self,
+                f"nat_{sfx}",
+                allocation_id=eip.allocation_id,
+                subnet_id=self.subnets["public"][sfx].id,
+                tags={"Name": f"{self.config.name}-nat-{sfx}"},
+                depends_on=[self.internet_gateway],
+            )
+            nat.override_logical_id(f"nat_{sfx}")
+            nats[sfx] = nat
+        return nats
+
+    def _private_routes(self) -> list[RouteTable]:
+        tables: list[RouteTable] = []
+        first_nat = next(iter(self.nat_gateways.values()))
+        for sfx in self.suffixes:
+            table = RouteTable(
+                self, f"rt_app_{sfx}", vpc_id=self.vpc.id, tags={"Name": f"{self.config.name}-app-{sfx}", "Tier": "app"}
+            )
+            table.override_logical_id(f"app_{sfx}")
+            nat = self.nat_gateways.get(sfx, first_nat)
+            route = Route(
+                self,
+                f"route_app_{sfx}_nat",
+                route_table_id=table.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat.id,
+            )
+            route.override_logical_id(f"app_{sfx}_nat")
+            assoc = RouteTableAssociation(
+                self, f"rta_app_{sfx}", route_table_id=table.id, subnet_id=self.subnets["app"][sfx].id
+            )
+            assoc.override_logical_id(f"app_{sfx}")
+            tables.append(table)
+        data_table = RouteTable(
+            self, "rt_data", vpc_id=self.vpc.id, tags={"Name": f"{self.config.name}-data", "Tier": "data"}
+        )
+        data_table.override_logical_id("data")
+        for sfx in self.suffixes:
+            assoc = RouteTableAssociation(
+                self, f"rta_data_{sfx}", route_table_id=data_table.id, subnet_id=self.subnets["data"][sfx].id
+            )
+            assoc.override_logical_id(f"data_{sfx}")
+        tables.append(data_table)
+        return tables
+
+    def _flow_logs(self) -> None:
+        name = self.config.name
+        log_group = CloudwatchLogGroup(
+            self,
+            "flow_logs_group",
+            name=f"/covaex/{name}/vpc-flow-logs",
+            retention_in_days=self.config.flow_log_retention_days,
+        )
+        log_group.override_logical_id("flow_logs")
+        role = IamRole(
+            self,
+            "flow_logs_role",
+            name=f"{name}-vpc-flow-logs",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )
+        role.override_logical_id("flow_logs")
+        policy = IamRolePolicy(
+            self,
+            "flow_logs_policy",
+            name="write-flow-logs",
+            role=role.id,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                            "Resource": [f"{log_group.arn}:*"],
+                        }
+                    ],
+                }
+            ),
+        )
+        policy.override_logical_id("flow_logs")
+        flow_log = FlowLog(
+            self,
+            "flow_log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=log_group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": f"{name}-vpc-flow-log"},
+        )
+        flow_log.override_logical_id("vpc")
+        self.flow_log_group = log_group

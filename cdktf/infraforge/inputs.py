@@ -1,0 +1,140 @@
+"""Deploy-time inputs that need real values: certificate, on-prem side, CIDRs, repository.
+
+The defaults are fake but valid (documentation IP ranges, a zero account id,
+``example.com``) so ``synth`` and the tests run anywhere; an operator sets
+the real ones before ``cdktf deploy``. Each input is read, in order, from
+
+1. the environment variable ``INFRAFORGE_<ENV>_<NAME>`` (e.g. ``INFRAFORGE_PROD_ACM_CERTIFICATE_ARN``),
+2. the environment variable ``INFRAFORGE_<NAME>`` (shared by every environment),
+3. the cdktf context key ``<env>.<name>`` then ``<name>`` (``cdktf.json`` ``"context"``),
+4. the default below.
+
+Every value is validated here, so a bad one stops the synth with a message
+that names the variable instead of failing later inside Terraform.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+REGION = "ap-northeast-2"
+FAKE_ACCOUNT = "111122223333"
+
+DEFAULTS: dict[str, str] = {
+    "acm_certificate_arn": f"arn:aws:acm:{REGION}:{FAKE_ACCOUNT}:certificate/00000000-0000-0000-0000-000000000000",
+    "onprem_cidr": "172.16.0.0/16",
+    "vpn_peer_ip": "203.0.113.10",
+    "allowed_cidrs": "0.0.0.0/0",
+    "github_repo": "covaex/infraforge",
+    "app_git_ref": "main",
+    "alarm_email": "",
+    "state_bucket": "covaex-infraforge-tfstate",
+}
+
+_ACM_ARN = re.compile(r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_GIT_REF = re.compile(r"^[A-Za-z0-9_./-]{1,100}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_DOCUMENTATION_NETS = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+
+
+class InputError(ValueError):
+    """A deploy-time input has a value that cannot work; the message names where it came from."""
+
+
+@dataclass(frozen=True)
+class DeployInputs:
+    """Validated deploy-time inputs of one environment.
+
+    Attributes:
+        acm_certificate_arn: ACM certificate (same region) for the ALB's HTTPS listener.
+        onprem_cidr: the on-prem network reached through the site-to-site VPN.
+        vpn_peer_ip: public IPv4 address of the on-prem VPN device (customer gateway).
+        allowed_cidrs: who may reach the ALB on 80/443 (``0.0.0.0/0`` for a public site).
+        github_repo: ``owner/name`` of the repository whose workflows may assume the CI role.
+        app_git_ref: git ref of that repository the app instances install and run.
+        alarm_email: optional address subscribed to the alarm topic (empty: none).
+        state_bucket: S3 bucket holding every stack's Terraform state (bootstrap stack ``state``).
+    """
+
+    acm_certificate_arn: str
+    onprem_cidr: str
+    vpn_peer_ip: str
+    allowed_cidrs: tuple[str, ...]
+    github_repo: str
+    app_git_ref: str
+    alarm_email: str
+    state_bucket: str
+
+
+def read_inputs(
+    environment: str,
+    environ: Mapping[str, str],
+    context: Callable[[str], Any] | None = None,
+) -> DeployInputs:
+    """Read and validate the inputs of ``environment`` (see the module docstring for the order)."""
+
+    def raw(name: str) -> tuple[str, str]:
+        for var in (f"INFRAFORGE_{environment.upper()}_{name.upper()}", f"INFRAFORGE_{name.upper()}"):
+            if environ.get(var):
+                return environ[var].strip(), var
+        if context is not None:
+            for key in (f"{environment}.{name}", name):
+                value = context(key)
+                if value is not None:
+                    return str(value).strip(), f"cdktf context {key!r}"
+        return DEFAULTS[name], f"default of {name}"
+
+    def check(name: str, ok: Callable[[str], bool], expected: str) -> str:
+        value, source = raw(name)
+        if not ok(value):
+            raise InputError(f"{source} must be {expected}, got {value!r}")
+        return value
+
+    allowed_raw = check(
+        "allowed_cidrs",
+        lambda v: all(_is_ipv4_net(c) for c in _split(v)) and bool(_split(v)),
+        "a comma-separated list of IPv4 CIDRs",
+    )
+    return DeployInputs(
+        acm_certificate_arn=check(
+            "acm_certificate_arn",
+            lambda v: bool(_ACM_ARN.match(v)),
+            "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)",
+        ),
+        onprem_cidr=check("onprem_cidr", _is_ipv4_net, "an IPv4 CIDR such as 172.16.0.0/16"),
+        vpn_peer_ip=check("vpn_peer_ip", _is_public_ipv4, "the public IPv4 address of the on-prem VPN device"),
+        allowed_cidrs=tuple(_split(allowed_raw)),
+        github_repo=check("github_repo", lambda v: bool(_REPO.match(v)), "a GitHub repository as owner/name"),
+        app_git_ref=check("app_git_ref", lambda v: bool(_GIT_REF.match(v)), "a git branch, tag or commit"),
+        alarm_email=check("alarm_email", lambda v: v == "" or bool(_EMAIL.match(v)), "an e-mail address or empty"),
+        state_bucket=check("state_bucket", lambda v: bool(_BUCKET.match(v)), "a valid S3 bucket name"),
+    )
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _is_ipv4_net(value: str) -> bool:
+    try:
+        return ipaddress.ip_network(value, strict=True).version == 4
+    except ValueError:
+        return False
+
+
+def _is_public_ipv4(value: str) -> bool:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    # The documentation ranges (TEST-NET) are allowed so the fake default synthesizes.
+    documentation = any(
+        address in ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+    )
+    return address.version == 4 and (address.is_global or documentation)

@@ -1,0 +1,33 @@
+"""``state``: the per-account bootstrap every other stack depends on.
+
+Holds the Terraform state bucket and the account's GitHub OIDC identity
+provider (one per account, so it cannot live in a per-environment stack).
+Its own state is local on the first apply; the README shows how to move it
+into the bucket it has just created.
+"""
+
+from __future__ import annotations
+
+from cdktf import Aspects, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from constructs import Construct
+
+from infraforge.constructs.iam import GithubOidcProvider
+from infraforge.constructs.state_backend import StateBackend, StateBackendConfig
+from infraforge.inputs import REGION, DeployInputs
+from infraforge.tags import CommonTags, common_tags
+
+STACK_NAME = "state"
+
+
+class StateStack(TerraformStack):
+    """Bootstrap stack: state bucket and GitHub OIDC provider."""
+
+    def __init__(self, scope: Construct, inputs: DeployInputs) -> None:
+        super().__init__(scope, STACK_NAME)
+        AwsProvider(self, "aws", region=REGION)
+        Aspects.of(self).add(CommonTags(common_tags("shared")))
+        self.backend = StateBackend(self, "state_backend", StateBackendConfig(bucket_name=inputs.state_bucket))
+        self.github_oidc = GithubOidcProvider(self, "github_oidc")
+        TerraformOutput(self, "state_bucket", value=self.backend.bucket.bucket)
+        TerraformOutput(self, "github_oidc_provider_arn", value=self.github_oidc.provider.arn)
