@@ -18,9 +18,25 @@ SectionFn = Callable[[Inputs], Any]
 
 
 def _registry() -> dict[str, SectionFn]:
-    from covaex.docsite.facts import compute, database, narrative, network, observability, security, site_nav, state
+    from covaex.docsite.facts import (
+        compute,
+        database,
+        narrative,
+        network,
+        observability,
+        security,
+        service,
+        site_nav,
+        state,
+    )
 
     return {
+        "cache_contract": service.cache_contract,
+        "ws_protocol": service.ws_protocol,
+        "feed": service.feed,
+        "ssr": service.ssr,
+        "guest": service.guest,
+        "ui": service.ui,
         "alb": compute.alb,
         "asg": compute.asg,
         "rds": database.rds,
