@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from covaex_service.app import create_app
 from covaex_service.market.area import MarketArea, MarketOptions
 from covaex_service.market.cache import Keys

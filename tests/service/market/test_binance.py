@@ -7,7 +7,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from covaex_service.market.feeds.binance import (
     CommandReply,
     MalformedFrame,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from covaex_service.market.model import InvalidMarket, Market, change_pct, decimal_string
 from hypothesis import given
 from hypothesis import strategies as st
-
-from covaex_service.market.model import InvalidMarket, Market, change_pct, decimal_string
 
 
 def market(**overrides: object) -> Market:
