@@ -50,6 +50,9 @@ async def serve(settings: Settings, config: AccountsConfig = FAST_HASHING) -> As
     """Start ``create_app(settings)`` on a free port with its listeners; stop it after."""
     app = create_app(settings, name=unique_name("covaex_test"))
     app.ctx.accounts_config = config
+    # Touch-up rewrites Sanic's class methods at startup; a second app in one process would
+    # recompile already rewritten code and fail, so tests (many apps per process) turn it off.
+    app.config.TOUCHUP = False
     port = free_port()
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     assert server is not None
