@@ -1,0 +1,373 @@
+"""What a diagram shows, as plain data: clusters, drawn nodes, edges (pure).
+
+`build_scene(topology, title=..., findings=...)` decides everything visual
+except pixels: which resources are drawn (architecture, not IAM/alarms/
+associations), where (VPC or site > AZ or zone > subnet tier, AZs sorted so
+they sit side by side left to right), how a multi-AZ resource appears (one copy
+per AZ: ASG instances, RDS primary/standby, cache primary/replica; load
+balancers and regional gateways once, at VPC level), which edges connect which
+copies (same-AZ pairs when both sides have copies), their port labels and which
+nodes carry a SPOF mark (the rule ids of their findings). `render` turns a
+`Scene` into SVG/PNG with the diagrams library; tests read scenes directly.
+Every id is derived from Terraform addresses, so output is stable.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from covaex.topology.entities import INTERNET, Edge, Node, Topology
+from covaex.topology.spof_rules import Finding
+from covaex.topology.tfjson import literal
+
+TIER_ORDER = ("edge", "public", "app", "data", "ops")
+TIER_LABELS = {"edge": "edge", "public": "public subnets", "app": "app subnets (private)",
+               "data": "data subnets (private)", "ops": "ops"}
+ONPREM_TIER_LABELS = {"edge": "edge (perimeter)", "app": "app (web/WAS)", "data": "data", "ops": "operations"}
+
+ICONS: Mapping[str, str] = {
+    "internet": "onprem.client.Users",
+    "aws_internet_gateway": "aws.network.InternetGateway",
+    "aws_nat_gateway": "aws.network.NATGateway",
+    "aws_lb": "aws.network.ALB",
+    "aws_alb": "aws.network.ALB",
+    "aws_elb": "aws.network.CLB",
+    "aws_autoscaling_group": "aws.compute.EC2AutoScaling",
+    "aws_instance": "aws.compute.EC2Instance",
+    "aws_eks_cluster": "aws.compute.EKS",
+    "aws_eks_node_group": "aws.compute.EC2Instances",
+    "aws_ecs_service": "aws.compute.ElasticContainerServiceService",
+    "aws_db_instance": "aws.database.RDSInstance",
+    "aws_rds_cluster": "aws.database.Aurora",
+    "aws_elasticache_replication_group": "aws.database.ElasticacheForRedis",
+    "aws_elasticache_cluster": "aws.database.ElasticacheForRedis",
+    "aws_vpn_gateway": "aws.network.VpnGateway",
+    "aws_customer_gateway": "aws.network.VPCCustomerGateway",
+    "aws_ec2_transit_gateway": "aws.network.TransitGateway",
+    "aws_s3_bucket": "aws.storage.SimpleStorageServiceS3Bucket",
+    "aws_dynamodb_table": "aws.database.DynamodbTable",
+    "aws_ecr_repository": "aws.compute.ECR",
+    "onprem_uplink": "generic.network.Router",
+    "onprem_firewall": "generic.network.Firewall",
+    "onprem_server": "onprem.compute.Server",
+    "onprem_database": "onprem.database.Postgresql",
+    "onprem_cache": "onprem.inmemory.Redis",
+    "onprem_operator": "onprem.client.User",
+    "onprem_storage": "generic.storage.Storage",
+}
+GENERIC_AWS_ICON = "aws.general.General"
+GENERIC_ICON = "generic.compute.Rack"
+KIND_LABELS: Mapping[str, str] = {
+    "internet": "",
+    "aws_internet_gateway": "IGW",
+    "aws_nat_gateway": "NAT",
+    "aws_lb": "ALB",
+    "aws_autoscaling_group": "ASG",
+    "aws_instance": "EC2",
+    "aws_eks_cluster": "EKS",
+    "aws_eks_node_group": "node group",
+    "aws_db_instance": "RDS",
+    "aws_rds_cluster": "Aurora",
+    "aws_elasticache_replication_group": "ElastiCache",
+    "aws_elasticache_cluster": "ElastiCache",
+    "aws_vpn_gateway": "VGW",
+    "aws_customer_gateway": "CGW",
+    "aws_ec2_transit_gateway": "TGW",
+    "aws_s3_bucket": "S3",
+    "aws_dynamodb_table": "DynamoDB",
+    "aws_ecr_repository": "ECR",
+}
+_NOT_DRAWN = re.compile(
+    r"association|subnet_group|route|security_group|network_interface|_eip$|^aws_subnet$|attachment"
+)
+_SAFE = re.compile(r"[^A-Za-z0-9_]+")
+
+
+@dataclass(frozen=True)
+class DrawNode:
+    id: str
+    label: str
+    icon: str
+    address: str
+    spof_rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DrawCluster:
+    id: str
+    label: str
+    style: str  # "vpc" | "site" | "az" | "tier" | "onprem" | "regional"
+    nodes: tuple[DrawNode, ...] = ()
+    children: tuple[DrawCluster, ...] = ()
+
+
+@dataclass(frozen=True)
+class DrawEdge:
+    source: str
+    target: str
+    label: str
+    style: str  # "traffic" | "route" | "vpn" | "deploy"
+
+
+@dataclass(frozen=True)
+class Scene:
+    """``rows``: per-AZ copies of one resource, to sit on one rank in AZ order (left to right).
+
+    ``direction``: ``TB`` when AZ columns must stand side by side (AWS), ``LR``
+    for a single-site chain (As-Is), which then fits a 16:9 slide. Edges with
+    style ``order`` are invisible and only keep tiers in request order.
+    """
+
+    title: str
+    nodes: tuple[DrawNode, ...]
+    clusters: tuple[DrawCluster, ...]
+    edges: tuple[DrawEdge, ...]
+    rows: tuple[tuple[str, ...], ...] = ()
+    direction: str = "TB"
+
+    def all_nodes(self) -> list[DrawNode]:
+        found = list(self.nodes)
+        todo = list(self.clusters)
+        while todo:
+            cluster = todo.pop()
+            found += cluster.nodes
+            todo += cluster.children
+        return sorted(found, key=lambda n: n.id)
+
+
+def safe_id(text: str) -> str:
+    return _SAFE.sub("_", text).strip("_")
+
+
+def is_drawn(node: Node) -> bool:
+    if node.is_data:
+        return False
+    if node.kind in ICONS:
+        return True
+    if node.kind.startswith("aws_"):
+        return bool(node.subnets) and not _NOT_DRAWN.search(node.kind)
+    return True  # As-Is kinds outside the icon table are drawn generic
+
+
+def icon_for(node: Node) -> str:
+    if node.kind == "aws_lb" and literal(node.attrs.get("load_balancer_type")) == "network":
+        return "aws.network.NLB"
+    if node.kind == "aws_db_instance" and "postgres" in str(node.attrs.get("engine", "")):
+        return "aws.database.RDSPostgresqlInstance"
+    return ICONS.get(node.kind) or (GENERIC_AWS_ICON if node.kind.startswith("aws_") else GENERIC_ICON)
+
+
+def _copy_role(node: Node, index: int) -> str:
+    """What one per-AZ copy of a multi-AZ resource is."""
+    if node.kind in ("aws_db_instance", "aws_rds_cluster"):
+        return "primary" if index == 0 else "standby"
+    if node.kind.startswith("aws_elasticache"):
+        return "primary" if index == 0 else "replica"
+    return ""
+
+
+def _label(node: Node, topology: Topology, copy_role: str, spans: Sequence[str]) -> str:
+    if topology.origin == "asis" or node.kind == "internet":
+        head = node.label
+    else:
+        kind = KIND_LABELS.get(node.kind, node.kind.removeprefix("aws_"))
+        head = f"{kind} {node.name}" if kind else node.name
+    lines = wrap(head)
+    if copy_role:
+        lines.append(f"({copy_role})")
+    if spans:
+        lines.append("AZs " + " + ".join(a.rsplit("-", 1)[-1] for a in spans))
+    return "\n".join(lines)
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes: Hangul and other wide characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def wrap(text: str, width: int = 16) -> list[str]:
+    """Break a label at spaces so that no line is much wider than a node icon."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and display_width(lines[-1]) + 1 + display_width(word) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _spans_azs_once(node: Node) -> bool:
+    """Drawn once at VPC level although placed in AZs: the EKS control plane (AWS runs it).
+
+    Load balancers are drawn per AZ, like the ALB node AWS runs in each
+    enabled subnet: the AZ columns then stay symmetric and a one-AZ ALB shows.
+    """
+    return node.kind == "aws_eks_cluster"
+
+
+@dataclass
+class _Place:
+    group: str | None  # VPC address or site, None = top level
+    az: str | None
+    tier: str | None
+
+
+def build_scene(topology: Topology, *, title: str, findings: Sequence[Finding]) -> Scene:
+    """The drawable scene of a topology; `findings` decide the SPOF marks."""
+    rules_of: dict[str, set[str]] = defaultdict(set)
+    for f in findings:
+        if f.severity in ("high", "medium"):
+            for r in f.resources:
+                rules_of[r].add(f.id)
+    drawn = [n for n in topology.nodes if is_drawn(n)]
+    copies: dict[str, list[tuple[DrawNode, _Place]]] = {}
+    for node in drawn:
+        copies[node.address] = _copies(node, topology, tuple(sorted(rules_of.get(node.address, ()))))
+    clusters = _clusters(topology, [c for cs in copies.values() for c in cs])
+    top = tuple(d for cs in copies.values() for d, p in cs if p.group is None and p.az is None)
+    edges = _edges(topology, copies) + _tier_order(clusters)
+    rows = tuple(tuple(d.id for d, _ in cs) for _, cs in sorted(copies.items()) if len(cs) > 1)
+    return Scene(title=title, nodes=tuple(sorted(top, key=lambda d: d.id)), clusters=clusters, edges=edges,
+                 rows=rows, direction="TB" if topology.origin == "terraform" else "LR")
+
+
+def _tier_order(clusters: Sequence[DrawCluster]) -> tuple[DrawEdge, ...]:
+    """Invisible edges public -> app -> data inside every AZ, so tiers stack in request order."""
+    result = []
+    todo = list(clusters)
+    while todo:
+        cluster = todo.pop(0)
+        todo += cluster.children
+        tiers = [c for c in cluster.children if c.style == "tier" and c.nodes]
+        result += [DrawEdge(a.nodes[0].id, b.nodes[0].id, "", "order") for a, b in itertools.pairwise(tiers)]
+        # The IGW sits above the AZ columns: it leads into the first tier of each AZ.
+        gateways = [n for n in cluster.nodes if n.address.startswith("aws_internet_gateway.")]
+        firsts = [tier.nodes[0] for az in cluster.children if az.style == "az"
+                  for tier in az.children[:1] if tier.nodes]
+        result += [DrawEdge(g.id, f.id, "", "order") for g in gateways for f in firsts]
+    return tuple(result)
+
+
+def _copies(node: Node, topology: Topology, rules: tuple[str, ...]) -> list[tuple[DrawNode, _Place]]:
+    group = node.vpc or (topology.site if topology.origin == "asis" and node.kind != "internet" else None)
+    if node.kind == "aws_customer_gateway":
+        group = "on-prem"
+    icon = icon_for(node)
+    base = safe_id(node.address)
+    if not node.azs or _spans_azs_once(node) or group is None:
+        spans = node.azs if _spans_azs_once(node) and len(node.azs) > 1 else ()
+        label = _label(node, topology, "", spans)
+        place = _Place(group, None, None if group is None else node.tier if topology.origin == "asis" else None)
+        return [(DrawNode(base, label, icon, node.address, rules), place)]
+    result = []
+    multi = len(node.azs) > 1
+    for i, az in enumerate(node.azs):
+        label = _label(node, topology, _copy_role(node, i) if multi else "", ())
+        ident = f"{base}__{safe_id(az)}" if multi else base
+        result.append((DrawNode(ident, label, icon, node.address, rules), _Place(group, az, node.tier)))
+    return result
+
+
+def _clusters(topology: Topology, placed: Sequence[tuple[DrawNode, _Place]]) -> tuple[DrawCluster, ...]:
+    tree: dict[str, dict[str | None, dict[str | None, list[DrawNode]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
+    for draw, place in placed:
+        if place.group is not None:
+            tree[place.group][place.az][place.tier].append(draw)
+    return tuple(_group_cluster(topology, group, tree[group]) for group in sorted(tree))
+
+
+def _group_cluster(
+    topology: Topology, group: str, azs: Mapping[str | None, Mapping[str | None, list[DrawNode]]]
+) -> DrawCluster:
+    """A VPC (or site) with its loose nodes, its zone-less tiers and one cluster per AZ (or zone)."""
+    gid = safe_id(group)
+    children = []
+    for az in sorted(a for a in azs if a is not None):
+        aid = f"{gid}__{safe_id(az)}"
+        label = f"AZ {az}" if topology.origin == "terraform" else az
+        children.append(DrawCluster(aid, label, "az", children=_tier_clusters(aid, azs[az], topology.origin)))
+    loose = azs.get(None, {})
+    direct = tuple(sorted(loose.get(None, ()), key=lambda n: n.id))
+    zoneless = _tier_clusters(gid, {t: ns for t, ns in loose.items() if t is not None}, topology.origin)
+    if group == "on-prem":
+        return DrawCluster(gid, "On-prem (IDC)", "onprem", direct, (*zoneless, *children))
+    if group.startswith("aws_vpc."):
+        return DrawCluster(gid, f"VPC {group.removeprefix('aws_vpc.')}", "vpc", direct, (*zoneless, *children))
+    return DrawCluster(gid, group, "site", direct, (*zoneless, *children))
+
+
+def _tier_clusters(
+    parent: str, tiers: Mapping[str | None, Sequence[DrawNode]], origin: str
+) -> tuple[DrawCluster, ...]:
+    ordered = sorted(tiers.items(), key=lambda kv: _tier_rank(kv[0]))
+    return tuple(_tier_cluster(parent, tier, nodes, origin) for tier, nodes in ordered)
+
+
+def _tier_rank(tier: str | None) -> tuple[int, str]:
+    return (TIER_ORDER.index(tier), tier) if tier in TIER_ORDER else (len(TIER_ORDER), tier or "")
+
+
+def _tier_cluster(parent: str, tier: str | None, nodes: Sequence[DrawNode], origin: str) -> DrawCluster:
+    name = tier or "other"
+    labels = TIER_LABELS if origin == "terraform" else ONPREM_TIER_LABELS
+    return DrawCluster(f"{parent}__{safe_id(name)}", labels.get(name, name), "tier",
+                       tuple(sorted(nodes, key=lambda n: n.id)))
+
+
+def _pairs(a: list[tuple[DrawNode, _Place]], b: list[tuple[DrawNode, _Place]]) -> list[tuple[str, str]]:
+    """Which copies to connect: same-AZ pairs when both sides are per-AZ, else every pair."""
+    same = [(x.id, y.id) for x, px in a for y, py in b if px.az is not None and px.az == py.az]
+    if same and len(a) > 1 and len(b) > 1:
+        return same
+    return [(x.id, y.id) for x, _ in a for y, _ in b]
+
+
+def _edges(topology: Topology, copies: Mapping[str, list[tuple[DrawNode, _Place]]]) -> tuple[DrawEdge, ...]:
+    result: set[DrawEdge] = set()
+    subnet_az = {s.address: s.az for s in topology.subnets}
+    for edge in topology.edges:
+        if edge.kind == "route":
+            result |= _route_edges(edge, topology, copies, subnet_az)
+            continue
+        source, target = copies.get(edge.source), copies.get(edge.target)
+        if not source or not target:
+            continue
+        label = edge.label
+        if edge.kind == "vpn":
+            label = "\n".join([*(f"VPN {v.split('.')[-1]}" for v in edge.via), "2 tunnels"])
+        result |= {DrawEdge(s, t, label, edge.kind) for s, t in _pairs(source, target)}
+    return tuple(sorted(result, key=lambda e: (e.style, e.source, e.target, e.label)))
+
+
+def _route_edges(
+    edge: Edge,
+    topology: Topology,
+    copies: Mapping[str, list[tuple[DrawNode, _Place]]],
+    subnet_az: Mapping[str, str | None],
+) -> set[DrawEdge]:
+    """Default routes from the app servers of that subnet to their NAT (or IGW).
+
+    NAT -> IGW routes are implied by the public tier and left out: drawn, they
+    pull the AZ columns out of order and add nothing a reader needs.
+    """
+    targets = copies.get(edge.target)
+    if not targets or "0.0.0.0/0" not in edge.ports:
+        return set()
+    found = set()
+    for node in topology.nodes:
+        if edge.source not in node.subnets or node.role != "app":
+            continue
+        for draw, place in copies.get(node.address, []):
+            if place.az in (None, subnet_az.get(edge.source)):
+                found |= {DrawEdge(draw.id, t.id, "0.0.0.0/0", "route") for t, _ in targets if t.id != draw.id}
+    return found
+
+
+__all__ = ["INTERNET", "DrawCluster", "DrawEdge", "DrawNode", "Scene", "build_scene"]
