@@ -21,9 +21,11 @@ def _registry() -> dict[str, SectionFn]:
     from covaex.docsite.facts import (
         compute,
         database,
+        gitops,
         narrative,
         network,
         observability,
+        platform,
         security,
         service,
         site_nav,
@@ -31,6 +33,16 @@ def _registry() -> dict[str, SectionFn]:
     )
 
     return {
+        "eks": platform.eks,
+        "irsa": platform.irsa,
+        "helm": platform.helm_releases,
+        "ecr": platform.ecr,
+        "overlays": gitops.overlays,
+        "manifests": gitops.base_manifests,
+        "argocd": gitops.argocd,
+        "workflows": gitops.workflows,
+        "image_flow": gitops.image_flow,
+        "dashboard": gitops.dashboard,
         "cache_contract": service.cache_contract,
         "ws_protocol": service.ws_protocol,
         "feed": service.feed,

@@ -1,0 +1,248 @@
+"""EPIC 3-6 pages from the deploy and CI files: kustomize overlays, Argo CD, workflows.
+
+Every YAML file is read as data together with its leading comment (the
+*why* its author wrote down); pages show both, so a changed annotation,
+sync option or CI step shows up on the next build.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from covaex.docsite.inputs import Inputs
+from covaex.docsite.paths import REPO_ROOT
+from covaex.docsite.sections import PendingInput
+
+DEPLOY = REPO_ROOT / "deploy"
+WORKFLOWS = REPO_ROOT / ".github" / "workflows"
+
+
+@dataclass(frozen=True)
+class YamlFile:
+    path: str
+    comment: str
+    docs: tuple[Any, ...]
+
+    def kind(self, kind: str) -> list[dict[str, Any]]:
+        return [d for d in self.docs if isinstance(d, dict) and d.get("kind") == kind]
+
+
+def leading_comment(text: str, marker: str = "#") -> str:
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("#!"):
+            continue
+        if not line.startswith(marker):
+            break
+        lines.append(line[len(marker) :].strip())
+    return "\n".join(lines).strip()
+
+
+def read_yaml(path: Path) -> YamlFile:
+    text = path.read_text(encoding="utf-8")
+    return YamlFile(path.relative_to(REPO_ROOT).as_posix(), leading_comment(text), tuple(yaml.safe_load_all(text)))
+
+
+def _files(root: Path, pattern: str) -> list[YamlFile]:
+    if not root.is_dir():
+        raise PendingInput(f"`{root.relative_to(REPO_ROOT)}/` does not exist yet")
+    found = [read_yaml(p) for p in sorted(root.glob(pattern))]
+    if not found:
+        raise PendingInput(f"no `{pattern}` under `{root.relative_to(REPO_ROOT)}/` yet")
+    return found
+
+
+def overlays(inputs: Inputs) -> dict[str, dict[str, Any]]:
+    """Per environment overlay: namespace, image, replicas, patches, the why comment, ingress annotations."""
+    out: dict[str, dict[str, Any]] = {}
+    base = {f.path.rsplit("/", 1)[-1]: f for f in _files(DEPLOY / "k8s" / "base", "*.yaml")}
+    for kfile in _files(DEPLOY / "k8s" / "overlays", "*/kustomization.yaml"):
+        env = kfile.path.split("/")[-2]
+        k = kfile.docs[0] or {}
+        folder = REPO_ROOT / kfile.path.rsplit("/", 1)[0]
+        ingress = _annotations(base.get("ingress.yaml"))
+        patch = folder / "ingress.yaml"
+        if patch.is_file():
+            ingress.update(_annotations(read_yaml(patch)))
+        out[env] = {
+            "path": kfile.path,
+            "comment": kfile.comment,
+            "namespace": k.get("namespace", "-"),
+            "images": k.get("images") or [],
+            "replicas": k.get("replicas") or [],
+            "patches": [p.get("path", "") if isinstance(p, dict) else str(p) for p in k.get("patches") or []],
+            "ingress": sorted(ingress.items()),
+            "files": {p.name: read_yaml(p) for p in sorted(folder.glob("*.yaml"))},
+        }
+    return out
+
+
+def _annotations(f: YamlFile | None) -> dict[str, str]:
+    if f is None:
+        return {}
+    found: dict[str, str] = {}
+    for doc in f.docs:
+        if isinstance(doc, dict):
+            found.update(
+                {str(k): str(v).strip() for k, v in ((doc.get("metadata") or {}).get("annotations") or {}).items()}
+            )
+    return found
+
+
+def base_manifests(inputs: Inputs) -> dict[str, YamlFile]:
+    return {f.path.rsplit("/", 1)[-1]: f for f in _files(DEPLOY / "k8s" / "base", "*.yaml")}
+
+
+def argocd(inputs: Inputs) -> dict[str, Any]:
+    """Applications (one per environment), the AppProject and the RBAC policy, with their comments."""
+    files = _files(DEPLOY / "argocd", "*/*.yaml")
+    apps, projects, rbac = [], [], []
+    for f in files:
+        for doc in f.kind("Application"):
+            spec = doc.get("spec") or {}
+            sync = spec.get("syncPolicy") or {}
+            automated = sync.get("automated")
+            apps.append(
+                {
+                    "name": doc["metadata"]["name"],
+                    "path": f.path,
+                    "comment": f.comment,
+                    "source": spec.get("source") or {},
+                    "namespace": (spec.get("destination") or {}).get("namespace", "-"),
+                    "automated": automated is not None,
+                    "prune": bool((automated or {}).get("prune")),
+                    "self_heal": bool((automated or {}).get("selfHeal")),
+                    "options": sync.get("syncOptions") or [],
+                    "retry": sync.get("retry") or {},
+                    "ignore": spec.get("ignoreDifferences") or [],
+                }
+            )
+        for doc in f.kind("AppProject"):
+            projects.append(
+                {"name": doc["metadata"]["name"], "path": f.path, "comment": f.comment, "spec": doc.get("spec") or {}}
+            )
+        for doc in f.kind("ConfigMap"):
+            if doc["metadata"]["name"] == "argocd-rbac-cm":
+                rbac.append({"path": f.path, "comment": f.comment, **_rbac(doc.get("data") or {})})
+    return {
+        "apps": sorted(apps, key=lambda a: a["name"]),
+        "projects": projects,
+        "rbac": rbac,
+        "kustomizations": [f for f in files if f.path.endswith("kustomization.yaml")],
+    }
+
+
+def _rbac(data: dict[str, Any]) -> dict[str, Any]:
+    policies, groups, comments = [], [], []
+    for raw in str(data.get("policy.csv", "")).splitlines():
+        line = raw.strip()
+        if line.startswith("#"):
+            comments.append(line[1:].strip())
+            continue
+        parts = [p.strip() for p in line.split(",")]
+        if parts[0] == "p" and len(parts) >= 6:
+            policies.append(tuple(parts[1:6]))
+        elif parts[0] == "g" and len(parts) >= 3:
+            groups.append((parts[1], parts[2]))
+    return {
+        "default": data.get("policy.default", "-"),
+        "scopes": data.get("scopes", "-"),
+        "policies": policies,
+        "groups": groups,
+        "roles_doc": comments,
+    }
+
+
+def workflows(inputs: Inputs) -> list[dict[str, Any]]:
+    """Each CI workflow: triggers, jobs with their steps (name and first command line)."""
+    out = []
+    for f in _files(WORKFLOWS, "*.yml"):
+        doc = f.docs[0] or {}
+        # YAML reads the key `on` as True.
+        triggers = doc.get("on", doc.get(True)) or {}
+        jobs = []
+        for job_id, job in (doc.get("jobs") or {}).items():
+            steps = []
+            for step in job.get("steps") or []:
+                run = str(step.get("run", "")).strip().splitlines()
+                steps.append((step.get("name") or step.get("uses") or "-", run[0] if run else step.get("uses", "")))
+            needs = job.get("needs") or []
+            jobs.append(
+                {
+                    "id": job_id,
+                    "name": job.get("name", job_id),
+                    "runs_on": job.get("runs-on", "-"),
+                    "needs": [needs] if isinstance(needs, str) else list(needs),
+                    "steps": steps,
+                    "if": job.get("if", ""),
+                }
+            )
+        out.append(
+            {
+                "path": f.path,
+                "name": doc.get("name", f.path),
+                "comment": f.comment,
+                "triggers": sorted(triggers) if isinstance(triggers, dict) else [str(triggers)],
+                "jobs": jobs,
+                "permissions": doc.get("permissions") or {},
+            }
+        )
+    return out
+
+
+def image_flow(inputs: Inputs) -> dict[str, Any]:
+    """The tag bump script's contract and the deploy README's image update section (when written)."""
+    script = DEPLOY / "bump-image-tag.sh"
+    if not script.is_file():
+        raise PendingInput("`deploy/bump-image-tag.sh` does not exist yet")
+    readme = DEPLOY / "README.md"
+    return {
+        "script": leading_comment(script.read_text(encoding="utf-8")),
+        "readme": readme.read_text(encoding="utf-8") if readme.is_file() else None,
+    }
+
+
+def dashboard(inputs: Inputs) -> dict[str, Any]:
+    """Panels of the Grafana dashboard shipped with the app, and the Prometheus alert rules."""
+    files = list((DEPLOY / "k8s" / "base" / "dashboards").glob("*.json"))
+    if not files:
+        raise PendingInput("no Grafana dashboard under `deploy/k8s/base/dashboards/` yet")
+    boards = []
+    for path in sorted(files):
+        board = json.loads(path.read_text(encoding="utf-8"))
+        panels = []
+        for panel in board.get("panels") or []:
+            exprs = [t.get("expr", "") for t in panel.get("targets") or []]
+            panels.append(
+                {
+                    "title": panel.get("title", "-"),
+                    "type": panel.get("type", "-"),
+                    "description": panel.get("description", ""),
+                    "exprs": exprs,
+                }
+            )
+        boards.append(
+            {"path": path.relative_to(REPO_ROOT).as_posix(), "title": board.get("title", path.stem), "panels": panels}
+        )
+    rules = []
+    prom = DEPLOY / "k8s" / "base" / "prometheusrule.yaml"
+    if prom.is_file():
+        for doc in read_yaml(prom).kind("PrometheusRule"):
+            for group in (doc.get("spec") or {}).get("groups") or []:
+                for rule in group.get("rules") or []:
+                    if "alert" in rule:
+                        rules.append(
+                            {
+                                "alert": rule["alert"],
+                                "expr": str(rule.get("expr", "")).strip(),
+                                "for": rule.get("for", "-"),
+                                "severity": (rule.get("labels") or {}).get("severity", "-"),
+                                "summary": (rule.get("annotations") or {}).get("summary", ""),
+                            }
+                        )
+    return {"boards": boards, "rules": rules}

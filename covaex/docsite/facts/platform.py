@@ -1,0 +1,168 @@
+"""EPIC 3 pages from the Platform v2 stacks: EKS node groups, IRSA roles, Helm add-ons, ECR."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from covaex.docsite.facts.security import iam_roles
+from covaex.docsite.facts.stackfacts import per_stack, readable, settings
+from covaex.docsite.inputs import Inputs
+from covaex.docsite.sections import PendingInput
+from covaex.docsite.tfjson import Resource, TerraformDoc
+from covaex.topology.tfjson import block
+
+CLUSTER_KEYS = ("version", "enabled_cluster_log_types", "deletion_protection", "bootstrap_self_managed_addons")
+NODEGROUP_KEYS = ("instance_types", "capacity_type", "ami_type", "disk_size", "labels", "taints")
+
+
+def eks(inputs: Inputs) -> dict[str, dict[str, Any]]:
+    """Per stack: the cluster settings and each node group's size and instance types."""
+
+    def one(doc: TerraformDoc) -> dict[str, Any]:
+        clusters = []
+        for c in doc.resources("aws_eks_cluster"):
+            vpc = block(c.get("vpc_config"))
+            access = block(c.get("access_config"))
+            clusters.append(
+                {
+                    "address": c.address,
+                    "settings": settings(c, CLUSTER_KEYS),
+                    "endpoint": f"private {readable(vpc.get('endpoint_private_access', False))}, "
+                    f"public {readable(vpc.get('endpoint_public_access', True))} "
+                    f"({readable(vpc.get('public_access_cidrs', []))})",
+                    "auth_mode": readable(access.get("authentication_mode", "-")),
+                }
+            )
+        groups = []
+        for g in doc.resources("aws_eks_node_group"):
+            scaling = block(g.get("scaling_config"))
+            groups.append(
+                {
+                    "address": g.address,
+                    "min": scaling.get("min_size"),
+                    "desired": scaling.get("desired_size"),
+                    "max": scaling.get("max_size"),
+                    "settings": settings(g, NODEGROUP_KEYS),
+                    "update": readable(block(g.get("update_config"))) if g.get("update_config") else "-",
+                    "launch_template": readable(block(g.get("launch_template"))) if g.get("launch_template") else "-",
+                }
+            )
+        return {"clusters": clusters, "groups": groups}
+
+    return per_stack(inputs, ("aws_eks_cluster", "aws_eks_node_group"), one)
+
+
+def irsa(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
+    """Per stack: roles assumed through the cluster's OIDC provider, with the service account they are bound to."""
+    roles = iam_roles(inputs)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for stack, found in roles.items():
+        doc = inputs.stack(stack)
+        for role in found:
+            if not any("Federated" in t for t in role.trusted):
+                continue
+            res = doc.by_address(role.address)
+            out.setdefault(stack, []).append(
+                {"role": role, "subjects": _oidc_subjects(res), "statements": role.statements}
+            )
+    if not out:
+        raise PendingInput("no synthesized role is assumed through an OIDC provider (IRSA) yet")
+    return out
+
+
+def _oidc_subjects(role: Resource | None) -> list[str]:
+    """``system:serviceaccount:<ns>:<name>`` values the trust policy's ``:sub`` condition allows."""
+    if role is None:
+        return []
+    raw = role.get("assume_role_policy")
+    policy: dict[str, Any] = {}
+    if isinstance(raw, str):
+        try:
+            policy = json.loads(raw)
+        except ValueError:  # built from tokens: fall back to a literal search below
+            policy = {}
+    found: set[str] = set()
+    statements = policy.get("Statement", [])
+    for st in [statements] if isinstance(statements, dict) else statements:
+        for cond in (st.get("Condition") or {}).values():
+            for key, value in cond.items():
+                if str(key).endswith(":sub"):
+                    found.update([value] if isinstance(value, str) else value)
+    if not found and isinstance(raw, str):  # a token-built policy: find the subject literally
+        found.update(part.strip('"\\') for part in raw.split('"') if part.startswith("system:serviceaccount:"))
+    return sorted(found)
+
+
+def helm_releases(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
+    """Per stack: each Helm release (chart, version, namespace) and the values it sets."""
+
+    def one(doc: TerraformDoc) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for rel in doc.resources("helm_release"):
+            values: dict[str, Any] = {}
+            for chunk in rel.get("values") or []:
+                if isinstance(chunk, str) and "${" not in chunk:
+                    loaded = yaml.safe_load(chunk)
+                    if isinstance(loaded, dict):
+                        values.update(loaded)
+            sets = [(str(s.get("name")), readable(s.get("value"))) for s in rel.get("set") or []]
+            out.append(
+                {
+                    "address": rel.address,
+                    "name": readable(rel.get("name")),
+                    "chart": readable(rel.get("chart")),
+                    "repository": readable(rel.get("repository", "-")),
+                    "version": readable(rel.get("version", "-")),
+                    "namespace": readable(rel.get("namespace", "default")),
+                    "values": yaml.safe_dump(values, sort_keys=True, allow_unicode=True).strip() if values else "",
+                    "sets": sorted(sets),
+                }
+            )
+        return out
+
+    return per_stack(inputs, ("helm_release",), one)
+
+
+def ecr(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
+    """Per stack: each repository's tag mutability, scanning, encryption and lifecycle rules."""
+
+    def one(doc: TerraformDoc) -> list[dict[str, Any]]:
+        lifecycle: dict[str, list[dict[str, Any]]] = {}
+        for pol in doc.resources("aws_ecr_lifecycle_policy"):
+            repo_ref = readable(pol.get("repository"))
+            try:
+                rules = json.loads(str(pol.get("policy"))).get("rules", [])
+            except ValueError:
+                rules = []
+            lifecycle[repo_ref] = [
+                {
+                    "priority": r.get("rulePriority"),
+                    "description": r.get("description", ""),
+                    "selection": readable(r.get("selection", {})),
+                }
+                for r in rules
+            ]
+        out: list[dict[str, Any]] = []
+        for repo in doc.resources("aws_ecr_repository"):
+            rules = next((v for k, v in lifecycle.items() if repo.name in k or str(repo.get("name")) in k), [])
+            out.append(
+                {
+                    "address": repo.address,
+                    "name": readable(repo.get("name")),
+                    "mutability": readable(repo.get("image_tag_mutability", "MUTABLE")),
+                    "scan_on_push": readable(
+                        block(repo.get("image_scanning_configuration")).get("scan_on_push", False)
+                    ),
+                    "encryption": readable(block(repo.get("encryption_configuration")) or "AES256 (default)"),
+                    "lifecycle": rules,
+                    "exclusions": readable(repo.get("image_tag_mutability_exclusion_filter"))
+                    if repo.get("image_tag_mutability_exclusion_filter")
+                    else "-",
+                }
+            )
+        return out
+
+    return per_stack(inputs, ("aws_ecr_repository",), one)
