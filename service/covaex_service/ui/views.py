@@ -10,7 +10,8 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html
 
 from covaex_service import market
-from covaex_service.accounts.guest import GUEST_SCHEMA_VERSION, GUEST_STORAGE_KEY, WATCHLIST_CAP
+from covaex_service.accounts import CSRF_COOKIE, CSRF_HEADER, GUEST_SCHEMA_VERSION, GUEST_STORAGE_KEY, WATCHLIST_CAP
+from covaex_service.accounts.inputs import PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN
 from covaex_service.ui.names import COIN_NAMES, QUOTE_ASSETS
 from covaex_service.ui.page import main_page
 
@@ -35,12 +36,22 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+CREDENTIAL_LIMITS = {
+    "username_min": USERNAME_MIN,
+    "username_max": USERNAME_MAX,
+    "password_min": PASSWORD_MIN,
+    "password_max": PASSWORD_MAX,
+}
+
+
 def page_config() -> dict[str, Any]:
     """What the browser modules need, rendered into the page as JSON (one source of truth)."""
     return {
         "guestStorageKey": GUEST_STORAGE_KEY,
         "guestSchemaVersion": GUEST_SCHEMA_VERSION,
         "watchlistCap": WATCHLIST_CAP,
+        "csrfCookie": CSRF_COOKIE,
+        "csrfHeader": CSRF_HEADER,
         "wsPath": "/ws/v1/market",
         "quoteAssets": list(QUOTE_ASSETS),
         "names": {base: {"ko": ko, "en": en} for base, (ko, en) in COIN_NAMES.items()},
@@ -68,12 +79,13 @@ def ui_blueprint() -> Blueprint:
         snapshot = await market.read_snapshot(request.app)
         page = main_page(snapshot)
         state = {
-            "symbols": [row.symbol for row in page.rows],
+            # The configured list, so a page rendered before the first tick still subscribes.
+            "symbols": [row.symbol for row in page.rows] or list(request.app.ctx.settings.symbols),
             "asOf": page.as_of_ms,
             "stale": page.stale,
             "source": page.source,
         }
-        body = template.render(page=page, config={**config, **state})
+        body = template.render(page=page, config={**config, **state}, limits=CREDENTIAL_LIMITS)
         return html(
             body,
             headers={

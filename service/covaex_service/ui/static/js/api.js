@@ -1,6 +1,9 @@
 // Same-origin JSON calls to the REST API, with the CSRF header on state changes.
 
-export const CSRF_COOKIE = "covaex_csrf";
+import { config } from "./config.js";
+
+export const CSRF_COOKIE = config.csrfCookie || "covaex_csrf";
+const CSRF_HEADER = config.csrfHeader || "X-CSRF-Token";
 
 export function readCookie(name) {
   const prefix = `${name}=`;
@@ -29,7 +32,7 @@ export async function api(method, path, body) {
   if (method !== "GET") {
     const token = readCookie(CSRF_COOKIE);
     if (token) {
-      headers["X-CSRF-Token"] = token;
+      headers[CSRF_HEADER] = token;
     }
   }
   let response;

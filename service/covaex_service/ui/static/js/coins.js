@@ -114,6 +114,18 @@ export class CoinList {
       const button = header.querySelector("button[data-sort]");
       header.setAttribute("aria-sort", button.dataset.sort === key ? this.sortOrder : "none");
     }
+    this.applySort();
+  }
+
+  /** Keep a live sort true to the latest values, unless that would move focus out of a row. */
+  resort() {
+    if (this.sortOrder !== "none" && this.sortKey !== "name" && !this.body.contains(document.activeElement)) {
+      this.applySort();
+    }
+  }
+
+  applySort() {
+    const key = this.sortKey;
     const rows = [...this.body.rows];
     const sign = this.sortOrder === "ascending" ? 1 : -1;
     const value = (row) => {
@@ -133,7 +145,9 @@ export class CoinList {
       }
       return sign * (left - right);
     });
-    this.body.append(...rows);
+    if (rows.some((row, index) => row !== this.body.rows[index])) {
+      this.body.append(...rows);
+    }
   }
 
   /** Scroll a row into view and mark it briefly. */

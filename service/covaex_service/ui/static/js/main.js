@@ -110,6 +110,7 @@ let authMode = "login";
 
 function setAuthMode(mode) {
   authMode = mode;
+  dialog.dataset.mode = mode;
   const form = $(".auth__form", dialog);
   for (const tab of dialog.querySelectorAll('[role="tab"]')) {
     const selected = tab.dataset.mode === mode;
@@ -289,6 +290,11 @@ if (symbols.length > 0) {
   });
   feed.addEventListener("markets", (event) => {
     const { kind, markets: fresh } = event.detail;
+    if (coins.rows.size === 0 && fresh.length > 0) {
+      // Rendered before the service had any prices: render again now that it has them.
+      window.location.reload();
+      return;
+    }
     live.lastFrameAt = Date.now();
     coins.apply(fresh, kind === "snapshot");
     for (const market of fresh) {
@@ -300,6 +306,7 @@ if (symbols.length > 0) {
     if (now >= keywordsDue) {
       keywordsDue = now + KEYWORDS_EVERY_MS;
       renderKeywords($(".keywords"), coins.allMarkets());
+      coins.resort();
     }
   });
   feed.start();

@@ -1,0 +1,159 @@
+"""Fixtures of the UI tests: a real ``covaex serve`` on the simulator feed, real headless Chromium.
+
+The service runs as a child process on a free port with a throw-away SQLite
+database; the browser is Debian's ``/usr/bin/chromium`` driven by Playwright
+(never a downloaded browser). Every page fixture records console errors and
+uncaught page errors, and a test fails when any were logged.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COVAEX = REPO_ROOT / ".venv" / "bin" / "covaex"
+START_TIMEOUT_S = 30.0
+
+DESKTOP: ViewportSize = {"width": 1440, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Service:
+    base_url: str
+    log_path: Path
+
+    def markets(self) -> dict[str, Any]:
+        return dict(httpx.get(f"{self.base_url}/api/v1/markets", timeout=5).json())
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """``covaex serve --feed simulator`` on a free port, ready once it has prices."""
+    workdir = tmp_path_factory.mktemp("covaex-ui")
+    port = _free_port()
+    log_path = workdir / "serve.log"
+    env = {
+        **os.environ,
+        "COVAEX_DATABASE_URL": f"sqlite:///{workdir / 'covaex.db'}",
+        "COVAEX_ENV": "dev",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("COVAEX_REDIS_URL", None)
+    command = [str(COVAEX) if COVAEX.exists() else sys.executable, "serve", "--feed", "simulator", "--port", str(port)]
+    if not COVAEX.exists():
+        command[1:1] = ["-m", "covaex.cli"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+    service = Service(base_url=f"http://127.0.0.1:{port}", log_path=log_path)
+    try:
+        _wait_until_ready(service, process)
+        yield service
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _wait_until_ready(service: Service, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"covaex serve exited with {process.returncode}:\n{service.log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{service.base_url}/healthz", timeout=2).status_code == 200 and service.markets().get(
+                "markets"
+            ):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"covaex serve did not get ready in {START_TIMEOUT_S}s:\n{service.log_path.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+@dataclass
+class Console:
+    """Errors a page logged: console ``error`` messages and uncaught exceptions."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> None:
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+
+        def on_page_error(error: Error) -> None:
+            self.errors.append(f"pageerror: {error.message}")
+
+        page.on("console", on_console)
+        page.on("pageerror", on_page_error)
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=DESKTOP, locale="ko-KR", timezone_id="Asia/Seoul")
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, console: Console) -> Iterator[Page]:
+    """A desktop page; the test fails if it logged any console error."""
+    page = context.new_page()
+    console.watch(page)
+    yield page
+    assert console.errors == [], "the page logged errors:\n" + "\n".join(console.errors)

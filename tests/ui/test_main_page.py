@@ -1,0 +1,277 @@
+"""End-to-end tests of the main page: a real service on the simulator feed, real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, WebSocketRoute, expect
+
+if TYPE_CHECKING:
+    from tests.ui.conftest import Console, Service
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DESKTOP: ViewportSize = {"width": 1440, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+SCREENSHOTS = REPO_ROOT / "docs" / "assets" / "screenshots"
+GUEST_KEY = "covaex.watchlist"
+PRICE = re.compile(r"^\d{1,3}(,\d{3})*\.\d{2,8}$")
+CHANGE = re.compile(r"^[+-]?\d+\.\d{2}%$")
+
+
+def open_live(page: Page, service: Service) -> None:
+    """Load the page and wait until its scripts ran and the live feed is connected."""
+    page.goto(service.base_url + "/")
+    expect(page.locator("html[data-ready=true]")).to_have_count(1)
+    expect(page.locator('.conn[data-conn="live"]')).to_have_count(1)
+
+
+def guest_storage(page: Page) -> object:
+    raw = page.evaluate(f"() => window.localStorage.getItem({json.dumps(GUEST_KEY)})")
+    return None if raw is None else json.loads(raw)
+
+
+def test_list_renders_from_ssr_before_any_javascript(browser: Browser, service: Service) -> None:
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(service.base_url + "/")
+        rows = page.locator("[data-symbol]")
+        expected = [market["symbol"] for market in service.markets()["markets"]]
+        assert rows.count() == len(expected) >= 10
+        btc = page.locator('[data-symbol="BTCUSDT"]')
+        assert PRICE.match(btc.locator('[data-field="last"]').inner_text().strip())
+        assert CHANGE.match(btc.locator('[data-field="changePct"]').inner_text().strip())
+        assert btc.locator('button[data-action="watch"]').get_attribute("aria-pressed") == "false"
+        assert page.locator("input[type=search]").count() == 1
+        # The keyword chips are rendered too, from the same snapshot.
+        assert page.locator('[data-chips="gainers"] .chip').count() == 3
+        assert page.locator('[data-badge="simulator"]').is_visible()
+    finally:
+        context.close()
+
+
+def test_page_loads_nothing_from_elsewhere(page: Page, service: Service) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    open_live(page, service)
+    foreign = [url for url in requested if not url.startswith((service.base_url, "ws://127.0.0.1", "data:"))]
+    assert foreign == []
+    assert any(url.endswith("/static/js/main.js") for url in requested)
+
+
+def test_a_price_cell_changes_within_a_few_seconds(page: Page, service: Service) -> None:
+    open_live(page, service)
+    before = page.locator('[data-field="last"]').all_inner_texts()
+    page.wait_for_function(
+        "(before) => [...document.querySelectorAll('[data-field=\"last\"]')]"
+        ".some((cell, index) => cell.textContent.trim() !== before[index].trim())",
+        arg=before,
+        timeout=10_000,
+    )
+    after = page.locator('[data-field="last"]').all_inner_texts()
+    assert all(PRICE.match(text.strip()) for text in after)
+
+
+def test_search_finds_eth_by_symbol_and_by_name(page: Page, service: Service) -> None:
+    open_live(page, service)
+    search = page.locator("input[type=search]")
+    search.fill("ETH")
+    option = page.locator('#search-results [role=option][data-coin="ETHUSDT"]')
+    expect(option).to_be_visible()
+    expect(search).to_have_attribute("aria-expanded", "true")
+    # The best match comes first and Enter opens it.
+    expect(page.locator("#search-results [role=option]").first).to_have_attribute("data-coin", "ETHUSDT")
+    search.press("Enter")
+    expect(page.locator("#panel")).to_be_visible()
+    expect(page.locator("#panel-title")).to_contain_text("이더리움")
+    page.keyboard.press("Escape")
+    expect(page.locator("#panel")).to_be_hidden()
+
+    search.fill("비트")
+    expect(page.locator('#search-results [role=option][data-coin="BTCUSDT"]')).to_be_visible()
+    search.press("ArrowDown")
+    active = search.get_attribute("aria-activedescendant")
+    assert active and page.locator(f"#{active}").get_attribute("aria-selected") == "true"
+    search.press("Escape")
+    expect(page.locator("#search-results")).to_be_hidden()
+
+
+def test_starring_as_a_guest_survives_a_reload(page: Page, service: Service) -> None:
+    open_live(page, service)
+    star = page.locator('[data-symbol="ETHUSDT"] button[data-action="watch"]')
+    expect(star).to_have_attribute("aria-pressed", "false")
+    star.click()
+    expect(star).to_have_attribute("aria-pressed", "true")
+    stored = guest_storage(page)
+    assert isinstance(stored, dict) and stored["v"] == 1
+    assert [item["symbol"] for item in stored["items"]] == ["ETHUSDT"]
+    assert isinstance(stored["items"][0]["addedAt"], int)
+
+    page.reload()
+    expect(page.locator("html[data-ready=true]")).to_have_count(1)
+    expect(page.locator('[data-symbol="ETHUSDT"] button[data-action="watch"]')).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(page.locator('[data-symbol="BTCUSDT"] button[data-action="watch"]')).to_have_attribute(
+        "aria-pressed", "false"
+    )
+
+
+def test_signup_and_login_merge_the_guest_star_and_clear_local_storage(
+    page: Page, context: BrowserContext, service: Service
+) -> None:
+    open_live(page, service)
+    page.locator('[data-symbol="SOLUSDT"] button[data-action="watch"]').click()
+    assert [item["symbol"] for item in guest_storage(page)["items"]] == ["SOLUSDT"]  # type: ignore[index]
+
+    page.get_by_role("button", name="로그인", exact=True).first.click()
+    dialog = page.locator("#auth-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("tab", name="회원가입").click()
+    username = f"ui{uuid.uuid4().hex[:12]}"
+    dialog.locator("input[name=username]").fill(username)
+    dialog.locator("input[name=password]").fill("correct-horse-battery-42")
+    dialog.locator('[data-action="submit-auth"]').click()
+
+    expect(dialog).to_be_hidden()
+    expect(page.locator(".profile__name")).to_have_text(username)
+    expect(page.locator(".toasts")).to_contain_text("추가 1개")
+    page.wait_for_function(f"() => window.localStorage.getItem({json.dumps(GUEST_KEY)}) === null")
+    server = context.request.get(service.base_url + "/api/v1/watchlist")
+    assert server.ok
+    assert [item["symbol"] for item in server.json()["items"]] == ["SOLUSDT"]
+    expect(page.locator('[data-symbol="SOLUSDT"] button[data-action="watch"]')).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    # Logged in, the watchlist is the server's: a star goes there, not to localStorage.
+    page.locator('[data-symbol="BTCUSDT"] button[data-action="watch"]').click()
+    expect(page.locator('[data-symbol="BTCUSDT"] button[data-action="watch"]')).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    page.wait_for_function("async () => (await (await fetch('/api/v1/watchlist')).json()).items.length === 2")
+    assert guest_storage(page) is None
+    page.reload()
+    expect(page.locator(".profile__name")).to_have_text(username)
+    expect(page.locator('[data-symbol="BTCUSDT"] button[data-action="watch"]')).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+
+def test_logged_out_watchlist_panel_asks_to_log_in(page: Page, service: Service) -> None:
+    open_live(page, service)
+    page.locator('.quickbar [data-panel="watchlist"]').click()
+    panel = page.locator("#panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator('[data-gate="login"]')).to_contain_text("로그인이 필요해요")
+    panel.locator('[data-gate="login"] [data-action="open-login"]').click()
+    expect(page.locator("#auth-dialog")).to_be_visible()
+    expect(page.locator("#auth-dialog input[name=username]")).to_be_focused()
+
+
+def test_quick_bar_panels_and_placeholders(page: Page, service: Service) -> None:
+    open_live(page, service)
+    page.locator('.quickbar [data-panel="movers"]').click()
+    panel = page.locator("#panel")
+    expect(panel.locator("[data-coin]").first).to_be_visible()
+    page.locator('.quickbar [data-panel="alerts"]').click()
+    expect(panel.locator('[data-placeholder="alerts"]')).to_contain_text("준비 중")
+    # Viewing a coin lands it in "recently viewed".
+    page.locator('[data-symbol="XRPUSDT"] a[data-action="view"]').click()
+    expect(page.locator("#panel-title")).to_contain_text("XRP")
+    page.locator('.quickbar [data-panel="recent"]').click()
+    expect(panel.locator('[data-coin="XRPUSDT"]')).to_be_visible()
+
+
+def test_coin_list_sorts_by_change(page: Page, service: Service) -> None:
+    open_live(page, service)
+    header = page.locator("th:has(button[data-sort=changePct])")
+    # Click and read in one task, so no live update lands in between.
+    values = page.evaluate(
+        """() => {
+            document.querySelector('button[data-sort=changePct]').click();
+            return [...document.querySelectorAll('tbody tr[data-symbol]')].map((row) => Number(row.dataset.changePct));
+        }"""
+    )
+    expect(header).to_have_attribute("aria-sort", "descending")
+    assert values == sorted(values, reverse=True)
+    header.locator("button").focus()
+    page.keyboard.press("Enter")
+    expect(header).to_have_attribute("aria-sort", "ascending")
+
+
+def test_formatting_in_the_browser_matches_the_server(page: Page, service: Service) -> None:
+    from covaex_service.ui.page import format_change, format_price, format_volume
+
+    prices = ["97123.455", "3456.7", "0.61235", "0.0000123456", "1", "0.01", "12345678.905"]
+    changes = ["2.345", "-0.004", "0", "-1.5", "0.005", "-12.3449"]
+    volumes = ["123.4", "1234567", "28395365511.53", "1500000000000"]
+    open_live(page, service)
+    got = page.evaluate(
+        """async ([prices, changes, volumes]) => {
+            const f = await import('/static/js/format.js');
+            return [prices.map(f.formatPrice), changes.map(f.formatChange), volumes.map(f.formatVolume)];
+        }""",
+        [prices, changes, volumes],
+    )
+    assert got == [
+        [format_price(p) for p in prices],
+        [format_change(c) for c in changes],
+        [format_volume(v) for v in volumes],
+    ]
+
+
+def test_connection_loss_is_shown_then_the_client_reconnects_and_resubscribes(page: Page, service: Service) -> None:
+    subscribes: list[str] = []
+    sockets: list[WebSocketRoute] = []
+
+    def route(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        sockets.append(ws)
+
+        def from_page(message: str | bytes) -> None:
+            if isinstance(message, str) and '"subscribe"' in message:
+                subscribes.append(message)
+            server.send(message)
+
+        ws.on_message(from_page)
+
+    page.route_web_socket(re.compile(r".*/ws/v1/market$"), route)
+    open_live(page, service)
+    assert len(subscribes) == 1
+    sockets[0].close(code=1012, reason="test: service restart")
+    expect(page.locator('.conn[data-conn="offline"], .conn[data-conn="connecting"]')).to_have_count(1)
+    expect(page.locator('.conn[data-conn="live"]')).to_have_count(1)
+    assert len(subscribes) >= 2
+    assert json.loads(subscribes[-1])["symbols"] == json.loads(subscribes[0])["symbols"]
+
+
+def test_screenshots_desktop_and_phone(browser: Browser, service: Service, console: Console) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        context = browser.new_context(
+            viewport=viewport,
+            device_scale_factor=1,
+            is_mobile=name == "phone",
+            has_touch=name == "phone",
+            locale="ko-KR",
+            timezone_id="Asia/Seoul",
+        )
+        try:
+            page = context.new_page()
+            console.watch(page)
+            open_live(page, service)
+            page.locator('[data-symbol="BTCUSDT"] button[data-action="watch"]').click()
+            page.locator('[data-symbol="ETHUSDT"] button[data-action="watch"]').click()
+            page.evaluate("() => document.querySelectorAll('.toast').forEach((toast) => toast.remove())")
+            page.wait_for_timeout(1200)  # let the flash of the latest ticks settle into a typical frame
+            path: Path = SCREENSHOTS / f"main-{name}.png"
+            page.screenshot(path=str(path))
+            assert path.stat().st_size > 10_000
+            assert console.errors == []
+        finally:
+            context.close()
