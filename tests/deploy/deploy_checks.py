@@ -1,0 +1,65 @@
+"""Helpers of the delivery checks: real tools, real renders.
+
+Every tool here is installed by ``scripts/setup.sh`` (the Python ones from the
+dev extra into ``.venv/``, the npm ones by ``tools/lint/install.sh``), so a
+missing tool is a failure, not a skip: the suite must not pass by checking
+nothing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = REPO_ROOT / "deploy"
+OVERLAYS = DEPLOY / "k8s" / "overlays"
+ENVIRONMENTS = ("dev", "prod")
+VENV_BIN = Path(sys.executable).parent
+NPM_BIN = REPO_ROOT / "tools" / "lint" / "node_modules" / ".bin"
+
+
+def tool(name: str, where: Path = VENV_BIN) -> Path:
+    """Path of an installed checker, or a failure saying how to install it."""
+    path = where / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run scripts/setup.sh, which installs every checker the tests use")
+    return path
+
+
+def run(args: list[str | Path], *, cwd: Path = REPO_ROOT, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run a checker and capture its output (never raises on a non-zero exit)."""
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def kustomize(path: Path) -> str:
+    """Render a kustomization with the real kustomize built into kubectl."""
+    result = run([tool("kubectl", NPM_BIN), "kustomize", path])
+    assert result.returncode == 0, f"kustomize {path} failed:\n{result.stderr}"
+    return result.stdout
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered kustomization: its YAML text and its objects."""
+
+    text: str
+    objects: list[dict[str, Any]]
+
+    def one(self, kind: str, name: str = "covaex") -> dict[str, Any]:
+        found = [o for o in self.objects if o["kind"] == kind and o["metadata"]["name"] == name]
+        assert len(found) == 1, f"expected one {kind}/{name}, found {len(found)}"
+        return found[0]
+
+
+def render(path: Path) -> Rendered:
+    text = kustomize(path)
+    return Rendered(text=text, objects=[o for o in yaml.safe_load_all(text) if o])
