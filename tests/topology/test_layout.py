@@ -1,0 +1,68 @@
+"""What the diagrams show, checked on the scene (no rendering)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from covaex.topology.layout import DrawCluster, Scene, build_scene, display_width, wrap
+from covaex.topology.model import Topology
+from covaex.topology.spof import spof_findings
+
+TopologyOf = Callable[..., Topology]
+
+
+def _scene(topology: Topology) -> Scene:
+    return build_scene(topology, title="t", findings=spof_findings(topology))
+
+
+def _find(clusters: tuple[DrawCluster, ...], style: str) -> list[DrawCluster]:
+    found = []
+    for c in clusters:
+        found += [c] if c.style == style else []
+        found += _find(c.children, style)
+    return found
+
+
+def test_vpc_holds_azs_side_by_side_holding_tiers(topology_of: TopologyOf) -> None:
+    scene = _scene(topology_of())
+    (vpc,) = _find(scene.clusters, "vpc")
+    azs = [c for c in vpc.children if c.style == "az"]
+    assert [a.label for a in azs] == ["AZ ap-northeast-2a", "AZ ap-northeast-2c"]
+    assert [t.label for t in azs[0].children] == ["public subnets", "app subnets (private)", "data subnets (private)"]
+    assert scene.direction == "TB"
+
+
+def test_multi_az_resources_get_one_copy_per_az_connected_within_the_az(topology_of: TopologyOf) -> None:
+    scene = _scene(topology_of())
+    labels = {n.id: n.label for n in scene.all_nodes()}
+    assert labels["aws_db_instance_postgres__ap_northeast_2a"] == "RDS postgres\n(primary)"
+    assert labels["aws_db_instance_postgres__ap_northeast_2c"] == "RDS postgres\n(standby)"
+    traffic = {(e.source, e.target, e.label) for e in scene.edges if e.style == "traffic"}
+    assert ("aws_autoscaling_group_app__ap_northeast_2a", "aws_db_instance_postgres__ap_northeast_2a", "5432") in traffic
+    assert not any(s.endswith("2a") and t.endswith("2c") for s, t, _ in traffic)
+
+
+def test_plumbing_is_not_drawn_but_unknown_placed_types_are(topology_of: TopologyOf) -> None:
+    addresses = {n.address for n in _scene(topology_of()).all_nodes()}
+    assert "aws_some_future_thing.x" in addresses
+    assert not {"aws_route_table.public", "aws_security_group.app", "aws_cloudwatch_metric_alarm.alb_5xx"} & addresses
+
+
+def test_spof_nodes_carry_their_rule_ids(topology_of: TopologyOf) -> None:
+    scene = _scene(topology_of("nat_shared"))
+    marked = {n.address: n.spof_rules for n in scene.all_nodes() if n.spof_rules}
+    assert marked == {"aws_nat_gateway.nat_a": ("SPOF-NAT-01",)}
+    routes = {(e.source, e.target) for e in scene.edges if e.style == "route"}
+    assert ("aws_autoscaling_group_app__ap_northeast_2c", "aws_nat_gateway_nat_a") in routes
+
+
+def test_hybrid_view_draws_on_prem_and_the_vpn(topology_of: TopologyOf) -> None:
+    scene = _scene(topology_of())
+    (onprem,) = _find(scene.clusters, "onprem")
+    assert [n.address for n in onprem.nodes] == ["aws_customer_gateway.idc_1", "aws_customer_gateway.idc_2"]
+    assert sum(e.style == "vpn" for e in scene.edges) == 2
+
+
+def test_labels_wrap_by_display_width() -> None:
+    assert display_width("웹서버") == 6
+    assert wrap("웹/WAS 서버 (nginx + Sanic)") == ["웹/WAS 서버", "(nginx + Sanic)"]
