@@ -1,10 +1,5 @@
-"""Generated images: the priority matrix chart and the topology diagrams.
-
-Images are the slow part of a build (graphviz), so each diagram is cached
-under ``.cache/covaex-docs/`` by a hash of everything that shapes it: the
-stack JSON (or As-Is inventory) and the topology package's source. A
-template-only change therefore never redraws a diagram.
-"""
+"""Generated images and the sections that come with them: the priority matrix chart,
+the topology diagrams with their SPOF findings (see ``covaex.docsite.topology``)."""
 
 from __future__ import annotations
 

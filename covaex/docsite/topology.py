@@ -1,14 +1,48 @@
-"""Pages' view of the topology package: one model per stack, SPOF findings, diagrams.
+"""Pages' view of the topology package: one model per stack, SPOF findings and diagrams.
 
 The model (``covaex.topology.model.build_topology``) is built once per stack
 per build and shared by every page that needs subnets, routes or SG rules.
+Diagrams are the slow part of a build (graphviz), so each one is cached
+under ``.cache/covaex-docs/`` by a hash of what shapes it (the stack JSON or
+the As-Is inventory, the topology package's source, the diagrams library
+version): a template-only change never redraws one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
 from covaex.docsite.inputs import Inputs
+from covaex.docsite.paths import ASIS_INVENTORY, CACHE_DIR, REPO_ROOT
+from covaex.docsite.render import stamp_svg
 from covaex.docsite.sections import PendingInput, Sections
 from covaex.topology.entities import Topology
+from covaex.topology.spof_rules import Finding
+
+TOPOLOGY_SOURCES = REPO_ROOT / "covaex" / "topology"
+DIAGRAM_DIR = "diagrams"
+# Stacks drawn and analysed, in the order the story tells them (As-Is comes first, from the inventory).
+DIAGRAM_PREFIXES = ("tobe-v1-", "platform-v2-")
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One topology on the site: its findings and its diagram's path under ``docs/generated/``."""
+
+    name: str
+    title: str
+    topology: Topology
+    findings: tuple[Finding, ...]
+    diagram: str
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
 
 
 def stack_topology(inputs: Inputs, stack: str) -> Topology:
@@ -23,7 +57,71 @@ def stack_topology(inputs: Inputs, stack: str) -> Topology:
 
 
 def topology_sections(inputs: Inputs, sections: Sections, files: dict[str, bytes]) -> None:
-    def pending() -> None:
-        raise PendingInput("SPOF findings and diagrams (covaex.topology) have not landed yet")
+    """Sections ``asis`` (inventory, findings, diagram) and ``drawn`` (every stack drawn), images into ``files``."""
 
-    sections.add("topology", pending)
+    def asis() -> dict[str, Any]:
+        from covaex.topology.asis import load_asis
+
+        if not ASIS_INVENTORY.is_file():
+            raise PendingInput("the As-Is inventory `diagrams/asis.yaml` does not exist yet")
+        inventory = inputs.memo.setdefault("asis", load_asis(ASIS_INVENTORY))
+        drawn = _draw("asis", "As-Is (on-prem)", inventory.topology, ASIS_INVENTORY.read_bytes(), files)
+        return {"inventory": inventory, "drawn": drawn, "raw": _yaml(ASIS_INVENTORY)}
+
+    def stacks() -> dict[str, Drawn]:
+        names = [s for s in sorted(inputs.stacks) if s.startswith(DIAGRAM_PREFIXES)]
+        if not names:
+            raise PendingInput("no To-Be / Platform stack is synthesized yet")
+        out = {}
+        for name in names:
+            raw = json.dumps(inputs.stack(name).raw, sort_keys=True).encode()
+            out[name] = _draw(name, name, stack_topology(inputs, name), raw, files)
+        return out
+
+    sections.add("asis", asis)
+    sections.add("drawn", stacks)
+
+
+def _yaml(path: Path) -> Any:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _draw(name: str, title: str, topology: Topology, source: bytes, files: dict[str, bytes]) -> Drawn:
+    from covaex.topology.spof import spof_findings
+
+    findings = tuple(spof_findings(topology))
+    rel = f"{DIAGRAM_DIR}/{name}.svg"
+    files[rel] = _cached_svg(name, title, topology, findings, source)
+    return Drawn(name, title, topology, findings, rel)
+
+
+def _cached_svg(name: str, title: str, topology: Topology, findings: tuple[Finding, ...], source: bytes) -> bytes:
+    key = hashlib.sha256(source + title.encode() + _renderer_fingerprint().encode()).hexdigest()[:24]
+    cached = CACHE_DIR / "diagrams" / f"{name}-{key}.svg"
+    if cached.is_file():
+        return cached.read_bytes()
+    from covaex.topology.render import render_diagram
+
+    with tempfile.TemporaryDirectory(prefix="covaex-diagram-") as tmp:
+        out = render_diagram(topology, Path(tmp) / f"{name}.svg", title=title, findings=findings)
+        svg = out.read_text(encoding="utf-8")
+    data = stamp_svg(svg, f"covaex.topology.render from {'diagrams/asis.yaml' if name == 'asis' else name}").encode()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    for old in cached.parent.glob(f"{name}-*.svg"):  # one cached copy per diagram is enough
+        old.unlink()
+    cached.write_bytes(data)
+    return data
+
+
+def _renderer_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(TOPOLOGY_SOURCES.rglob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    for dist in ("diagrams", "graphviz"):
+        try:
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{dist}=missing".encode())
+    return digest.hexdigest()
