@@ -38,7 +38,8 @@ def test_multi_az_resources_get_one_copy_per_az_connected_within_the_az(topology
     assert labels["aws_db_instance_postgres__ap_northeast_2a"] == "RDS postgres\n(primary)"
     assert labels["aws_db_instance_postgres__ap_northeast_2c"] == "RDS postgres\n(standby)"
     traffic = {(e.source, e.target, e.label) for e in scene.edges if e.style == "traffic"}
-    assert ("aws_autoscaling_group_app__ap_northeast_2a", "aws_db_instance_postgres__ap_northeast_2a", "5432") in traffic
+    asg_a, db_a = "aws_autoscaling_group_app__ap_northeast_2a", "aws_db_instance_postgres__ap_northeast_2a"
+    assert (asg_a, db_a, "5432") in traffic
     assert not any(s.endswith("2a") and t.endswith("2c") for s, t, _ in traffic)
 
 

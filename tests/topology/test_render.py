@@ -43,5 +43,5 @@ def test_png_is_a_reproducible_png(tmp_path: Path) -> None:
 
 
 def test_unknown_format_is_refused(tmp_path: Path, topology_of: TopologyOf) -> None:
-    with pytest.raises(CliError, match="use .svg or .png"):
+    with pytest.raises(CliError, match=r"use \.svg or \.png"):
         render_diagram(topology_of(), tmp_path / "x.pdf")
