@@ -20,6 +20,7 @@ SectionFn = Callable[[Inputs], Any]
 def _registry() -> dict[str, SectionFn]:
     from covaex.docsite.facts import (
         compute,
+        cost,
         database,
         gitops,
         narrative,
@@ -33,6 +34,8 @@ def _registry() -> dict[str, SectionFn]:
     )
 
     return {
+        "costs": cost.costs,
+        "tradeoffs": cost.tradeoffs,
         "eks": platform.eks,
         "irsa": platform.irsa,
         "helm": platform.helm_releases,
