@@ -313,7 +313,7 @@ PATHS: JsonObject = {
             "summary": "Append one symbol (no change if present)",
             "security": _SESSION_AND_CSRF,
             "parameters": [_SYMBOL_PARAM],
-            "responses": {"200": _json(_ref("Watchlist"), "The new list."), **_errors(401, 403, 404, 409)},
+            "responses": {"200": _json(_ref("Watchlist"), "The new list."), **_errors(400, 401, 403, 404, 409)},
         },
         "delete": {
             "operationId": "removeFromWatchlist",
@@ -321,7 +321,7 @@ PATHS: JsonObject = {
             "summary": "Remove one symbol (no change if absent)",
             "security": _SESSION_AND_CSRF,
             "parameters": [_SYMBOL_PARAM],
-            "responses": {"200": _json(_ref("Watchlist"), "The new list."), **_errors(401, 403)},
+            "responses": {"200": _json(_ref("Watchlist"), "The new list."), **_errors(400, 401, 403)},
         },
     },
     "/api/v1/watchlist/sync": {
