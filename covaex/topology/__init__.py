@@ -1,1 +1,27 @@
-"""Topology model, SPOF analysis and diagrams from Terraform JSON."""
+"""Topology model, SPOF analysis and diagrams from Terraform JSON (and the As-Is YAML).
+
+Public API (everything else is private to the package):
+
+I/O
+    ``terraform.read_terraform(path) -> dict``          parsed ``cdk.tf.json`` / ``*.tf.json`` (CliError on bad input)
+    ``asis.load_asis(path) -> AsIs``                    ``diagrams/asis.yaml``: ``.topology``, ``.symptoms``, ``.risks``
+    ``commands.load_topology(path) -> Topology``         either of the two, chosen by suffix (.yaml/.yml = As-Is)
+
+Model (pure)
+    ``model.build_topology(doc, *, name) -> Topology``
+    ``Topology``: ``name``, ``origin`` ("terraform"|"asis"), ``nodes``, ``edges``, ``subnets`` (CIDR plan),
+    ``route_tables`` (routes + associated subnets), ``sg_rules`` (source/target tier, ports), ``azs``,
+    ``node(address)``, ``of_kind(*kinds)``, ``edges_of(*kinds)``; see ``entities`` for every field.
+
+SPOF
+    ``spof.spof_findings(topology) -> list[Finding]``    id, severity, resources, title, evidence, remediation, basis
+    ``spof.RULES``                                       the rule catalogue (id -> Rule), for a docs table
+    ``spof.az_loss_breaks(topology) -> {az: [address]}`` what each AZ loss takes off the request path
+    ``report.findings_json(findings)`` / ``report.findings_markdown(findings, title=...)``
+
+Diagrams
+    ``render.render_diagram(topology, out_path, *, title=None, findings=None) -> Path``   .svg or .png
+    ``layout.build_scene(topology, *, title, findings) -> Scene``                         what is drawn, as data
+
+Commands: ``commands.run_spof(paths, fmt=...)``, ``commands.run_diagram(path, out)``.
+"""
