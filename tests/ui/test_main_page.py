@@ -268,6 +268,9 @@ def test_screenshots_desktop_and_phone(browser: Browser, service: Service, conso
             page.locator('[data-symbol="BTCUSDT"] button[data-action="watch"]').click()
             page.locator('[data-symbol="ETHUSDT"] button[data-action="watch"]').click()
             page.evaluate("() => document.querySelectorAll('.toast').forEach((toast) => toast.remove())")
+            # A calm first screen: scrolled to the top, nothing hovered or focused.
+            page.mouse.move(0, viewport["height"] - 1)
+            page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
             page.wait_for_timeout(1200)  # let the flash of the latest ticks settle into a typical frame
             path: Path = SCREENSHOTS / f"main-{name}.png"
             page.screenshot(path=str(path))

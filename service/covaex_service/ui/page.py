@@ -68,9 +68,19 @@ class ChipGroup:
 
 
 @dataclass(frozen=True)
+class MarketSummary:
+    """The hero's numbers: how many coins rose and fell, and the total traded."""
+
+    rising: int
+    falling: int
+    volume_text: str
+
+
+@dataclass(frozen=True)
 class MainPage:
     rows: tuple[CoinRow, ...]
     chip_groups: tuple[ChipGroup, ...]
+    summary: MarketSummary
     as_of_ms: int
     as_of_iso: str
     as_of_text: str
@@ -189,6 +199,15 @@ def chip_groups(rows: Sequence[CoinRow]) -> tuple[ChipGroup, ...]:
     )
 
 
+def market_summary(rows: Sequence[CoinRow]) -> MarketSummary:
+    total = sum((decimal_of(row.quote_volume) for row in rows), Decimal(0))
+    return MarketSummary(
+        rising=sum(1 for row in rows if row.direction == "rise"),
+        falling=sum(1 for row in rows if row.direction == "fall"),
+        volume_text=format_volume(total),
+    )
+
+
 def main_page(snapshot: Mapping[str, Any]) -> MainPage:
     """The view model of ``GET /`` for one cached snapshot body."""
     rows = tuple(coin_row(market) for market in snapshot.get("markets", ()))
@@ -197,6 +216,7 @@ def main_page(snapshot: Mapping[str, Any]) -> MainPage:
     return MainPage(
         rows=rows,
         chip_groups=chip_groups(rows),
+        summary=market_summary(rows),
         as_of_ms=as_of_ms,
         as_of_iso=as_of_iso,
         as_of_text=as_of_text if as_of_ms else "아직 시세가 없어요",

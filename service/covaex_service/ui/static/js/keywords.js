@@ -53,3 +53,18 @@ export function renderKeywords(root, markets) {
     }
   }
 }
+
+/** The hero's counts of rising and falling coins and the total traded. */
+export function renderSummary(root, markets) {
+  const fields = {
+    rising: String(markets.filter((market) => directionOf(market.changePct) === "rise").length),
+    falling: String(markets.filter((market) => directionOf(market.changePct) === "fall").length),
+    volume: formatVolume(markets.reduce((total, market) => total + (Number(market.quoteVolume) || 0), 0)),
+  };
+  for (const [name, text] of Object.entries(fields)) {
+    const field = root.querySelector(`[data-summary="${name}"]`);
+    if (field && field.textContent !== text) {
+      field.textContent = text;
+    }
+  }
+}

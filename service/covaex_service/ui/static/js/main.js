@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { CoinList } from "./coins.js";
 import { config } from "./config.js";
 import { formatAsOf } from "./format.js";
-import { renderKeywords } from "./keywords.js";
+import { renderKeywords, renderSummary } from "./keywords.js";
 import { LiveFeed } from "./live.js";
 import { Panels } from "./panels.js";
 import { SearchBox } from "./search.js";
@@ -306,6 +306,7 @@ if (symbols.length > 0) {
     if (now >= keywordsDue) {
       keywordsDue = now + KEYWORDS_EVERY_MS;
       renderKeywords($(".keywords"), coins.allMarkets());
+      renderSummary($(".hero"), coins.allMarkets());
       coins.resort();
     }
   });
