@@ -56,10 +56,10 @@ async def serve(settings: Settings, config: AccountsConfig = FAST_HASHING) -> As
     port = free_port()
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
     try:
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
         yield LiveApp(app, f"http://127.0.0.1:{port}")
     finally:
         await server.before_stop()
