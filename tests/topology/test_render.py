@@ -23,7 +23,9 @@ def test_svg_is_self_contained_and_reproducible(tmp_path: Path, topology_of: Top
     second = render_diagram(topology_of("nat_shared"), tmp_path / "b.svg").read_bytes()
     assert first == second
     hrefs = re.findall(rb'href="([^"]*)"', first)
-    assert hrefs and all(h.startswith(b"data:image/png;base64,") for h in hrefs)
+    assert hrefs and all(h.startswith((b"data:image/png;base64,", b"#icon")) for h in hrefs)
+    embedded = re.findall(rb'id="(icon\d+)"', first)
+    assert {h[1:] for h in hrefs if h.startswith(b"#")} == set(embedded)
     assert b"site-packages" not in first and str(tmp_path).encode() not in first
     text = html.unescape(first.decode())  # graphviz writes "-" as &#45;
     assert "SPOF-NAT-01" in text and "8000/http" in text
