@@ -142,6 +142,8 @@ async def running_app(
 ) -> AsyncIterator[RunningApp]:
     """The whole service (create_app) serving on a loopback port inside the current event loop."""
     app = create_app(settings, name=f"covaex_test_{uuid.uuid4().hex[:12]}")
+    # Sanic rewrites its own class methods at first start ("touchup"); a second app in the process breaks on it.
+    app.config.TOUCHUP = False
     options: MarketOptions = app.ctx.market_options
     options.keys = Keys(f"covaex-test:{uuid.uuid4().hex[:8]}:v1")
     if configure is not None:

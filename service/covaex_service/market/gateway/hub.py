@@ -48,6 +48,9 @@ log = logging.getLogger("covaex.market.gateway")
 STATUS_POLL_SECONDS = 1.0
 """How often a worker re-reads staleness and the source label to tell its clients of changes."""
 
+SLOW_CLIENT_ABORT_SECONDS = 1.0
+"""Grace for a slow client to read its close frame before the TCP connection is cut (frees its buffers)."""
+
 
 class ClientSocket(Protocol):
     """What the hub needs of a server-side WebSocket (Sanic's satisfies it)."""
@@ -97,11 +100,16 @@ class ClientSession:
             self.pending_since = as_of
         self.wake.set()
 
-    def close(self, code: int, reason: str) -> None:
+    def close(self, code: int, reason: str, *, abort_after: float | None = None) -> None:
         if not self.closed:
             self.closed = True
             self.ws.fail_connection(code, reason)
             self.wake.set()
+            if abort_after is not None:
+                # A client that does not read will not answer the close handshake either.
+                transport = getattr(getattr(self.ws, "io_proto", None), "transport", None)
+                if transport is not None:
+                    asyncio.get_running_loop().call_later(abort_after, transport.abort)
 
     async def write(self, frame: str) -> None:
         """Send one frame; the caller holds :attr:`lock`. A frame that cannot be written in time closes the client."""
@@ -112,7 +120,7 @@ class ClientSession:
         except TimeoutError:
             self.stats.slow_client_closes += 1
             log.info("closing a slow WebSocket client (seq %d, %d symbols)", self.seq, len(self.symbols))
-            self.close(CLOSE_SLOW_CLIENT, "client too slow")
+            self.close(CLOSE_SLOW_CLIENT, "client too slow", abort_after=SLOW_CLIENT_ABORT_SECONDS)
             raise ClientClosed from None
         except Exception as exc:  # the socket closed under us: whatever the library raises
             self.closed = True

@@ -1,0 +1,198 @@
+"""The WebSocket gateway, through the real service and a real WebSocket client: the whole INTERFACE contract."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from covaex_service.market.area import MarketOptions
+from covaex_service.market.feeds.simulator import SimulatorFeed
+from covaex_service.market.gateway.protocol import (
+    CLOSE_MESSAGE_TOO_BIG,
+    CLOSE_POLICY_VIOLATION,
+    GatewayLimits,
+)
+from covaex_service.settings import Settings
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from .conftest import SYMBOLS, RunningApp, eventually, make_settings, running_app
+
+
+def fast_simulator(options: MarketOptions) -> None:
+    options.feed_factory = lambda settings, stats: SimulatorFeed(settings.symbols, interval=0.05, rng_seed=7)
+    options.flush_interval = 0.02
+    options.limits = GatewayLimits(max_symbols=3, rate_per_second=50, rate_burst=50, rate_close_after=40)
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[RunningApp]:
+    async with running_app(make_settings(tmp_path), fast_simulator) as running:
+        yield running
+
+
+async def recv_json(ws: ClientConnection) -> dict[str, Any]:
+    frame = await asyncio.wait_for(ws.recv(), 10)
+    message: dict[str, Any] = json.loads(frame)
+    return message
+
+
+async def recv_type(ws: ClientConnection, kind: str) -> dict[str, Any]:
+    while True:
+        message = await recv_json(ws)
+        if message["type"] == kind:
+            return message
+
+
+async def test_subscribe_snapshot_updates_ping_unsubscribe(service: RunningApp) -> None:
+    await eventually(lambda: service.market.hub.latest, what="first prices")
+    async with connect(service.ws) as ws:
+        await ws.send(json.dumps({"op": "subscribe", "symbols": ["btcusdt", "PEPEUSDT"], "id": "a1"}))
+        assert await recv_json(ws) == {"type": "subscribed", "id": "a1", "symbols": ["BTCUSDT", "PEPEUSDT"]}
+        snapshot = await recv_json(ws)
+        assert snapshot["type"] == "snapshot" and snapshot["source"] == "simulator"
+        assert [m["symbol"] for m in snapshot["data"]] == ["BTCUSDT", "PEPEUSDT"]
+        assert set(snapshot["data"][0]) == {"symbol", "last", "open", "high", "low", "changePct", "volume",
+                                            "quoteVolume", "eventTime"}  # fmt: skip
+        seqs = []
+        while len(seqs) < 5:
+            message = await recv_json(ws)
+            if message["type"] == "update":
+                seqs.append(message["seq"])
+                assert {m["symbol"] for m in message["data"]} <= {"BTCUSDT", "PEPEUSDT"}
+                assert all(isinstance(m["last"], str) for m in message["data"])
+        assert seqs == list(range(seqs[0], seqs[0] + 5)) and seqs[0] == 1
+        await ws.send(json.dumps({"op": "ping", "id": 99}))
+        assert (await recv_type(ws, "pong")) == {"type": "pong", "id": 99}
+        await ws.send(json.dumps({"op": "unsubscribe", "symbols": ["BTCUSDT"], "id": 3}))
+        assert await recv_type(ws, "unsubscribed") == {"type": "unsubscribed", "id": 3, "symbols": ["BTCUSDT"]}
+        # After the ack, no update may mention BTCUSDT; the pong marks the end of what we look at.
+        for _ in range(3):
+            message = await recv_type(ws, "update")
+            assert {m["symbol"] for m in message["data"]} == {"PEPEUSDT"}
+
+
+async def test_bad_input_gets_error_frames_and_the_connection_stays_usable(service: RunningApp) -> None:
+    async with connect(service.ws) as ws:
+        cases: list[tuple[str | bytes, str]] = [
+            ("{not json", "malformed_json"),
+            (b"\x00binary", "malformed_json"),
+            ('["subscribe"]', "invalid_message"),
+            ('{"op":"subscribe","symbols":"BTCUSDT","id":5}', "invalid_message"),
+            ('{"op":"dance","id":6}', "unknown_op"),
+            ('{"op":"subscribe","symbols":["BTCUSDT","DOGEUSDT"],"id":7}', "unknown_symbol"),
+        ]
+        for frame, code in cases:
+            await ws.send(frame)
+            error = await recv_json(ws)
+            assert error["type"] == "error" and error["code"] == code, (frame, error)
+            assert error["message"]
+        assert error["id"] == 7 and "DOGEUSDT" in error["message"]
+        # Limit is 3 per connection (configured); 4 known symbols asked at once.
+        await ws.send(json.dumps({"op": "subscribe", "symbols": list(SYMBOLS), "id": 8}))
+        too_many = await recv_json(ws)
+        assert too_many["code"] == "too_many_symbols" and too_many["id"] == 8
+        await ws.send(json.dumps({"op": "ping", "id": "still-here"}))
+        assert await recv_type(ws, "pong") == {"type": "pong", "id": "still-here"}
+
+
+async def test_oversized_frame_closes_with_1009(service: RunningApp) -> None:
+    async with connect(service.ws, max_size=None) as ws:
+        await ws.send(json.dumps({"op": "ping", "id": "x" * (64 * 1024)}))
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 10)
+        assert ws.close_code == CLOSE_MESSAGE_TOO_BIG
+
+
+async def test_flooding_is_rate_limited_then_closed(tmp_path: Path) -> None:
+    def tight(options: MarketOptions) -> None:
+        fast_simulator(options)
+        options.limits = GatewayLimits(rate_per_second=1, rate_burst=3, rate_close_after=10)
+
+    async with running_app(make_settings(tmp_path), tight) as service, connect(service.ws) as ws:
+        for i in range(5):
+            await ws.send(json.dumps({"op": "ping", "id": i}))
+        answers = [await recv_json(ws) for _ in range(4)]
+        assert [a["type"] for a in answers] == ["pong", "pong", "pong", "error"]
+        assert answers[3]["code"] == "rate_limited"
+        for i in range(20):
+            await ws.send(json.dumps({"op": "ping", "id": i}))
+        with pytest.raises(ConnectionClosed):
+            while True:
+                await asyncio.wait_for(ws.recv(), 10)
+        assert ws.close_code == CLOSE_POLICY_VIOLATION
+        assert service.market.gateway_stats.rate_limit_closes == 1
+
+
+def big_update(symbol: str, n: int) -> bytes:
+    filler = "1" * 32_000 + f".{n}"  # a big but valid decimal string: fills socket buffers fast
+    market = {"symbol": symbol, "last": f"{n}.5", "open": "1", "high": "1", "low": "1", "changePct": "0.000",
+              "volume": filler, "quoteVolume": "1", "eventTime": n}  # fmt: skip
+    return json.dumps({"asOf": n, "source": "simulator", "markets": [market]}).encode()
+
+
+async def test_a_client_that_never_reads_is_closed_and_memory_stays_bounded(tmp_path: Path) -> None:
+    def patient(options: MarketOptions) -> None:
+        options.feed_factory = lambda settings, stats: SimulatorFeed(settings.symbols, interval=3600)
+        options.limits = GatewayLimits(send_timeout=0.5)
+
+    settings: Settings = make_settings(tmp_path)
+    async with running_app(settings, patient) as service:
+        hub = service.market.hub
+        # A reader that never reads: tiny receive buffer, one message of client-side queue.
+        sock = socket.create_connection(("127.0.0.1", service.port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck_client = connect(service.ws, sock=sock, max_queue=1, close_timeout=0.2)
+        async with stuck_client as stuck, connect(service.ws) as healthy:
+            for ws in (stuck, healthy):
+                await ws.send(json.dumps({"op": "subscribe", "symbols": ["BTCUSDT", "ETHUSDT"], "id": 1}))
+            await recv_type(healthy, "snapshot")
+            assert service.market.gateway_stats.clients == 2
+            seen: list[str] = []
+
+            async def read_healthy() -> None:
+                while True:
+                    message = json.loads(await healthy.recv())
+                    seen.extend(m["last"] for m in message.get("data", ()))
+
+            reader = asyncio.create_task(read_healthy())
+            max_pending = 0
+            n = 0
+            while service.market.gateway_stats.slow_client_closes == 0:
+                n += 1
+                hub.dispatch(big_update("BTCUSDT" if n % 2 else "ETHUSDT", n))
+                max_pending = max(max_pending, *(len(s.pending) for s in hub._clients))
+                await asyncio.sleep(0.001)
+                assert n < 20_000, "the stuck client was never closed"
+            # Coalescing: never more than one pending value per subscribed symbol.
+            assert max_pending <= 2
+            await eventually(lambda: service.market.gateway_stats.clients == 1, what="stuck client removed")
+            # The healthy client was never held back and still gets the newest value.
+            hub.dispatch(big_update("ETHUSDT", 10**9))
+            await eventually(lambda: f"{10**9}.5" in seen, what="newest value at the healthy client")
+            assert not reader.done()  # the healthy connection was never closed
+            reader.cancel()
+
+
+async def test_a_feed_that_never_delivers_is_shown_stale(tmp_path: Path) -> None:
+    class SilentFeed(SimulatorFeed):
+        def is_live(self) -> bool:
+            return False
+
+        async def run(self, sink: Any) -> None:
+            sink([])
+            await asyncio.Event().wait()
+
+    def silent(options: MarketOptions) -> None:
+        options.feed_factory = lambda settings, stats: SilentFeed(settings.symbols)
+
+    async with running_app(make_settings(tmp_path), silent) as service, connect(service.ws) as ws:
+        await ws.send(json.dumps({"op": "subscribe", "symbols": ["BTCUSDT"], "id": 1}))
+        await recv_type(ws, "subscribed")
+        snapshot = await recv_type(ws, "snapshot")
+        assert snapshot["stale"] is True and snapshot["data"] == []
