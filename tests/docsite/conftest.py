@@ -1,0 +1,23 @@
+"""Fixtures of the docs generator tests: inputs from the real synthesized stacks, rendered once."""
+
+from __future__ import annotations
+
+import pytest
+
+from covaex.docsite.inputs import Inputs, load_data, load_stacks
+from covaex.synth import SynthResult
+
+
+@pytest.fixture(scope="session")
+def real_inputs(synthesized: SynthResult) -> Inputs:
+    """The pages' inputs from the real synthesized stacks (the session's one synth)."""
+    return Inputs(stacks=load_stacks(synthesized), data=load_data())
+
+
+@pytest.fixture(scope="session")
+def rendered(real_inputs: Inputs) -> dict[str, bytes]:
+    """Every generated file, rendered once per run from the real inputs."""
+    from covaex.docsite.build import render_site
+    from covaex.progress import Steps
+
+    return render_site(real_inputs, Steps(3, quiet=True))

@@ -1,0 +1,217 @@
+"""The generated site end to end, from the real synthesized stacks.
+
+Renders every page, builds it with the real ``mkdocs build --strict`` into a
+temporary copy of ``docs/``, walks the built HTML, and checks that numbers on
+the pages equal the values in the synthesized JSON.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from covaex.docsite.build import build_docs, check_docs, render_site
+from covaex.docsite.facts.site_nav import load_nav, nav_pages
+from covaex.docsite.inputs import Inputs, load_data
+from covaex.docsite.paths import DOCS_DIR, REPO_ROOT
+from covaex.docsite.sections import Sections
+from covaex.docsite.sync import diff_tree, write_tree
+from covaex.docsite.tfjson import TerraformDoc
+from covaex.progress import Steps
+
+pytestmark = pytest.mark.slow
+
+TOBE = ("tobe-v1-dev", "tobe-v1-prod")
+
+
+def _mkdocs_build(tmp: Path, generated: dict[str, bytes]) -> Path:
+    """``mkdocs build --strict`` of a copy of docs/ holding ``generated``; returns the site folder."""
+    docs = tmp / "docs"
+    shutil.copytree(DOCS_DIR, docs, ignore=shutil.ignore_patterns("generated"))
+    write_tree(docs / "generated", generated)
+    config = (REPO_ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("docs_dir: docs", f"docs_dir: {docs}")
+    config = config.replace("covaex/docsite/mkdocs_hooks.py", str(REPO_ROOT / "covaex/docsite/mkdocs_hooks.py"))
+    (tmp / "mkdocs.yml").write_text(config, encoding="utf-8")
+    site = tmp / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(tmp / "mkdocs.yml"), "-d", str(site)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return site
+
+
+def _page_text(site: Path, docs_path: str) -> str:
+    """Visible text of a built page (tags dropped, entities decoded, spaces folded)."""
+    rel = docs_path.removesuffix(".md")
+    page = site / ("index.html" if rel == "index" else f"{rel}/index.html")
+    raw = page.read_text(encoding="utf-8")
+    raw = re.sub(r"<script.*?</script>", " ", raw, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", raw)).split())
+
+
+@pytest.fixture(scope="module")
+def site(rendered: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _mkdocs_build(tmp_path_factory.mktemp("site"), rendered)
+
+
+def test_every_nav_page_is_generated_and_built(rendered: dict[str, bytes], site: Path) -> None:
+    pages = nav_pages(load_nav())
+    generated = {p.removeprefix("generated/") for p in pages if p.startswith("generated/")}
+    assert generated <= set(rendered), sorted(generated - set(rendered))
+    # Every generated page is reachable from the nav.
+    assert {p for p in rendered if p.endswith(".md")} <= generated
+    for page in pages:
+        rel = page.removesuffix(".md")
+        assert (site / ("index.html" if rel == "index" else f"{rel}/index.html")).is_file(), page
+
+
+def test_cidr_plan_shows_every_synthesized_subnet(real_inputs: Inputs, site: Path) -> None:
+    text = _page_text(site, "generated/epic2/cidr-plan.md")
+    for stack in TOBE:
+        subnets = real_inputs.stack(stack).resources("aws_subnet")
+        assert subnets
+        for subnet in subnets:
+            assert f"{subnet.address} {subnet.get('cidr_block')}" in text
+
+
+def test_backup_retention_equals_the_synthesized_value(real_inputs: Inputs, site: Path) -> None:
+    text = _page_text(site, "generated/epic2/rds-backup.md")
+    for stack in TOBE:
+        for db in real_inputs.stack(stack).resources("aws_db_instance"):
+            assert f"{db.address} : backups kept {db.get('backup_retention_period')} days" in text
+
+
+def test_alarm_thresholds_equal_the_synthesized_values(real_inputs: Inputs, site: Path) -> None:
+    text = _page_text(site, "generated/epic4/alarms.md")
+    found = 0
+    for stack in TOBE:
+        for alarm in real_inputs.stack(stack).resources("aws_cloudwatch_metric_alarm"):
+            assert re.search(
+                rf"{re.escape(alarm.get('alarm_name'))} {re.escape(alarm.address)} .*? "
+                rf"\S+ {re.escape(str(alarm.get('threshold')))} ",
+                text,
+            ), alarm.address
+            found += 1
+    assert found
+
+
+def test_every_alarm_runbook_slug_has_a_written_section(rendered: dict[str, bytes], site: Path) -> None:
+    page = rendered["epic4/runbooks.md"].decode()
+    assert "Runbook missing" not in page and "TODO" not in page
+    alarms = rendered["epic4/alarms.md"].decode()
+    for slug in set(re.findall(r"runbooks\.md#([a-z0-9-]+)\)", alarms)):
+        assert f"{{ #{slug} }}" in page
+
+
+def test_infrastructure_sections_are_not_pending(real_inputs: Inputs) -> None:
+    from covaex.docsite.artifacts import render_artifacts
+    from covaex.docsite.facts import collect_sections
+
+    sections: Sections
+    sections, _ = render_artifacts(real_inputs)
+    collect_sections(real_inputs, sections)
+    required = {
+        "nav",
+        "asis",
+        "drawn",
+        "symptoms",
+        "risks",
+        "priorities",
+        "metrics",
+        "cidr_plan",
+        "route_tables",
+        "alb",
+        "asg",
+        "rds",
+        "db_access",
+        "sg_matrix",
+        "iam_roles",
+        "log_groups",
+        "alarms",
+        "runbooks",
+        "state_backend",
+        "repo_layout",
+        "costs",
+        "tradeoffs",
+    }
+    if any(s.startswith("platform-v2-") for s in real_inputs.stacks):
+        required |= {"eks", "irsa", "helm", "ecr"}
+    assert not {k: v for k, v in sections.pending.items() if k in required}
+
+
+def test_site_works_offline(site: Path) -> None:
+    page = (site / "generated/epic8/realtime-path/index.html").read_text(encoding="utf-8")
+    assert 'class="mermaid"' in page
+    assert re.search(r'<script src="[./]*assets/javascripts/vendor/mermaid-[\d.]+\.min\.js"', page)
+    assert "fonts.googleapis.com" not in page and "unpkg.com" not in page
+
+
+def test_rendering_is_reproducible_and_reuses_cached_diagrams(
+    real_inputs: Inputs, rendered: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import covaex.topology.render as renderer
+
+    def no_redraw(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a diagram was redrawn although its inputs did not change")
+
+    monkeypatch.setattr(renderer, "render_diagram", no_redraw)
+    fresh = Inputs(stacks=real_inputs.stacks, data=load_data())
+    assert render_site(fresh, Steps(3, quiet=True)) == rendered
+
+
+def _with_backup_retention(inputs: Inputs, stack: str, days: int) -> Inputs:
+    raw = copy.deepcopy(dict(inputs.stack(stack).raw))
+    for cfg in raw["resource"]["aws_db_instance"].values():
+        cfg["backup_retention_period"] = days
+    stacks = {**inputs.stacks, stack: TerraformDoc(stack, raw)}
+    return Inputs(stacks=stacks, data=load_data())
+
+
+def test_a_changed_construct_setting_changes_exactly_the_pages_that_show_it(
+    real_inputs: Inputs, rendered: dict[str, bytes]
+) -> None:
+    current = real_inputs.stack("tobe-v1-prod").resources("aws_db_instance")[0].get("backup_retention_period")
+    changed = render_site(_with_backup_retention(real_inputs, "tobe-v1-prod", int(current) + 3), Steps(3, quiet=True))
+    differing = sorted(p for p in rendered if rendered[p] != changed.get(p))
+    assert "epic2/rds-backup.md" in differing
+    assert not [p for p in differing if p.startswith(("epic1/", "epic7/", "epic8/", "epic9/"))]
+    assert f"backups kept **{int(current) + 3} days**" in changed["epic2/rds-backup.md"].decode()
+
+
+def test_docs_check_fails_naming_the_pages_then_build_fixes_it(
+    real_inputs: Inputs, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "generated"
+    build_docs(generated_dir=out, quiet=True)
+    assert check_docs(generated_dir=out, quiet=True) == 0
+    # The committed pages as they were with another retention: what a changed construct setting leaves behind.
+    current = real_inputs.stack("tobe-v1-prod").resources("aws_db_instance")[0].get("backup_retention_period")
+    stale = render_site(_with_backup_retention(real_inputs, "tobe-v1-prod", int(current) + 3), Steps(3, quiet=True))
+    write_tree(out, stale)
+    capsys.readouterr()
+
+    assert check_docs(generated_dir=out, quiet=True) == 1
+    captured = capsys.readouterr()
+    assert "epic2/rds-backup.md (changed)" in captured.out
+    assert "covaex docs build" in captured.err
+
+    build_docs(generated_dir=out, quiet=True)
+    assert diff_tree(out, stale) != diff_tree(out, {}) and check_docs(generated_dir=out, quiet=True) == 0
+
+
+def test_pages_degrade_to_todo_boxes_without_any_stack(tmp_path: Path) -> None:
+    files = render_site(Inputs(stacks={}, data=load_data()), Steps(3, quiet=True))
+    assert "TODO" in files["epic2/cidr-plan.md"].decode()
+    _mkdocs_build(tmp_path, files)
