@@ -29,6 +29,7 @@ from playwright.sync_api import (
     Page,
     Playwright,
     ViewportSize,
+    expect,
     sync_playwright,
 )
 
@@ -37,6 +38,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COVAEX = REPO_ROOT / ".venv" / "bin" / "covaex"
 START_TIMEOUT_S = 30.0
+
+# "Within a few seconds" on a busy shared machine: assertions retry for up to 10 s.
+expect.set_options(timeout=10_000)
 
 DESKTOP: ViewportSize = {"width": 1440, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}

@@ -137,7 +137,8 @@ def test_signup_and_login_merge_the_guest_star_and_clear_local_storage(
     dialog.locator("input[name=password]").fill("correct-horse-battery-42")
     dialog.locator('[data-action="submit-auth"]').click()
 
-    expect(dialog).to_be_hidden()
+    # Signup then login hash the password twice (argon2): allow for a loaded machine.
+    expect(dialog).to_be_hidden(timeout=30_000)
     expect(page.locator(".profile__name")).to_have_text(username)
     expect(page.locator(".toasts")).to_contain_text("추가 1개")
     page.wait_for_function(f"() => window.localStorage.getItem({json.dumps(GUEST_KEY)}) === null")

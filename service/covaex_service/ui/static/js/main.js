@@ -145,9 +145,12 @@ async function submitAuth(event) {
     return;
   }
   const submit = $('[data-action="submit-auth"]', dialog);
+  const label = submit.textContent;
   submit.disabled = true;
+  submit.textContent = "잠시만 기다려 주세요…";
   const message = authMode === "login" ? await session.login(username, password) : await session.signup(username, password);
   submit.disabled = false;
+  submit.textContent = label;
   if (message) {
     error.textContent = message;
     error.hidden = false;
