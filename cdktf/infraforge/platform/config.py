@@ -1,0 +1,285 @@
+"""Configuration of Platform v2 (EKS, add-ons, ECR): one frozen dataclass per concern.
+
+Environments are values of :class:`PlatformConfig` (``PLATFORM_DEV``,
+``PLATFORM_PROD``), never copies of construct code. Every field is documented
+where it is declared; the node-group sizing rationale lives on
+:class:`NodeGroupConfig` because that is where an operator changes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+REGION = "ap-northeast-2"
+"""Seoul, as for the v1 foundation."""
+
+AZ_SUFFIXES = ("a", "c")
+"""The two availability zones of the v1 network (2a and 2c)."""
+
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+"""Every EKS control-plane log type; all are shipped so an incident can be explained afterwards."""
+
+ADMIN_CIDR_PLACEHOLDER = "203.0.113.0/24"
+"""RFC 5737 documentation range: a safe default that matches no real client.
+
+The real operator/CI egress ranges are given at deploy time through
+``INFRAFORGE_EKS_PUBLIC_CIDRS`` (comma-separated), so nothing site-specific is
+committed and a forgotten setting locks the public endpoint instead of opening it.
+"""
+
+
+@dataclass(frozen=True)
+class NetworkLookup:
+    """How a platform stack finds the v1 network it runs in.
+
+    The v1 foundation stack (``tobe-v1-<env>``) owns the VPC and subnets; the
+    platform stack only *reads* them with data sources filtered by the v1 tags.
+    That keeps one owner per resource (no second VPC, no cross-stack state
+    coupling), lets ``platform-v2-<env>`` synthesize on its own, and makes the
+    deploy order explicit: apply ``tobe-v1-<env>`` first.
+    """
+
+    environment: str
+    """Value of the v1 ``Environment`` tag (``dev`` or ``prod``)."""
+    project: str = "covaex"
+    """Value of the v1 ``Project`` tag."""
+    tier_tag: str = "Tier"
+    """Tag key the v1 network puts on every subnet to say which tier it belongs to."""
+    app_tier: str = "app"
+    """Tier tag value of the private application subnets (the EKS nodes and control-plane ENIs go there)."""
+
+
+@dataclass(frozen=True)
+class NodeGroupConfig:
+    """One EKS managed node group spread over the private-app subnets of both AZs.
+
+    Sizing rationale (what has to fit on the nodes, requests rounded up):
+
+    * add-ons: kube-prometheus-stack (Prometheus ~1 GiB, Grafana, Alertmanager,
+      operator, kube-state-metrics, one node-exporter per node) ~2 GiB; Argo CD
+      (controller, repo-server, server, redis, applicationset) ~1.5 GiB; the
+      AWS Load Balancer Controller (2 replicas) ~0.2 GiB; CoreDNS and the VPC
+      CNI/kube-proxy daemons ~0.5 GiB;
+    * the CovaEX service: 256-512 MiB per replica (Sanic workers plus the
+      in-memory market snapshot), 2 replicas in dev, 3 in prod.
+
+    That is ~5 GiB in dev and ~6 GiB in prod before headroom, so a 2-vCPU /
+    8-GiB instance class (``*.large``, 35 pods per node with the VPC CNI) is the
+    smallest that leaves room for a rolling update (maxSurge) and for one node
+    being replaced.
+
+    * **dev**: ``t3.large``/``t3a.large`` on Spot, min 2 / desired 2 / max 3.
+      Two nodes so each AZ has one and the add-ons fit; burstable and Spot
+      because dev idles most of the day; two instance types so a Spot
+      shortage in one pool does not empty the group.
+    * **prod**: ``m6i.large`` On-Demand, min 3 / desired 3 / max 6. Non-burstable
+      so a busy market hour is not throttled by CPU credits; three nodes so
+      losing one AZ (1 or 2 nodes) leaves capacity for the PDB-protected
+      replicas while the group re-balances; max 6 doubles capacity for
+      load spikes and for the surge of a node-group upgrade.
+    """
+
+    name: str
+    """Node-group name, unique within the cluster."""
+    instance_types: tuple[str, ...]
+    """EC2 instance types; several only make sense for Spot."""
+    capacity_type: str
+    """``ON_DEMAND`` or ``SPOT``."""
+    min_size: int
+    """Lower bound of the group (never below one node per AZ)."""
+    desired_size: int
+    """Initial size; the cluster autoscaler (if added later) owns it afterwards."""
+    max_size: int
+    """Upper bound, caps cost."""
+    disk_size_gib: int = 50
+    """Root volume (encrypted gp3): container images plus emptyDir of Prometheus."""
+    max_unavailable: int = 1
+    """Nodes replaced at a time during an AMI or version upgrade."""
+
+    def __post_init__(self) -> None:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(f"node group {self.name}: need min <= desired <= max")
+        if self.min_size < len(AZ_SUFFIXES):
+            raise ValueError(f"node group {self.name}: min_size must keep one node per AZ")
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """The EKS control plane."""
+
+    name: str
+    """Cluster name; also the ``elbv2.k8s.aws/cluster`` tag value the ALB controller writes."""
+    kubernetes_version: str = "1.34"
+    """Pinned minor version; upgrades are a reviewed change of this line."""
+    public_access_cidrs: tuple[str, ...] = (ADMIN_CIDR_PLACEHOLDER,)
+    """CIDRs allowed to reach the public API endpoint (operators and CI only).
+
+    The private endpoint is always on, so nodes and in-VPC tooling never use
+    the public one.
+    """
+    log_retention_days: int = 365
+    """Retention of ``/aws/eks/<name>/cluster`` (audit logs answer "who changed what")."""
+    deletion_protection: bool = False
+    """Refuse ``DeleteCluster`` until switched off (prod)."""
+
+    def __post_init__(self) -> None:
+        if not self.public_access_cidrs:
+            raise ValueError("public_access_cidrs must not be empty: use the private endpoint plus a bastion instead")
+        if any(cidr.endswith("/0") for cidr in self.public_access_cidrs):
+            raise ValueError("the public endpoint must not be open to the whole internet")
+
+
+@dataclass(frozen=True)
+class HelmChart:
+    """A pinned Helm chart (``version`` is exact: no ranges, no ``latest``)."""
+
+    release: str
+    """Helm release name."""
+    chart: str
+    """Chart name in the repository."""
+    repository: str
+    """Chart repository URL."""
+    version: str
+    """Exact chart version."""
+    namespace: str
+    """Namespace the release installs into."""
+
+
+ALB_CONTROLLER_CHART = HelmChart(
+    release="aws-load-balancer-controller",
+    chart="aws-load-balancer-controller",
+    repository="https://aws.github.io/eks-charts",
+    # chart 1.15.0 ships controller v2.15.0; its IAM needs are those of the
+    # published iam_policy.json of that generation (see alb_controller_policy.py).
+    version="1.15.0",
+    namespace="kube-system",
+)
+KUBE_PROMETHEUS_STACK_CHART = HelmChart(
+    release="kube-prometheus-stack",
+    chart="kube-prometheus-stack",
+    repository="https://prometheus-community.github.io/helm-charts",
+    version="81.6.2",
+    namespace="monitoring",
+)
+ARGO_CD_CHART = HelmChart(
+    release="argo-cd",
+    chart="argo-cd",
+    repository="https://argoproj.github.io/argo-helm",
+    version="9.5.4",
+    namespace="argocd",
+)
+
+
+@dataclass(frozen=True)
+class AddonsConfig:
+    """Cluster add-ons installed by the Helm provider."""
+
+    alb_controller: HelmChart = ALB_CONTROLLER_CHART
+    """AWS Load Balancer Controller: turns the service's Ingress into an ALB."""
+    kube_prometheus_stack: HelmChart = KUBE_PROMETHEUS_STACK_CHART
+    """Prometheus, Alertmanager and Grafana (EPIC 4)."""
+    argo_cd: HelmChart = ARGO_CD_CHART
+    """Argo CD, which syncs ``deploy/`` overlays into the cluster (EPIC 6)."""
+    prometheus_retention: str = "15d"
+    """How long Prometheus keeps samples."""
+    alb_controller_replicas: int = 2
+    """Controller replicas (leader election: one active, one warm standby)."""
+
+
+@dataclass(frozen=True)
+class ServiceAccountRef:
+    """A Kubernetes service account that gets an IAM role through IRSA."""
+
+    namespace: str
+    name: str
+
+    @property
+    def subject(self) -> str:
+        """The ``sub`` claim of the projected token EKS issues for this account."""
+        return f"system:serviceaccount:{self.namespace}:{self.name}"
+
+
+@dataclass(frozen=True)
+class EcrConfig:
+    """The image repository of the CovaEX service (shared by dev and prod).
+
+    Tag convention (EPIC 3): every build is pushed as ``sha-<git sha>``; a
+    release additionally as ``v<semver>``. Tags are IMMUTABLE, so a tag names
+    one image forever and a rollback (``git revert`` of the tag bump) returns
+    exactly the old bits; ``latest`` is never pushed or deployed.
+    """
+
+    name: str = "covaex"
+    """Repository name, as referenced by ``deploy/`` and the CI workflow."""
+    keep_release_images: int = 30
+    """``v*`` images kept (each is a possible rollback target)."""
+    keep_build_images: int = 50
+    """``sha-*`` images kept (recent builds, dev deploys)."""
+    untagged_expiry_days: int = 7
+    """Untagged layers (failed or superseded pushes) are removed after this many days."""
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """Everything one ``platform-v2-<env>`` stack needs."""
+
+    environment: str
+    """``dev`` or ``prod``."""
+    cluster: ClusterConfig
+    node_group: NodeGroupConfig
+    network: NetworkLookup
+    addons: AddonsConfig = field(default_factory=AddonsConfig)
+    project: str = "covaex"
+    """Project tag and name prefix."""
+
+    @property
+    def stack_name(self) -> str:
+        return f"platform-v2-{self.environment}"
+
+    @property
+    def service_account(self) -> ServiceAccountRef:
+        """The CovaEX service's account: ``covaex`` in ``covaex-<env>`` (matches ``deploy/``)."""
+        return ServiceAccountRef(namespace=f"{self.project}-{self.environment}", name=self.project)
+
+    @property
+    def alb_controller_account(self) -> ServiceAccountRef:
+        return ServiceAccountRef(namespace=self.addons.alb_controller.namespace, name="aws-load-balancer-controller")
+
+    def with_public_access_cidrs(self, cidrs: tuple[str, ...]) -> PlatformConfig:
+        """The same config with the deploy-time operator CIDRs (see ``ADMIN_CIDR_PLACEHOLDER``)."""
+        from dataclasses import replace
+
+        return replace(self, cluster=replace(self.cluster, public_access_cidrs=cidrs))
+
+
+PLATFORM_DEV = PlatformConfig(
+    environment="dev",
+    cluster=ClusterConfig(name="covaex-dev", log_retention_days=365),
+    node_group=NodeGroupConfig(
+        name="general",
+        instance_types=("t3.large", "t3a.large"),
+        capacity_type="SPOT",
+        min_size=2,
+        desired_size=2,
+        max_size=3,
+    ),
+    network=NetworkLookup(environment="dev"),
+    addons=AddonsConfig(prometheus_retention="3d"),
+)
+
+PLATFORM_PROD = PlatformConfig(
+    environment="prod",
+    cluster=ClusterConfig(name="covaex-prod", log_retention_days=365, deletion_protection=True),
+    node_group=NodeGroupConfig(
+        name="general",
+        instance_types=("m6i.large",),
+        capacity_type="ON_DEMAND",
+        min_size=3,
+        desired_size=3,
+        max_size=6,
+    ),
+    network=NetworkLookup(environment="prod"),
+    addons=AddonsConfig(prometheus_retention="15d"),
+)
+
+ECR = EcrConfig()

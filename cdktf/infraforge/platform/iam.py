@@ -1,0 +1,125 @@
+"""IAM roles of Platform v2: AWS-service roles and IRSA roles for service accounts.
+
+An IRSA role trusts exactly one Kubernetes service account of one cluster:
+the trust policy names the cluster's OIDC provider as the federated
+principal and pins both token claims, ``<issuer>:sub`` to
+``system:serviceaccount:<namespace>:<name>`` and ``<issuer>:aud`` to
+``sts.amazonaws.com``. Any other pod (or any other cluster) gets AccessDenied.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from constructs import Construct
+
+from infraforge.platform.config import ServiceAccountRef
+
+STS_AUDIENCE = "sts.amazonaws.com"
+
+
+def policy_document(statements: Sequence[Mapping[str, object]]) -> str:
+    """An IAM policy document as the JSON string IAM resources take."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+class ServiceRole(Construct):
+    """A role an AWS service (``eks.amazonaws.com``, ``ec2.amazonaws.com``) assumes.
+
+    ``managed_policies`` are AWS-managed policy names attached as they are (the
+    EKS ones are maintained by AWS alongside the service); ``inline`` is an
+    optional scoped policy of our own. Outputs: ``role`` and ``attachments``
+    (for ``depends_on``, so a role is never used before its permissions exist).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name: str,
+        service: str,
+        managed_policies: Sequence[str] = (),
+        inline: Sequence[Mapping[str, object]] = (),
+    ) -> None:
+        super().__init__(scope, id_)
+        address = id_
+        self.role = IamRole(
+            self,
+            "role",
+            name=name,
+            assume_role_policy=policy_document(
+                [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]
+            ),
+        )
+        self.role.override_logical_id(address)
+        self.attachments: list[IamRolePolicyAttachment] = []
+        for policy in managed_policies:
+            attachment = IamRolePolicyAttachment(
+                self, policy, role=self.role.name, policy_arn=f"arn:aws:iam::aws:policy/{policy}"
+            )
+            attachment.override_logical_id(f"{address}_{policy.lower()}")
+            self.attachments.append(attachment)
+        if inline:
+            scoped = IamRolePolicy(self, "inline", role=self.role.id, name=name, policy=policy_document(inline))
+            scoped.override_logical_id(address)
+
+
+class IrsaRole(Construct):
+    """An IAM role for one Kubernetes service account (IRSA).
+
+    Outputs: ``role`` (its ``arn`` goes into the service account's
+    ``eks.amazonaws.com/role-arn`` annotation) and ``attachment``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name: str,
+        oidc_provider_arn: str,
+        oidc_issuer_host: str,
+        account: ServiceAccountRef,
+        statements: Sequence[Mapping[str, object]],
+    ) -> None:
+        super().__init__(scope, id_)
+        address = id_
+        self.role = IamRole(
+            self,
+            "role",
+            name=name,
+            description=f"IRSA role of {account.namespace}/{account.name}",
+            assume_role_policy=policy_document([irsa_trust_statement(oidc_provider_arn, oidc_issuer_host, account)]),
+        )
+        self.role.override_logical_id(address)
+        self.policy = IamPolicy(
+            self,
+            "policy",
+            name=name,
+            description=f"What {account.namespace}/{account.name} may do in AWS",
+            policy=policy_document(statements),
+        )
+        self.policy.override_logical_id(address)
+        self.attachment = IamRolePolicyAttachment(self, "attachment", role=self.role.name, policy_arn=self.policy.arn)
+        self.attachment.override_logical_id(address)
+
+
+def irsa_trust_statement(oidc_provider_arn: str, issuer_host: str, account: ServiceAccountRef) -> dict[str, object]:
+    """``sts:AssumeRoleWithWebIdentity`` for one service account's token only."""
+    return {
+        "Effect": "Allow",
+        "Principal": {"Federated": oidc_provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {
+                f"{issuer_host}:sub": account.subject,
+                f"{issuer_host}:aud": STS_AUDIENCE,
+            }
+        },
+    }

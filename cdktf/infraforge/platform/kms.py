@@ -1,0 +1,131 @@
+"""Customer-managed KMS keys for Platform v2 (EKS secrets, control-plane logs, ECR).
+
+The key policy is written out action by action: the account root may
+administer and use the key (which is what lets IAM policies grant access),
+and CloudWatch Logs may use it only for the log groups named in the policy.
+There is no ``kms:*`` anywhere; rotation is always on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from constructs import Construct
+
+from infraforge.platform.config import REGION
+
+# What the account (through IAM policies) may do with the key: the console's
+# key-administrator set plus the cryptographic operations. Enumerated, so the
+# policy never grants a service-wide wildcard.
+ACCOUNT_KEY_ACTIONS = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+
+LOGS_KEY_ACTIONS = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+)
+
+
+@dataclass(frozen=True)
+class KeyConfig:
+    """One customer-managed key."""
+
+    name: str
+    """Used for the alias ``alias/<name>`` and the resource address."""
+    description: str
+    """What the key protects (shown in the console)."""
+    log_group_prefixes: tuple[str, ...] = ()
+    """CloudWatch log-group name prefixes allowed to encrypt with the key."""
+    deletion_window_days: int = 30
+    """Waiting period before a scheduled deletion becomes final (maximum)."""
+
+
+class PlatformKey(Construct):
+    """A rotating customer-managed key with an explicit key policy.
+
+    Outputs: ``key`` (``.arn``, ``.key_id``) and ``alias``.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, config: KeyConfig, account_id: str) -> None:
+        super().__init__(scope, id_)
+        address = config.name.replace("-", "_")
+        self.key = KmsKey(
+            self,
+            "key",
+            description=config.description,
+            enable_key_rotation=True,
+            deletion_window_in_days=config.deletion_window_days,
+            policy=json.dumps(key_policy(config, account_id)),
+        )
+        self.key.override_logical_id(address)
+        self.alias = KmsAlias(self, "alias", name=f"alias/{config.name}", target_key_id=self.key.key_id)
+        self.alias.override_logical_id(address)
+
+
+def key_policy(config: KeyConfig, account_id: str) -> dict[str, object]:
+    """The key policy document (``Resource: *`` in a key policy means this key)."""
+    statements: list[dict[str, object]] = [
+        {
+            "Sid": "AccountAdministersAndUsesKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": list(ACCOUNT_KEY_ACTIONS),
+            "Resource": "*",
+        }
+    ]
+    if config.log_group_prefixes:
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsEncryptsNamedLogGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
+                "Action": list(LOGS_KEY_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": [
+                            f"arn:aws:logs:{REGION}:{account_id}:log-group:{prefix}*"
+                            for prefix in config.log_group_prefixes
+                        ]
+                    }
+                },
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}

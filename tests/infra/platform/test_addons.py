@@ -1,0 +1,78 @@
+"""Helm add-ons: present, pinned to exact chart versions, wired to the cluster and IRSA."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import cdktf
+import pytest
+from infraforge.platform.config import ALB_CONTROLLER_CHART, ARGO_CD_CHART, KUBE_PROMETHEUS_STACK_CHART
+
+ENV_STACKS = ("platform-v2-dev", "platform-v2-prod")
+CHARTS = (ALB_CONTROLLER_CHART, KUBE_PROMETHEUS_STACK_CHART, ARGO_CD_CHART)
+EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+def releases(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in doc["resource"]["helm_release"].values()}
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+@pytest.mark.parametrize("chart", CHARTS, ids=lambda c: c.release)
+def test_release_present_and_pinned(platform_text: dict[str, str], stack: str, chart: Any) -> None:
+    assert EXACT_VERSION.match(chart.version), "a chart version is exact, never a range"
+    assert cdktf.Testing.to_have_resource_with_properties(
+        platform_text[stack],
+        "helm_release",
+        {
+            "name": chart.release,
+            "chart": chart.chart,
+            "repository": chart.repository,
+            "version": chart.version,
+            "namespace": chart.namespace,
+            "atomic": True,
+        },
+    )
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_releases_wait_for_nodes(platform_json: dict[str, Any], stack: str) -> None:
+    for release in releases(platform_json[stack]).values():
+        assert "aws_eks_node_group.general" in release["depends_on"]
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_alb_controller_uses_its_irsa_role(platform_json: dict[str, Any], stack: str) -> None:
+    release = releases(platform_json[stack])["aws-load-balancer-controller"]
+    (values_text,) = release["values"]
+    values = json.loads(values_text)
+    assert values["serviceAccount"] == {
+        "create": True,
+        "name": "aws-load-balancer-controller",
+        "annotations": {"eks.amazonaws.com/role-arn": "${aws_iam_role.irsa_alb_controller.arn}"},
+    }
+    # pods cannot reach IMDS (hop limit 1), so region and VPC must be given
+    assert values["region"] == "ap-northeast-2"
+    assert values["vpcId"] == "${data.aws_vpc.v1.id}"
+    assert values["enableWafv2"] is False and values["enableShield"] is False
+    assert "aws_iam_role_policy_attachment.irsa_alb_controller" in release["depends_on"]
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_grafana_does_not_keep_the_chart_default_password(platform_json: dict[str, Any], stack: str) -> None:
+    (values_text,) = releases(platform_json[stack])["kube-prometheus-stack"]["values"]
+    values = json.loads(values_text)
+    assert values["grafana"]["adminPassword"] == ""
+    assert values["prometheus"]["prometheusSpec"]["serviceMonitorSelectorNilUsesHelmValues"] is False
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_helm_provider_authenticates_with_short_lived_eks_token(platform_json: dict[str, Any], stack: str) -> None:
+    (helm,) = platform_json[stack]["provider"]["helm"]
+    kube = helm["kubernetes"]
+    assert kube["host"] == "${aws_eks_cluster.main.endpoint}"
+    assert kube["exec"]["command"] == "aws"
+    assert kube["exec"]["args"][:2] == ["eks", "get-token"]
+    assert "token" not in kube and "config_path" not in kube
