@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from covaex.topology.entities import INTERNET, Edge, Node, Topology
 from covaex.topology.spof_rules import Finding
-from covaex.topology.tfjson import literal
+from covaex.topology.tfjson import literal, references
 
 TIER_ORDER = ("edge", "public", "app", "data", "ops")
 TIER_LABELS = {"edge": "edge", "public": "public subnets", "app": "app subnets (private)",
@@ -182,7 +182,22 @@ def _label(node: Node, topology: Topology, copy_role: str, spans: Sequence[str])
         lines.append(f"({copy_role})")
     if spans:
         lines.append("AZs " + " + ".join(a.rsplit("-", 1)[-1] for a in spans))
+    if node.kind == "aws_customer_gateway":
+        lines += _onprem_side(node, topology)
     return "\n".join(lines)
+
+
+def _onprem_side(gateway: Node, topology: Topology) -> list[str]:
+    """The device address and the on-prem CIDRs routed to it: what the hybrid view is about."""
+    lines = [ip] if (ip := literal(gateway.attrs.get("ip_address"))) else []
+    connections = frozenset(
+        via for e in topology.edges_of("vpn") if e.target == gateway.address for via in e.via
+    )
+    for route in topology.of_kind("aws_vpn_connection_route"):
+        cidr = literal(route.attrs.get("destination_cidr_block"))
+        if cidr and references(route.attrs.get("vpn_connection_id"), connections):
+            lines.append(f"-> {cidr}")
+    return lines
 
 
 def display_width(text: str) -> int:

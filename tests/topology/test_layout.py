@@ -67,3 +67,8 @@ def test_hybrid_view_draws_on_prem_and_the_vpn(topology_of: TopologyOf) -> None:
 def test_labels_wrap_by_display_width() -> None:
     assert display_width("웹서버") == 6
     assert wrap("웹/WAS 서버 (nginx + Sanic)") == ["웹/WAS 서버", "(nginx + Sanic)"]
+
+
+def test_customer_gateway_shows_its_address_and_on_prem_routes(topology_of: TopologyOf) -> None:
+    labels = {n.address: n.label for n in _scene(topology_of()).all_nodes()}
+    assert labels["aws_customer_gateway.idc_1"] == "CGW idc_1\n203.0.113.10\n-> 172.16.0.0/16"
