@@ -42,7 +42,8 @@ class MarketView:
             # The cache restarted empty: keep showing the last prices (stale) until the feed refills it.
             return self._last_good, True
         self._last_good = snap
-        return snap, snap.is_stale(now_ms())
+        # No prices yet is not fresh data, even with a live feed's heartbeat.
+        return snap, snap.as_of is None or snap.is_stale(now_ms())
 
     async def snapshot_json(self) -> dict[str, Any]:
         snap, stale = await self.snapshot()
