@@ -26,8 +26,8 @@ from covaex.topology.spof_rules import Finding
 from covaex.topology.tfjson import literal, references
 
 TIER_ORDER = ("edge", "public", "app", "data", "ops")
-TIER_LABELS = {"edge": "edge", "public": "public subnets", "app": "app subnets (private)",
-               "data": "data subnets (private)", "ops": "ops"}
+TIER_LABELS = {"edge": "edge", "public": "public subnet", "app": "app subnet (private)",
+               "data": "data subnet (private)", "ops": "ops"}
 ONPREM_TIER_LABELS = {"edge": "edge (perimeter)", "app": "app (web/WAS)", "data": "data", "ops": "operations"}
 
 ICONS: Mapping[str, str] = {
@@ -86,6 +86,7 @@ _NOT_DRAWN = re.compile(
     r"association|subnet_group|route|security_group|network_interface|_eip$|^aws_subnet$|attachment"
 )
 _SAFE = re.compile(r"[^A-Za-z0-9_]+")
+REGIONAL = "regional"  # group of resources outside any VPC (S3, DynamoDB, ECR)
 
 
 @dataclass(frozen=True)
@@ -239,10 +240,12 @@ def build_scene(topology: Topology, *, title: str, findings: Sequence[Finding]) 
         if f.severity in ("high", "medium"):
             for r in f.resources:
                 rules_of[r].add(f.id)
-    drawn = [n for n in topology.nodes if is_drawn(n)]
+    users_reach = any(e.source == INTERNET for e in topology.edges)
+    drawn = [n for n in topology.nodes if is_drawn(n) and (n.address != INTERNET or users_reach)]
     copies: dict[str, list[tuple[DrawNode, _Place]]] = {}
     for node in drawn:
         copies[node.address] = _copies(node, topology, tuple(sorted(rules_of.get(node.address, ()))))
+    copies.update(_empty_subnets(topology, [p for cs in copies.values() for _, p in cs]))
     clusters = _clusters(topology, [c for cs in copies.values() for c in cs])
     top = tuple(d for cs in copies.values() for d, p in cs if p.group is None and p.az is None)
     edges = _edges(topology, copies) + _tier_order(clusters)
@@ -268,10 +271,28 @@ def _tier_order(clusters: Sequence[DrawCluster]) -> tuple[DrawEdge, ...]:
     return tuple(result)
 
 
+def _empty_subnets(
+    topology: Topology, places: Sequence[_Place]
+) -> dict[str, list[tuple[DrawNode, _Place]]]:
+    """A subnet icon where a subnet holds nothing drawn, so the CIDR plan and AZ symmetry stay visible."""
+    taken = {(p.group, p.az, p.tier) for p in places}
+    result = {}
+    for subnet in topology.subnets:
+        if subnet.vpc is None or subnet.az is None or (subnet.vpc, subnet.az, subnet.tier) in taken:
+            continue
+        taken.add((subnet.vpc, subnet.az, subnet.tier))
+        icon = "aws.network.PublicSubnet" if subnet.public else "aws.network.PrivateSubnet"
+        draw = DrawNode(safe_id(subnet.address), f"subnet {subnet.address.split('.')[-1]}", icon, subnet.address)
+        result[subnet.address] = [(draw, _Place(subnet.vpc, subnet.az, subnet.tier))]
+    return result
+
+
 def _copies(node: Node, topology: Topology, rules: tuple[str, ...]) -> list[tuple[DrawNode, _Place]]:
     group = node.vpc or (topology.site if topology.origin == "asis" and node.kind != "internet" else None)
     if node.kind == "aws_customer_gateway":
         group = "on-prem"
+    elif group is None and node.kind != "internet":
+        group = REGIONAL
     icon = icon_for(node)
     base = safe_id(node.address)
     if not node.azs or _spans_azs_once(node) or group is None:
@@ -295,11 +316,18 @@ def _clusters(topology: Topology, placed: Sequence[tuple[DrawNode, _Place]]) -> 
     for draw, place in placed:
         if place.group is not None:
             tree[place.group][place.az][place.tier].append(draw)
-    return tuple(_group_cluster(topology, group, tree[group]) for group in sorted(tree))
+    cidrs: dict[tuple[str | None, str | None, str | None], list[str]] = defaultdict(list)
+    for subnet in topology.subnets:
+        if subnet.cidr:
+            cidrs[(subnet.vpc, subnet.az, subnet.tier)].append(subnet.cidr)
+    return tuple(_group_cluster(topology, group, tree[group], cidrs) for group in sorted(tree))
 
 
 def _group_cluster(
-    topology: Topology, group: str, azs: Mapping[str | None, Mapping[str | None, list[DrawNode]]]
+    topology: Topology,
+    group: str,
+    azs: Mapping[str | None, Mapping[str | None, list[DrawNode]]],
+    cidrs: Mapping[tuple[str | None, str | None, str | None], list[str]],
 ) -> DrawCluster:
     """A VPC (or site) with its loose nodes, its zone-less tiers and one cluster per AZ (or zone)."""
     gid = safe_id(group)
@@ -307,10 +335,13 @@ def _group_cluster(
     for az in sorted(a for a in azs if a is not None):
         aid = f"{gid}__{safe_id(az)}"
         label = f"AZ {az}" if topology.origin == "terraform" else az
-        children.append(DrawCluster(aid, label, "az", children=_tier_clusters(aid, azs[az], topology.origin)))
+        tiers = {tier: (nodes, sorted(cidrs.get((group, az, tier), ()))) for tier, nodes in azs[az].items()}
+        children.append(DrawCluster(aid, label, "az", children=_tier_clusters(aid, tiers, topology.origin)))
     loose = azs.get(None, {})
     direct = tuple(sorted(loose.get(None, ()), key=lambda n: n.id))
-    zoneless = _tier_clusters(gid, {t: ns for t, ns in loose.items() if t is not None}, topology.origin)
+    zoneless = _tier_clusters(gid, {t: (ns, []) for t, ns in loose.items() if t is not None}, topology.origin)
+    if group == REGIONAL:
+        return DrawCluster(gid, "AWS region (regional services)", "regional", direct, zoneless)
     if group == "on-prem":
         return DrawCluster(gid, "On-prem (IDC)", "onprem", direct, (*zoneless, *children))
     if group.startswith("aws_vpc."):
@@ -319,21 +350,23 @@ def _group_cluster(
 
 
 def _tier_clusters(
-    parent: str, tiers: Mapping[str | None, Sequence[DrawNode]], origin: str
+    parent: str, tiers: Mapping[str | None, tuple[Sequence[DrawNode], Sequence[str]]], origin: str
 ) -> tuple[DrawCluster, ...]:
     ordered = sorted(tiers.items(), key=lambda kv: _tier_rank(kv[0]))
-    return tuple(_tier_cluster(parent, tier, nodes, origin) for tier, nodes in ordered)
+    return tuple(_tier_cluster(parent, tier, nodes, cidrs, origin) for tier, (nodes, cidrs) in ordered)
 
 
 def _tier_rank(tier: str | None) -> tuple[int, str]:
     return (TIER_ORDER.index(tier), tier) if tier in TIER_ORDER else (len(TIER_ORDER), tier or "")
 
 
-def _tier_cluster(parent: str, tier: str | None, nodes: Sequence[DrawNode], origin: str) -> DrawCluster:
+def _tier_cluster(
+    parent: str, tier: str | None, nodes: Sequence[DrawNode], cidrs: Sequence[str], origin: str
+) -> DrawCluster:
     name = tier or "other"
     labels = TIER_LABELS if origin == "terraform" else ONPREM_TIER_LABELS
-    return DrawCluster(f"{parent}__{safe_id(name)}", labels.get(name, name), "tier",
-                       tuple(sorted(nodes, key=lambda n: n.id)))
+    label = labels.get(name, name) + "".join(f"\n{cidr}" for cidr in cidrs)
+    return DrawCluster(f"{parent}__{safe_id(name)}", label, "tier", tuple(sorted(nodes, key=lambda n: n.id)))
 
 
 def _pairs(a: list[tuple[DrawNode, _Place]], b: list[tuple[DrawNode, _Place]]) -> list[tuple[str, str]]:

@@ -28,7 +28,9 @@ def test_vpc_holds_azs_side_by_side_holding_tiers(topology_of: TopologyOf) -> No
     (vpc,) = _find(scene.clusters, "vpc")
     azs = [c for c in vpc.children if c.style == "az"]
     assert [a.label for a in azs] == ["AZ ap-northeast-2a", "AZ ap-northeast-2c"]
-    assert [t.label for t in azs[0].children] == ["public subnets", "app subnets (private)", "data subnets (private)"]
+    assert [t.label for t in azs[0].children] == [
+        "public subnet\n10.20.0.0/24", "app subnet (private)\n10.20.10.0/24", "data subnet (private)\n10.20.20.0/24"
+    ]
     assert scene.direction == "TB"
 
 
