@@ -62,11 +62,11 @@ async def login(request: Request) -> HTTPResponse:
             status=error.status,
             headers={"Retry-After": str(throttled.retry_after_s)},
         )
-    user = None
-    if inputs.is_valid_username(username):
-        user = await accounts.store.user_by_username(inputs.canonical_username(username))
+    # Input no account could match is refused without hashing: a megabyte "password" costs nothing.
+    plausible = inputs.is_valid_username(username) and len(password) <= inputs.PASSWORD_MAX
+    user = await accounts.store.user_by_username(inputs.canonical_username(username)) if plausible else None
     if user is None or not await accounts.hasher.verify(user.password_hash, password):
-        if user is None:
+        if user is None and plausible:
             await accounts.hasher.burn(password)
         await throttle.failed(now)
         log.info("failed login from %s", client_address(request))

@@ -10,16 +10,18 @@ import asyncio
 import secrets
 import sys
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+import pytest_asyncio
 from covaex_service.accounts.storage import AccountStore, open_store
 
 # The tests here import their live-app helpers from accounts_live.py beside this file.
 sys.path.insert(0, str(Path(__file__).parent))
-from accounts_live import LiveApp, app_settings, serve
+from accounts_live import FAST_HASHING, LiveApp, app_settings, serve
 
 
 def _with_database(url: str, name: str) -> str:
@@ -59,7 +61,21 @@ async def store(database_url: str) -> AsyncIterator[AccountStore]:
     await opened.db.close()
 
 
-@pytest.fixture
-async def live(database_url: str) -> AsyncIterator[LiveApp]:
-    async with serve(app_settings(database_url)) as running:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Like ``database_url``, shared by one test module (one app start per module and backend)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('live') / 'covaex.db'}"
+    return str(request.getfixturevalue("pg_database_url"))
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def live(module_database_url: str) -> AsyncIterator[LiveApp]:
+    """The app serving for a whole module; tests stay independent by using fresh usernames.
+
+    Its client limit on failed logins is raised so that one test's failures cannot throttle
+    another's (all come from 127.0.0.1); the limits have their own test with their own app.
+    """
+    config = replace(FAST_HASHING, max_failures_per_client=10_000)
+    async with serve(app_settings(module_database_url), config) as running:
         yield running

@@ -13,6 +13,9 @@ from accounts_live import FAST_HASHING, LiveApp, app_settings, serve, signed_up,
 from covaex_service.accounts import CSRF_COOKIE, SESSION_COOKIE
 from covaex_service.accounts.context import Accounts
 
+# One live app per module and backend (see conftest.live): every test runs in the module's loop.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 PASSWORD = "correct horse battery"
 
 
@@ -99,7 +102,8 @@ async def test_bad_credentials_get_one_generic_answer(live: LiveApp) -> None:
         )
         no_such_user = await client.post("/api/v1/auth/login", json={"username": username + "x", "password": PASSWORD})
         malformed_name = await client.post("/api/v1/auth/login", json={"username": "';--", "password": PASSWORD})
-    for response in (wrong_password, no_such_user, malformed_name):
+        huge_password = await client.post("/api/v1/auth/login", json={"username": username, "password": "x" * 100_000})
+    for response in (wrong_password, no_such_user, malformed_name, huge_password):
         assert response.status_code == 401
         assert response.json() == {"error": {"code": "bad_credentials", "message": "wrong username or password"}}
         assert SESSION_COOKIE not in response.cookies

@@ -8,7 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from accounts_live import LiveApp, app_settings, serve, signed_up
+
+# One live app per module and backend (see conftest.live): every test runs in the module's loop.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 WL = "/api/v1/watchlist"
 
@@ -29,13 +33,13 @@ class User:
         return await self.client.request(method, path, json=json, headers=headers)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def alice(live: LiveApp) -> Any:
     async with live.client() as client:
         yield User(client, await signed_up(client))
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def bob(live: LiveApp) -> Any:
     async with live.client() as client:
         yield User(client, await signed_up(client))
