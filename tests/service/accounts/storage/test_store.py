@@ -9,8 +9,10 @@ from collections.abc import Callable
 
 import pytest
 from covaex_service.accounts.guest import MergeResult, WatchItem, merge_guest_watchlist
-from covaex_service.accounts.storage import AccountStore, User
+from covaex_service.accounts.storage import AccountStore, User, open_store
 from covaex_service.errors import Conflict
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 KNOWN = frozenset({"BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT"})
 
@@ -143,3 +145,50 @@ async def test_concurrent_syncs_of_one_user_lose_nothing_and_duplicate_nothing(s
     assert symbols[0] == "BTCUSDT"
     assert sorted(symbols) == sorted(KNOWN)
     assert sum(len(b["added"]) for b in bodies[:3]) == len(KNOWN) - 1
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def property_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('prop') / 'covaex.db'}"
+    return str(request.getfixturevalue("pg_database_url"))
+
+
+guest_items = st.lists(
+    st.builds(WatchItem, st.sampled_from([*sorted(KNOWN), "NOPEUSDT", "FAKE'--"]), st.integers(0, 20)), max_size=12
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    server=st.lists(st.sampled_from(sorted(KNOWN)), unique=True, max_size=4),
+    guest=guest_items,
+    retries=st.integers(1, 3),
+    cap=st.sampled_from([2, 4, 50]),
+)
+def test_stored_syncs_follow_the_pure_rule_and_retries_change_nothing(
+    property_database_url: str, server: list[str], guest: list[WatchItem], retries: int, cap: int
+) -> None:
+    """Property, on the real database: a sync stores exactly the merge rule's result; resending it is a no-op."""
+
+    async def scenario() -> None:
+        store = await open_store(property_database_url)
+        try:
+            user = await new_user(store)
+            start = [WatchItem(s, i) for i, s in enumerate(server)]
+            await store.rewrite_watchlist(user.id, lambda _: start)
+            merge = lambda current: merge_guest_watchlist(current, guest, KNOWN, cap=cap)  # noqa: E731
+            expected = merge_guest_watchlist(start, guest, KNOWN, cap=cap)
+            sync_id = str(uuid.uuid4())
+            first = await store.sync_watchlist(user.id, sync_id, merge, now=1)
+            assert first == expected.to_json()
+            for _ in range(retries):
+                assert await store.sync_watchlist(user.id, sync_id, merge, now=2) == first
+            assert await store.watchlist(user.id) == list(expected.items)
+            # the same guest list under a new syncId (a second login) adds nothing more
+            again = await store.sync_watchlist(user.id, str(uuid.uuid4()), merge, now=3)
+            assert again["added"] == [] and again["items"] == first["items"]
+        finally:
+            await store.db.close()
+
+    asyncio.run(scenario())
