@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 SIZE = 460  # plot square, px
 PAD = 60  # room for axis labels
 SCALE_MAX = 5
+MID = 2.5  # between 2 and 3: where low turns high on both axes
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,8 @@ class MatrixItem:
 
     @property
     def quadrant(self) -> str:
-        high_impact = self.impact > SCALE_MAX / 2
-        low_effort = self.effort <= SCALE_MAX / 2
+        high_impact = self.impact > MID
+        low_effort = self.effort <= MID
         if high_impact:
             return "Quick win" if low_effort else "Major project"
         return "Fill-in" if low_effort else "Later"
@@ -44,7 +45,7 @@ def matrix_items(raw: Sequence[Mapping[str, Any]]) -> list[MatrixItem]:
 
 def priority_matrix_svg(items: Sequence[MatrixItem]) -> str:
     width = height = SIZE + 2 * PAD
-    half = SIZE / 2
+    half = SIZE / 2  # centre of the plot, for the axis titles
 
     def x(effort: float) -> float:
         return PAD + (effort - 0.5) / SCALE_MAX * SIZE
@@ -52,11 +53,15 @@ def priority_matrix_svg(items: Sequence[MatrixItem]) -> str:
     def y(impact: float) -> float:
         return PAD + SIZE - (impact - 0.5) / SCALE_MAX * SIZE
 
+    # Quadrant lines sit between 2 and 3 on both axes: impact 3+ is high, effort 3+ is high,
+    # the same cut `MatrixItem.quadrant` uses, so no point ever sits on a line.
+    cut_x, cut_y = x(MID), y(MID)
+    left, right, top, bottom = PAD, PAD + SIZE, PAD, PAD + SIZE
     quadrants = [
-        (PAD, PAD, "#d9f2e3", "Quick wins"),
-        (PAD + half, PAD, "#fde8c8", "Major projects"),
-        (PAD, PAD + half, "#e4ecf7", "Fill-ins"),
-        (PAD + half, PAD + half, "#eeeeee", "Later"),
+        (left, top, cut_x - left, cut_y - top, "#d9f2e3", "Quick wins", "start", left + 8, top + 20),
+        (cut_x, top, right - cut_x, cut_y - top, "#fde8c8", "Major projects", "end", right - 8, top + 20),
+        (left, cut_y, cut_x - left, bottom - cut_y, "#e4ecf7", "Fill-ins", "start", left + 8, bottom - 10),
+        (cut_x, cut_y, right - cut_x, bottom - cut_y, "#eeeeee", "Later", "end", right - 8, bottom - 10),
     ]
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -64,9 +69,14 @@ def priority_matrix_svg(items: Sequence[MatrixItem]) -> str:
         'font-family="sans-serif" role="img" aria-label="Priority matrix: impact by effort">',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
     ]
-    for qx, qy, fill, label in quadrants:
-        parts.append(f'<rect x="{qx:.0f}" y="{qy:.0f}" width="{half:.0f}" height="{half:.0f}" fill="{fill}"/>')
-        parts.append(f'<text x="{qx + 10:.0f}" y="{qy + 22:.0f}" font-size="15" fill="#555">{label}</text>')
+    for qx, qy, qw, qh, fill, _label, _anchor, _lx, _ly in quadrants:
+        parts.append(f'<rect x="{qx:.0f}" y="{qy:.0f}" width="{qw:.0f}" height="{qh:.0f}" fill="{fill}"/>')
+    for *_box, label, anchor, lx, ly in quadrants:
+        # A white halo keeps a label readable where a point overlaps it.
+        parts.append(
+            f'<text x="{lx:.0f}" y="{ly:.0f}" font-size="15" font-weight="bold" fill="#555" text-anchor="{anchor}" '
+            f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{label}</text>'
+        )
     parts.append(
         f'<rect x="{PAD}" y="{PAD}" width="{SIZE}" height="{SIZE}" fill="none" stroke="#888" stroke-width="1"/>'
     )
