@@ -16,11 +16,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from infraforge.constructs.alb import AlbConfig
+from infraforge.constructs.app_secrets import AppSecretsConfig
+from infraforge.constructs.app_tier import AppTierConfig
+from infraforge.constructs.cache import CacheConfig
+from infraforge.constructs.database import DatabaseConfig
+from infraforge.constructs.iam import AppInstanceRoleConfig, CiDeployRoleConfig
 from infraforge.constructs.network import NetworkConfig
+from infraforge.constructs.observability import ObservabilityConfig
+from infraforge.constructs.security_groups import SecurityGroupsConfig
+from infraforge.constructs.vpn import VpnConfig
 from infraforge.inputs import REGION, DeployInputs
 
 AVAILABILITY_ZONES = (f"{REGION}a", f"{REGION}c")
 ENVIRONMENTS = ("dev", "prod")
+APP_PORT = 8000
 
 
 @dataclass(frozen=True)
@@ -32,12 +42,28 @@ class EnvironmentConfig:
         region: AWS region of every resource.
         inputs: validated deploy-time inputs (certificate, on-prem side, ...).
         network: VPC, subnets, NAT and flow logs.
+        vpn: the site-to-site link to on-prem.
+        security_groups: the tier groups.
+        database / cache: the data tier.
+        app_secrets / app_role / ci_role: secrets and IAM.
+        alb / app_tier: the entry and the instances.
+        observability: alarms and their topic.
     """
 
     environment: str
     region: str
     inputs: DeployInputs
     network: NetworkConfig
+    vpn: VpnConfig
+    security_groups: SecurityGroupsConfig
+    database: DatabaseConfig
+    cache: CacheConfig
+    app_secrets: AppSecretsConfig
+    app_role: AppInstanceRoleConfig
+    ci_role: CiDeployRoleConfig
+    alb: AlbConfig
+    app_tier: AppTierConfig
+    observability: ObservabilityConfig
 
     @property
     def name(self) -> str:
@@ -47,6 +73,11 @@ class EnvironmentConfig:
     @property
     def stack_name(self) -> str:
         return f"tobe-v1-{self.environment}"
+
+    @property
+    def state_key_prefix(self) -> str:
+        """Prefix of this stack's state inside the state bucket."""
+        return f"tobe-v1/{self.environment}"
 
 
 def environment_config(environment: str, inputs: DeployInputs) -> EnvironmentConfig:
@@ -66,5 +97,49 @@ def environment_config(environment: str, inputs: DeployInputs) -> EnvironmentCon
             availability_zones=AVAILABILITY_ZONES,
             single_nat=not prod,
             flow_log_retention_days=365 if prod else 90,
+        ),
+        vpn=VpnConfig(name=name, enabled=True, onprem_cidr=inputs.onprem_cidr, peer_ip=inputs.vpn_peer_ip),
+        security_groups=SecurityGroupsConfig(name=name, app_port=APP_PORT, allowed_cidrs=inputs.allowed_cidrs),
+        database=DatabaseConfig(
+            name=name,
+            instance_class="db.t4g.small" if prod else "db.t4g.micro",
+            multi_az=prod,
+            deletion_protection=prod,
+            backup_retention_days=14 if prod else 7,
+        ),
+        cache=CacheConfig(
+            name=name,
+            node_type="cache.t4g.small" if prod else "cache.t4g.micro",
+            availability_zones=AVAILABILITY_ZONES,
+            snapshot_retention_days=7 if prod else 1,
+        ),
+        app_secrets=AppSecretsConfig(name=f"covaex/{environment}"),
+        app_role=AppInstanceRoleConfig(name=name),
+        ci_role=CiDeployRoleConfig(
+            name=name,
+            environment=environment,
+            github_repo=inputs.github_repo,
+            state_bucket=inputs.state_bucket,
+            state_key_prefix=f"tobe-v1/{environment}",
+        ),
+        alb=AlbConfig(
+            name=name,
+            region=REGION,
+            certificate_arn=inputs.acm_certificate_arn,
+            app_port=APP_PORT,
+            deletion_protection=prod,
+        ),
+        app_tier=AppTierConfig(
+            name=name,
+            instance_type="t3.small",
+            min_size=2 if prod else 1,
+            max_size=6 if prod else 2,
+            desired_capacity=2 if prod else 1,
+            log_retention_days=90 if prod else 30,
+        ),
+        observability=ObservabilityConfig(
+            name=name,
+            app_min_instances=2 if prod else 1,
+            alarm_email=inputs.alarm_email,
         ),
     )

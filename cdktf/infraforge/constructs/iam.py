@@ -18,8 +18,13 @@ for (``tests/infra/test_policies.py`` enforces this over every stack).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.iam_instance_profile import IamInstanceProfile
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
@@ -42,3 +47,163 @@ class GithubOidcProvider(Construct):
 def policy_document(*statements: dict[str, object]) -> str:
     """An IAM policy document (JSON) from ``statements``."""
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _trust(principal: dict[str, object], action: str, condition: dict[str, object] | None = None) -> str:
+    statement: dict[str, object] = {"Effect": "Allow", "Principal": principal, "Action": action}
+    if condition:
+        statement["Condition"] = condition
+    return policy_document(statement)
+
+
+# AWS-managed policies the app instances need: Session Manager instead of SSH,
+# and the CloudWatch agent for logs and memory/disk metrics.
+APP_MANAGED_POLICIES = (
+    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+)
+
+
+@dataclass(frozen=True)
+class AppInstanceRoleConfig:
+    """Settings of :class:`AppInstanceRole`.
+
+    Attributes:
+        name: name prefix of the role and instance profile.
+        managed_policy_arns: AWS-managed policies attached (SSM core, CloudWatch agent).
+    """
+
+    name: str
+    managed_policy_arns: tuple[str, ...] = APP_MANAGED_POLICIES
+
+
+class AppInstanceRole(Construct):
+    """EC2 role + instance profile of the app tier. Outputs: :attr:`role`, :attr:`instance_profile`.
+
+    ``secret_arns`` are the only secrets the instances may read (the RDS
+    managed master secret and the session signing key).
+    """
+
+    def __init__(self, scope: Construct, id_: str, config: AppInstanceRoleConfig, secret_arns: list[str]) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        self.role = IamRole(
+            self,
+            "role",
+            name=f"{config.name}-app",
+            description="CovaEX app instances: SSM, CloudWatch agent, read of the service's secrets",
+            assume_role_policy=_trust({"Service": "ec2.amazonaws.com"}, "sts:AssumeRole"),
+        )
+        self.role.override_logical_id("app")
+        for index, arn in enumerate(config.managed_policy_arns):
+            attachment = IamRolePolicyAttachment(self, f"managed_{index}", role=self.role.name, policy_arn=arn)
+            attachment.override_logical_id(f"app_{arn.rsplit('/', 1)[-1].lower()}")
+        secrets = IamRolePolicy(
+            self,
+            "read_secrets",
+            name="read-service-secrets",
+            role=self.role.id,
+            policy=policy_document(
+                {
+                    "Sid": "ReadServiceSecrets",
+                    "Effect": "Allow",
+                    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    "Resource": secret_arns,
+                }
+            ),
+        )
+        secrets.override_logical_id("app_read_secrets")
+        self.instance_profile = IamInstanceProfile(self, "profile", name=f"{config.name}-app", role=self.role.name)
+        self.instance_profile.override_logical_id("app")
+
+
+@dataclass(frozen=True)
+class CiDeployRoleConfig:
+    """Settings of :class:`CiDeployRole`.
+
+    Attributes:
+        name: name prefix of the role.
+        environment: the GitHub environment (``dev``/``prod``) whose jobs may assume the role.
+        github_repo: ``owner/name`` of the only repository trusted.
+        state_bucket: bucket of the Terraform state, readable for the stack's outputs.
+        state_key_prefix: the stack's prefix inside that bucket.
+        max_session_seconds: lifetime of a CI session.
+    """
+
+    name: str
+    environment: str
+    github_repo: str
+    state_bucket: str
+    state_key_prefix: str
+    max_session_seconds: int = 3600
+
+    @property
+    def subject(self) -> str:
+        """The OIDC ``sub`` claim a job must present: this repository, this GitHub environment."""
+        return f"repo:{self.github_repo}:environment:{self.environment}"
+
+
+class CiDeployRole(Construct):
+    """Role for GitHub Actions (OIDC): roll the app tier and read the state. Output: :attr:`role`."""
+
+    def __init__(
+        self, scope: Construct, id_: str, config: CiDeployRoleConfig, *, account_id: str, autoscaling_group_arn: str
+    ) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        # The provider itself belongs to the bootstrap stack ``state`` (one per account).
+        provider_arn = f"arn:aws:iam::{account_id}:oidc-provider/{GITHUB_OIDC_HOST}"
+        self.role = IamRole(
+            self,
+            "role",
+            name=f"{config.name}-ci-deploy",
+            description=f"GitHub Actions of {config.github_repo} ({config.environment}): app rollouts only",
+            max_session_duration=config.max_session_seconds,
+            assume_role_policy=_trust(
+                {"Federated": provider_arn},
+                "sts:AssumeRoleWithWebIdentity",
+                {
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                        f"{GITHUB_OIDC_HOST}:sub": config.subject,
+                    }
+                },
+            ),
+        )
+        self.role.override_logical_id("ci_deploy")
+        bucket_arn = f"arn:aws:s3:::{config.state_bucket}"
+        policy = IamRolePolicy(
+            self,
+            "policy",
+            name="app-rollout",
+            role=self.role.id,
+            policy=policy_document(
+                {
+                    "Sid": "RollAppTier",
+                    "Effect": "Allow",
+                    "Action": ["autoscaling:StartInstanceRefresh", "autoscaling:CancelInstanceRefresh"],
+                    "Resource": [autoscaling_group_arn],
+                },
+                {
+                    # Describe calls do not support resource-level permissions.
+                    "Sid": "WatchRollout",
+                    "Effect": "Allow",
+                    "Action": ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeInstanceRefreshes"],
+                    "Resource": ["*"],
+                },
+                {
+                    "Sid": "ReadStackState",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject"],
+                    "Resource": [f"{bucket_arn}/{config.state_key_prefix}/*"],
+                },
+                {
+                    "Sid": "ListStackState",
+                    "Effect": "Allow",
+                    "Action": ["s3:ListBucket"],
+                    "Resource": [bucket_arn],
+                    "Condition": {"StringLike": {"s3:prefix": [f"{config.state_key_prefix}/*"]}},
+                },
+            ),
+        )
+        policy.override_logical_id("ci_deploy")

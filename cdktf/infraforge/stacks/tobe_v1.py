@@ -9,32 +9,115 @@ State lives in the bootstrap bucket (stack ``state``) under
 from __future__ import annotations
 
 from cdktf import Aspects, S3Backend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 from infraforge.config import EnvironmentConfig
+from infraforge.constructs.alb import ApplicationLoadBalancer
+from infraforge.constructs.app_secrets import AppSecrets
+from infraforge.constructs.app_tier import AppTier
+from infraforge.constructs.cache import RedisCache
+from infraforge.constructs.database import PostgresDatabase
+from infraforge.constructs.iam import AppInstanceRole, CiDeployRole
 from infraforge.constructs.network import Network
+from infraforge.constructs.observability import Observability
+from infraforge.constructs.security_groups import POSTGRES_PORT, REDIS_PORT, SecurityGroups
+from infraforge.constructs.user_data import ServiceBoot
+from infraforge.constructs.vpn import SiteToSiteVpn
 from infraforge.tags import CommonTags, common_tags
 
 
 class TobeV1Stack(TerraformStack):
-    """One environment of To-Be v1."""
+    """One environment of To-Be v1. Every construct is an attribute, for reuse (platform v2) and tests."""
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, config.stack_name)
         self.config = config
+        tags = common_tags(config.environment)
         AwsProvider(self, "aws", region=config.region)
         backend = S3Backend(
             self,
             bucket=config.inputs.state_bucket,
-            key=f"tobe-v1/{config.environment}/terraform.tfstate",
+            key=f"{config.state_key_prefix}/terraform.tfstate",
             region=config.region,
             encrypt=True,
         )
         # S3-native locking (Terraform >= 1.10, OpenTofu >= 1.10); the binding predates the flag.
         backend.add_override("use_lockfile", True)
-        Aspects.of(self).add(CommonTags(common_tags(config.environment)))
+        Aspects.of(self).add(CommonTags(tags))
+        account = DataAwsCallerIdentity(self, "account")
+        account.override_logical_id("current")
 
         self.network = Network(self, "network", config.network)
+        self.vpn = SiteToSiteVpn(self, "vpn", config.vpn, self.network)
+        self.security_groups = SecurityGroups(self, "security_groups", config.security_groups, self.network)
+        self.database = PostgresDatabase(self, "database", config.database, self.network, self.security_groups)
+        self.cache = RedisCache(self, "cache", config.cache, self.network, self.security_groups)
+        self.app_secrets = AppSecrets(self, "app_secrets", config.app_secrets)
+        self.app_role = AppInstanceRole(
+            self,
+            "app_role",
+            config.app_role,
+            secret_arns=[self.database.master_secret_arn, self.app_secrets.session_key.arn],
+        )
+        self.alb = ApplicationLoadBalancer(
+            self, "alb", config.alb, self.network, self.security_groups, account_id=account.account_id
+        )
+        boot = ServiceBoot(
+            environment=config.environment,
+            region=config.region,
+            github_repo=config.inputs.github_repo,
+            git_ref=config.inputs.app_git_ref,
+            app_port=config.security_groups.app_port,
+            db_host=self.database.address,
+            db_port=POSTGRES_PORT,
+            db_name=config.database.database_name,
+            db_secret_arn=self.database.master_secret_arn,
+            session_secret_arn=self.app_secrets.session_key.arn,
+            redis_host=self.cache.primary_endpoint,
+            redis_port=REDIS_PORT,
+        )
+        self.app_tier = AppTier(
+            self,
+            "app_tier",
+            config.app_tier,
+            network=self.network,
+            security_groups=self.security_groups,
+            alb=self.alb,
+            role=self.app_role,
+            boot=boot,
+            instance_tags=tags,
+        )
+        self.ci_role = CiDeployRole(
+            self,
+            "ci_role",
+            config.ci_role,
+            account_id=account.account_id,
+            autoscaling_group_arn=self.app_tier.group.arn,
+        )
+        self.observability = Observability(
+            self,
+            "observability",
+            config.observability,
+            alb=self.alb,
+            app_tier=self.app_tier,
+            database=self.database,
+            cache=self.cache,
+        )
 
-        TerraformOutput(self, "vpc_id", value=self.network.vpc.id)
+        outputs = {
+            "vpc_id": self.network.vpc.id,
+            "alb_dns_name": self.alb.lb.dns_name,
+            "app_asg_name": self.app_tier.group.name,
+            "postgres_address": self.database.address,
+            "postgres_secret_arn": self.database.master_secret_arn,
+            "redis_primary_endpoint": self.cache.primary_endpoint,
+            "session_key_secret_arn": self.app_secrets.session_key.arn,
+            "ci_deploy_role_arn": self.ci_role.role.arn,
+            "alarm_topic_arn": self.observability.topic.arn,
+        }
+        for name, value in outputs.items():
+            TerraformOutput(self, name, value=value)
+        if self.vpn.connection is not None:
+            TerraformOutput(self, "vpn_connection_id", value=self.vpn.connection.id)

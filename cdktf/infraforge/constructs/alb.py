@@ -1,0 +1,186 @@
+"""ALB: the public entry, HTTPS only, spread over both public subnets.
+
+* ``:80`` answers with a permanent redirect to ``:443``; ``:443`` terminates
+  TLS with the configured ACM certificate and a TLS 1.2+/1.3 policy.
+* The target group checks ``/readyz`` (cache reachable and feed fresh), so
+  an instance that lost Redis or its feed leaves rotation.
+* WebSockets: the idle timeout is long (``idle_timeout_seconds``) because
+  market streams are quiet between updates; load-balancer-cookie stickiness
+  sends a reconnecting browser back to the same instance, and the
+  deregistration delay lets open streams drain during a rollout.
+* Malformed headers are dropped; access logs go to a private bucket;
+  deletion protection is on where ``deletion_protection`` says so (prod).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
+from cdktf_cdktf_provider_aws.lb_listener import (
+    LbListener,
+    LbListenerDefaultAction,
+    LbListenerDefaultActionRedirect,
+)
+from cdktf_cdktf_provider_aws.lb_target_group import (
+    LbTargetGroup,
+    LbTargetGroupHealthCheck,
+    LbTargetGroupStickiness,
+)
+from constructs import Construct
+
+from infraforge.constructs.network import Network
+from infraforge.constructs.security_groups import SecurityGroups
+from infraforge.constructs.state_backend import PrivateBucket
+
+# The ELB log-delivery account of ap-northeast-2 (regions older than 2022 use an account, not a service principal).
+ELB_LOG_DELIVERY_ACCOUNTS = {"ap-northeast-2": "600734575887"}
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+@dataclass(frozen=True)
+class AlbConfig:
+    """Settings of :class:`ApplicationLoadBalancer`.
+
+    Attributes:
+        name: name prefix of the resources.
+        region: region of the ALB (picks the log-delivery account).
+        certificate_arn: ACM certificate of the HTTPS listener.
+        app_port: port of the service on the instances.
+        health_check_path: readiness endpoint checked on every target.
+        idle_timeout_seconds: how long a quiet connection (a WebSocket) stays open.
+        stickiness_seconds: load-balancer cookie lifetime.
+        deregistration_delay_seconds: drain time for open connections during rollouts.
+        deletion_protection: refuse ``terraform destroy`` of the ALB.
+        access_log_retention_days: how long access logs are kept.
+        ssl_policy: the HTTPS listener's TLS policy.
+    """
+
+    name: str
+    region: str
+    certificate_arn: str
+    app_port: int
+    deletion_protection: bool
+    health_check_path: str = "/readyz"
+    idle_timeout_seconds: int = 3600
+    stickiness_seconds: int = 3600
+    deregistration_delay_seconds: int = 120
+    access_log_retention_days: int = 90
+    ssl_policy: str = TLS_POLICY
+
+    def __post_init__(self) -> None:
+        if self.region not in ELB_LOG_DELIVERY_ACCOUNTS:
+            raise ValueError(f"no ELB log-delivery account known for region {self.region}")
+        if not 1 <= self.idle_timeout_seconds <= 4000:
+            raise ValueError("idle_timeout_seconds must be between 1 and 4000 (the ALB limit)")
+        if not self.health_check_path.startswith("/"):
+            raise ValueError(f"health_check_path must be a path, got {self.health_check_path!r}")
+
+
+class ApplicationLoadBalancer(Construct):
+    """ALB, listeners, target group and access-log bucket.
+
+    Outputs: :attr:`lb`, :attr:`target_group`, :attr:`https_listener`, :attr:`logs_bucket`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        config: AlbConfig,
+        network: Network,
+        security_groups: SecurityGroups,
+        *,
+        account_id: str,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        bucket_name = f"{config.name}-alb-logs-{account_id}"
+        delivery = ELB_LOG_DELIVERY_ACCOUNTS[config.region]
+        self.logs_bucket = PrivateBucket(
+            self,
+            "logs",
+            bucket_name=bucket_name,
+            logical_id="alb_logs",
+            noncurrent_version_days=config.access_log_retention_days,
+            # ALB access logging supports only SSE-S3.
+            sse_algorithm="AES256",
+            extra_policy_statements=(
+                {
+                    "Sid": "AlbLogDelivery",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{delivery}:root"},
+                    "Action": ["s3:PutObject"],
+                    "Resource": [f"arn:aws:s3:::{bucket_name}/alb/AWSLogs/{account_id}/*"],
+                },
+            ),
+        ).bucket
+
+        self.lb = Lb(
+            self,
+            "lb",
+            name=f"{config.name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            security_groups=[security_groups.alb.id],
+            subnets=network.subnet_ids("public"),
+            idle_timeout=config.idle_timeout_seconds,
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=config.deletion_protection,
+            access_logs=LbAccessLogs(bucket=self.logs_bucket.bucket, prefix="alb", enabled=True),
+            tags={"Name": f"{config.name}-alb"},
+        )
+        self.lb.override_logical_id("alb")
+
+        self.target_group = LbTargetGroup(
+            self,
+            "target_group",
+            name=f"{config.name}-app",
+            port=config.app_port,
+            protocol="HTTP",
+            vpc_id=network.vpc.id,
+            target_type="instance",
+            deregistration_delay=str(config.deregistration_delay_seconds),
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True,
+                path=config.health_check_path,
+                protocol="HTTP",
+                port="traffic-port",
+                matcher="200",
+                interval=15,
+                timeout=5,
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            stickiness=LbTargetGroupStickiness(
+                enabled=True, type="lb_cookie", cookie_duration=config.stickiness_seconds
+            ),
+            tags={"Name": f"{config.name}-app"},
+        )
+        self.target_group.override_logical_id("app")
+
+        http = LbListener(
+            self,
+            "http",
+            load_balancer_arn=self.lb.arn,
+            port=80,
+            protocol="HTTP",
+            default_action=[
+                LbListenerDefaultAction(
+                    type="redirect",
+                    redirect=LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301"),
+                )
+            ],
+        )
+        http.override_logical_id("http")
+        self.https_listener = LbListener(
+            self,
+            "https",
+            load_balancer_arn=self.lb.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=config.ssl_policy,
+            certificate_arn=config.certificate_arn,
+            default_action=[LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
+        )
+        self.https_listener.override_logical_id("https")

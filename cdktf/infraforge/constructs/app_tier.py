@@ -1,0 +1,224 @@
+"""App tier: a launch template and an Auto Scaling group across both private-app subnets.
+
+Secure defaults: IMDSv2 only (hop limit 1, so containers cannot reach it),
+encrypted gp3 root volume, no SSH key (Session Manager instead), no public
+IP, the instance profile from :mod:`infraforge.constructs.iam`, and user
+data that contains no secret (:mod:`infraforge.constructs.user_data`).
+
+The group registers with the ALB's target group and uses ELB health
+checks, so an instance failing ``/readyz`` is replaced, not just taken out of
+rotation. A target-tracking policy holds average CPU near
+``cpu_target_percent`` between ``min_size`` and ``max_size``. Changing the
+launch template triggers a rolling instance refresh that keeps
+``min_healthy_percentage`` of capacity in service.
+
+Cost trade-off: prod keeps at least two instances (one per AZ) so losing an
+AZ leaves the site up; dev runs one at rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cdktf import Fn
+from cdktf_cdktf_provider_aws.autoscaling_group import (
+    AutoscalingGroup,
+    AutoscalingGroupInstanceRefresh,
+    AutoscalingGroupInstanceRefreshPreferences,
+    AutoscalingGroupLaunchTemplate,
+    AutoscalingGroupTag,
+)
+from cdktf_cdktf_provider_aws.autoscaling_policy import (
+    AutoscalingPolicy,
+    AutoscalingPolicyTargetTrackingConfiguration,
+    AutoscalingPolicyTargetTrackingConfigurationPredefinedMetricSpecification,
+)
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
+from cdktf_cdktf_provider_aws.launch_template import (
+    LaunchTemplate,
+    LaunchTemplateBlockDeviceMappings,
+    LaunchTemplateBlockDeviceMappingsEbs,
+    LaunchTemplateIamInstanceProfile,
+    LaunchTemplateMetadataOptions,
+    LaunchTemplateMonitoring,
+    LaunchTemplateTagSpecifications,
+)
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
+from constructs import Construct
+
+from infraforge.constructs.alb import ApplicationLoadBalancer
+from infraforge.constructs.iam import AppInstanceRole
+from infraforge.constructs.network import Network
+from infraforge.constructs.security_groups import SecurityGroups
+from infraforge.constructs.user_data import ServiceBoot, cloudwatch_agent_config, render_user_data
+
+# Amazon Linux 2023, resolved at plan time from AWS's public SSM parameter.
+AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+# Metrics the ASG publishes (needed by the asg-capacity alarm).
+GROUP_METRICS = ("GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances")
+
+
+@dataclass(frozen=True)
+class AppTierConfig:
+    """Settings of :class:`AppTier`.
+
+    Attributes:
+        name: name prefix of the resources.
+        instance_type: EC2 instance type.
+        min_size / max_size / desired_capacity: Auto Scaling bounds and start size.
+        cpu_target_percent: average CPU the scaling policy aims for.
+        root_volume_gb: size of the encrypted root volume.
+        health_check_grace_seconds: time a new instance gets before ELB checks count (boot + install).
+        min_healthy_percentage: capacity kept in service during an instance refresh.
+        log_retention_days: retention of the service's log group.
+    """
+
+    name: str
+    instance_type: str
+    min_size: int
+    max_size: int
+    desired_capacity: int
+    cpu_target_percent: float = 50.0
+    root_volume_gb: int = 20
+    health_check_grace_seconds: int = 300
+    min_healthy_percentage: int = 50
+    log_retention_days: int = 30
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_size <= self.desired_capacity <= self.max_size:
+            raise ValueError(
+                f"need 0 <= min_size <= desired_capacity <= max_size, got "
+                f"{self.min_size}/{self.desired_capacity}/{self.max_size}"
+            )
+        if not 10 <= self.cpu_target_percent <= 90:
+            raise ValueError(f"cpu_target_percent must be between 10 and 90, got {self.cpu_target_percent}")
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/covaex/{self.name}/app"
+
+    @property
+    def agent_config_parameter(self) -> str:
+        # The prefix is what CloudWatchAgentServerPolicy lets the agent read.
+        return f"AmazonCloudWatch-{self.name}-app"
+
+
+class AppTier(Construct):
+    """Launch template, Auto Scaling group, scaling policy and the service log group.
+
+    ``boot`` says where the service finds its database, cache and secrets;
+    the boot script is rendered from it. Outputs: :attr:`launch_template`, :attr:`group`, :attr:`log_group`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        config: AppTierConfig,
+        *,
+        network: Network,
+        security_groups: SecurityGroups,
+        alb: ApplicationLoadBalancer,
+        role: AppInstanceRole,
+        boot: ServiceBoot,
+        instance_tags: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        self.log_group = CloudwatchLogGroup(
+            self, "log_group", name=config.log_group_name, retention_in_days=config.log_retention_days
+        )
+        self.log_group.override_logical_id("app")
+        agent_config = SsmParameter(
+            self,
+            "agent_config",
+            name=config.agent_config_parameter,
+            description="CloudWatch agent configuration of the CovaEX app instances",
+            type="String",
+            value=cloudwatch_agent_config(config.log_group_name),
+        )
+        agent_config.override_logical_id("cloudwatch_agent")
+        user_data = render_user_data(
+            boot, log_group=config.log_group_name, agent_config_parameter=config.agent_config_parameter
+        )
+        ami = DataAwsSsmParameter(self, "ami", name=AMI_PARAMETER)
+        ami.override_logical_id("al2023_ami")
+        tags = {**instance_tags, "Name": f"{config.name}-app", "Tier": "app"}
+        self.launch_template = LaunchTemplate(
+            self,
+            "launch_template",
+            name=f"{config.name}-app",
+            description="CovaEX app instances (covaex serve)",
+            image_id=ami.value,
+            instance_type=config.instance_type,
+            vpc_security_group_ids=[security_groups.app.id],
+            iam_instance_profile=LaunchTemplateIamInstanceProfile(arn=role.instance_profile.arn),
+            metadata_options=LaunchTemplateMetadataOptions(
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=1,
+                instance_metadata_tags="disabled",
+            ),
+            block_device_mappings=[
+                LaunchTemplateBlockDeviceMappings(
+                    device_name="/dev/xvda",
+                    ebs=LaunchTemplateBlockDeviceMappingsEbs(
+                        volume_size=config.root_volume_gb,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            monitoring=LaunchTemplateMonitoring(enabled=True),
+            user_data=Fn.base64encode(user_data),
+            update_default_version=True,
+            tag_specifications=[
+                LaunchTemplateTagSpecifications(resource_type=kind, tags=tags) for kind in ("instance", "volume")
+            ],
+        )
+        self.launch_template.override_logical_id("app")
+
+        self.group = AutoscalingGroup(
+            self,
+            "group",
+            name=f"{config.name}-app",
+            min_size=config.min_size,
+            max_size=config.max_size,
+            desired_capacity=config.desired_capacity,
+            vpc_zone_identifier=network.subnet_ids("app"),
+            target_group_arns=[alb.target_group.arn],
+            health_check_type="ELB",
+            health_check_grace_period=config.health_check_grace_seconds,
+            launch_template=AutoscalingGroupLaunchTemplate(
+                id=self.launch_template.id, version=Fn.tostring(self.launch_template.latest_version)
+            ),
+            instance_refresh=AutoscalingGroupInstanceRefresh(
+                strategy="Rolling",
+                preferences=AutoscalingGroupInstanceRefreshPreferences(
+                    min_healthy_percentage=config.min_healthy_percentage,
+                    instance_warmup=str(config.health_check_grace_seconds),
+                ),
+            ),
+            enabled_metrics=list(GROUP_METRICS),
+            tag=[AutoscalingGroupTag(key=k, value=v, propagate_at_launch=True) for k, v in sorted(tags.items())],
+        )
+        self.group.override_logical_id("app")
+        scaling = AutoscalingPolicy(
+            self,
+            "cpu_target",
+            name=f"{config.name}-app-cpu-target",
+            autoscaling_group_name=self.group.name,
+            policy_type="TargetTrackingScaling",
+            target_tracking_configuration=AutoscalingPolicyTargetTrackingConfiguration(
+                predefined_metric_specification=(
+                    AutoscalingPolicyTargetTrackingConfigurationPredefinedMetricSpecification(
+                        predefined_metric_type="ASGAverageCPUUtilization"
+                    )
+                ),
+                target_value=config.cpu_target_percent,
+            ),
+        )
+        scaling.override_logical_id("app_cpu")

@@ -1,0 +1,183 @@
+"""Data tier, PostgreSQL: RDS in the private data subnets, reachable from the app tier only.
+
+Secure defaults: storage encrypted, TLS forced (``rds.force_ssl``), IAM
+authentication available, the master password managed by RDS in Secrets
+Manager (never in Terraform state, code or user data; rotated by RDS), logs
+exported to CloudWatch, slow statements logged, deletion protection and a
+final snapshot, minor versions applied in the maintenance window, enhanced
+monitoring and Performance Insights (free tier, 7 days).
+
+Backups run daily in ``backup_window`` and are kept ``backup_retention_days``
+(>= 7). Both windows are in UTC and fall at night in Korea (KST = UTC+9).
+
+Cost trade-off: prod is Multi-AZ (a synchronous standby in the other AZ,
+automatic failover, roughly twice the instance price); dev is single-AZ on a
+smaller class, so losing AZ 2a takes dev's database down until it is
+restored from a snapshot, which dev accepts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from constructs import Construct
+
+from infraforge.constructs.network import Network
+from infraforge.constructs.security_groups import POSTGRES_PORT, SecurityGroups
+
+MIN_BACKUP_RETENTION_DAYS = 7
+ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """Settings of :class:`PostgresDatabase`.
+
+    Attributes:
+        name: name prefix of the resources.
+        instance_class: RDS instance class.
+        multi_az: synchronous standby in the second AZ with automatic failover.
+        engine_version: PostgreSQL major version (also picks the parameter-group family).
+        allocated_storage_gb / max_allocated_storage_gb: gp3 storage and its autoscaling ceiling.
+        backup_retention_days: days of automated backups (at least 7).
+        backup_window / maintenance_window: UTC windows (night in Korea), must not overlap.
+        deletion_protection: refuse deletion of the instance.
+        database_name / master_username: the database the service uses and its owner.
+        slow_statement_ms: statements slower than this are logged.
+    """
+
+    name: str
+    instance_class: str
+    multi_az: bool
+    deletion_protection: bool
+    backup_retention_days: int = MIN_BACKUP_RETENTION_DAYS
+    engine_version: str = "16"
+    allocated_storage_gb: int = 20
+    max_allocated_storage_gb: int = 100
+    backup_window: str = "17:00-18:00"
+    maintenance_window: str = "sun:18:30-sun:19:30"
+    database_name: str = "covaex"
+    master_username: str = "covaex"
+    slow_statement_ms: int = 500
+    monitoring_interval_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        if self.backup_retention_days < MIN_BACKUP_RETENTION_DAYS:
+            raise ValueError(f"backup_retention_days must be >= {MIN_BACKUP_RETENTION_DAYS}")
+        if self.max_allocated_storage_gb < self.allocated_storage_gb:
+            raise ValueError("max_allocated_storage_gb must be >= allocated_storage_gb")
+
+    @property
+    def parameter_group_family(self) -> str:
+        return f"postgres{self.engine_version.split('.')[0]}"
+
+
+class PostgresDatabase(Construct):
+    """RDS PostgreSQL instance, subnet group, parameter group, monitoring role.
+
+    Outputs: :attr:`instance`, :attr:`master_secret_arn`, :attr:`address`.
+    """
+
+    def __init__(
+        self, scope: Construct, id_: str, config: DatabaseConfig, network: Network, security_groups: SecurityGroups
+    ) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        subnet_group = DbSubnetGroup(
+            self,
+            "subnet_group",
+            name=f"{config.name}-postgres",
+            description="CovaEX PostgreSQL: private data subnets of both AZs",
+            subnet_ids=network.subnet_ids("data"),
+        )
+        subnet_group.override_logical_id("postgres")
+        parameters = DbParameterGroup(
+            self,
+            "parameters",
+            name=f"{config.name}-{config.parameter_group_family}",
+            family=config.parameter_group_family,
+            description="CovaEX PostgreSQL: TLS only, slow-statement and connection logging",
+            parameter=[
+                DbParameterGroupParameter(name="rds.force_ssl", value="1"),
+                DbParameterGroupParameter(name="log_min_duration_statement", value=str(config.slow_statement_ms)),
+                DbParameterGroupParameter(name="log_statement", value="ddl"),
+                DbParameterGroupParameter(name="log_connections", value="1"),
+                DbParameterGroupParameter(name="log_disconnections", value="1"),
+            ],
+        )
+        parameters.override_logical_id("postgres")
+        monitoring_role = IamRole(
+            self,
+            "monitoring_role",
+            name=f"{config.name}-rds-monitoring",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )
+        monitoring_role.override_logical_id("rds_monitoring")
+        attachment = IamRolePolicyAttachment(
+            self, "monitoring_policy", role=monitoring_role.name, policy_arn=ENHANCED_MONITORING_POLICY
+        )
+        attachment.override_logical_id("rds_monitoring")
+
+        self.instance = DbInstance(
+            self,
+            "instance",
+            identifier=f"{config.name}-postgres",
+            engine="postgres",
+            engine_version=config.engine_version,
+            instance_class=config.instance_class,
+            allocated_storage=config.allocated_storage_gb,
+            max_allocated_storage=config.max_allocated_storage_gb,
+            storage_type="gp3",
+            storage_encrypted=True,
+            db_name=config.database_name,
+            username=config.master_username,
+            manage_master_user_password=True,
+            port=POSTGRES_PORT,
+            multi_az=config.multi_az,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[security_groups.db.id],
+            parameter_group_name=parameters.name,
+            publicly_accessible=False,
+            iam_database_authentication_enabled=True,
+            backup_retention_period=config.backup_retention_days,
+            backup_window=config.backup_window,
+            maintenance_window=config.maintenance_window,
+            copy_tags_to_snapshot=True,
+            deletion_protection=config.deletion_protection,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=f"{config.name}-postgres-final",
+            auto_minor_version_upgrade=True,
+            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+            monitoring_interval=config.monitoring_interval_seconds,
+            monitoring_role_arn=monitoring_role.arn,
+            performance_insights_enabled=True,
+            performance_insights_retention_period=7,
+            tags={"Name": f"{config.name}-postgres"},
+        )
+        self.instance.override_logical_id("postgres")
+
+    @property
+    def master_secret_arn(self) -> str:
+        """ARN of the RDS-managed Secrets Manager secret holding the master credentials."""
+        return str(self.instance.master_user_secret.get(0).secret_arn)
+
+    @property
+    def address(self) -> str:
+        return self.instance.address

@@ -1,0 +1,95 @@
+"""Hybrid link: a site-to-site VPN from the VPC to the on-prem network.
+
+To-Be v1 keeps the private on-prem side (the existing box and its network)
+and reaches it over IPsec: a customer gateway for the on-prem device, a
+virtual private gateway on the VPC, a VPN connection with static routing
+(two tunnels, one per AWS endpoint) and a static route to the on-prem CIDR.
+The VPN gateway propagates that route into the private route tables (app and
+data), so the app tier can reach on-prem services without touching the
+internet. Switched off by ``enabled=False`` (no resources at all).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.customer_gateway import CustomerGateway
+from cdktf_cdktf_provider_aws.vpn_connection import VpnConnection
+from cdktf_cdktf_provider_aws.vpn_connection_route import VpnConnectionRoute
+from cdktf_cdktf_provider_aws.vpn_gateway import VpnGateway
+from cdktf_cdktf_provider_aws.vpn_gateway_route_propagation import VpnGatewayRoutePropagation
+from constructs import Construct
+
+from infraforge.constructs.network import Network
+
+# Private ASN of the on-prem device (RFC 6996 range); AWS keeps its default 64512.
+DEFAULT_ONPREM_BGP_ASN = 65000
+
+
+@dataclass(frozen=True)
+class VpnConfig:
+    """Settings of :class:`SiteToSiteVpn`.
+
+    Attributes:
+        name: name prefix of the resources.
+        enabled: build the VPN at all.
+        onprem_cidr: the on-prem network routed through the tunnels; must not overlap the VPC.
+        peer_ip: public IPv4 address of the on-prem VPN device.
+        bgp_asn: ASN of the on-prem device (required by AWS even with static routing).
+    """
+
+    name: str
+    enabled: bool
+    onprem_cidr: str
+    peer_ip: str
+    bgp_asn: int = DEFAULT_ONPREM_BGP_ASN
+
+    def check_against(self, vpc_cidr: str) -> None:
+        """Refuse an on-prem range that overlaps the VPC: routes would be ambiguous."""
+        if self.enabled and ipaddress.ip_network(self.onprem_cidr).overlaps(ipaddress.ip_network(vpc_cidr)):
+            raise ValueError(f"on-prem CIDR {self.onprem_cidr} overlaps the VPC {vpc_cidr}")
+
+
+class SiteToSiteVpn(Construct):
+    """Customer gateway, VPN gateway, VPN connection and routes. Outputs: :attr:`connection` (or None)."""
+
+    def __init__(self, scope: Construct, id_: str, config: VpnConfig, network: Network) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        self.connection: VpnConnection | None = None
+        if not config.enabled:
+            return
+        config.check_against(network.config.vpc_cidr)
+        customer_gateway = CustomerGateway(
+            self,
+            "customer_gateway",
+            bgp_asn=str(config.bgp_asn),
+            ip_address=config.peer_ip,
+            type="ipsec.1",
+            tags={"Name": f"{config.name}-onprem"},
+        )
+        customer_gateway.override_logical_id("onprem")
+        vpn_gateway = VpnGateway(self, "vpn_gateway", vpc_id=network.vpc.id, tags={"Name": f"{config.name}-vgw"})
+        vpn_gateway.override_logical_id("vgw")
+        self.connection = VpnConnection(
+            self,
+            "connection",
+            customer_gateway_id=customer_gateway.id,
+            vpn_gateway_id=vpn_gateway.id,
+            type="ipsec.1",
+            static_routes_only=True,
+            tags={"Name": f"{config.name}-onprem"},
+        )
+        self.connection.override_logical_id("onprem")
+        route = VpnConnectionRoute(
+            self, "route", vpn_connection_id=self.connection.id, destination_cidr_block=config.onprem_cidr
+        )
+        route.override_logical_id("onprem")
+        for table in network.private_route_tables:
+            # The table's logical id (app_a, app_c, data) names its propagation too.
+            name = table.friendly_unique_id
+            propagation = VpnGatewayRoutePropagation(
+                self, f"propagation_{name}", vpn_gateway_id=vpn_gateway.id, route_table_id=table.id
+            )
+            propagation.override_logical_id(name)
