@@ -82,14 +82,15 @@ async def _open(app: ServiceApp) -> None:
     view = MarketView(cache, default_source(settings))
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     feed = options.feed_factory(settings, feed_stats)
+    ingest = Ingest(feed, cache, settings.symbols, feed_stats, owner, flush_interval=options.flush_interval)
     area = MarketArea(
         cache=cache,
         view=view,
         hub=Hub(view, settings.symbols, gateway_stats, options.limits),
-        ingest=Ingest(feed, cache, settings.symbols, feed_stats, owner, flush_interval=options.flush_interval),
+        ingest=ingest,
         feed_stats=feed_stats,
         gateway_stats=gateway_stats,
-        metrics=MarketMetrics(feed_stats, gateway_stats),
+        metrics=MarketMetrics(feed_stats, gateway_stats, worker=owner, leading=lambda: ingest.leading),
     )
     app.ctx.market = area
     area.tasks.append(asyncio.create_task(area.ingest.run(), name="covaex-ingest"))

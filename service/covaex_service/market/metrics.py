@@ -16,11 +16,13 @@ Exposed series:
 * ``covaex_ws_slow_client_closes_total`` — clients closed for not keeping up (code 4008)
 * ``covaex_ws_rate_limit_closes_total`` — clients closed for flooding (code 1008)
 * ``covaex_tick_to_send_seconds`` — histogram: ingest of a tick to its send to a client
+* ``covaex_ingest_leader`` — 1 on the worker that holds the ingest lease (runs the feed)
+* ``covaex_worker_info{worker}`` — always 1; names the worker that answered the scrape
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -34,9 +36,11 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class _StatsCollector(Collector):
-    def __init__(self, feed: FeedStats, gateway: GatewayStats) -> None:
+    def __init__(self, feed: FeedStats, gateway: GatewayStats, worker: str, leading: Callable[[], bool]) -> None:
         self._feed = feed
         self._gateway = gateway
+        self._worker = worker
+        self._leading = leading
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         f, g = self._feed, self._gateway
@@ -52,14 +56,20 @@ class _StatsCollector(Collector):
         ):
             yield CounterMetricFamily(name, doc, value=value)
         yield GaugeMetricFamily("covaex_ws_clients", "Open WebSocket connections", value=g.clients)
+        yield GaugeMetricFamily("covaex_ingest_leader", "1 on the worker running the feed", value=int(self._leading()))
+        info = GaugeMetricFamily("covaex_worker_info", "The worker answering this scrape", labels=["worker"])
+        info.add_metric([self._worker], 1)
+        yield info
 
 
 class MarketMetrics:
     """The registry of one app and the stats objects it reads."""
 
-    def __init__(self, feed: FeedStats, gateway: GatewayStats) -> None:
+    def __init__(
+        self, feed: FeedStats, gateway: GatewayStats, *, worker: str = "", leading: Callable[[], bool] = lambda: False
+    ) -> None:
         self.registry = CollectorRegistry()
-        self.registry.register(_StatsCollector(feed, gateway))
+        self.registry.register(_StatsCollector(feed, gateway, worker, leading))
         self.tick_to_send = Histogram(
             "covaex_tick_to_send_seconds",
             "Seconds from a tick's ingest to its send to a WebSocket client",

@@ -166,9 +166,9 @@ class Hub:
     async def resync(self) -> None:
         """Reload the snapshot and send every subscribed value again (after a gap in the channel)."""
         snap, stale = await self._view.snapshot()
-        self.stale = stale
-        if snap.source is not None:
-            self.source = snap.source
+        source = snap.source or self.source
+        if stale != self.stale or source != self.source:
+            self._tell_status(source, stale)
         self._fan_out(list(snap.markets), self.source, snap.as_of or now_ms())
 
     def dispatch(self, payload: bytes) -> None:
@@ -182,7 +182,9 @@ class Hub:
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("skipping a malformed update message: %s", exc)
             return
-        self.source = source
+        if self.stale or source != self.source:
+            # A published batch means the feed is live and the cache writable: fresh again.
+            self._tell_status(source, stale=False)
         self._fan_out(markets, source, as_of)
 
     def _fan_out(self, markets: list[Any], source: Source, as_of: int) -> None:
@@ -199,14 +201,21 @@ class Hub:
     async def _watch_status(self) -> None:
         while True:
             await asyncio.sleep(STATUS_POLL_SECONDS)
-            snap, stale = await self._view.snapshot()
+            try:
+                snap, stale = await self._view.snapshot()
+            except Exception:
+                log.exception("status check failed")
+                continue
             source = snap.source or self.source
             if stale != self.stale or source != self.source:
-                self.stale, self.source = stale, source
-                frame = status_frame(source, stale)
-                for session in self._clients:
-                    session.status = frame
-                    session.wake.set()
+                self._tell_status(source, stale)
+
+    def _tell_status(self, source: Source, stale: bool) -> None:
+        self.stale, self.source = stale, source
+        frame = status_frame(source, stale)
+        for session in self._clients:
+            session.status = frame
+            session.wake.set()
 
     # -- client side -------------------------------------------------------
 
