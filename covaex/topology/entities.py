@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Role = Literal["users", "edge", "entry", "app", "data", "network", "other"]
-EdgeKind = Literal["traffic", "route", "vpn", "deploy"]
+EdgeKind = Literal["traffic", "route", "vpn", "deploy", "control"]
 
 INTERNET = "internet"
 REQUEST_ROLES: tuple[Role, ...] = ("edge", "entry", "app", "data")
@@ -60,8 +60,9 @@ class Edge:
     ``kind`` is ``traffic`` (requests: listener -> target group -> ASG, or an SG
     rule between members), ``route`` (subnet -> NAT/IGW/VGW; ``source`` is the
     subnet address, ``ports`` holds the destination CIDRs), ``vpn`` (VGW/TGW ->
-    customer gateway through a VPN connection) or ``deploy`` (As-Is operator
-    paths). ``via`` lists the listener, target group, SG rule or route table
+    customer gateway through a VPN connection), ``control`` (a control plane
+    managing its workers: EKS cluster -> node group) or ``deploy`` (As-Is
+    operator paths). ``via`` lists the listener, target group, SG rule or route table
     addresses that prove the edge.
     """
 

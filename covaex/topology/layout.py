@@ -52,6 +52,7 @@ ICONS: Mapping[str, str] = {
     "aws_s3_bucket": "aws.storage.SimpleStorageServiceS3Bucket",
     "aws_dynamodb_table": "aws.database.DynamodbTable",
     "aws_ecr_repository": "aws.compute.ECR",
+    "helm_release": "k8s.ecosystem.Helm",
     "onprem_uplink": "generic.network.Router",
     "onprem_firewall": "generic.network.Firewall",
     "onprem_server": "onprem.compute.Server",
@@ -81,6 +82,7 @@ KIND_LABELS: Mapping[str, str] = {
     "aws_s3_bucket": "S3",
     "aws_dynamodb_table": "DynamoDB",
     "aws_ecr_repository": "ECR",
+    "helm_release": "Helm",
 }
 _NOT_DRAWN = re.compile(
     r"association|subnet_group|route|security_group|network_interface|_eip$|^aws_subnet$|attachment"
@@ -117,18 +119,19 @@ class DrawEdge:
 
 @dataclass(frozen=True)
 class Scene:
-    """``rows``: per-AZ copies of one resource, to sit on one rank in AZ order (left to right).
-
-    ``direction``: ``TB`` when AZ columns must stand side by side (AWS), ``LR``
+    """``direction``: ``TB`` when AZ columns must stand side by side (AWS), ``LR``
     for a single-site chain (As-Is), which then fits a 16:9 slide. Edges with
-    style ``order`` are invisible and only keep tiers in request order.
+    style ``order`` are invisible and only steer the layout. A node with an
+    empty ``icon`` is an invisible anchor whose ``order`` edges must stay in
+    input order left to right (graphviz ``ordering=out``): it keeps the AZ
+    columns sorted, which graphviz's crossing minimisation would otherwise
+    shuffle.
     """
 
     title: str
     nodes: tuple[DrawNode, ...]
     clusters: tuple[DrawCluster, ...]
     edges: tuple[DrawEdge, ...]
-    rows: tuple[tuple[str, ...], ...] = ()
     direction: str = "TB"
 
     def all_nodes(self) -> list[DrawNode]:
@@ -138,21 +141,20 @@ class Scene:
             cluster = todo.pop()
             found += cluster.nodes
             todo += cluster.children
-        return sorted(found, key=lambda n: n.id)
+        return sorted((n for n in found if n.icon), key=lambda n: n.id)
 
 
 def safe_id(text: str) -> str:
     return _SAFE.sub("_", text).strip("_")
 
 
-def is_drawn(node: Node) -> bool:
+def is_drawn(node: Node, origin: str = "terraform") -> bool:
+    """Architecture is drawn; plumbing (IAM, alarms, associations, rules) is not. As-Is draws everything."""
     if node.is_data:
         return False
-    if node.kind in ICONS:
+    if node.kind in ICONS or origin == "asis":
         return True
-    if node.kind.startswith("aws_"):
-        return bool(node.subnets) and not _NOT_DRAWN.search(node.kind)
-    return True  # As-Is kinds outside the icon table are drawn generic
+    return node.kind.startswith("aws_") and bool(node.subnets) and not _NOT_DRAWN.search(node.kind)
 
 
 def icon_for(node: Node) -> str:
@@ -209,12 +211,26 @@ def display_width(text: str) -> int:
 def wrap(text: str, width: int = 16) -> list[str]:
     """Break a label at spaces so that no line is much wider than a node icon."""
     lines: list[str] = []
-    for word in text.split(" "):
+    words = [piece for word in text.split(" ") for piece in _split_long(word, width)]
+    for word in words:
         if lines and display_width(lines[-1]) + 1 + display_width(word) <= width:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
     return lines
+
+
+def _split_long(word: str, width: int) -> list[str]:
+    """A word wider than a line, cut after underscores (``kube_prometheus_`` / ``stack``)."""
+    if display_width(word) <= width or "_" not in word:
+        return [word]
+    pieces: list[str] = [""]
+    for part in word.split("_"):
+        if pieces[-1] and display_width(pieces[-1]) + display_width(part) + 1 > width:
+            pieces.append("")
+        pieces[-1] += part + "_"
+    pieces[-1] = pieces[-1].removesuffix("_")
+    return pieces
 
 
 def _spans_azs_once(node: Node) -> bool:
@@ -241,17 +257,29 @@ def build_scene(topology: Topology, *, title: str, findings: Sequence[Finding]) 
             for r in f.resources:
                 rules_of[r].add(f.id)
     users_reach = any(e.source == INTERNET for e in topology.edges)
-    drawn = [n for n in topology.nodes if is_drawn(n) and (n.address != INTERNET or users_reach)]
+    drawn = [n for n in topology.nodes if is_drawn(n, topology.origin) and (n.address != INTERNET or users_reach)]
     copies: dict[str, list[tuple[DrawNode, _Place]]] = {}
     for node in drawn:
         copies[node.address] = _copies(node, topology, tuple(sorted(rules_of.get(node.address, ()))))
     copies.update(_empty_subnets(topology, [p for cs in copies.values() for _, p in cs]))
     clusters = _clusters(topology, [c for cs in copies.values() for c in cs])
     top = tuple(d for cs in copies.values() for d, p in cs if p.group is None and p.az is None)
-    edges = _edges(topology, copies) + _tier_order(clusters)
-    rows = tuple(tuple(d.id for d, _ in cs) for _, cs in sorted(copies.items()) if len(cs) > 1)
+    edges = _edges(topology, copies) + _tier_order(clusters) + _helm_edges(topology, copies)
     return Scene(title=title, nodes=tuple(sorted(top, key=lambda d: d.id)), clusters=clusters, edges=edges,
-                 rows=rows, direction="TB" if topology.origin == "terraform" else "LR")
+                 direction="TB" if topology.origin == "terraform" else "LR")
+
+
+def _helm_edges(topology: Topology, copies: Mapping[str, list[tuple[DrawNode, _Place]]]) -> tuple[DrawEdge, ...]:
+    """Helm releases point at the one EKS cluster they are installed on (the provider, not a reference, says so)."""
+    clusters = [n.address for n in topology.of_kind("aws_eks_cluster") if n.address in copies]
+    if len(clusters) != 1:
+        return ()
+    (cluster, _), *_ = copies[clusters[0]]
+    return tuple(
+        DrawEdge(release.id, cluster.id, "helm", "control")
+        for n in topology.of_kind("helm_release")
+        for release, _ in copies.get(n.address, [])
+    )
 
 
 def _tier_order(clusters: Sequence[DrawCluster]) -> tuple[DrawEdge, ...]:
@@ -263,11 +291,11 @@ def _tier_order(clusters: Sequence[DrawCluster]) -> tuple[DrawEdge, ...]:
         todo += cluster.children
         tiers = [c for c in cluster.children if c.style == "tier" and c.nodes]
         result += [DrawEdge(a.nodes[0].id, b.nodes[0].id, "", "order") for a, b in itertools.pairwise(tiers)]
-        # The IGW sits above the AZ columns: it leads into the first tier of each AZ.
-        gateways = [n for n in cluster.nodes if n.address.startswith("aws_internet_gateway.")]
+        # The IGW and the AZ anchor sit above the AZ columns and lead into the first tier of each AZ.
+        leaders = [n for n in cluster.nodes if n.address.startswith("aws_internet_gateway.") or not n.icon]
         firsts = [tier.nodes[0] for az in cluster.children if az.style == "az"
                   for tier in az.children[:1] if tier.nodes]
-        result += [DrawEdge(g.id, f.id, "", "order") for g in gateways for f in firsts]
+        result += [DrawEdge(g.id, f.id, "", "order") for g in leaders for f in firsts]
     return tuple(result)
 
 
@@ -291,6 +319,9 @@ def _copies(node: Node, topology: Topology, rules: tuple[str, ...]) -> list[tupl
     group = node.vpc or (topology.site if topology.origin == "asis" and node.kind != "internet" else None)
     if node.kind == "aws_customer_gateway":
         group = "on-prem"
+    elif node.kind == "helm_release":
+        # Helm releases run on the cluster: draw them in the VPC of the (single) EKS cluster.
+        group = min((n.vpc for n in topology.of_kind("aws_eks_cluster") if n.vpc), default=REGIONAL)
     elif group is None and node.kind != "internet":
         group = REGIONAL
     icon = icon_for(node)
@@ -339,6 +370,8 @@ def _group_cluster(
         children.append(DrawCluster(aid, label, "az", children=_tier_clusters(aid, tiers, topology.origin)))
     loose = azs.get(None, {})
     direct = tuple(sorted(loose.get(None, ()), key=lambda n: n.id))
+    if len(children) > 1:
+        direct += (DrawNode(f"{gid}__az_order", "", "", ""),)
     zoneless = _tier_clusters(gid, {t: (ns, []) for t, ns in loose.items() if t is not None}, topology.origin)
     if group == REGIONAL:
         return DrawCluster(gid, "AWS region (regional services)", "regional", direct, zoneless)
@@ -346,6 +379,9 @@ def _group_cluster(
         return DrawCluster(gid, "On-prem (IDC)", "onprem", direct, (*zoneless, *children))
     if group.startswith("aws_vpc."):
         return DrawCluster(gid, f"VPC {group.removeprefix('aws_vpc.')}", "vpc", direct, (*zoneless, *children))
+    if group.startswith("data.aws_vpc."):
+        label = f"VPC {group.removeprefix('data.aws_vpc.')} (existing, looked up)"
+        return DrawCluster(gid, label, "vpc", direct, (*zoneless, *children))
     return DrawCluster(gid, group, "site", direct, (*zoneless, *children))
 
 

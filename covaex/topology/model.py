@@ -121,6 +121,7 @@ def build_topology(doc: Mapping[str, Any], *, name: str) -> Topology:
             *_sg_edges(rules, members),
             *_route_edges(tables),
             *_vpn_edges(raws, known),
+            *_control_edges(raws, known),
         ]
     )
     nodes.append(Node(INTERNET, "internet", "users", "Users (internet)", "users"))
@@ -152,7 +153,8 @@ def _node(
     placed = sorted(subnet_refs)
     subnet_azs = sorted({az for s in placed if (az := subnet_of[s].az)})
     tiers = sorted({tier for s in placed if (tier := subnet_of[s].tier)})
-    vpcs = sorted({vpc for s in placed if (vpc := subnet_of[s].vpc)} | {a for a in refs if a.startswith("aws_vpc.")})
+    looked_up = {a for a in refs if a.startswith(("aws_vpc.", "data.aws_vpc."))}
+    vpcs = sorted({vpc for s in placed if (vpc := subnet_of[s].vpc)} | looked_up)
     if raw.type == "aws_vpc":
         vpcs = [raw.address]
     tier = tier_from_tags_or_name(_tags(raw.config), "") or (tiers[0] if len(tiers) == 1 else None)
@@ -355,6 +357,17 @@ def _vpn_edges(raws: Sequence[RawResource], known: frozenset[str]) -> list[Edge]
         if gateway and customer:
             edges.append(Edge(gateway[0], customer[0], "vpn", ("IPsec, 2 tunnels",), (raw.address,)))
     return edges
+
+
+def _control_edges(raws: Sequence[RawResource], known: frozenset[str]) -> list[Edge]:
+    """EKS cluster -> each node group it manages."""
+    return [
+        Edge(cluster, raw.address, "control", ("nodes",), ())
+        for raw in raws
+        if raw.type == "aws_eks_node_group"
+        for cluster in sorted(references(raw.config.get("cluster_name"), known))
+        if cluster.startswith("aws_eks_cluster.")
+    ]
 
 
 def _merge(edges: Sequence[Edge]) -> tuple[Edge, ...]:

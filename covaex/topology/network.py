@@ -107,7 +107,12 @@ def route_tables(raws: Sequence[RawResource], known: frozenset[str]) -> tuple[Ro
 def subnet_table(
     raws: Sequence[RawResource], known: frozenset[str], tables: Sequence[RouteTable]
 ) -> tuple[Subnet, ...]:
-    """Every ``aws_subnet`` with its CIDR, AZ, tier and route table."""
+    """Every ``aws_subnet`` with its CIDR, AZ, tier and route table.
+
+    Looked-up subnets (``data.aws_subnet``, as a stack built on another
+    stack's network has them) count too: their AZ and CIDR come from the
+    lookup arguments, their tier from a ``tag:Tier`` filter.
+    """
     table_of = {s: t.address for t in tables for s in t.subnets}
     igw_tables = {t.address for t in tables if any(r.target_kind == "aws_internet_gateway" for r in t.routes)}
     result = []
@@ -115,12 +120,14 @@ def subnet_table(
         if raw.type != "aws_subnet":
             continue
         table = table_of.get(raw.address)
+        tags = {**_filter_tags(raw.config), **_tags(raw.config)}
         public = as_bool(raw.config.get("map_public_ip_on_launch")) or table in igw_tables
-        tier = tier_from_tags_or_name(_tags(raw.config), raw.name) or ("public" if public else None)
+        tier = tier_from_tags_or_name(tags, raw.name) or ("public" if public else None)
+        public = public or (raw.is_data and tier == "public")
         result.append(
             Subnet(
                 address=raw.address,
-                vpc=_ref(raw.config.get("vpc_id"), known, "aws_vpc."),
+                vpc=_ref(raw.config.get("vpc_id"), known, "data.aws_vpc." if raw.is_data else "aws_vpc."),
                 cidr=literal(raw.config.get("cidr_block")),
                 az=az_name(raw.config.get("availability_zone") or raw.config.get("availability_zone_id")),
                 tier=tier,
@@ -129,6 +136,16 @@ def subnet_table(
             )
         )
     return tuple(result)
+
+
+def _filter_tags(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Tags a lookup filters on: ``filter {name = "tag:Tier", values = ["app"]}`` gives ``{"Tier": "app"}``."""
+    found = {}
+    for item in blocks(config.get("filter")):
+        name, values = str(item.get("name", "")), as_list(item.get("values"))
+        if name.startswith("tag:") and len(values) == 1:
+            found[name.removeprefix("tag:")] = values[0]
+    return found
 
 
 def format_ports(protocol: Any, from_port: Any, to_port: Any) -> tuple[str, str]:

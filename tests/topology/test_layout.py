@@ -74,3 +74,13 @@ def test_labels_wrap_by_display_width() -> None:
 def test_customer_gateway_shows_its_address_and_on_prem_routes(topology_of: TopologyOf) -> None:
     labels = {n.address: n.label for n in _scene(topology_of()).all_nodes()}
     assert labels["aws_customer_gateway.idc_1"] == "CGW idc_1\n203.0.113.10\n-> 172.16.0.0/16"
+
+
+def test_eks_view_draws_node_groups_per_az_under_the_cluster(topology_of: TopologyOf) -> None:
+    scene = _scene(topology_of("eks"))
+    control = {(e.source, e.target) for e in scene.edges if e.style == "control"}
+    assert control == {
+        ("aws_eks_cluster_main", "aws_eks_node_group_default__ap_northeast_2a"),
+        ("aws_eks_cluster_main", "aws_eks_node_group_default__ap_northeast_2c"),
+    }
+    assert not any(n.address.startswith("aws_iam_role.") for n in scene.all_nodes())

@@ -47,3 +47,15 @@ def test_png_is_a_reproducible_png(tmp_path: Path) -> None:
 def test_unknown_format_is_refused(tmp_path: Path, topology_of: TopologyOf) -> None:
     with pytest.raises(CliError, match=r"use \.svg or \.png"):
         render_diagram(topology_of(), tmp_path / "x.pdf")
+
+
+@pytest.mark.parametrize("override", [(), ("nat_shared",), ("eks",), ("rds_single_az",)])
+def test_az_columns_come_out_sorted_left_to_right(topology_of: TopologyOf, override: tuple[str, ...]) -> None:
+    from covaex.topology.layout import build_scene
+    from covaex.topology.render import _az_columns, _left_to_right, _pipe, _sorted_layout_source
+
+    scene = build_scene(topology_of(*override), title="t", findings=[])
+    plain = _pipe(_sorted_layout_source(scene), "plain").decode()
+    x = {line.split()[1]: float(line.split()[2]) for line in plain.splitlines() if line.startswith("node ")}
+    (columns,) = _az_columns(scene)
+    assert _left_to_right(columns, x)
