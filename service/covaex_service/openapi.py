@@ -13,7 +13,13 @@ from typing import Any
 from sanic import Request
 from sanic.response import HTTPResponse, json
 
-from covaex_service.accounts.guest import GUEST_SCHEMA_VERSION, GUEST_STORAGE_KEY, MAX_GUEST_ITEMS, WATCHLIST_CAP
+from covaex_service.accounts.guest import (
+    GUEST_SCHEMA_VERSION,
+    GUEST_STORAGE_KEY,
+    GUEST_WATCHLIST_JSON_SCHEMA,
+    MAX_GUEST_ITEMS,
+    WATCHLIST_CAP,
+)
 from covaex_service.accounts.inputs import (
     MAX_TIMESTAMP_MS,
     PASSWORD_MAX,
@@ -207,6 +213,8 @@ SCHEMAS: JsonObject = {
             },
         },
     },
+    # Not sent as such: the browser-side shape the sync request is built from.
+    "GuestWatchlist": GUEST_WATCHLIST_JSON_SCHEMA,
     "SyncResult": {
         "type": "object",
         "required": ["items", "added", "skipped", "truncated"],

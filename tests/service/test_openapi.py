@@ -38,7 +38,7 @@ INTERFACE_OPERATIONS = {
 }
 MARKET_AREA = ("/api/v1/markets", "/healthz", "/readyz", "/metrics")
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
-EXAMPLES_PER_OPERATION = 30
+EXAMPLES_PER_OPERATION = 25
 
 
 def test_every_rest_endpoint_of_the_interface_is_described() -> None:

@@ -18,6 +18,7 @@ from covaex_service.accounts.context import Accounts
 from covaex_service.accounts.guest import (
     GUEST_SCHEMA_VERSION,
     GUEST_STORAGE_KEY,
+    GUEST_WATCHLIST_JSON_SCHEMA,
     WATCHLIST_CAP,
     MergeResult,
     WatchItem,
@@ -35,6 +36,7 @@ __all__ = [
     "CSRF_HEADER",
     "GUEST_SCHEMA_VERSION",
     "GUEST_STORAGE_KEY",
+    "GUEST_WATCHLIST_JSON_SCHEMA",
     "SESSION_COOKIE",
     "WATCHLIST_CAP",
     "AccountsConfig",

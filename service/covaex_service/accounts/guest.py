@@ -31,6 +31,32 @@ WATCHLIST_CAP = 50
 MAX_GUEST_ITEMS = 500
 """Most items one sync request may carry; more is a malformed request, not a guest list."""
 
+GUEST_WATCHLIST_JSON_SCHEMA: dict[str, object] = {
+    "title": "Guest watchlist (localStorage)",
+    "description": (
+        f"Stored by the browser under the key '{GUEST_STORAGE_KEY}' while nobody is logged in; "
+        "sent to POST /api/v1/watchlist/sync after login and cleared only after a 2xx answer."
+    ),
+    "type": "object",
+    "required": ["v", "items"],
+    "properties": {
+        "v": {"type": "integer", "enum": [GUEST_SCHEMA_VERSION], "description": "schema version"},
+        "items": {
+            "type": "array",
+            "maxItems": WATCHLIST_CAP,
+            "items": {
+                "type": "object",
+                "required": ["symbol", "addedAt"],
+                "properties": {
+                    "symbol": {"type": "string", "description": "market symbol, e.g. BTCUSDT"},
+                    "addedAt": {"type": "integer", "minimum": 0, "description": "ms since the Unix epoch"},
+                },
+            },
+        },
+    },
+}
+"""The stored JSON as a JSON Schema: for the UI's reader, the docs and the OpenAPI document."""
+
 
 @dataclass(frozen=True)
 class WatchItem:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from covaex_service.accounts import GUEST_SCHEMA_VERSION, GUEST_STORAGE_KEY, WATCHLIST_CAP
+import jsonschema
+import pytest
+from covaex_service.accounts import GUEST_SCHEMA_VERSION, GUEST_STORAGE_KEY, GUEST_WATCHLIST_JSON_SCHEMA, WATCHLIST_CAP
 from covaex_service.accounts.guest import WatchItem, merge_guest_watchlist
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +21,15 @@ def test_the_schema_names_match_the_interface() -> None:
     assert GUEST_STORAGE_KEY == "covaex.watchlist"
     assert GUEST_SCHEMA_VERSION == 1
     assert WATCHLIST_CAP == 50
+
+
+def test_the_json_schema_accepts_what_the_ui_stores_and_refuses_other_versions() -> None:
+    stored = {"v": 1, "items": [{"symbol": "BTCUSDT", "addedAt": 1732590000000}]}
+    jsonschema.validate(stored, GUEST_WATCHLIST_JSON_SCHEMA)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**stored, "v": 2}, GUEST_WATCHLIST_JSON_SCHEMA)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"v": 1, "items": [{"symbol": "BTCUSDT"}]}, GUEST_WATCHLIST_JSON_SCHEMA)
 
 
 def test_guest_symbols_are_appended_in_added_at_order_after_the_server_list() -> None:
@@ -75,7 +86,7 @@ guest_lists = st.lists(st.builds(WatchItem, symbols, times), max_size=90)
 caps = st.sampled_from([WATCHLIST_CAP, 1, 5, 20])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(server=server_lists, guest=guest_lists, cap=caps)
 def test_merge_properties(server: list[WatchItem], guest: list[WatchItem], cap: int) -> None:
     result = merge_guest_watchlist(server, guest, KNOWN, cap=cap)
@@ -106,7 +117,7 @@ def test_merge_properties(server: list[WatchItem], guest: list[WatchItem], cap: 
         assert len(merged) >= cap
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(server=server_lists, guest=guest_lists, cap=caps)
 def test_merging_again_changes_nothing(server: list[WatchItem], guest: list[WatchItem], cap: int) -> None:
     """A retried merge over its own result (a sync resent after a lost answer) is a no-op."""
@@ -116,7 +127,7 @@ def test_merging_again_changes_nothing(server: list[WatchItem], guest: list[Watc
     assert second.added == ()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(server=server_lists, guest=guest_lists, data=st.data())
 def test_the_guest_order_on_the_wire_does_not_matter(
     server: list[WatchItem], guest: list[WatchItem], data: st.DataObject
