@@ -25,7 +25,7 @@ from covaex_service.accounts.guest import (
     merge_guest_watchlist,
 )
 from covaex_service.accounts.passwords import PasswordHasher
-from covaex_service.accounts.sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from covaex_service.accounts.sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, current_session
 from covaex_service.accounts.storage import open_store
 from covaex_service.accounts.watchlist_api import watchlist
 from covaex_service.sanic_types import ServiceApp
@@ -42,6 +42,7 @@ __all__ = [
     "AccountsConfig",
     "MergeResult",
     "WatchItem",
+    "current_session",
     "install",
     "merge_guest_watchlist",
 ]
@@ -51,6 +52,7 @@ log = logging.getLogger("covaex.accounts")
 
 def install(app: ServiceApp) -> None:
     """Register this area's blueprints and listeners on ``app``."""
+    # Imported here: the OpenAPI module reads this package's limits, so a top-level import would be circular.
     from covaex_service import openapi
 
     app.ctx.accounts_config = AccountsConfig()
