@@ -12,8 +12,8 @@ local path. Labels use Noto Sans CJK KR so that Hangul renders.
 
 Layout: top to bottom (users, edge, VPC), AZ clusters side by side within the
 VPC, subnet-tier clusters inside each AZ. SPOF nodes get a red frame and their
-rule ids in the label. Route edges are dashed and do not pull the layout
-(``constraint=false``), so tiers stay in request order.
+rule ids in the label. Route edges (app -> NAT) are dashed, declared
+downwards with the arrow turned back, so the public tier stays on top.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ CLUSTER_STYLES: Mapping[str, Mapping[str, str]] = {
 TIER_COLORS: Mapping[str, str] = {"public": "#E9F3E6", "app": "#E6F0FA", "data": "#F3ECF8", "edge": "#FDF3E7"}
 EDGE_STYLES: Mapping[str, Mapping[str, str]] = {
     "traffic": {"color": "#2D3436", "penwidth": "1.4"},
-    "route": {"color": "#7B8894", "style": "dashed", "constraint": "false", "fontcolor": "#5A6B7B"},
+    "route": {"color": "#7B8894", "style": "dashed", "fontcolor": "#5A6B7B"},
     "vpn": {"color": "#8E44AD", "style": "bold", "penwidth": "2", "fontcolor": "#6C3483"},
     "deploy": {"color": "#B9770E", "style": "dashed", "fontcolor": "#B9770E"},
     "order": {"style": "invis"},
@@ -238,4 +238,10 @@ def _node(node: DrawNode) -> Any:
 def _edge(source: Any, target: Any, label: str, style: str) -> None:
     diagrams = importlib.import_module("diagrams")
     attrs = {"fontname": FONT, "fontsize": "11", **EDGE_STYLES.get(style, {})}
+    if style == "route":
+        # A route points up (app -> NAT in the public tier above). Declared NAT -> app with the
+        # arrowhead turned back, it also ranks the NAT above the app tier and stays a short curve;
+        # the xlabel is placed after layout, so it cannot drag the edge into a detour.
+        target << diagrams.Edge(xlabel=label, **attrs) << source
+        return
     source >> diagrams.Edge(label=label, **attrs) >> target
