@@ -7,7 +7,6 @@ The suite runs with ``--import-mode=importlib``, which puts no test folder on
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,15 +20,6 @@ from deploy_checks import DEPLOY, ENVIRONMENTS, OVERLAYS, Rendered, render
 def rendered() -> dict[str, Rendered]:
     """Both service overlays, rendered once per run."""
     return {env: render(OVERLAYS / env) for env in ENVIRONMENTS}
-
-
-@pytest.fixture(scope="session")
-def rendered_dir(rendered: dict[str, Rendered], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The rendered overlays as files ``<env>.yaml`` in a folder of their own."""
-    out = tmp_path_factory.mktemp("rendered")
-    for env, r in rendered.items():
-        (out / f"{env}.yaml").write_text(r.text, encoding="utf-8")
-    yield out
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,21 @@ OVERLAYS = DEPLOY / "k8s" / "overlays"
 ENVIRONMENTS = ("dev", "prod")
 VENV_BIN = Path(sys.executable).parent
 NPM_BIN = REPO_ROOT / "tools" / "lint" / "node_modules" / ".bin"
+# The service's metric families (service/covaex_service/market/metrics.py)
+# that the dashboard and the alerts use.
+METRICS = frozenset(
+    {
+        "covaex_ticks_ingested_total",
+        "covaex_upstream_reconnects_total",
+        "covaex_upstream_malformed_frames_total",
+        "covaex_ws_clients",
+        "covaex_ws_frames_sent_total",
+        "covaex_ws_slow_client_closes_total",
+        "covaex_tick_to_send_seconds",
+        "covaex_ingest_leader",
+        "covaex_cache_write_errors_total",
+    }
+)
 
 
 def tool(name: str, where: Path = VENV_BIN) -> Path:
@@ -35,9 +50,7 @@ def tool(name: str, where: Path = VENV_BIN) -> Path:
 
 def run(args: list[str | Path], *, cwd: Path = REPO_ROOT, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run a checker and capture its output (never raises on a non-zero exit)."""
-    return subprocess.run(
-        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def kustomize(path: Path) -> str:

@@ -31,8 +31,13 @@ def test_prod_overlay_runs_three_replicas_of_a_release_in_covaex_prod(rendered: 
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (3, 9)
     assert prod.one("PodDisruptionBudget")["spec"] == {
         "minAvailable": 2,
-        "selector": {"matchLabels": {"app.kubernetes.io/component": "web", "app.kubernetes.io/name": "covaex",
-                                     "app.kubernetes.io/part-of": "covaex"}},
+        "selector": {
+            "matchLabels": {
+                "app.kubernetes.io/component": "web",
+                "app.kubernetes.io/name": "covaex",
+                "app.kubernetes.io/part-of": "covaex",
+            }
+        },
     }
     assert prod.one("ConfigMap", "covaex-config")["data"]["COVAEX_ENV"] == "prod"
     spread = prod.one("Deployment")["spec"]["template"]["spec"]["topologySpreadConstraints"]

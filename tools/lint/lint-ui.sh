@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Lint the UI's browser code with real linters: ESLint (JS), stylelint (CSS)
 # and HTMLHint (HTML and Jinja HTML templates). Usage: lint-ui.sh [UI_DIR]
-# (default service/covaex_service/ui). Runs from the repository root, where
-# ESLint's base path must be for the flat config to apply. A file kind that
-# does not exist yet is reported and skipped, not failed.
+# (default service/covaex_service/ui). A file kind that does not exist yet is
+# reported and skipped, not failed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -18,7 +17,11 @@ mapfile -t html < <(find "$ui" -type f \( -name '*.html' -o -name '*.html.j2' -o
 
 if [ ${#js[@]} -gt 0 ]; then
   echo "lint-ui: eslint on ${#js[@]} file(s)"
-  "$bin/eslint" --config "$cfg/eslint.config.mjs" --max-warnings 0 "${js[@]}" || status=1
+  # ESLint ignores files outside its base path (the working directory when
+  # --config is given): run it from the UI folder so any UI folder works.
+  ui_abs="$(cd "$ui" && pwd)"
+  rel=("${js[@]/#$ui\//}")
+  (cd "$ui_abs" && "$root/$bin/eslint" --config "$root/$cfg/eslint.config.mjs" --max-warnings 0 "${rel[@]}") || status=1
 else
   echo "lint-ui: no JavaScript under $ui"
 fi

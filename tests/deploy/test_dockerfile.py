@@ -1,0 +1,98 @@
+"""The Dockerfile: hadolint clean, multi-stage, non-root, healthcheck, no secrets, a context that builds."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from pathlib import Path
+
+from deploy_checks import REPO_ROOT, run, tool
+
+DOCKERFILE = REPO_ROOT / "Dockerfile"
+
+
+def instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    joined = re.sub(r"\\\n", " ", text)
+    out = []
+    for raw in joined.splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            out.append((word.upper(), rest.strip()))
+    return out
+
+
+def test_hadolint_is_clean() -> None:
+    result = run([tool("hadolint"), "--no-color", DOCKERFILE])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_flags_a_bad_dockerfile(tmp_path: Path) -> None:
+    """Negative control: hadolint really lints (latest tag, apt without pins, sudo)."""
+    bad = tmp_path / "Dockerfile"
+    bad.write_text(
+        "FROM python:latest\nRUN apt-get update && apt-get install -y curl\nRUN sudo echo hi\n", encoding="utf-8"
+    )
+    result = run([tool("hadolint"), "--no-color", bad])
+    assert result.returncode != 0
+    assert {"DL3007", "DL3008", "DL3004"} <= set(re.findall(r"DL\d{4}", result.stdout))
+
+
+def test_multi_stage_non_root_with_healthcheck() -> None:
+    steps = instructions(DOCKERFILE.read_text(encoding="utf-8"))
+    stages = [i for i, (word, _) in enumerate(steps) if word == "FROM"]
+    assert len(stages) >= 2, "builder and runtime stages"
+    final = steps[stages[-1] :]
+    users = [args for word, args in final if word == "USER"]
+    assert users, "the runtime stage sets a user"
+    user = users[-1].split(":")[0]
+    assert user not in {"root", "0"} and int(user) >= 10000
+    # The same UID the Kubernetes securityContext asks for.
+    deployment = (REPO_ROOT / "deploy/k8s/base/deployment.yaml").read_text(encoding="utf-8")
+    assert f"runAsUser: {user}" in deployment
+    assert any(word == "HEALTHCHECK" and "/healthz" in args for word, args in final)
+    assert ("EXPOSE", "8000") in final
+    assert any(word == "COPY" and args.startswith("--from=builder") for word, args in final)
+    assert not any(word == "FROM" and args.endswith(":latest") for word, args in steps)
+
+
+def test_no_secret_is_baked_in() -> None:
+    for word, args in instructions(DOCKERFILE.read_text(encoding="utf-8")):
+        if word in {"ENV", "ARG"}:
+            names = re.findall(r"([A-Za-z_][A-Za-z0-9_]*)=", args) or [args.split()[0]]
+            for name in names:
+                assert not re.search(r"SECRET|PASSWORD|TOKEN|KEY|DATABASE_URL|REDIS_URL", name), name
+
+
+def dockerignore_allows(path: str, patterns: list[str]) -> bool:
+    """Docker's rule: the last matching pattern wins; ``!`` re-includes."""
+    allowed = True
+    for raw in patterns:
+        negate = raw.startswith("!")
+        pattern = raw.lstrip("!").rstrip("/")
+        parts = path.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        if any(fnmatch.fnmatch(p, pattern) or fnmatch.fnmatch(p, pattern.removeprefix("**/")) for p in prefixes):
+            allowed = negate
+    return allowed
+
+
+def test_every_copied_path_is_in_the_build_context() -> None:
+    patterns = [
+        line.strip()
+        for line in (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    copies = [
+        args.split()[:-1]
+        for word, args in instructions(DOCKERFILE.read_text(encoding="utf-8"))
+        if word == "COPY" and not args.startswith("--from")
+    ]
+    sources = [s for group in copies for s in group]
+    assert "pyproject.toml" in sources and "service" in sources
+    for source in sources:
+        assert (REPO_ROOT / source).exists(), source
+        assert dockerignore_allows(source, patterns), f"{source} is excluded by .dockerignore"
+    for kept_out in (".git", ".venv", "tests", "tools/lint/node_modules", "var/covaex.db", ".env"):
+        assert not dockerignore_allows(kept_out, patterns), f"{kept_out} would be sent to the builder"

