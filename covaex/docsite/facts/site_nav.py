@@ -79,7 +79,9 @@ def epics(nav: list[Any]) -> dict[int, NavEpic]:
                 epic.index = child
                 continue
             ((task_title, value),) = child.items()
-            if isinstance(value, str):  # a page directly under the EPIC: its own one-page task
+            if isinstance(value, str) and value.endswith("/index.md"):
+                epic.index = value
+            elif isinstance(value, str):  # a page directly under the EPIC: its own one-page task
                 epic.tasks.append(NavTask(str(task_title), [NavPage(str(task_title), value)]))
             else:
                 task = NavTask(str(task_title))
