@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import shutil
+import sys
+import zipfile
 from pathlib import Path
 
 from deploy_checks import REPO_ROOT, run, tool
@@ -96,3 +99,38 @@ def test_every_copied_path_is_in_the_build_context() -> None:
         assert dockerignore_allows(source, patterns), f"{source} is excluded by .dockerignore"
     for kept_out in (".git", ".venv", "tests", "tools/lint/node_modules", "var/covaex.db", ".env"):
         assert not dockerignore_allows(kept_out, patterns), f"{kept_out} would be sent to the builder"
+
+
+def test_the_build_context_makes_a_wheel_with_the_ui_assets(tmp_path: Path) -> None:
+    """What the builder stage does, minus Docker: a wheel from only the copied paths.
+
+    Catches a context that lacks a file the build needs and a packaging rule
+    that would leave the page's templates or scripts out of the image.
+    """
+    context = tmp_path / "context"
+    for word, args in instructions(DOCKERFILE.read_text(encoding="utf-8")):
+        if word == "COPY" and not args.startswith("--from"):
+            *sources, _ = args.split()
+            for source in sources:
+                src, dst = REPO_ROOT / source, context / source
+                if src.is_dir():
+                    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                else:
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(src, dst)
+    wheels = tmp_path / "wheels"
+    result = run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", wheels, context],
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (wheel,) = wheels.glob("covaex-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    ui = REPO_ROOT / "service" / "covaex_service"
+    assets = [p for p in (ui / "ui").rglob("*") if p.is_file() and p.suffix in {".j2", ".js", ".css", ".svg", ".html"}]
+    assert assets, "the UI has assets"
+    missing = [str(p.relative_to(ui.parent)) for p in assets if str(p.relative_to(ui.parent)) not in names]
+    assert missing == [], "assets the image would lack"
+    assert "covaex/cli.py" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "covaex = covaex.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
