@@ -24,6 +24,7 @@ from covaex_service.market.gateway.handler import WS_PATH, market_socket
 from covaex_service.market.gateway.hub import Hub
 from covaex_service.market.gateway.protocol import CLOSE_GOING_AWAY, GatewayLimits
 from covaex_service.market.ingest import FLUSH_INTERVAL_SECONDS, Ingest
+from covaex_service.market.logs import configure_logging
 from covaex_service.market.metrics import MarketMetrics
 from covaex_service.market.model import Source
 from covaex_service.market.routes import blueprint
@@ -66,6 +67,7 @@ def default_source(settings: Settings) -> Source:
 
 
 def install(app: ServiceApp) -> None:
+    configure_logging()
     app.ctx.market_options = MarketOptions()
     app.blueprint(blueprint)
     app.add_websocket_route(market_socket, WS_PATH, name="market_socket")
@@ -96,8 +98,10 @@ async def _open(app: ServiceApp) -> None:
     area.tasks.append(asyncio.create_task(area.ingest.run(), name="covaex-ingest"))
     area.tasks.append(asyncio.create_task(area.hub.run(cache.updates()), name="covaex-hub"))
     log.info(
-        "market area started: feed=%s cache=%s worker=%s", settings.feed, "redis" if cache.shared else "embedded", owner
-    )
+        "market area started",
+        extra={"event": "market_started", "feed": settings.feed, "cache": "redis" if cache.shared else "embedded",
+               "worker": owner},
+    )  # fmt: skip
 
 
 async def _close_clients(app: ServiceApp) -> None:

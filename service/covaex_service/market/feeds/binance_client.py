@@ -114,10 +114,12 @@ class _Connection:
             except (OSError, TimeoutError, WebSocketException) as exc:
                 outcome = f"failed: {exc!r}"
             if outcome in ("serverShutdown", "max age"):
-                log.info("reconnecting to Binance at once (%s)", outcome)
+                log.info("reconnecting to Binance at once (%s)", outcome, extra={"event": "upstream_reconnect"})
                 continue
             delay = backoff.next_delay()
-            log.warning("Binance connection %s; reconnecting in %.2fs", outcome, delay)
+            log.warning(
+                "Binance connection %s; reconnecting in %.2fs", outcome, delay, extra={"event": "upstream_reconnect"}
+            )
             await asyncio.sleep(delay)
 
     async def _session(self, backoff: Backoff) -> str:

@@ -119,7 +119,10 @@ class ClientSession:
             await asyncio.wait_for(self.ws.send(frame), self.limits.send_timeout)
         except TimeoutError:
             self.stats.slow_client_closes += 1
-            log.info("closing a slow WebSocket client (seq %d, %d symbols)", self.seq, len(self.symbols))
+            log.info(
+                "closing a slow WebSocket client",
+                extra={"event": "ws_slow_client_closed", "code": CLOSE_SLOW_CLIENT, "seq": self.seq},
+            )
             self.close(CLOSE_SLOW_CLIENT, "client too slow", abort_after=SLOW_CLIENT_ABORT_SECONDS)
             raise ClientClosed from None
         except Exception as exc:  # the socket closed under us: whatever the library raises
