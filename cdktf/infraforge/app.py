@@ -12,6 +12,7 @@ from cdktf import App
 
 from infraforge.config import ENVIRONMENTS, environment_config
 from infraforge.inputs import read_inputs
+from infraforge.platform import add_platform_stacks
 from infraforge.stacks.state import StateStack
 from infraforge.stacks.tobe_v1 import TobeV1Stack
 
@@ -23,4 +24,5 @@ def build_app(outdir: str) -> App:
     for environment in ENVIRONMENTS:
         inputs = read_inputs(environment, os.environ, app.node.try_get_context)
         TobeV1Stack(app, environment_config(environment, inputs))
+    add_platform_stacks(app)
     return app

@@ -8,13 +8,13 @@ where it is declared; the node-group sizing rationale lives on
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-REGION = "ap-northeast-2"
-"""Seoul, as for the v1 foundation."""
+from infraforge.config import AVAILABILITY_ZONES
+from infraforge.inputs import REGION
+from infraforge.tags import PROJECT
 
-AZ_SUFFIXES = ("a", "c")
-"""The two availability zones of the v1 network (2a and 2c)."""
+__all__ = ["AVAILABILITY_ZONES", "REGION"]
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 """Every EKS control-plane log type; all are shipped so an incident can be explained afterwards."""
@@ -22,9 +22,11 @@ CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager",
 ADMIN_CIDR_PLACEHOLDER = "203.0.113.0/24"
 """RFC 5737 documentation range: a safe default that matches no real client.
 
-The real operator/CI egress ranges are given at deploy time through
-``INFRAFORGE_EKS_PUBLIC_CIDRS`` (comma-separated), so nothing site-specific is
-committed and a forgotten setting locks the public endpoint instead of opening it.
+The real operator/CI egress ranges are a deploy-time input
+(``INFRAFORGE_<ENV>_EKS_PUBLIC_CIDRS`` or ``INFRAFORGE_EKS_PUBLIC_CIDRS``,
+comma-separated; see :mod:`infraforge.platform.stacks`), so nothing
+site-specific is committed and a forgotten setting locks the public endpoint
+instead of opening it.
 """
 
 
@@ -41,7 +43,7 @@ class NetworkLookup:
 
     environment: str
     """Value of the v1 ``Environment`` tag (``dev`` or ``prod``)."""
-    project: str = "covaex"
+    project: str = PROJECT
     """Value of the v1 ``Project`` tag."""
     tier_tag: str = "Tier"
     """Tag key the v1 network puts on every subnet to say which tier it belongs to."""
@@ -99,7 +101,7 @@ class NodeGroupConfig:
     def __post_init__(self) -> None:
         if not self.min_size <= self.desired_size <= self.max_size:
             raise ValueError(f"node group {self.name}: need min <= desired <= max")
-        if self.min_size < len(AZ_SUFFIXES):
+        if self.min_size < len(AVAILABILITY_ZONES):
             raise ValueError(f"node group {self.name}: min_size must keep one node per AZ")
 
 
@@ -229,7 +231,7 @@ class PlatformConfig:
     node_group: NodeGroupConfig
     network: NetworkLookup
     addons: AddonsConfig = field(default_factory=AddonsConfig)
-    project: str = "covaex"
+    project: str = PROJECT
     """Project tag and name prefix."""
 
     @property
@@ -247,8 +249,6 @@ class PlatformConfig:
 
     def with_public_access_cidrs(self, cidrs: tuple[str, ...]) -> PlatformConfig:
         """The same config with the deploy-time operator CIDRs (see ``ADMIN_CIDR_PLACEHOLDER``)."""
-        from dataclasses import replace
-
         return replace(self, cluster=replace(self.cluster, public_access_cidrs=cidrs))
 
 

@@ -14,14 +14,15 @@ from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet, DataAwsSubne
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc, DataAwsVpcFilter
 from constructs import Construct
 
-from infraforge.platform.config import AZ_SUFFIXES, REGION, NetworkLookup
+from infraforge.constructs.network import az_suffix
+from infraforge.platform.config import AVAILABILITY_ZONES, NetworkLookup
 
 
 class ExistingNetwork(Construct):
     """The v1 VPC and its private-app subnets, one per AZ.
 
     Outputs: ``vpc_id``, ``vpc_arn``, ``app_subnet_ids`` (ordered as
-    ``AZ_SUFFIXES``) and ``app_subnets_by_az`` (``{"ap-northeast-2a": subnet}``).
+    ``AVAILABILITY_ZONES``) and ``app_subnets_by_az`` (``{"ap-northeast-2a": subnet}``).
     """
 
     def __init__(self, scope: Construct, id_: str, *, lookup: NetworkLookup) -> None:
@@ -34,8 +35,8 @@ class ExistingNetwork(Construct):
         self.vpc = DataAwsVpc(self, "vpc", filter=[DataAwsVpcFilter(**f) for f in ownership])
         self.vpc.override_logical_id("v1")
         self.app_subnets_by_az: dict[str, DataAwsSubnet] = {}
-        for suffix in AZ_SUFFIXES:
-            zone = f"{REGION}{suffix}"
+        for zone in AVAILABILITY_ZONES:
+            suffix = az_suffix(zone)
             subnet = DataAwsSubnet(
                 self,
                 f"app_{suffix}",

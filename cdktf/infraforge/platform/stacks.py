@@ -11,22 +11,32 @@ immutable tag from the dev overlay to the prod overlay, so prod runs bytes
 that dev has run. Keeping it out of the environment stacks also means
 destroying a dev cluster can never touch release images.
 
+Like the v1 stacks, each keeps its state in the bootstrap bucket (stack
+``state``, S3-native locking) under ``platform-v2/<env>/terraform.tfstate``
+and gets the common tags from :class:`infraforge.tags.CommonTags`.
+
 Deploy order: ``state`` -> ``tobe-v1-<env>`` -> ``platform-v2-registry`` ->
-``platform-v2-<env>``. The public API endpoint accepts only the CIDRs in
-``INFRAFORGE_EKS_PUBLIC_CIDRS`` (comma-separated; default: a documentation
-range that matches nobody).
+``platform-v2-<env>``. Deploy-time input, read like the v1 inputs
+(:mod:`infraforge.inputs`): ``INFRAFORGE_<ENV>_EKS_PUBLIC_CIDRS``, then
+``INFRAFORGE_EKS_PUBLIC_CIDRS``, then the cdktf context key
+``<env>.eks_public_cidrs`` / ``eks_public_cidrs``: the comma-separated CIDRs
+allowed on the public API endpoint (default: a documentation range that
+matches nobody, so the cluster is reachable only from inside the VPC).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from cdktf import App, TerraformOutput, TerraformStack
+from cdktf import App, Aspects, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
+from infraforge.config import ENVIRONMENTS
+from infraforge.inputs import DeployInputs, read_inputs
 from infraforge.platform.addons import ClusterAddons
 from infraforge.platform.alb_controller_policy import alb_controller_statements
 from infraforge.platform.config import ECR, PLATFORM_DEV, PLATFORM_PROD, REGION, EcrConfig, PlatformConfig
@@ -35,24 +45,32 @@ from infraforge.platform.eks import EksPlatform, cluster_log_group_name
 from infraforge.platform.iam import IrsaRole
 from infraforge.platform.kms import KeyConfig, PlatformKey
 from infraforge.platform.network import ExistingNetwork
+from infraforge.tags import CommonTags, common_tags
 
-PUBLIC_CIDRS_ENV = "INFRAFORGE_EKS_PUBLIC_CIDRS"
+PUBLIC_CIDRS_INPUT = "eks_public_cidrs"
 REGISTRY_STACK = "platform-v2-registry"
+CONFIGS = {"dev": PLATFORM_DEV, "prod": PLATFORM_PROD}
 
 
-def platform_tags(project: str, environment: str) -> dict[str, str]:
-    """Tags every resource of a platform stack carries (provider default tags)."""
-    return {"Project": project, "Environment": environment, "ManagedBy": "cdktf", "Component": "platform-v2"}
-
-
-def _aws_provider(scope: Construct, tags: Mapping[str, str]) -> AwsProvider:
-    return AwsProvider(scope, "aws", region=REGION, default_tags=[AwsProviderDefaultTags(tags=dict(tags))])
+def _foundation(stack: TerraformStack, environment: str, state_key: str, inputs: DeployInputs) -> str:
+    """Provider, state backend and common tags, as every InfraForge stack has them; returns the account id."""
+    AwsProvider(stack, "aws", region=REGION)
+    backend = S3Backend(
+        stack, bucket=inputs.state_bucket, key=f"{state_key}/terraform.tfstate", region=REGION, encrypt=True
+    )
+    # S3-native locking (Terraform >= 1.10, OpenTofu >= 1.10); the binding predates the flag.
+    backend.add_override("use_lockfile", True)
+    # Only the common set: the aspect also fills the ``tags`` filter of the
+    # v1 lookups (data sources), which must stay what the v1 resources carry.
+    Aspects.of(stack).add(CommonTags(common_tags(environment)))
+    return str(DataAwsCallerIdentity(stack, "current").account_id)
 
 
 def service_statements(config: PlatformConfig, account_id: str) -> list[dict[str, object]]:
     """What the CovaEX pods may do in AWS: read their own secrets, nothing else.
 
-    Convention: secrets meant for the service live under ``covaex/<env>/``.
+    The v1 secrets of an environment are named ``covaex/<env>/...``
+    (:mod:`infraforge.constructs.app_secrets`); the pods read exactly those.
     """
     prefix = f"{config.project}/{config.environment}/"
     return [
@@ -68,11 +86,10 @@ def service_statements(config: PlatformConfig, account_id: str) -> list[dict[str
 class PlatformStack(TerraformStack):
     """One EKS environment (``platform-v2-<env>``)."""
 
-    def __init__(self, scope: Construct, config: PlatformConfig) -> None:
+    def __init__(self, scope: Construct, config: PlatformConfig, inputs: DeployInputs) -> None:
         super().__init__(scope, config.stack_name)
         self.config = config
-        _aws_provider(self, platform_tags(config.project, config.environment))
-        account_id = str(DataAwsCallerIdentity(self, "current").account_id)
+        account_id = _foundation(self, config.environment, f"platform-v2/{config.environment}", inputs)
         name = config.cluster.name
 
         self.key = PlatformKey(
@@ -138,10 +155,9 @@ class PlatformStack(TerraformStack):
 class RegistryStack(TerraformStack):
     """The shared image registry (``platform-v2-registry``)."""
 
-    def __init__(self, scope: Construct, config: EcrConfig, *, project: str = "covaex") -> None:
+    def __init__(self, scope: Construct, config: EcrConfig, inputs: DeployInputs) -> None:
         super().__init__(scope, REGISTRY_STACK)
-        _aws_provider(self, platform_tags(project, "shared"))
-        account_id = str(DataAwsCallerIdentity(self, "current").account_id)
+        account_id = _foundation(self, "shared", "platform-v2/registry", inputs)
         self.key = PlatformKey(
             self,
             "kms",
@@ -152,19 +168,32 @@ class RegistryStack(TerraformStack):
         TerraformOutput(self, "repository_url", value=self.images.repository.repository_url)
 
 
-def public_access_cidrs_from_env() -> tuple[str, ...] | None:
-    """Operator/CI CIDRs for the public API endpoint, if given at deploy time."""
-    raw = os.environ.get(PUBLIC_CIDRS_ENV, "")
+def public_access_cidrs(
+    environment: str, environ: Mapping[str, str], context: Callable[[str], Any] | None = None
+) -> tuple[str, ...] | None:
+    """Operator/CI CIDRs for the public API endpoint, if given at deploy time (see the module docstring)."""
+    raw = ""
+    for var in (
+        f"INFRAFORGE_{environment.upper()}_{PUBLIC_CIDRS_INPUT.upper()}",
+        f"INFRAFORGE_{PUBLIC_CIDRS_INPUT.upper()}",
+    ):
+        raw = raw or environ.get(var, "")
+    if not raw and context is not None:
+        for key in (f"{environment}.{PUBLIC_CIDRS_INPUT}", PUBLIC_CIDRS_INPUT):
+            value = context(key)
+            raw = raw or ("" if value is None else str(value))
     cidrs = tuple(part.strip() for part in raw.split(",") if part.strip())
     return cidrs or None
 
 
 def add_platform_stacks(app: App) -> list[TerraformStack]:
     """Register every Platform v2 stack on ``app`` (the one line ``app.py`` calls)."""
-    cidrs = public_access_cidrs_from_env()
-    configs = [PLATFORM_DEV, PLATFORM_PROD]
-    if cidrs:
-        configs = [config.with_public_access_cidrs(cidrs) for config in configs]
-    stacks: list[TerraformStack] = [RegistryStack(app, ECR)]
-    stacks.extend(PlatformStack(app, config) for config in configs)
+    context = app.node.try_get_context
+    stacks: list[TerraformStack] = [RegistryStack(app, ECR, read_inputs("shared", os.environ, context))]
+    for environment in ENVIRONMENTS:
+        config = CONFIGS[environment]
+        cidrs = public_access_cidrs(environment, os.environ, context)
+        if cidrs:
+            config = config.with_public_access_cidrs(cidrs)
+        stacks.append(PlatformStack(app, config, read_inputs(environment, os.environ, context)))
     return stacks

@@ -10,7 +10,7 @@ from infraforge.platform.config import (
     ClusterConfig,
     NodeGroupConfig,
 )
-from infraforge.platform.stacks import PUBLIC_CIDRS_ENV, public_access_cidrs_from_env
+from infraforge.platform.stacks import public_access_cidrs
 
 
 def test_node_group_keeps_one_node_per_az() -> None:
@@ -32,13 +32,16 @@ def test_public_endpoint_is_never_open_to_everyone() -> None:
     assert PLATFORM_DEV.cluster.public_access_cidrs == (ADMIN_CIDR_PLACEHOLDER,)
 
 
-def test_deploy_time_cidrs_replace_the_placeholder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(PUBLIC_CIDRS_ENV, "198.51.100.7/32, 192.0.2.0/28")
-    cidrs = public_access_cidrs_from_env()
+def test_deploy_time_cidrs_replace_the_placeholder() -> None:
+    environ = {"INFRAFORGE_PROD_EKS_PUBLIC_CIDRS": "198.51.100.7/32, 192.0.2.0/28"}
+    cidrs = public_access_cidrs("prod", environ)
     assert cidrs == ("198.51.100.7/32", "192.0.2.0/28")
     assert PLATFORM_PROD.with_public_access_cidrs(cidrs).cluster.public_access_cidrs == cidrs
-    monkeypatch.delenv(PUBLIC_CIDRS_ENV)
-    assert public_access_cidrs_from_env() is None
+    # per-environment first, then shared, then cdktf context
+    assert public_access_cidrs("dev", environ) is None
+    assert public_access_cidrs("dev", {"INFRAFORGE_EKS_PUBLIC_CIDRS": "192.0.2.1/32"}) == ("192.0.2.1/32",)
+    context = {"dev.eks_public_cidrs": "198.51.100.0/24"}.get
+    assert public_access_cidrs("dev", {}, context) == ("198.51.100.0/24",)
 
 
 def test_service_account_matches_deploy_manifests() -> None:
