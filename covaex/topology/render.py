@@ -19,6 +19,7 @@ downwards with the arrow turned back, so the public tier stays on top.
 from __future__ import annotations
 
 import base64
+import html
 import importlib
 import itertools
 import re
@@ -179,6 +180,7 @@ def scene_source(scene: Scene, *, newrank: bool = True, reverse_azs: bool = Fals
     }
     if newrank:
         graph_attr["newrank"] = "true"
+    graph_attr["label"] = _title_with_legend(scene)
     node_attr = {"fontname": FONT, "fontsize": "12"}
     edge_attr = {"fontname": FONT, "fontsize": "11"}
     with tempfile.TemporaryDirectory() as tmp, diagrams.Diagram(
@@ -194,6 +196,26 @@ def scene_source(scene: Scene, *, newrank: bool = True, reverse_azs: bool = Fals
             _edge(drawn[edge.source], drawn[edge.target], edge.label, edge.style)
         source: str = diagram.dot.source
     return source
+
+
+LEGEND: Mapping[str, tuple[str, str]] = {
+    "traffic": ("#2D3436", "── requests (ports)"),
+    "route": ("#5A6B7B", "- - default route"),
+    "vpn": ("#6C3483", "━━ Site-to-Site VPN"),
+    "control": ("#B35F00", "··· control plane"),
+    "deploy": ("#B9770E", "- - manual deploy"),
+}
+
+
+def _title_with_legend(scene: Scene) -> str:
+    """An HTML-like graph label: the title, then a one-line key of the edge styles and SPOF frame used."""
+    styles = sorted({e.style for e in scene.edges} & LEGEND.keys(), key=list(LEGEND).index)
+    items = [f'<font color="{LEGEND[s][0]}">{html.escape(LEGEND[s][1])}</font>' for s in styles]
+    if any(n.spof_rules for n in scene.all_nodes()):
+        items.append(f'<font color="{SPOF_COLOR}">▢ red frame: SPOF (rule id)</font>')
+    key = "   ".join(items)
+    title = html.escape(scene.title)
+    return f'<{title}<br/><font point-size="12">{key}</font>>' if key else f"<{title}>"
 
 
 @contextmanager
