@@ -267,9 +267,10 @@ def _targets_by_group(
         if raw.type == "aws_autoscaling_group":
             for tg in references(raw.config.get("target_group_arns"), known):
                 targets[tg].add(raw.address)
-        elif raw.type == "aws_autoscaling_attachment":
+        elif raw.type in ("aws_autoscaling_attachment", "aws_autoscaling_traffic_source_attachment"):
             asgs = references(raw.config.get("autoscaling_group_name"), known)
-            for tg in references(raw.config.get("lb_target_group_arn"), known):
+            groups = references([raw.config.get("lb_target_group_arn"), raw.config.get("traffic_source")], known)
+            for tg in groups:
                 targets[tg] |= asgs
         elif raw.type == "aws_lb_target_group_attachment":
             registered = {a for a in references(raw.config.get("target_id"), known) if a in nodes}

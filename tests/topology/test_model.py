@@ -113,3 +113,7 @@ _json = st.recursive(
 def test_any_shape_of_resource_builds_without_crashing(resources: dict[str, Any]) -> None:
     topology = build_topology({"resource": resources}, name="fuzz")
     assert topology.has(INTERNET)
+
+
+def test_asg_attached_through_a_traffic_source_still_gets_the_listener_edge(topology_of: TopologyOf) -> None:
+    assert _edge(topology_of("asg_traffic_source"), "aws_lb.alb", "aws_autoscaling_group.app") == ("8000/http",)
