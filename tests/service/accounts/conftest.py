@@ -54,6 +54,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_database_url"))
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind for one test (schema tests that must start from nothing)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    admin_url = str(request.getfixturevalue("postgres_url"))
+    name = f"covaex_test_{secrets.token_hex(6)}"
+    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    yield _with_database(admin_url, name)
+    asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[AccountStore]:
     opened = await open_store(database_url)

@@ -90,8 +90,12 @@ async def migrate(db: Database) -> list[int]:
         for migration in MIGRATIONS:
             if migration.version in applied:
                 continue
-            for statement in migration.statements:
-                await tx.execute(statement)
+            try:
+                for statement in migration.statements:
+                    await tx.execute(statement)
+            except Exception as exc:
+                # The driver's own error, named after the migration: the transaction undoes it all.
+                raise StorageError(f"schema migration {migration.version} ({migration.name}) failed: {exc}") from exc
             await tx.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 migration.version,
