@@ -117,7 +117,7 @@ def helm_releases(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
                     "repository": readable(rel.get("repository", "-")),
                     "version": readable(rel.get("version", "-")),
                     "namespace": readable(rel.get("namespace", "default")),
-                    "values": yaml.safe_dump(values, sort_keys=True, allow_unicode=True).strip() if values else "",
+                    "values_yaml": yaml.safe_dump(values, sort_keys=True, allow_unicode=True).strip() if values else "",
                     "sets": sorted(sets),
                 }
             )

@@ -125,7 +125,8 @@ def _roles(doc: TerraformDoc) -> list[Role]:
 
 def _policy_json(value: Any, documents: dict[str, Resource], doc: TerraformDoc) -> list[dict[str, Any]]:
     """Statements of a policy given as a JSON string, or as a reference to a policy document."""
-    if isinstance(value, str) and "${" not in value:
+    # A policy is a JSON string (possibly holding ${...} tokens as values) or a reference to a policy document.
+    if isinstance(value, str) and value.lstrip().startswith("{"):
         try:
             parsed = json.loads(value)
         except ValueError:
