@@ -149,7 +149,8 @@ def console() -> Console:
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     context = browser.new_context(viewport=DESKTOP, locale="ko-KR", timezone_id="Asia/Seoul")
-    context.set_default_timeout(10_000)
+    # Actions (click, fill) may wait longer on a loaded machine; assertions keep their 10 s.
+    context.set_default_timeout(20_000)
     yield context
     context.close()
 

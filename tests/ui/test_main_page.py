@@ -226,11 +226,15 @@ def test_formatting_in_the_browser_matches_the_server(page: Page, service: Servi
     ]
 
 
-def test_connection_loss_is_shown_then_the_client_reconnects_and_resubscribes(page: Page, service: Service) -> None:
+def test_lost_connection_is_shown_marked_stale_then_reconnected_and_resubscribed(page: Page, service: Service) -> None:
     subscribes: list[str] = []
     sockets: list[WebSocketRoute] = []
+    refuse = {"on": False}
 
     def route(ws: WebSocketRoute) -> None:
+        if refuse["on"]:
+            ws.close(code=1013, reason="test: try again later")
+            return
         server = ws.connect_to_server()
         sockets.append(ws)
 
@@ -244,11 +248,21 @@ def test_connection_loss_is_shown_then_the_client_reconnects_and_resubscribes(pa
     page.route_web_socket(re.compile(r".*/ws/v1/market$"), route)
     open_live(page, service)
     assert len(subscribes) == 1
+    stale_badge = page.locator('[data-badge="stale"]')
+    expect(stale_badge).to_be_hidden()
+
+    refuse["on"] = True
     sockets[0].close(code=1012, reason="test: service restart")
-    expect(page.locator('.conn[data-conn="offline"], .conn[data-conn="connecting"]')).to_have_count(1)
-    expect(page.locator('.conn[data-conn="live"]')).to_have_count(1)
-    assert len(subscribes) >= 2
-    assert json.loads(subscribes[-1])["symbols"] == json.loads(subscribes[0])["symbols"]
+    expect(page.locator('.conn[data-conn="live"]')).to_have_count(0)
+    # A few seconds without a connection: the prices are marked as not current.
+    expect(stale_badge).to_be_visible()
+    expect(page.locator('#markets[data-stale="true"]')).to_have_count(1)
+
+    refuse["on"] = False
+    expect(page.locator('.conn[data-conn="live"]')).to_have_count(1, timeout=20_000)
+    expect(stale_badge).to_be_hidden()
+    assert len(subscribes) == 2
+    assert json.loads(subscribes[1])["symbols"] == json.loads(subscribes[0])["symbols"]
 
 
 def test_screenshots_desktop_and_phone(browser: Browser, service: Service, console: Console) -> None:

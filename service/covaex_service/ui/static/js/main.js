@@ -276,6 +276,20 @@ new SearchBox($("#search-input"), $("#search-results"), {
 // ---------- live feed ----------
 const symbols = coins.symbols.length > 0 ? coins.symbols : (config.symbols || []);
 let keywordsDue = 0;
+let paintRequested = false;
+const pending = new Map();
+
+function paint() {
+  renderLiveState();
+  panels.refreshPrices();
+  const now = Date.now();
+  if (now >= keywordsDue) {
+    keywordsDue = now + KEYWORDS_EVERY_MS;
+    renderKeywords($(".keywords"), coins.allMarkets());
+    renderSummary($(".hero"), coins.allMarkets());
+    coins.resort();
+  }
+}
 
 if (symbols.length > 0) {
   const feed = new LiveFeed(config.wsPath, symbols);
@@ -299,18 +313,27 @@ if (symbols.length > 0) {
       return;
     }
     live.lastFrameAt = Date.now();
-    coins.apply(fresh, kind === "snapshot");
     for (const market of fresh) {
       live.asOf = Math.max(live.asOf, Number(market.eventTime) || 0);
     }
-    renderLiveState();
-    panels.refreshPrices();
-    const now = Date.now();
-    if (now >= keywordsDue) {
-      keywordsDue = now + KEYWORDS_EVERY_MS;
-      renderKeywords($(".keywords"), coins.allMarkets());
-      renderSummary($(".hero"), coins.allMarkets());
-      coins.resort();
+    if (kind === "snapshot") {
+      pending.clear();
+      coins.apply(fresh, true);
+      paint();
+      return;
+    }
+    // Updates arrive per symbol; paint them once per animation frame.
+    for (const market of fresh) {
+      pending.set(market.symbol, { ...pending.get(market.symbol), ...market });
+    }
+    if (!paintRequested) {
+      paintRequested = true;
+      window.requestAnimationFrame(() => {
+        paintRequested = false;
+        coins.apply([...pending.values()]);
+        pending.clear();
+        paint();
+      });
     }
   });
   feed.start();

@@ -33,6 +33,7 @@ export class Session extends EventTarget {
     this.user = null;
     this.items = readGuestWatchlist();
     this.pendingSyncId = null;
+    this.version = 0;
   }
 
   get loggedIn() {
@@ -57,6 +58,8 @@ export class Session extends EventTarget {
       const me = await api("GET", "/api/v1/auth/me");
       if (me.ok) {
         this.user = { username: usernameOf(me.data) };
+        // Stars left by a guest visit in this browser join the account too.
+        await this.syncGuest();
         await this.loadServerWatchlist();
       } else if (me.status === 401) {
         forgetCsrfCookie();
@@ -91,9 +94,16 @@ export class Session extends EventTarget {
       }
       return;
     }
+    // Each PUT carries the whole list; only the answer to the latest one is applied,
+    // so quick successive stars cannot be undone by an earlier, slower answer.
+    this.version += 1;
+    const version = this.version;
     const result = await api("PUT", "/api/v1/watchlist", {
       items: this.items.map((item) => ({ symbol: item.symbol })),
     });
+    if (version !== this.version) {
+      return;
+    }
     if (result.ok && result.data && Array.isArray(result.data.items)) {
       this.items = result.data.items;
     } else {
