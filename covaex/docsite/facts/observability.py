@@ -66,6 +66,7 @@ class Alarm:
     metric: str
     condition: str
     threshold: str
+    threshold_note: str
     window: str
     missing_data: str
     actions: tuple[str, ...]
@@ -97,6 +98,7 @@ def _alarms(doc: TerraformDoc) -> list[Alarm]:
                 metric=metric.strip(),
                 condition=COMPARISONS.get(str(a.get("comparison_operator")), readable(a.get("comparison_operator"))),
                 threshold=readable(a.get("threshold", a.get("threshold_metric_id"))),
+                threshold_note=_bytes_note(a.get("metric_name"), a.get("threshold")),
                 window=window,
                 missing_data=readable(a.get("treat_missing_data", "missing")),
                 actions=tuple(refs(doc, a.get("alarm_actions"))),
@@ -105,6 +107,13 @@ def _alarms(doc: TerraformDoc) -> list[Alarm]:
             )
         )
     return out
+
+
+def _bytes_note(metric: object, threshold: object) -> str:
+    """``(2 GiB)`` for byte-valued metrics such as FreeStorageSpace, so the page reads as the config does."""
+    if not isinstance(threshold, int | float) or ("Storage" not in str(metric) and "Bytes" not in str(metric)):
+        return ""
+    return f"({threshold / 2**30:g} GiB)" if threshold >= 2**30 else f"({threshold / 2**20:g} MiB)"
 
 
 def runbooks(inputs: Inputs) -> list[dict[str, Any]]:
