@@ -436,21 +436,24 @@ def _route_edges(
     copies: Mapping[str, list[tuple[DrawNode, _Place]]],
     subnet_az: Mapping[str, str | None],
 ) -> set[DrawEdge]:
-    """Default routes from the app servers of that subnet to their NAT (or IGW).
+    """Routes from the app servers of that subnet: the default route to their NAT
+    (or IGW), and the on-prem routes to the VPN/transit gateway (the hybrid path).
 
     NAT -> IGW routes are implied by the public tier and left out: drawn, they
     pull the AZ columns out of order and add nothing a reader needs.
     """
     targets = copies.get(edge.target)
-    if not targets or "0.0.0.0/0" not in edge.ports:
+    hybrid = edge.target.startswith(("aws_vpn_gateway.", "aws_ec2_transit_gateway."))
+    if not targets or not (hybrid or "0.0.0.0/0" in edge.ports):
         return set()
+    label = ("on-prem " + ", ".join(edge.ports)).replace("propagated", "(propagated)") if hybrid else "0.0.0.0/0"
     found = set()
     for node in topology.nodes:
         if edge.source not in node.subnets or node.role != "app":
             continue
         for draw, place in copies.get(node.address, []):
             if place.az in (None, subnet_az.get(edge.source)):
-                found |= {DrawEdge(draw.id, t.id, "0.0.0.0/0", "route") for t, _ in targets if t.id != draw.id}
+                found |= {DrawEdge(draw.id, t.id, label, "route") for t, _ in targets if t.id != draw.id}
     return found
 
 
