@@ -60,7 +60,6 @@ def install(app: ServiceApp) -> None:
     app.blueprint(watchlist)
     openapi.install(app)
 
-    @app.before_server_start
     async def open_accounts(app: ServiceApp) -> None:
         settings = app.ctx.settings
         config = app.ctx.accounts_config
@@ -75,10 +74,14 @@ def install(app: ServiceApp) -> None:
         )
         log.info("accounts store open (%s)", store.db.dialect)
 
-    @app.after_server_stop
     async def close_accounts(app: ServiceApp) -> None:
         accounts = getattr(app.ctx, "accounts", None)
         if isinstance(accounts, Accounts):
             await accounts.store.db.close()
+
+    # Before the other areas (higher priority runs first): a database that cannot be opened
+    # stops the start before any feed or cache task has been spawned.
+    app.before_server_start(open_accounts, priority=10)
+    app.after_server_stop(close_accounts)
 
 
