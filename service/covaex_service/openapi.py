@@ -42,7 +42,7 @@ _ERROR_MEANINGS = {
     404: "No such resource.",
     409: "Conflict with the current state.",
     429: "Too many failed logins; see the `Retry-After` header.",
-    503: "Not ready.",
+    503: "The account database is unavailable; try again shortly.",
 }
 
 
@@ -256,7 +256,7 @@ PATHS: JsonObject = {
             "tags": ["auth"],
             "summary": "Create an account (does not log in)",
             "requestBody": _body(_ref("NewAccount")),
-            "responses": {"201": _json(_ref("Account"), "Created."), **_errors(400, 403, 409)},
+            "responses": {"201": _json(_ref("Account"), "Created."), **_errors(400, 403, 409, 503)},
         }
     },
     "/api/v1/auth/login": {
@@ -275,7 +275,7 @@ PATHS: JsonObject = {
                     "Logged in.",
                     {"Set-Cookie": {"description": "The session and CSRF cookies.", "schema": {"type": "string"}}},
                 ),
-                **_errors(400, 401, 403, 429),
+                **_errors(400, 401, 403, 429, 503),
             },
         }
     },
@@ -285,7 +285,7 @@ PATHS: JsonObject = {
             "tags": ["auth"],
             "summary": "End (revoke) the current session",
             "security": _SESSION_AND_CSRF,
-            "responses": {"200": _json(_ref("LoggedOut"), "Logged out; cookies cleared."), **_errors(401, 403)},
+            "responses": {"200": _json(_ref("LoggedOut"), "Logged out; cookies cleared."), **_errors(401, 403, 503)},
         }
     },
     "/api/v1/auth/me": {
@@ -294,7 +294,7 @@ PATHS: JsonObject = {
             "tags": ["auth"],
             "summary": "Who is logged in, and the session's CSRF token",
             "security": _SESSION,
-            "responses": {"200": _json(_ref("SessionInfo"), "The session."), **_errors(401)},
+            "responses": {"200": _json(_ref("SessionInfo"), "The session."), **_errors(401, 503)},
         }
     },
     "/api/v1/watchlist": {
@@ -303,7 +303,7 @@ PATHS: JsonObject = {
             "tags": ["watchlist"],
             "summary": "The user's watchlist, in order",
             "security": _SESSION,
-            "responses": {"200": _json(_ref("Watchlist"), "The list."), **_errors(401)},
+            "responses": {"200": _json(_ref("Watchlist"), "The list."), **_errors(401, 503)},
         },
         "put": {
             "operationId": "replaceWatchlist",
@@ -311,7 +311,7 @@ PATHS: JsonObject = {
             "summary": "Replace the list (order kept; a symbol already there keeps its addedAt)",
             "security": _SESSION_AND_CSRF,
             "requestBody": _body(_ref("WatchlistReplacement")),
-            "responses": {"200": _json(_ref("Watchlist"), "The new list."), **_errors(400, 401, 403)},
+            "responses": {"200": _json(_ref("Watchlist"), "The new list."), **_errors(400, 401, 403, 503)},
         },
     },
     "/api/v1/watchlist/{symbol}": {
@@ -321,7 +321,7 @@ PATHS: JsonObject = {
             "summary": "Append one symbol (no change if present)",
             "security": _SESSION_AND_CSRF,
             "parameters": [_SYMBOL_PARAM],
-            "responses": {"200": _json(_ref("Watchlist"), "The new list."), **_errors(400, 401, 403, 404, 409)},
+            "responses": {"200": _json(_ref("Watchlist"), "The new list."), **_errors(400, 401, 403, 404, 409, 503)},
         },
         "delete": {
             "operationId": "removeFromWatchlist",
@@ -329,7 +329,7 @@ PATHS: JsonObject = {
             "summary": "Remove one symbol (no change if absent)",
             "security": _SESSION_AND_CSRF,
             "parameters": [_SYMBOL_PARAM],
-            "responses": {"200": _json(_ref("Watchlist"), "The new list."), **_errors(400, 401, 403)},
+            "responses": {"200": _json(_ref("Watchlist"), "The new list."), **_errors(400, 401, 403, 503)},
         },
     },
     "/api/v1/watchlist/sync": {
@@ -341,7 +341,7 @@ PATHS: JsonObject = {
             "Clear the guest copy only after a 2xx.",
             "security": _SESSION_AND_CSRF,
             "requestBody": _body(_ref("GuestSync")),
-            "responses": {"200": _json(_ref("SyncResult"), "Merged."), **_errors(400, 401, 403)},
+            "responses": {"200": _json(_ref("SyncResult"), "Merged."), **_errors(400, 401, 403, 503)},
         }
     },
     "/healthz": {

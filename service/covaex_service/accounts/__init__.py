@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import logging
 
+from sanic import Request
+from sanic.response import HTTPResponse, json
+
 from covaex_service.accounts.auth_api import auth
 from covaex_service.accounts.config import AccountsConfig
 from covaex_service.accounts.context import Accounts
@@ -26,8 +29,9 @@ from covaex_service.accounts.guest import (
 )
 from covaex_service.accounts.passwords import PasswordHasher
 from covaex_service.accounts.sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, current_session
-from covaex_service.accounts.storage import open_store
+from covaex_service.accounts.storage import DatabaseUnavailable, open_store
 from covaex_service.accounts.watchlist_api import watchlist
+from covaex_service.errors import Unavailable, error_body
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.settings import Settings
 
@@ -56,6 +60,7 @@ def install(app: ServiceApp) -> None:
     from covaex_service import openapi
 
     app.ctx.accounts_config = AccountsConfig()
+    app.error_handler.add(DatabaseUnavailable, _database_unavailable)
     app.blueprint(auth)
     app.blueprint(watchlist)
     openapi.install(app)
@@ -85,3 +90,10 @@ def install(app: ServiceApp) -> None:
     app.after_server_stop(close_accounts)
 
 
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> HTTPResponse:
+    # A lost database is an outage to wait out (503), not a bug in the request (500).
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+    error = Unavailable("the account database is unavailable; try again shortly")
+    return json(error_body(error.code, error.message), status=error.status)

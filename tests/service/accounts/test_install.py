@@ -29,3 +29,13 @@ async def test_unknown_api_paths_and_methods_are_json_errors(tmp_path: Path) -> 
         wrong_method = await client.patch("/api/v1/watchlist")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     assert wrong_method.status_code == 405 and "error" in wrong_method.json()
+
+
+async def test_a_lost_database_is_a_503_json_error_not_a_500(database_url: str) -> None:
+    async with serve(app_settings(database_url)) as live, live.client() as client:
+        await live.app.ctx.accounts.store.db.close()  # the database goes away under the running app
+        response = await client.post("/api/v1/auth/login", json={"username": "someone", "password": "whatever it is"})
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": {"code": "unavailable", "message": "the account database is unavailable; try again shortly"}
+    }

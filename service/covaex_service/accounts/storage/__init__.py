@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from covaex_service.accounts.storage.database import Database, IntegrityViolation, StorageError
+from covaex_service.accounts.storage.database import Database, DatabaseUnavailable, IntegrityViolation, StorageError
 from covaex_service.accounts.storage.migrations import migrate
 from covaex_service.accounts.storage.postgres import PostgresDatabase
 from covaex_service.accounts.storage.sqlite import SqliteDatabase
@@ -18,6 +18,7 @@ from covaex_service.accounts.storage.store import AccountStore, Session, User
 __all__ = [
     "AccountStore",
     "Database",
+    "DatabaseUnavailable",
     "IntegrityViolation",
     "Session",
     "StorageError",

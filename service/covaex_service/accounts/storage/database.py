@@ -27,6 +27,10 @@ class IntegrityViolation(StorageError):
     """A write broke a UNIQUE, PRIMARY KEY or FOREIGN KEY constraint."""
 
 
+class DatabaseUnavailable(StorageError):
+    """The database cannot be reached or used right now (connection lost, file locked too long)."""
+
+
 class Executor(Protocol):
     """Runs statements; inside a transaction, all on that transaction's connection."""
 

@@ -8,14 +8,21 @@ per distinct statement.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from functools import lru_cache
 from typing import Any, Literal
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
-from covaex_service.accounts.storage.database import Executor, IntegrityViolation, Row, SqlValue, StorageError
+from covaex_service.accounts.storage.database import (
+    DatabaseUnavailable,
+    Executor,
+    IntegrityViolation,
+    Row,
+    SqlValue,
+    StorageError,
+)
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -33,6 +40,17 @@ def _rowcount(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
+@contextmanager
+def _translated() -> Iterator[None]:
+    """asyncpg's errors as the storage layer's own (the rest are bugs and stay as they are)."""
+    try:
+        yield
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise IntegrityViolation(str(exc)) from exc
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+        raise DatabaseUnavailable(f"PostgreSQL is unavailable: {exc}") from exc
+
+
 class _Connection:
     """Statements on one connection (or the pool), with integrity errors translated."""
 
@@ -41,22 +59,20 @@ class _Connection:
         self._conn = conn
 
     async def execute(self, sql: str, *args: SqlValue) -> int:
-        try:
+        with _translated():
             return _rowcount(await self._conn.execute(numbered(sql), *args))
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise IntegrityViolation(str(exc)) from exc
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[SqlValue]]) -> None:
-        try:
+        with _translated():
             await self._conn.executemany(numbered(sql), rows)
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise IntegrityViolation(str(exc)) from exc
 
     async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
-        return [tuple(record) for record in await self._conn.fetch(numbered(sql), *args)]
+        with _translated():
+            return [tuple(record) for record in await self._conn.fetch(numbered(sql), *args)]
 
     async def fetchrow(self, sql: str, *args: SqlValue) -> Row | None:
-        record = await self._conn.fetchrow(numbered(sql), *args)
+        with _translated():
+            record = await self._conn.fetchrow(numbered(sql), *args)
         return None if record is None else tuple(record)
 
 
@@ -86,8 +102,9 @@ class PostgresDatabase(_Connection):
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Executor]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield _Connection(conn)
+        with _translated():
+            async with self._pool.acquire() as conn, conn.transaction():
+                yield _Connection(conn)
 
     async def close(self) -> None:
         await self._pool.close()

@@ -12,16 +12,36 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Literal
 
 import aiosqlite
 
-from covaex_service.accounts.storage.database import Executor, IntegrityViolation, Row, SqlValue, StorageError
+from covaex_service.accounts.storage.database import (
+    DatabaseUnavailable,
+    Executor,
+    IntegrityViolation,
+    Row,
+    SqlValue,
+    StorageError,
+)
 
 BUSY_TIMEOUT_MS = 5000
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """sqlite3's errors as the storage layer's own (the rest are bugs and stay as they are)."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        raise IntegrityViolation(str(exc)) from exc
+    except sqlite3.OperationalError as exc:  # locked past busy_timeout, disk full, I/O error
+        raise DatabaseUnavailable(f"SQLite is unavailable: {exc}") from exc
+    except ValueError as exc:  # aiosqlite: "no active connection" once closed
+        raise DatabaseUnavailable(f"SQLite is unavailable: {exc}") from exc
 
 
 class _Connection:
@@ -31,26 +51,24 @@ class _Connection:
         self._conn = conn
 
     async def execute(self, sql: str, *args: SqlValue) -> int:
-        try:
+        with _translated():
             async with self._conn.execute(sql, args) as cursor:
                 return cursor.rowcount
-        except sqlite3.IntegrityError as exc:
-            raise IntegrityViolation(str(exc)) from exc
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[SqlValue]]) -> None:
-        try:
+        with _translated():
             await self._conn.executemany(sql, rows)
-        except sqlite3.IntegrityError as exc:
-            raise IntegrityViolation(str(exc)) from exc
 
     async def fetch(self, sql: str, *args: SqlValue) -> list[Row]:
-        async with self._conn.execute(sql, args) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        with _translated():
+            async with self._conn.execute(sql, args) as cursor:
+                return [tuple(row) for row in await cursor.fetchall()]
 
     async def fetchrow(self, sql: str, *args: SqlValue) -> Row | None:
-        async with self._conn.execute(sql, args) as cursor:
-            row = await cursor.fetchone()
-            return None if row is None else tuple(row)
+        with _translated():
+            async with self._conn.execute(sql, args) as cursor:
+                row = await cursor.fetchone()
+        return None if row is None else tuple(row)
 
 
 class SqliteDatabase:
@@ -107,13 +125,16 @@ class SqliteDatabase:
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Executor]:
         async with self._lock:
-            await self._raw.execute("BEGIN IMMEDIATE")
+            with _translated():
+                await self._raw.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
             except BaseException:
-                await self._raw.execute("ROLLBACK")
+                with _translated():
+                    await self._raw.execute("ROLLBACK")
                 raise
-            await self._raw.execute("COMMIT")
+            with _translated():
+                await self._raw.execute("COMMIT")
 
     async def close(self) -> None:
         await self._raw.close()
