@@ -16,9 +16,16 @@ Server -> client::
     {"type": "status", "source": ..., "stale": bool}           when the feed's label or freshness changes
     {"type": "error", "code": ..., "message": ..., "id": ...}  the connection stays usable
 
-``symbols`` in the acks list the connection's whole subscription after the
-request. A subscribe or unsubscribe is all or nothing: with one unknown
-symbol nothing changes.
+``symbols`` in an ack are the request's symbols, upper-cased and
+de-duplicated (``"btcusdt"`` is accepted as ``BTCUSDT``); the snapshot that
+follows a ``subscribed`` carries those symbols' latest values. A subscribe or
+unsubscribe is all or nothing: with one unknown symbol, or a subscription
+that would pass the limit, nothing changes. ``snapshot`` and ``update``
+frames also say which feed produced the data (``source``) — simulated prices
+are always labelled — and a ``status`` frame tells when the data turns stale
+or fresh again. ``seq`` counts ``update`` frames only, from 1, per connection;
+each update carries the newest value of every symbol that changed since the
+previous one (values a slow reader missed are coalesced, never queued).
 
 Error codes: :data:`ERROR_CODES`. Limits: :data:`MAX_SYMBOLS_PER_CONNECTION`,
 :data:`MAX_FRAME_BYTES`, :data:`RATE_LIMIT_PER_SECOND` (burst
