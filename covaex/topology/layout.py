@@ -114,7 +114,7 @@ class DrawEdge:
     source: str
     target: str
     label: str
-    style: str  # "traffic" | "route" | "vpn" | "deploy"
+    style: str  # "traffic" | "route" | "hybrid" | "vpn" | "control" | "deploy" | "order"
 
 
 @dataclass(frozen=True)
@@ -453,7 +453,8 @@ def _route_edges(
             continue
         for draw, place in copies.get(node.address, []):
             if place.az in (None, subnet_az.get(edge.source)):
-                found |= {DrawEdge(draw.id, t.id, label, "route") for t, _ in targets if t.id != draw.id}
+                style = "hybrid" if hybrid else "route"
+                found |= {DrawEdge(draw.id, t.id, label, style) for t, _ in targets if t.id != draw.id}
     return found
 
 

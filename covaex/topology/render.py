@@ -48,6 +48,7 @@ TIER_COLORS: Mapping[str, str] = {"public": "#E9F3E6", "app": "#E6F0FA", "data":
 EDGE_STYLES: Mapping[str, Mapping[str, str]] = {
     "traffic": {"color": "#2D3436", "penwidth": "1.4"},
     "route": {"color": "#7B8894", "style": "dashed", "fontcolor": "#5A6B7B"},
+    "hybrid": {"color": "#A569BD", "style": "dashed", "fontcolor": "#6C3483"},
     "vpn": {"color": "#8E44AD", "style": "bold", "penwidth": "2", "fontcolor": "#6C3483"},
     "deploy": {"color": "#B9770E", "style": "dashed", "fontcolor": "#B9770E"},
     "order": {"style": "invis"},
@@ -93,8 +94,14 @@ def _pipe(source: str, fmt: str) -> bytes:
     return data
 
 
-# Layout variants tried in order: (newrank, AZ clusters emitted in reverse).
-_VARIANTS = ((True, False), (True, True), (False, False), (False, True))
+# Layout variants tried in order: (newrank, AZ clusters emitted in reverse, on-prem routes rank the VGW).
+# Routes to on-prem cross the AZ columns; letting them rank the VGW gives short curves, and when
+# that swaps the AZs they are made not to pull on the layout at all.
+_VARIANTS = tuple(
+    (newrank, reverse, hybrid_rank)
+    for hybrid_rank in (True, False)
+    for newrank, reverse in ((True, False), (True, True), (False, False), (False, True))
+)
 
 
 def _sorted_layout_source(scene: Scene) -> str:
@@ -105,7 +112,10 @@ def _sorted_layout_source(scene: Scene) -> str:
     layout (``-Tplain`` node positions) has the AZs sorted wins, else the
     first: deterministic, so the bytes stay reproducible.
     """
-    sources = [scene_source(scene, newrank=newrank, reverse_azs=reverse) for newrank, reverse in _VARIANTS]
+    sources = [
+        scene_source(scene, newrank=newrank, reverse_azs=reverse, hybrid_rank=hybrid_rank)
+        for newrank, reverse, hybrid_rank in _VARIANTS
+    ]
     columns = _az_columns(scene)
     if not columns:
         return sources[0]
@@ -168,7 +178,7 @@ def _symbol(ident: bytes, png: bytes) -> bytes:
     )
 
 
-def scene_source(scene: Scene, *, newrank: bool = True, reverse_azs: bool = False) -> str:
+def scene_source(scene: Scene, *, newrank: bool = True, reverse_azs: bool = False, hybrid_rank: bool = True) -> str:
     """The graphviz DOT source of the scene, built with diagrams' Diagram/Cluster/Node/Edge."""
     diagrams = importlib.import_module("diagrams")
 
@@ -193,7 +203,8 @@ def scene_source(scene: Scene, *, newrank: bool = True, reverse_azs: bool = Fals
         for cluster in scene.clusters:
             _cluster(cluster, drawn, reverse_azs)
         for edge in scene.edges:
-            _edge(drawn[edge.source], drawn[edge.target], edge.label, edge.style)
+            extra = {} if hybrid_rank or edge.style != "hybrid" else {"constraint": "false"}
+            _edge(drawn[edge.source], drawn[edge.target], edge.label, edge.style, extra)
         source: str = diagram.dot.source
     return source
 
@@ -201,6 +212,7 @@ def scene_source(scene: Scene, *, newrank: bool = True, reverse_azs: bool = Fals
 LEGEND: Mapping[str, tuple[str, str]] = {
     "traffic": ("#2D3436", "── requests (ports)"),
     "route": ("#5A6B7B", "- - default route"),
+    "hybrid": ("#6C3483", "- - route to on-prem"),
     "vpn": ("#6C3483", "━━ Site-to-Site VPN"),
     "control": ("#B35F00", "··· control plane"),
     "deploy": ("#B9770E", "- - manual deploy"),
@@ -257,10 +269,10 @@ def _node(node: DrawNode) -> Any:
     return cls(label, nodeid=node.id, **attrs)
 
 
-def _edge(source: Any, target: Any, label: str, style: str) -> None:
+def _edge(source: Any, target: Any, label: str, style: str, extra: Mapping[str, str]) -> None:
     diagrams = importlib.import_module("diagrams")
-    attrs = {"fontname": FONT, "fontsize": "11", **EDGE_STYLES.get(style, {})}
-    if style == "route":
+    attrs = {"fontname": FONT, "fontsize": "11", **EDGE_STYLES.get(style, {}), **extra}
+    if style in ("route", "hybrid"):
         # A route points up (app -> NAT in the public tier above). Declared NAT -> app with the
         # arrowhead turned back, it also ranks the NAT above the app tier and stays a short curve;
         # the xlabel is placed after layout, so it cannot drag the edge into a detour.
