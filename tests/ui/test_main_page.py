@@ -162,6 +162,17 @@ def test_signup_and_login_merge_the_guest_star_and_clear_local_storage(
         "aria-pressed", "true"
     )
 
+    # Logging out from the profile menu (keyboard) goes back to an empty guest list.
+    page.locator('[data-action="toggle-profile"]').click()
+    expect(page.locator("#profile-menu")).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("menuitem", name="로그아웃")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator('[data-action="open-login"]').first).to_be_visible()
+    expect(page.locator('[data-symbol="BTCUSDT"] button[data-action="watch"]')).to_have_attribute(
+        "aria-pressed", "false"
+    )
+
 
 def test_logged_out_watchlist_panel_asks_to_log_in(page: Page, service: Service) -> None:
     open_live(page, service)
@@ -287,6 +298,8 @@ def test_screenshots_desktop_and_phone(browser: Browser, service: Service, conso
             page.mouse.move(0, viewport["height"] - 1)
             page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
             page.wait_for_timeout(1200)  # let the flash of the latest ticks settle into a typical frame
+            # Responsive: nothing sticks out sideways, down to a phone's width.
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
             path: Path = SCREENSHOTS / f"main-{name}.png"
             page.screenshot(path=str(path))
             assert path.stat().st_size > 10_000

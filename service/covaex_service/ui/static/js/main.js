@@ -65,6 +65,12 @@ function renderLiveState() {
     text = `연결 끊김 · ${Math.ceil(retryInMs / 1000)}초 후 다시 연결`;
   }
   $(".conn__text", conn).textContent = text;
+  // Screen readers hear state changes, not the retry countdown ticking.
+  const announce = $("[data-conn-announce]");
+  if (announce.dataset.state !== live.connection) {
+    announce.dataset.state = live.connection;
+    announce.textContent = `실시간 시세: ${CONN_TEXT[live.connection]}`;
+  }
   const now = Date.now();
   const stale =
     live.serverStale ||
@@ -112,7 +118,18 @@ function setAuthMode(mode) {
   authMode = mode;
   dialog.dataset.mode = mode;
   const form = $(".auth__form", dialog);
-  for (const tab of dialog.querySelectorAll('[role="tab"]')) {
+  $("#profile-menu").addEventListener("keydown", (event) => {
+  if (event.key !== "ArrowDown" && event.key !== "ArrowUp") {
+    return;
+  }
+  event.preventDefault();
+  const items = [...event.currentTarget.querySelectorAll('[role="menuitem"]')];
+  const step = event.key === "ArrowDown" ? 1 : -1;
+  const index = (items.indexOf(document.activeElement) + step + items.length) % items.length;
+  items[index].focus();
+});
+
+for (const tab of dialog.querySelectorAll('[role="tab"]')) {
     const selected = tab.dataset.mode === mode;
     tab.setAttribute("aria-selected", String(selected));
     tab.tabIndex = selected ? 0 : -1;
@@ -245,6 +262,17 @@ document.addEventListener("keydown", (event) => {
   } else if (panels.isOpen) {
     panels.close();
   }
+});
+
+$("#profile-menu").addEventListener("keydown", (event) => {
+  if (event.key !== "ArrowDown" && event.key !== "ArrowUp") {
+    return;
+  }
+  event.preventDefault();
+  const items = [...event.currentTarget.querySelectorAll('[role="menuitem"]')];
+  const step = event.key === "ArrowDown" ? 1 : -1;
+  const index = (items.indexOf(document.activeElement) + step + items.length) % items.length;
+  items[index].focus();
 });
 
 for (const tab of dialog.querySelectorAll('[role="tab"]')) {

@@ -1,0 +1,70 @@
+"""The main page's view model: formatting rules and keyword chips, without a browser."""
+
+from __future__ import annotations
+
+from covaex_service.ui.names import coin_name
+from covaex_service.ui.page import (
+    chip_groups,
+    coin_row,
+    direction_of,
+    format_change,
+    format_price,
+    format_volume,
+    main_page,
+)
+
+
+def market(symbol: str, change: str, volume: str, last: str = "1.00") -> dict[str, object]:
+    return {"symbol": symbol, "last": last, "changePct": change, "quoteVolume": volume, "eventTime": 1}
+
+
+def test_prices_keep_their_digits_and_group_thousands() -> None:
+    assert format_price("97123.45000000") == "97,123.45"
+    assert format_price("97123.455") == "97,123.46"  # half away from zero, as Intl does
+    assert format_price("0.61235") == "0.6124"
+    assert format_price("0.0000123456") == "0.00001235"
+    assert format_price("not a number") == "0.00000000"
+
+
+def test_change_has_a_sign_and_no_negative_zero() -> None:
+    assert format_change("2.345") == "+2.35%"
+    assert format_change("-1.5") == "-1.50%"
+    assert format_change("-0.004") == "0.00%"
+    assert [direction_of(v) for v in ("0.005", "-0.005", "0.004", "0")] == ["rise", "fall", "flat", "flat"]
+
+
+def test_volume_is_compact() -> None:
+    assert format_volume("28395365511.53") == "$28.40B"
+    assert format_volume("1234567") == "$1.23M"
+    assert format_volume("123.4") == "$123.40"
+
+
+def test_names_split_the_quote_asset() -> None:
+    assert (coin_name("ETHUSDT").base, coin_name("ETHUSDT").ko, coin_name("ETHUSDT").en) == (
+        "ETH",
+        "이더리움",
+        "Ethereum",
+    )
+    unknown = coin_name("ZZZUSDT")
+    assert (unknown.base, unknown.quote, unknown.ko) == ("ZZZ", "USDT", "ZZZ")
+
+
+def test_chips_pick_gainers_losers_and_most_traded() -> None:
+    rows = [
+        coin_row(market("BTCUSDT", "1.0", "900")),
+        coin_row(market("ETHUSDT", "-3.0", "800")),
+        coin_row(market("SOLUSDT", "5.0", "10")),
+        coin_row(market("XRPUSDT", "-1.0", "20")),
+    ]
+    groups = {group.key: [chip.symbol for chip in group.chips] for group in chip_groups(rows)}
+    assert groups == {
+        "gainers": ["SOLUSDT", "BTCUSDT", "XRPUSDT"],
+        "losers": ["ETHUSDT", "XRPUSDT", "BTCUSDT"],
+        "traded": ["BTCUSDT", "ETHUSDT", "XRPUSDT"],
+    }
+
+
+def test_page_from_an_empty_snapshot() -> None:
+    page = main_page({"asOf": None, "stale": True, "source": "simulator", "markets": []})
+    assert page.rows == () and page.stale and page.as_of_text == "아직 시세가 없어요"
+    assert page.summary.rising == 0 and page.summary.volume_text == "$0.00"
