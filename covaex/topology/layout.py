@@ -4,8 +4,8 @@
 except pixels: which resources are drawn (architecture, not IAM/alarms/
 associations), where (VPC or site > AZ or zone > subnet tier, AZs sorted so
 they sit side by side left to right), how a multi-AZ resource appears (one copy
-per AZ: ASG instances, RDS primary/standby, cache primary/replica; load
-balancers and regional gateways once, at VPC level), which edges connect which
+per AZ: ALB nodes, ASG instances, RDS primary/standby, cache primary/replica;
+regional gateways and the EKS control plane once, at VPC level), which edges connect which
 copies (same-AZ pairs when both sides have copies), their port labels and which
 nodes carry a SPOF mark (the rule ids of their findings). `render` turns a
 `Scene` into SVG/PNG with the diagrams library; tests read scenes directly.
@@ -16,77 +16,19 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from covaex.topology.appearance import copy_role, icon_for, is_drawn, node_label
 from covaex.topology.entities import INTERNET, Edge, Node, Topology
 from covaex.topology.spof_rules import Finding
-from covaex.topology.tfjson import literal, references
 
 TIER_ORDER = ("edge", "public", "app", "data", "ops")
 TIER_LABELS = {"edge": "edge", "public": "public subnet", "app": "app subnet (private)",
                "data": "data subnet (private)", "ops": "ops"}
 ONPREM_TIER_LABELS = {"edge": "edge (perimeter)", "app": "app (web/WAS)", "data": "data", "ops": "operations"}
 
-ICONS: Mapping[str, str] = {
-    "internet": "onprem.client.Users",
-    "aws_internet_gateway": "aws.network.InternetGateway",
-    "aws_nat_gateway": "aws.network.NATGateway",
-    "aws_lb": "aws.network.ALB",
-    "aws_alb": "aws.network.ALB",
-    "aws_elb": "aws.network.CLB",
-    "aws_autoscaling_group": "aws.compute.EC2AutoScaling",
-    "aws_instance": "aws.compute.EC2Instance",
-    "aws_eks_cluster": "aws.compute.EKS",
-    "aws_eks_node_group": "aws.compute.EC2Instances",
-    "aws_ecs_service": "aws.compute.ElasticContainerServiceService",
-    "aws_db_instance": "aws.database.RDSInstance",
-    "aws_rds_cluster": "aws.database.Aurora",
-    "aws_elasticache_replication_group": "aws.database.ElasticacheForRedis",
-    "aws_elasticache_cluster": "aws.database.ElasticacheForRedis",
-    "aws_vpn_gateway": "aws.network.VpnGateway",
-    "aws_customer_gateway": "aws.network.VPCCustomerGateway",
-    "aws_ec2_transit_gateway": "aws.network.TransitGateway",
-    "aws_s3_bucket": "aws.storage.SimpleStorageServiceS3Bucket",
-    "aws_dynamodb_table": "aws.database.DynamodbTable",
-    "aws_ecr_repository": "aws.compute.ECR",
-    "helm_release": "k8s.ecosystem.Helm",
-    "onprem_uplink": "generic.network.Router",
-    "onprem_firewall": "generic.network.Firewall",
-    "onprem_server": "onprem.compute.Server",
-    "onprem_database": "onprem.database.Postgresql",
-    "onprem_cache": "onprem.inmemory.Redis",
-    "onprem_operator": "onprem.client.User",
-    "onprem_storage": "generic.storage.Storage",
-}
-GENERIC_AWS_ICON = "aws.general.General"
-GENERIC_ICON = "generic.compute.Rack"
-KIND_LABELS: Mapping[str, str] = {
-    "internet": "",
-    "aws_internet_gateway": "IGW",
-    "aws_nat_gateway": "NAT",
-    "aws_lb": "ALB",
-    "aws_autoscaling_group": "ASG",
-    "aws_instance": "EC2",
-    "aws_eks_cluster": "EKS",
-    "aws_eks_node_group": "node group",
-    "aws_db_instance": "RDS",
-    "aws_rds_cluster": "Aurora",
-    "aws_elasticache_replication_group": "ElastiCache",
-    "aws_elasticache_cluster": "ElastiCache",
-    "aws_vpn_gateway": "VGW",
-    "aws_customer_gateway": "CGW",
-    "aws_ec2_transit_gateway": "TGW",
-    "aws_s3_bucket": "S3",
-    "aws_dynamodb_table": "DynamoDB",
-    "aws_ecr_repository": "ECR",
-    "helm_release": "Helm",
-}
-_NOT_DRAWN = re.compile(
-    r"association|subnet_group|route|security_group|network_interface|_eip$|^aws_subnet$|attachment"
-)
 _SAFE = re.compile(r"[^A-Za-z0-9_]+")
 REGIONAL = "regional"  # group of resources outside any VPC (S3, DynamoDB, ECR)
 
@@ -146,91 +88,6 @@ class Scene:
 
 def safe_id(text: str) -> str:
     return _SAFE.sub("_", text).strip("_")
-
-
-def is_drawn(node: Node, origin: str = "terraform") -> bool:
-    """Architecture is drawn; plumbing (IAM, alarms, associations, rules) is not. As-Is draws everything."""
-    if node.is_data:
-        return False
-    if node.kind in ICONS or origin == "asis":
-        return True
-    return node.kind.startswith("aws_") and bool(node.subnets) and not _NOT_DRAWN.search(node.kind)
-
-
-def icon_for(node: Node) -> str:
-    if node.kind == "aws_lb" and literal(node.attrs.get("load_balancer_type")) == "network":
-        return "aws.network.NLB"
-    if node.kind == "aws_db_instance" and "postgres" in str(node.attrs.get("engine", "")):
-        return "aws.database.RDSPostgresqlInstance"
-    return ICONS.get(node.kind) or (GENERIC_AWS_ICON if node.kind.startswith("aws_") else GENERIC_ICON)
-
-
-def _copy_role(node: Node, index: int) -> str:
-    """What one per-AZ copy of a multi-AZ resource is."""
-    if node.kind in ("aws_db_instance", "aws_rds_cluster"):
-        return "primary" if index == 0 else "standby"
-    if node.kind.startswith("aws_elasticache"):
-        return "primary" if index == 0 else "replica"
-    return ""
-
-
-def _label(node: Node, topology: Topology, copy_role: str, spans: Sequence[str]) -> str:
-    if topology.origin == "asis" or node.kind == "internet":
-        head = node.label
-    else:
-        kind = KIND_LABELS.get(node.kind, node.kind.removeprefix("aws_"))
-        head = f"{kind} {node.name}" if kind else node.name
-    lines = wrap(head)
-    if copy_role:
-        lines.append(f"({copy_role})")
-    if spans:
-        lines.append("AZs " + " + ".join(a.rsplit("-", 1)[-1] for a in spans))
-    if node.kind == "aws_customer_gateway":
-        lines += _onprem_side(node, topology)
-    return "\n".join(lines)
-
-
-def _onprem_side(gateway: Node, topology: Topology) -> list[str]:
-    """The device address and the on-prem CIDRs routed to it: what the hybrid view is about."""
-    lines = [ip] if (ip := literal(gateway.attrs.get("ip_address"))) else []
-    connections = frozenset(
-        via for e in topology.edges_of("vpn") if e.target == gateway.address for via in e.via
-    )
-    for route in topology.of_kind("aws_vpn_connection_route"):
-        cidr = literal(route.attrs.get("destination_cidr_block"))
-        if cidr and references(route.attrs.get("vpn_connection_id"), connections):
-            lines.append(f"-> {cidr}")
-    return lines
-
-
-def display_width(text: str) -> int:
-    """Columns the text takes: Hangul and other wide characters count twice."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def wrap(text: str, width: int = 16) -> list[str]:
-    """Break a label at spaces so that no line is much wider than a node icon."""
-    lines: list[str] = []
-    words = [piece for word in text.split(" ") for piece in _split_long(word, width)]
-    for word in words:
-        if lines and display_width(lines[-1]) + 1 + display_width(word) <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
-def _split_long(word: str, width: int) -> list[str]:
-    """A word wider than a line, cut after underscores (``kube_prometheus_`` / ``stack``)."""
-    if display_width(word) <= width or "_" not in word:
-        return [word]
-    pieces: list[str] = [""]
-    for part in word.split("_"):
-        if pieces[-1] and display_width(pieces[-1]) + display_width(part) + 1 > width:
-            pieces.append("")
-        pieces[-1] += part + "_"
-    pieces[-1] = pieces[-1].removesuffix("_")
-    return pieces
 
 
 def _spans_azs_once(node: Node) -> bool:
@@ -328,13 +185,13 @@ def _copies(node: Node, topology: Topology, rules: tuple[str, ...]) -> list[tupl
     base = safe_id(node.address)
     if not node.azs or _spans_azs_once(node) or group is None:
         spans = node.azs if _spans_azs_once(node) and len(node.azs) > 1 else ()
-        label = _label(node, topology, "", spans)
+        label = node_label(node, topology, "", spans)
         place = _Place(group, None, None if group is None else node.tier if topology.origin == "asis" else None)
         return [(DrawNode(base, label, icon, node.address, rules), place)]
     result = []
     multi = len(node.azs) > 1
     for i, az in enumerate(node.azs):
-        label = _label(node, topology, _copy_role(node, i) if multi else "", ())
+        label = node_label(node, topology, copy_role(node, i) if multi else "", ())
         ident = f"{base}__{safe_id(az)}" if multi else base
         result.append((DrawNode(ident, label, icon, node.address, rules), _Place(group, az, node.tier)))
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from covaex.topology.layout import DrawCluster, Scene, build_scene, display_width, wrap
+from covaex.topology.layout import DrawCluster, Scene, build_scene
 from covaex.topology.model import Topology
 from covaex.topology.spof import spof_findings
 
@@ -64,11 +64,6 @@ def test_hybrid_view_draws_on_prem_and_the_vpn(topology_of: TopologyOf) -> None:
     (onprem,) = _find(scene.clusters, "onprem")
     assert [n.address for n in onprem.nodes] == ["aws_customer_gateway.idc_1", "aws_customer_gateway.idc_2"]
     assert sum(e.style == "vpn" for e in scene.edges) == 2
-
-
-def test_labels_wrap_by_display_width() -> None:
-    assert display_width("웹서버") == 6
-    assert wrap("웹/WAS 서버 (nginx + Sanic)") == ["웹/WAS 서버", "(nginx + Sanic)"]
 
 
 def test_customer_gateway_shows_its_address_and_on_prem_routes(topology_of: TopologyOf) -> None:
