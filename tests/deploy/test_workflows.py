@@ -79,9 +79,12 @@ def test_release_pushes_with_oidc_and_the_tag_policy() -> None:
     text = (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
     assert release["on"]["push"] == {"branches": ["main"], "tags": ["v*.*.*"]}
     image = release["jobs"]["image"]
-    assert image["permissions"]["id-token"] == "write"
+    assert image["permissions"]["id-token"] == "write"  # pragma: allowlist secret (a permission name)
     creds = [s for s in image["steps"] if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials")]
-    assert len(creds) == 1 and creds[0]["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    assert len(creds) == 1
+    # The role ARN is a repository variable (not secret), never an access key.
+    role = creds[0]["with"]["role-to-assume"]
+    assert role == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
     # No long-lived keys anywhere, and `latest` is never pushed.
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
     assert not re.search(r":latest\b", text)
