@@ -4,14 +4,19 @@
   ``aws-load-balancer-controller``, which assumes its scoped IRSA role. Region
   and VPC id are passed explicitly because the node's IMDS is out of reach
   for pods (hop limit 1). WAF, WAFv2 and Shield integration is off, which is
-  why the IAM policy can leave those services out.
+  why the IAM policy can leave those services out. The v1 subnets carry no
+  ``kubernetes.io/role/elb`` tags; since v2.12.1 the controller then picks
+  the subnets whose routes match the scheme (the public ones, with a route
+  to the internet gateway, for the internet-facing Ingress), which is why
+  the policy includes ``ec2:DescribeRouteTables``.
 * kube-prometheus-stack in ``monitoring``: Prometheus selects every
   ServiceMonitor/PrometheusRule in the cluster (the service's own live in
   ``deploy/``), Grafana gets a generated admin password (never the chart's
   well-known default), retention per environment.
 * Argo CD in ``argocd``: Dex off (no SSO configured yet); the server stays
-  ClusterIP and is reached through ``kubectl port-forward``; applications and
-  RBAC are the delivery side's (``deploy/``).
+  ClusterIP and is reached through ``kubectl port-forward``; applications,
+  the AppProject and ``argocd-rbac-cm`` are the delivery side's
+  (``deploy/argocd/``), so the chart does not render the RBAC ConfigMap.
 
 The Helm provider talks to the new cluster with a short-lived token from
 ``aws eks get-token`` (no kubeconfig, no long-lived credential); the
@@ -110,6 +115,8 @@ class ClusterAddons(Construct):
             {
                 "dex": {"enabled": False},
                 "server": {"service": {"type": "ClusterIP"}},
+                # argocd-rbac-cm (policy.csv, default role) has one owner: deploy/argocd/common
+                "configs": {"rbac": {"create": False}},
             },
             after,
         )

@@ -3,7 +3,9 @@
 ``platform-v2-<env>`` is one EKS environment in the v1 network of the same
 environment (read, not owned: see :mod:`infraforge.platform.network`):
 KMS key, cluster, node group, OIDC provider, the IRSA roles of the AWS Load
-Balancer Controller and of the CovaEX service account, and the Helm add-ons.
+Balancer Controller and of the CovaEX service account, the Helm add-ons, and
+the two rules that let pods reach the v1 PostgreSQL and Redis
+(:mod:`infraforge.platform.data_access`).
 
 ``platform-v2-registry`` holds the one ECR repository ``covaex``. Dev and
 prod share it on purpose: CI builds an image once and promotes the very same
@@ -40,6 +42,7 @@ from infraforge.inputs import DeployInputs, read_inputs
 from infraforge.platform.addons import ClusterAddons
 from infraforge.platform.alb_controller_policy import alb_controller_statements
 from infraforge.platform.config import ECR, PLATFORM_DEV, PLATFORM_PROD, REGION, EcrConfig, PlatformConfig
+from infraforge.platform.data_access import PodDataAccess
 from infraforge.platform.ecr import ImageRepository
 from infraforge.platform.eks import EksPlatform, cluster_log_group_name
 from infraforge.platform.iam import IrsaRole
@@ -111,6 +114,13 @@ class PlatformStack(TerraformStack):
             network=self.network,
             secrets_key_arn=self.key.key.arn,
             logs_key_arn=self.key.key.arn,
+        )
+        self.data_access = PodDataAccess(
+            self,
+            "data_access",
+            name=f"{config.project}-{config.environment}",
+            network=self.network,
+            cluster_security_group_id=self.eks.cluster.vpc_config.cluster_security_group_id,
         )
         irsa = {"oidc_provider_arn": self.eks.oidc_provider.arn, "oidc_issuer_host": self.eks.oidc_issuer_host}
         self.alb_controller_role = IrsaRole(

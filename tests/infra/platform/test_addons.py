@@ -76,3 +76,11 @@ def test_helm_provider_authenticates_with_short_lived_eks_token(platform_json: d
     assert kube["exec"]["command"] == "aws"
     assert kube["exec"]["args"][:2] == ["eks", "get-token"]
     assert "token" not in kube and "config_path" not in kube
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_argo_cd_leaves_rbac_to_deploy(platform_json: dict[str, Any], stack: str) -> None:
+    (values_text,) = releases(platform_json[stack])["argo-cd"]["values"]
+    values = json.loads(values_text)
+    assert values["configs"]["rbac"] == {"create": False}, "deploy/argocd/common owns argocd-rbac-cm"
+    assert values["dex"] == {"enabled": False}

@@ -128,3 +128,19 @@ def test_network_is_read_from_v1_not_created(platform_json: dict[str, Any], stac
     (vpc,) = doc["data"]["aws_vpc"].values()
     assert {"name": "tag:Environment", "values": [env]} in vpc["filter"]
     assert {"name": "tag:Name", "values": [f"covaex-{env}-vpc"]} in vpc["filter"]
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_pods_reach_only_postgres_and_redis_of_v1(platform_json: dict[str, Any], stack: str) -> None:
+    doc = platform_json[stack]
+    env = CONFIGS[stack].environment
+    groups = doc["data"]["aws_security_group"]
+    assert {g["name"] for g in groups.values()} == {f"covaex-{env}-db", f"covaex-{env}-cache"}
+    rules = resources(doc, "aws_vpc_security_group_ingress_rule")
+    ports = {}
+    for rule in rules.values():
+        assert rule["referenced_security_group_id"] == "${aws_eks_cluster.main.vpc_config[0].cluster_security_group_id}"
+        assert "cidr_ipv4" not in rule
+        assert rule["from_port"] == rule["to_port"]
+        ports[rule["security_group_id"]] = rule["from_port"]
+    assert ports == {"${data.aws_security_group.db.id}": 5432, "${data.aws_security_group.cache.id}": 6379}
