@@ -66,7 +66,7 @@ SynthConstruct = Callable[[Callable[[Any], object]], Json]
 @pytest.fixture(scope="session")
 def synth_construct() -> SynthConstruct:
     """Synthesize what ``build(stack)`` adds to an empty stack (with the AWS provider) and return its JSON."""
-    from cdktf import Testing, TerraformStack
+    from cdktf import TerraformStack, Testing
     from cdktf_cdktf_provider_aws.provider import AwsProvider
 
     def synth(build: Callable[[Any], object]) -> Json:

@@ -65,9 +65,17 @@ def test_only_80_and_443_are_open_to_the_internet(stacks: dict[str, Json]) -> No
 
 def test_the_policy_scan_catches_a_service_wildcard() -> None:
     # The scan itself must be able to fail.
-    stack = {"resource": {"aws_iam_role_policy": {"bad": {"policy": json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
-    )}}}}
+    stack = {
+        "resource": {
+            "aws_iam_role_policy": {
+                "bad": {
+                    "policy": json.dumps(
+                        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+                    )
+                }
+            }
+        }
+    }
     [(address, statement)] = list(policy_statements(stack))
     assert address == "aws_iam_role_policy.bad"
     assert _actions(statement) == ["s3:*"]

@@ -124,7 +124,7 @@ class RedisCache(Construct):
 
     @property
     def primary_endpoint(self) -> str:
-        return self.replication_group.primary_endpoint_address
+        return str(self.replication_group.primary_endpoint_address)
 
     @property
     def member_ids(self) -> tuple[str, ...]:

@@ -180,4 +180,4 @@ class PostgresDatabase(Construct):
 
     @property
     def address(self) -> str:
-        return self.instance.address
+        return str(self.instance.address)

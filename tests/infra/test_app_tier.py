@@ -1,0 +1,107 @@
+"""App tier: hardened launch template, ASG across both app subnets with ELB checks, scaling, refresh, boot script."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from infraforge.constructs.app_tier import AppTierConfig
+from infraforge.constructs.user_data import ServiceBoot, render_user_data
+
+from .conftest import Json, resource
+
+BASE64_CALL = re.compile(r'^\$\{base64encode\("(?P<body>.*)"\)\}$', re.DOTALL)
+
+
+def boot_script(stack: Json) -> str:
+    """The user data as the instance will run it (Terraform references left in place)."""
+    raw = resource(stack, "aws_launch_template.app")["user_data"]
+    match = BASE64_CALL.match(raw)
+    assert match, "user data is base64encode(<script>)"
+    script: str = json.loads(f'"{match.group("body")}"')
+    return script
+
+
+def test_launch_template_is_hardened(prod: Json) -> None:
+    template = resource(prod, "aws_launch_template.app")
+    assert template["metadata_options"]["http_tokens"] == "required"
+    assert template["metadata_options"]["http_put_response_hop_limit"] == 1
+    [root] = template["block_device_mappings"]
+    assert root["ebs"]["encrypted"] == "true"
+    assert template["iam_instance_profile"]["arn"] == "${aws_iam_instance_profile.app.arn}"
+    assert template["vpc_security_group_ids"] == ["${aws_security_group.app.id}"]
+    assert "key_name" not in template, "no SSH key: Session Manager only"
+
+
+def test_group_spans_both_app_subnets_with_elb_health_checks(prod: Json) -> None:
+    group = resource(prod, "aws_autoscaling_group.app")
+    assert group["vpc_zone_identifier"] == ["${aws_subnet.app_a.id}", "${aws_subnet.app_c.id}"]
+    assert group["health_check_type"] == "ELB"
+    assert group["target_group_arns"] == ["${aws_lb_target_group.app.arn}"]
+    assert group["instance_refresh"]["strategy"] == "Rolling"
+    assert group["launch_template"]["version"] == "${tostring(aws_launch_template.app.latest_version)}"
+    tags = {t["key"]: t["value"] for t in group["tag"]}
+    assert tags["Project"] == "covaex" and tags["Environment"] == "prod"
+
+
+def test_sizes_per_environment(dev: Json, prod: Json) -> None:
+    prod_group = resource(prod, "aws_autoscaling_group.app")
+    assert prod_group["min_size"] >= 2
+    assert prod_group["max_size"] > prod_group["min_size"]
+    dev_group = resource(dev, "aws_autoscaling_group.app")
+    assert dev_group["min_size"] < prod_group["min_size"]
+
+
+def test_target_tracking_scaling(prod: Json) -> None:
+    policy = resource(prod, "aws_autoscaling_policy.app_cpu")
+    assert policy["policy_type"] == "TargetTrackingScaling"
+    spec = policy["target_tracking_configuration"]
+    assert spec["predefined_metric_specification"]["predefined_metric_type"] == "ASGAverageCPUUtilization"
+    assert spec["target_value"] == 50
+
+
+def test_boot_script_starts_the_service_against_rds_and_elasticache(prod: Json) -> None:
+    script = boot_script(prod)
+    assert "covaex serve" in script
+    assert "COVAEX_DATABASE_URL=postgresql://$db_user:$db_pass@${aws_db_instance.postgres.address}:5432/" in script
+    assert "COVAEX_REDIS_URL=rediss://${aws_elasticache_replication_group.redis.primary_endpoint_address}" in script
+    assert "${aws_db_instance.postgres.master_user_secret[0].secret_arn}" in script
+    assert "COVAEX_ENV=prod" in script
+    # Only secret ARNs reach the script; values are read at boot.
+    assert "password" not in script.replace("jq -r .password", "")
+
+
+def _boot(**overrides: object) -> ServiceBoot:
+    values: dict[str, object] = {
+        "environment": "dev",
+        "region": "ap-northeast-2",
+        "github_repo": "o/r",
+        "git_ref": "main",
+        "app_port": 8000,
+        "db_host": "db",
+        "db_port": 5432,
+        "db_name": "covaex",
+        "db_secret_arn": "arn:db",
+        "session_secret_arn": "arn:key",
+        "redis_host": "redis",
+        "redis_port": 6379,
+    }
+    return ServiceBoot(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def test_render_refuses_values_that_would_break_out_of_the_script() -> None:
+    assert "git+https://github.com/o/r@v1.2" in render_user_data(
+        _boot(git_ref="v1.2"), log_group="/g", agent_config_parameter="p"
+    )
+    with pytest.raises(ValueError, match="GIT_REF"):
+        render_user_data(_boot(git_ref='main"; rm -rf /'), log_group="/g", agent_config_parameter="p")
+
+
+def test_config_refuses_inconsistent_sizes() -> None:
+    with pytest.raises(ValueError, match="min_size"):
+        AppTierConfig(name="t", instance_type="t3.small", min_size=3, max_size=2, desired_capacity=2)
+    with pytest.raises(ValueError, match="cpu_target"):
+        AppTierConfig(
+            name="t", instance_type="t3.small", min_size=1, max_size=2, desired_capacity=1, cpu_target_percent=99
+        )

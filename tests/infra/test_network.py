@@ -1,0 +1,80 @@
+"""Network construct: CIDR plan, tiers per AZ, NAT per environment, routes, flow logs, locked default SG."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from infraforge.constructs.network import Network, NetworkConfig, plan_subnets
+
+from .conftest import Json, SynthConstruct, resource, resources
+
+AZS = ("ap-northeast-2a", "ap-northeast-2c")
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_three_tiers_in_each_of_two_azs_inside_the_vpc(env: str, stacks: dict[str, Json]) -> None:
+    stack = stacks[f"tobe-v1-{env}"]
+    vpc = ipaddress.ip_network(resource(stack, "aws_vpc.vpc")["cidr_block"])
+    subnets = resources(stack, "aws_subnet")
+    assert sorted(subnets) == ["app_a", "app_c", "data_a", "data_c", "public_a", "public_c"]
+    networks = []
+    for name, subnet in subnets.items():
+        tier, suffix = name.split("_")
+        assert subnet["availability_zone"] == f"ap-northeast-2{suffix}"
+        assert subnet["tags"]["Tier"] == tier
+        assert subnet["map_public_ip_on_launch"] is False
+        network = ipaddress.ip_network(subnet["cidr_block"])
+        assert network.subnet_of(vpc)  # type: ignore[arg-type]
+        networks.append(network)
+    assert not any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1 :])
+
+
+def test_dev_runs_one_nat_and_prod_one_per_az(dev: Json, prod: Json) -> None:
+    assert sorted(resources(dev, "aws_nat_gateway")) == ["nat_a"]
+    assert sorted(resources(prod, "aws_nat_gateway")) == ["nat_a", "nat_c"]
+    assert resource(dev, "aws_route.app_c_nat")["nat_gateway_id"] == "${aws_nat_gateway.nat_a.id}"
+    assert resource(prod, "aws_route.app_c_nat")["nat_gateway_id"] == "${aws_nat_gateway.nat_c.id}"
+    assert resource(prod, "aws_nat_gateway.nat_c")["subnet_id"] == "${aws_subnet.public_c.id}"
+
+
+def test_route_tables_per_tier(prod: Json) -> None:
+    assert resource(prod, "aws_route.public_internet")["gateway_id"] == "${aws_internet_gateway.igw.id}"
+    routes = resources(prod, "aws_route")
+    data_routes = [r for r in routes.values() if r["route_table_id"] == "${aws_route_table.data.id}"]
+    assert data_routes == [], "data subnets have no route to the internet"
+    assoc = resources(prod, "aws_route_table_association")
+    assert assoc["data_c"]["route_table_id"] == "${aws_route_table.data.id}"
+    assert assoc["app_c"]["route_table_id"] == "${aws_route_table.app_c.id}"
+    assert assoc["public_a"]["route_table_id"] == "${aws_route_table.public.id}"
+
+
+def test_flow_logs_and_locked_default_security_group(prod: Json) -> None:
+    flow = resource(prod, "aws_flow_log.vpc")
+    assert flow["traffic_type"] == "ALL"
+    assert flow["log_destination"] == "${aws_cloudwatch_log_group.flow_logs.arn}"
+    assert resource(prod, "aws_cloudwatch_log_group.flow_logs")["retention_in_days"] >= 365
+    default_sg = resource(prod, "aws_default_security_group.default")
+    assert not default_sg.get("ingress") and not default_sg.get("egress")
+
+
+def test_single_nat_is_a_switch(synth_construct: SynthConstruct) -> None:
+    config = NetworkConfig(name="t", vpc_cidr="10.99.0.0/16", availability_zones=AZS, single_nat=False)
+    out = synth_construct(lambda stack: Network(stack, "network", config))
+    assert sorted(resources(out, "aws_nat_gateway")) == ["nat_a", "nat_c"]
+    assert sorted(resources(out, "aws_eip")) == ["nat_a", "nat_c"]
+
+
+def test_cidr_plan_is_written_once_and_checked() -> None:
+    plan = plan_subnets("10.10.0.0/16", 2)
+    assert plan == {
+        "public": ("10.10.0.0/24", "10.10.1.0/24"),
+        "data": ("10.10.8.0/24", "10.10.9.0/24"),
+        "app": ("10.10.16.0/20", "10.10.32.0/20"),
+    }
+    with pytest.raises(ValueError, match="/16"):
+        NetworkConfig(name="t", vpc_cidr="10.10.0.0/20", availability_zones=AZS, single_nat=True)
+    with pytest.raises(ValueError, match="exactly two AZs"):
+        NetworkConfig(name="t", vpc_cidr="10.10.0.0/16", availability_zones=AZS[:1], single_nat=True)
+    with pytest.raises(ValueError, match="not a valid network"):
+        NetworkConfig(name="t", vpc_cidr="10.10.0.300/16", availability_zones=AZS, single_nat=True)

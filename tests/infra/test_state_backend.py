@@ -1,0 +1,44 @@
+"""State backend: private, versioned, encrypted bucket; every stack keeps its state there with S3 locking."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from infraforge.constructs.state_backend import StateBackendConfig
+from infraforge.inputs import DEFAULTS
+
+from .conftest import Json, resource
+
+
+def test_state_bucket_is_private_versioned_and_encrypted(stacks: dict[str, Json]) -> None:
+    state = stacks["state"]
+    assert resource(state, "aws_s3_bucket.state")["bucket"] == DEFAULTS["state_bucket"]
+    versioning = resource(state, "aws_s3_bucket_versioning.state")
+    assert versioning["versioning_configuration"]["status"] == "Enabled"
+    [rule] = resource(state, "aws_s3_bucket_server_side_encryption_configuration.state")["rule"]
+    assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "aws:kms"
+    block = resource(state, "aws_s3_bucket_public_access_block.state")
+    for flag in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
+        assert block[flag] is True
+    assert resource(state, "aws_s3_bucket_ownership_controls.state")["rule"]["object_ownership"] == (
+        "BucketOwnerEnforced"
+    )
+    policy = json.loads(resource(state, "aws_s3_bucket_policy.state")["policy"])
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    [lifecycle] = resource(state, "aws_s3_bucket_lifecycle_configuration.state")["rule"]
+    assert lifecycle["noncurrent_version_expiration"][0]["noncurrent_days"] == 90
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_environment_stacks_use_the_bucket_with_native_locking(env: str, stacks: dict[str, Json]) -> None:
+    backend = stacks[f"tobe-v1-{env}"]["terraform"]["backend"]["s3"]
+    assert backend["bucket"] == DEFAULTS["state_bucket"]
+    assert backend["key"] == f"tobe-v1/{env}/terraform.tfstate"
+    assert backend["encrypt"] is True
+    assert backend["use_lockfile"] is True
+
+
+def test_config_refuses_zero_retention() -> None:
+    with pytest.raises(ValueError, match="noncurrent_version_days"):
+        StateBackendConfig(bucket_name="b", noncurrent_version_days=0)
