@@ -12,6 +12,7 @@ egress, the hybrid link, recovery or capacity; ``low`` for hygiene.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -329,14 +330,27 @@ def check_eks(topology: Topology) -> list[Finding]:
     return results
 
 
+ONPREM_REMEDIATION: Mapping[str, str] = {
+    "onprem_server": "To-Be v1: serve from an Auto Scaling group across two AZs behind an ALB (min 2, ELB checks).",
+    "onprem_database": "To-Be v1: RDS PostgreSQL Multi-AZ (synchronous standby, automatic failover, backups).",
+    "onprem_cache": "To-Be v1: ElastiCache Redis replication group, replica in the other AZ, automatic failover.",
+    "onprem_uplink": "To-Be v1: public entry through the ALB in two AZs; the private link as a Site-to-Site VPN "
+    "with two tunnels (a second uplink or customer gateway removes the last single path).",
+    "onprem_firewall": "To-Be v1: security groups per tier and the ALB replace the single perimeter box.",
+}
+
+
 def check_onprem(topology: Topology) -> list[Finding]:
     path = request_path(topology)
-    return [
-        finding("SPOF-HOST-01", [n.address],
-                f"{n.label}: replicas = {n.attrs.get('replicas', 1)}, role {n.role}, on the request path")
-        for n in topology.nodes
-        if n.kind.startswith("onprem_") and n.address in path and (as_int(n.attrs.get("replicas"), 1) or 1) < 2
-    ]
+    results = []
+    for n in topology.nodes:
+        if not n.kind.startswith("onprem_") or n.address not in path or (as_int(n.attrs.get("replicas"), 1) or 1) > 1:
+            continue
+        found = finding("SPOF-HOST-01", [n.address],
+                        f"{n.label}: replicas = {n.attrs.get('replicas', 1)}, role {n.role}, on the request path")
+        remediation = ONPREM_REMEDIATION.get(n.kind)
+        results.append(dataclasses.replace(found, remediation=remediation) if remediation else found)
+    return results
 
 
 RESOURCE_CHECKS: Sequence[Callable[[Topology], list[Finding]]] = (
