@@ -18,7 +18,6 @@ restored from a snapshot, which dev accepts.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
@@ -28,6 +27,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
+from infraforge.constructs.iam import service_trust_policy
 from infraforge.constructs.network import Network
 from infraforge.constructs.security_groups import POSTGRES_PORT, SecurityGroups
 
@@ -116,18 +116,7 @@ class PostgresDatabase(Construct):
             self,
             "monitoring_role",
             name=f"{config.name}-rds-monitoring",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("monitoring.rds.amazonaws.com"),
         )
         monitoring_role.override_logical_id("rds_monitoring")
         attachment = IamRolePolicyAttachment(

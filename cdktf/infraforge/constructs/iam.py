@@ -49,11 +49,17 @@ def policy_document(*statements: dict[str, object]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def _trust(principal: dict[str, object], action: str, condition: dict[str, object] | None = None) -> str:
+def trust_policy(principal: dict[str, object], action: str, condition: dict[str, object] | None = None) -> str:
+    """An assume-role (trust) policy letting ``principal`` perform ``action``."""
     statement: dict[str, object] = {"Effect": "Allow", "Principal": principal, "Action": action}
     if condition:
         statement["Condition"] = condition
     return policy_document(statement)
+
+
+def service_trust_policy(service: str) -> str:
+    """Trust policy for an AWS service principal, e.g. ``ec2.amazonaws.com``."""
+    return trust_policy({"Service": service}, "sts:AssumeRole")
 
 
 # AWS-managed policies the app instances need: Session Manager instead of SSH,
@@ -92,7 +98,7 @@ class AppInstanceRole(Construct):
             "role",
             name=f"{config.name}-app",
             description="CovaEX app instances: SSM, CloudWatch agent, read of the service's secrets",
-            assume_role_policy=_trust({"Service": "ec2.amazonaws.com"}, "sts:AssumeRole"),
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
         )
         self.role.override_logical_id("app")
         for index, arn in enumerate(config.managed_policy_arns):
@@ -159,7 +165,7 @@ class CiDeployRole(Construct):
             name=f"{config.name}-ci-deploy",
             description=f"GitHub Actions of {config.github_repo} ({config.environment}): app rollouts only",
             max_session_duration=config.max_session_seconds,
-            assume_role_policy=_trust(
+            assume_role_policy=trust_policy(
                 {"Federated": provider_arn},
                 "sts:AssumeRoleWithWebIdentity",
                 {

@@ -28,7 +28,6 @@ accident.
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -45,6 +44,8 @@ from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociati
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
+
+from infraforge.constructs.iam import policy_document, service_trust_policy
 
 TIERS = ("public", "app", "data")
 # New bits each tier's subnets take from the VPC /16 and the index of the first one.
@@ -260,18 +261,7 @@ class Network(Construct):
             self,
             "flow_logs_role",
             name=f"{name}-vpc-flow-logs",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
         )
         role.override_logical_id("flow_logs")
         policy = IamRolePolicy(
@@ -279,16 +269,11 @@ class Network(Construct):
             "flow_logs_policy",
             name="write-flow-logs",
             role=role.id,
-            policy=json.dumps(
+            policy=policy_document(
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                            "Resource": [f"{log_group.arn}:*"],
-                        }
-                    ],
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": [f"{log_group.arn}:*"],
                 }
             ),
         )
