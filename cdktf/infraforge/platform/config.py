@@ -111,8 +111,14 @@ class ClusterConfig:
 
     name: str
     """Cluster name; also the ``elbv2.k8s.aws/cluster`` tag value the ALB controller writes."""
-    kubernetes_version: str = "1.34"
-    """Pinned minor version; upgrades are a reviewed change of this line."""
+    kubernetes_version: str = "1.35"
+    """Pinned minor version; upgrades are a reviewed change of this line.
+
+    1.35 is in EKS standard support until 2027-03-27 (1.34's ends 2026-12-02).
+    With the STANDARD upgrade policy EKS upgrades a cluster itself when its
+    version leaves standard support instead of billing extended support, so
+    this line must move before that date, in a reviewed change.
+    """
     public_access_cidrs: tuple[str, ...] = (ADMIN_CIDR_PLACEHOLDER,)
     """CIDRs allowed to reach the public API endpoint (operators and CI only).
 

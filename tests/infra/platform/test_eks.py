@@ -144,3 +144,15 @@ def test_pods_reach_only_postgres_and_redis_of_v1(platform_json: dict[str, Any],
         assert rule["from_port"] == rule["to_port"]
         ports[rule["security_group_id"]] = rule["from_port"]
     assert ports == {"${data.aws_security_group.db.id}": 5432, "${data.aws_security_group.cache.id}": 6379}
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_state_backend_tags_and_outputs_follow_v1(platform_json: dict[str, Any], stack: str) -> None:
+    doc = platform_json[stack]
+    env = CONFIGS[stack].environment
+    backend = doc["terraform"]["backend"]["s3"]
+    assert backend["key"] == f"platform-v2/{env}/terraform.tfstate"
+    assert backend["use_lockfile"] is True and backend["encrypt"] is True
+    tags = only(doc, "aws_eks_cluster")["tags"]
+    assert tags == {"Project": "covaex", "Environment": env, "ManagedBy": "cdktf"}
+    assert {"cluster_name", "oidc_provider_arn", "service_role_arn", "alb_controller_role_arn"} <= set(doc["output"])
