@@ -62,6 +62,8 @@ def test_project_fences_sources_destinations_and_kinds(
     assert deployed == allowed, "the project allows exactly the kinds the overlays deploy"
     assert spec["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace"}]
     assert argocd["prod"].one("AppProject") == project
+    # Who may do what is said once, in argocd-rbac-cm: no project roles on the side.
+    assert "roles" not in spec
 
 
 def test_rbac_baseline_has_a_minimal_default_and_well_formed_policy(argocd: dict[str, Rendered]) -> None:
