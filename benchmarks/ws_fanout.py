@@ -50,6 +50,7 @@ from typing import Any
 
 import uvloop
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import WebSocketException
 
 SYMBOLS = (
     "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT", "AVAXUSDT", "LINKUSDT",
@@ -168,15 +169,24 @@ class Tally:
     counting: bool = False
 
 
-async def client(url: str, tally: Tally, ready: asyncio.Event, counter: list[int], total: int, probe: bool) -> None:
+async def client(url: str, tally: Tally, settled: Settled, probe: bool) -> None:
     """One subscriber. Every client counts what it gets; only probes decode JSON (latency), so the
     measuring process spends its CPU on receiving, not on parsing 40,000 frames a second."""
-    async with connect(url, ping_interval=None, max_size=None, open_timeout=60) as ws:
-        await ws.send(json.dumps({"op": "subscribe", "symbols": list(SYMBOLS), "id": 1}))
-        await read_until(ws, "snapshot")
-        counter[0] += 1
-        if counter[0] == total:
-            ready.set()
+    for attempt in range(3):
+        try:
+            ws = await connect(url, ping_interval=None, max_size=None, open_timeout=30)
+            await ws.send(json.dumps({"op": "subscribe", "symbols": list(SYMBOLS), "id": 1}))
+            await asyncio.wait_for(read_until(ws, "snapshot"), 30)
+            break
+        except (OSError, TimeoutError, WebSocketException):
+            if attempt == 2:
+                settled.failed += 1
+                settled.check()
+                return
+            await asyncio.sleep(1.0)
+    settled.connected += 1
+    settled.check()
+    async with ws:
         async for frame in ws:
             if not tally.counting or not isinstance(frame, str) or not frame.startswith('{"type":"update"'):
                 continue
@@ -185,6 +195,20 @@ async def client(url: str, tally: Tally, ready: asyncio.Event, counter: list[int
             if probe:
                 now = time.time()
                 tally.latencies.extend(now - float(m["volume"]) for m in json.loads(frame)["data"])
+
+
+@dataclass
+class Settled:
+    """Clients connected and subscribed, or given up on after three attempts."""
+
+    total: int
+    connected: int = 0
+    failed: int = 0
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def check(self) -> None:
+        if self.connected + self.failed == self.total:
+            self.done.set()
 
 
 async def read_until(ws: ClientConnection, kind: str) -> None:
@@ -215,6 +239,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     expected_per_s: float
+    connected: int
 
 
 async def measure(kind: str, clients: int, seconds: float, rate: float) -> Result:
@@ -227,16 +252,17 @@ async def measure(kind: str, clients: int, seconds: float, rate: float) -> Resul
             assert line, f"{kind} server did not start"
         await asyncio.sleep(1.0)
         base_rss = rss_kib(server.pid)
-        tally, ready, counter = Tally(), asyncio.Event(), [0]
+        tally, settled = Tally(), Settled(clients)
         url = f"ws://127.0.0.1:{port}/ws/v1/market"
         tasks = []
         probe_every = max(1, clients // PROBES)
         for i in range(clients):
             probe = i % probe_every == 0
-            tasks.append(asyncio.create_task(client(url, tally, ready, counter, clients, probe)))
+            tasks.append(asyncio.create_task(client(url, tally, settled, probe)))
             if i % 50 == 49:
                 await asyncio.sleep(0.05)  # do not flood the accept queue
-        await asyncio.wait_for(ready.wait(), 300)
+        await asyncio.wait_for(settled.done.wait(), 600)
+        connected = settled.connected
         await asyncio.sleep(1.0)
         idle_rss = rss_kib(server.pid)
         server.send_signal(signal.SIGUSR1)
@@ -254,12 +280,13 @@ async def measure(kind: str, clients: int, seconds: float, rate: float) -> Resul
         return Result(
             server=kind,
             clients=clients,
-            kib_per_idle_connection=(idle_rss - base_rss) / clients,
+            kib_per_idle_connection=(idle_rss - base_rss) / max(1, connected),
             updates_per_s=tally.updates / elapsed,
             frames_per_s=tally.frames / elapsed,
             p50_ms=statistics.median(latencies) * 1000,
             p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-            expected_per_s=rate * clients,
+            expected_per_s=rate * max(1, connected),
+            connected=connected,
         )
     finally:
         server.terminate()
@@ -274,15 +301,16 @@ async def run_all(client_counts: Sequence[int], seconds: float, rate: float, kin
     print(f"# WebSocket fan-out, {rate:g} ticks/s over {len(SYMBOLS)} symbols, {seconds:g} s per run, loopback")
     print(f"# host: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     print(
-        f"{'server':<11} {'clients':>7} {'KiB/idle conn':>13} {'updates/s':>10} {'of ticks':>8} {'frames/s':>9} "
-        f"{'p50 ms':>8} {'p99 ms':>8}"
+        f"{'server':<11} {'clients':>7} {'connected':>9} {'KiB/idle conn':>13} {'updates/s':>10} {'of ticks':>8} "
+        f"{'frames/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
     )
     for clients in client_counts:
         for kind in kinds:
             r = await measure(kind, clients, seconds, rate)
             print(
-                f"{r.server:<11} {r.clients:>7} {r.kib_per_idle_connection:>13.1f} {r.updates_per_s:>10.0f} "
-                f"{r.updates_per_s / r.expected_per_s:>8.0%} {r.frames_per_s:>9.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f}",
+                f"{r.server:<11} {r.clients:>7} {r.connected:>9} {r.kib_per_idle_connection:>13.1f} "
+                f"{r.updates_per_s:>10.0f} {r.updates_per_s / r.expected_per_s:>8.0%} {r.frames_per_s:>9.0f} "
+                f"{r.p50_ms:>8.1f} {r.p99_ms:>8.1f}",
                 flush=True,
             )
 

@@ -28,7 +28,7 @@ from covaex_service.market.cache.contract import (
     MarketCache,
 )
 from covaex_service.market.feeds.base import MarketFeed
-from covaex_service.market.model import Market
+from covaex_service.market.model import Market, Source
 from covaex_service.market.stats import FeedStats
 
 log = logging.getLogger("covaex.market.ingest")
@@ -113,6 +113,13 @@ class Ingest:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    def _label(self, everything: Sequence[Market]) -> Source:
+        # Honest labelling: while any shown price is simulated (auto fallback, or the moments after
+        # Binance returns and before every symbol is refreshed), the whole snapshot says so.
+        if self.feed.source == "simulator" or any(m.source == "simulator" for m in everything):
+            return "simulator"
+        return "binance"
+
     async def _flush(self) -> None:
         if self._feed_task is not None and self._feed_task.done() and not self._feed_task.cancelled():
             # Feeds retry forever; one that ended has a bug. Log it and restart it at the next renewal.
@@ -125,7 +132,7 @@ class Ingest:
             if pending:
                 everything = sorted(self._latest.values(), key=lambda m: self._order[m.symbol])
                 changed = sorted(pending.values(), key=lambda m: self._order[m.symbol])
-                await self._cache.write(changed, everything, self.feed.source, now_ms())
+                await self._cache.write(changed, everything, self._label(everything), now_ms())
                 self._last_write = time.monotonic()
             elif self.feed.is_live() and time.monotonic() - self._last_write >= HEARTBEAT_INTERVAL_SECONDS:
                 await self._cache.beat(self.feed.source, now_ms())

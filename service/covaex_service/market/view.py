@@ -8,6 +8,7 @@ marked ``"stale": true``, until the cache answers again.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from covaex_service.market.cache.contract import EMPTY_SNAPSHOT, CacheUnavailable, MarketCache, Snapshot
@@ -17,6 +18,12 @@ from covaex_service.market.model import Source
 log = logging.getLogger("covaex.market.view")
 
 
+READ_INTERVAL_SECONDS = 0.1
+"""A snapshot read is reused for this long: a burst of page views costs one cache read."""
+RETRY_AFTER_FAILURE_SECONDS = 0.5
+"""After a failed read, requests are answered from the last snapshot (stale) without waiting on the cache."""
+
+
 class MarketView:
     """Builds ``{"asOf", "stale", "source", "markets"}`` (INTERFACE.md ``GET /api/v1/markets``)."""
 
@@ -24,26 +31,38 @@ class MarketView:
         self._cache = cache
         self._default_source = default_source
         self._last_good: Snapshot = EMPTY_SNAPSHOT
+        self._read_at = -1e9
+        self._last_read: Snapshot = EMPTY_SNAPSHOT
+        self._failed_at = -1e9
         self.cache_reachable = True
 
     async def snapshot(self) -> tuple[Snapshot, bool]:
         """The snapshot and whether it is stale (cache unreachable, or feed heartbeat too old)."""
+        clock = time.monotonic()
+        if not self.cache_reachable and clock - self._failed_at < RETRY_AFTER_FAILURE_SECONDS:
+            return self._last_good, True
+        if self.cache_reachable and clock - self._read_at < READ_INTERVAL_SECONDS:
+            return self._judge(self._last_read)
         try:
-            snap = await self._cache.snapshot()
+            read = await self._cache.snapshot()
         except CacheUnavailable as exc:
             if self.cache_reachable:
                 log.warning("cache unreachable, serving the last snapshot as stale: %s", exc)
             self.cache_reachable = False
+            self._failed_at = time.monotonic()
             return self._last_good, True
         if not self.cache_reachable:
             log.info("cache reachable again")
         self.cache_reachable = True
-        if snap.as_of is None and self._last_good.as_of is not None:
-            # The cache restarted empty: keep showing the last prices (stale) until the feed refills it.
+        self._read_at, self._last_read = time.monotonic(), read
+        return self._judge(read)
+
+    def _judge(self, read: Snapshot) -> tuple[Snapshot, bool]:
+        if read.as_of is None:
+            # Nothing stored (first start, or the cache restarted empty): keep showing the last prices, stale.
             return self._last_good, True
-        self._last_good = snap
-        # No prices yet is not fresh data, even with a live feed's heartbeat.
-        return snap, snap.as_of is None or snap.is_stale(now_ms())
+        self._last_good = read
+        return read, read.is_stale(now_ms())
 
     async def snapshot_json(self) -> dict[str, Any]:
         snap, stale = await self.snapshot()

@@ -15,6 +15,7 @@ from covaex_service.market.feeds.simulator import SimulatorFeed
 from covaex_service.market.gateway.protocol import (
     CLOSE_MESSAGE_TOO_BIG,
     CLOSE_POLICY_VIOLATION,
+    MAX_FRAME_BYTES,
     GatewayLimits,
 )
 from covaex_service.settings import Settings
@@ -102,6 +103,7 @@ async def test_bad_input_gets_error_frames_and_the_connection_stays_usable(servi
 
 
 async def test_oversized_frame_closes_with_1009(service: RunningApp) -> None:
+    assert service.app.config.WEBSOCKET_MAX_SIZE == MAX_FRAME_BYTES  # the documented limit is the enforced one
     async with connect(service.ws, max_size=None) as ws:
         await ws.send(json.dumps({"op": "ping", "id": "x" * (64 * 1024)}))
         with pytest.raises(ConnectionClosed):

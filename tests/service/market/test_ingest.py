@@ -1,0 +1,96 @@
+"""Ingest: one leader per deployment through the Redis lease, takeover when it leaves, honest source labels."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Sequence
+
+from covaex_service.market.cache import EmbeddedCache, Keys, RedisCache
+from covaex_service.market.cache.contract import LEADER_RENEW_SECONDS
+from covaex_service.market.feeds.base import MarketSink
+from covaex_service.market.ingest import Ingest
+from covaex_service.market.model import Market, Source
+from covaex_service.market.stats import FeedStats
+
+from .conftest import eventually
+
+
+class ScriptedFeed:
+    """A feed the test drives by hand; records whether it is running."""
+
+    def __init__(self, source: Source = "binance") -> None:
+        self._source: Source = source
+        self.running = False
+        self.sink: MarketSink | None = None
+
+    @property
+    def source(self) -> Source:
+        return self._source
+
+    def is_live(self) -> bool:
+        return self.running
+
+    async def run(self, sink: MarketSink) -> None:
+        self.sink, self.running = sink, True
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.running = False
+
+    def emit(self, markets: Sequence[Market]) -> None:
+        assert self.sink is not None
+        self.sink(markets)
+
+
+def market(symbol: str, last: str, source: Source = "binance") -> Market:
+    return Market(symbol, last, last, last, last, "0.000", "1", "1", 1, source)
+
+
+async def test_one_leader_and_takeover_on_resign(redis_url: str) -> None:
+    keys = Keys(f"covaex-test:{uuid.uuid4().hex[:8]}:v1")
+    caches = [RedisCache(redis_url, keys), RedisCache(redis_url, keys)]
+    feeds = [ScriptedFeed(), ScriptedFeed()]
+    ingests = [Ingest(feeds[i], caches[i], ["BTCUSDT"], FeedStats(), f"worker-{i}") for i in range(2)]
+    first = asyncio.create_task(ingests[0].run())
+    await eventually(lambda: feeds[0].running, what="first worker leading")
+    second = asyncio.create_task(ingests[1].run())
+    await asyncio.sleep(LEADER_RENEW_SECONDS / 3)  # the second worker has tried at least once by now
+    assert not feeds[1].running
+    feeds[0].emit([market("BTCUSDT", "1.5")])
+    await eventually(lambda: _last(caches[1]), what="leader's write visible to all")
+    first.cancel()  # stopping resigns the lease: the other worker takes over at its next renewal
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+    await eventually(lambda: feeds[1].running, within=LEADER_RENEW_SECONDS * 3, what="takeover")
+    second.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await second
+    for cache in caches:
+        await cache.close()
+
+
+async def _last(cache: RedisCache) -> bool:
+    snap = await cache.snapshot()
+    return bool(snap.markets) and snap.markets[0]["last"] == "1.5"
+
+
+async def test_snapshot_says_simulator_while_any_price_is_simulated() -> None:
+    cache = EmbeddedCache()
+    feed = ScriptedFeed("binance")
+    task = asyncio.create_task(Ingest(feed, cache, ["BTCUSDT", "ETHUSDT"], FeedStats(), "w").run())
+    try:
+        await eventually(lambda: feed.running, what="feed started")
+        feed.emit([market("BTCUSDT", "1", "simulator"), market("ETHUSDT", "2")])
+
+        async def labelled(expected: Source) -> bool:
+            return (await cache.snapshot()).source == expected
+
+        await eventually(lambda: labelled("simulator"), what="simulator label")
+        feed.emit([market("BTCUSDT", "3")])
+        await eventually(lambda: labelled("binance"), what="binance label once every price is real")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
