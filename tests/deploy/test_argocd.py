@@ -90,3 +90,32 @@ def test_rbac_baseline_has_a_minimal_default_and_well_formed_policy(argocd: dict
     prod_syncers = {r[1] for r in policies if r[3] == "sync" and r[4] in {"covaex/*", "covaex/covaex-prod"}}
     assert prod_syncers == {"role:covaex-releaser"}
     assert not [r for r in policies if r[3] in {"delete", "create", "update"}]
+
+
+# Field names of the Argo CD v1alpha1 CRDs (argoproj.io) that these manifests
+# may use: a misspelt key would be dropped by the API server without a word.
+APPLICATION_SPEC = {"project", "source", "sources", "destination", "syncPolicy", "ignoreDifferences", "info",
+                    "revisionHistoryLimit"}  # fmt: skip
+SYNC_POLICY = {"automated", "syncOptions", "retry", "managedNamespaceMetadata"}
+PROJECT_SPEC = {"description", "sourceRepos", "destinations", "clusterResourceWhitelist", "clusterResourceBlacklist",
+                "namespaceResourceWhitelist", "namespaceResourceBlacklist", "orphanedResources", "roles",
+                "syncWindows", "signatureKeys", "sourceNamespaces"}  # fmt: skip
+
+
+def test_argo_cd_resources_are_structurally_valid(argocd: dict[str, Rendered]) -> None:
+    for env, r in argocd.items():
+        for obj in r.objects:
+            assert obj["apiVersion"] in {"v1", "argoproj.io/v1alpha1"}, obj["apiVersion"]
+            assert set(obj) <= {"apiVersion", "kind", "metadata", "spec", "data"}, obj["kind"]
+        app = r.one("Application", f"covaex-{env}")["spec"]
+        assert set(app) <= APPLICATION_SPEC
+        assert set(app["syncPolicy"]) <= SYNC_POLICY
+        assert set(app["source"]) == {"repoURL", "targetRevision", "path"}
+        assert set(app["syncPolicy"].get("automated", {})) <= {"prune", "selfHeal", "allowEmpty"}
+        for option in app["syncPolicy"]["syncOptions"]:
+            key, _, value = option.partition("=")
+            assert key and value in {"true", "false", "foreground", "background", "orphan"}, option
+        project = r.one("AppProject")["spec"]
+        assert set(project) <= PROJECT_SPEC
+        for kind in project["namespaceResourceWhitelist"] + project["clusterResourceWhitelist"]:
+            assert set(kind) == {"group", "kind"}
