@@ -25,18 +25,20 @@ operator's IP must be inside the cluster's public-access CIDRs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 
+import yaml
 from cdktf import Fn, ITerraformDependable
 from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes, HelmProviderKubernetesExec
-from cdktf_cdktf_provider_helm.release import Release
+from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
 from constructs import Construct
 
 from infraforge.platform.config import REGION, AddonsConfig, HelmChart, ServiceAccountRef
 from infraforge.platform.eks import EksPlatform
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+# the same annotation as a Helm ``set`` path: dots inside a key are escaped
+IRSA_ANNOTATION_SET_PATH = r"serviceAccount.annotations.eks\.amazonaws\.com/role-arn"
 
 
 class ClusterAddons(Construct):
@@ -78,20 +80,19 @@ class ClusterAddons(Construct):
         self._release(
             config.alb_controller,
             {
-                "clusterName": cluster.name,
                 "region": REGION,
-                "vpcId": vpc_id,
                 "replicaCount": config.alb_controller_replicas,
-                "serviceAccount": {
-                    "create": True,
-                    "name": alb_controller_account.name,
-                    "annotations": {IRSA_ANNOTATION: alb_controller_role_arn},
-                },
+                "serviceAccount": {"create": True, "name": alb_controller_account.name},
                 "enableShield": False,
                 "enableWaf": False,
                 "enableWafv2": False,
             },
             after,
+            wired={
+                "clusterName": cluster.name,
+                "vpcId": vpc_id,
+                IRSA_ANNOTATION_SET_PATH: alb_controller_role_arn,
+            },
         )
         self._release(
             config.kube_prometheus_stack,
@@ -121,7 +122,18 @@ class ClusterAddons(Construct):
             after,
         )
 
-    def _release(self, chart: HelmChart, values: Mapping[str, object], after: Sequence[ITerraformDependable]) -> None:
+    def _release(
+        self,
+        chart: HelmChart,
+        values: Mapping[str, object],
+        after: Sequence[ITerraformDependable],
+        wired: Mapping[str, str] | None = None,
+    ) -> None:
+        """One release: ``values`` are literal chart values, ``wired`` the ones Terraform computes.
+
+        Computed values go through ``set`` so the ``values`` document stays
+        literal YAML that the generated docs can show as it is.
+        """
         release = Release(
             self,
             chart.release,
@@ -132,7 +144,8 @@ class ClusterAddons(Construct):
             version=chart.version,
             namespace=chart.namespace,
             create_namespace=chart.namespace != "kube-system",
-            values=[json.dumps(values)],
+            values=[yaml.safe_dump(dict(values), sort_keys=False)],
+            set=[ReleaseSet(name=key, value=value) for key, value in (wired or {}).items()] or None,
             atomic=True,
             cleanup_on_fail=True,
             max_history=10,

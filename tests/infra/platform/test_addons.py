@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import cdktf
 import pytest
+import yaml
 from infraforge.platform.config import ALB_CONTROLLER_CHART, ARGO_CD_CHART, KUBE_PROMETHEUS_STACK_CHART
 
 ENV_STACKS = ("platform-v2-dev", "platform-v2-prod")
@@ -43,27 +43,33 @@ def test_releases_wait_for_nodes(platform_json: dict[str, Any], stack: str) -> N
         assert "aws_eks_node_group.general" in release["depends_on"]
 
 
+def values_of(release: dict[str, Any]) -> dict[str, Any]:
+    (values_text,) = release["values"]
+    assert "${" not in values_text, "computed values go through set, the values document stays literal"
+    values: dict[str, Any] = yaml.safe_load(values_text)
+    return values
+
+
 @pytest.mark.parametrize("stack", ENV_STACKS)
 def test_alb_controller_uses_its_irsa_role(platform_json: dict[str, Any], stack: str) -> None:
     release = releases(platform_json[stack])["aws-load-balancer-controller"]
-    (values_text,) = release["values"]
-    values = json.loads(values_text)
-    assert values["serviceAccount"] == {
-        "create": True,
-        "name": "aws-load-balancer-controller",
-        "annotations": {"eks.amazonaws.com/role-arn": "${aws_iam_role.irsa_alb_controller.arn}"},
+    values = values_of(release)
+    assert values["serviceAccount"] == {"create": True, "name": "aws-load-balancer-controller"}
+    sets = {s["name"]: s["value"] for s in release["set"]}
+    assert sets == {
+        "clusterName": "${aws_eks_cluster.main.name}",
+        # pods cannot reach IMDS (hop limit 1), so the VPC (and region) must be given
+        "vpcId": "${data.aws_vpc.v1.id}",
+        r"serviceAccount.annotations.eks\.amazonaws\.com/role-arn": "${aws_iam_role.irsa_alb_controller.arn}",
     }
-    # pods cannot reach IMDS (hop limit 1), so region and VPC must be given
     assert values["region"] == "ap-northeast-2"
-    assert values["vpcId"] == "${data.aws_vpc.v1.id}"
     assert values["enableWafv2"] is False and values["enableShield"] is False
     assert "aws_iam_role_policy_attachment.irsa_alb_controller" in release["depends_on"]
 
 
 @pytest.mark.parametrize("stack", ENV_STACKS)
 def test_grafana_does_not_keep_the_chart_default_password(platform_json: dict[str, Any], stack: str) -> None:
-    (values_text,) = releases(platform_json[stack])["kube-prometheus-stack"]["values"]
-    values = json.loads(values_text)
+    values = values_of(releases(platform_json[stack])["kube-prometheus-stack"])
     assert values["grafana"]["adminPassword"] == ""
     assert values["prometheus"]["prometheusSpec"]["serviceMonitorSelectorNilUsesHelmValues"] is False
 
@@ -80,7 +86,6 @@ def test_helm_provider_authenticates_with_short_lived_eks_token(platform_json: d
 
 @pytest.mark.parametrize("stack", ENV_STACKS)
 def test_argo_cd_leaves_rbac_to_deploy(platform_json: dict[str, Any], stack: str) -> None:
-    (values_text,) = releases(platform_json[stack])["argo-cd"]["values"]
-    values = json.loads(values_text)
+    values = values_of(releases(platform_json[stack])["argo-cd"])
     assert values["configs"]["rbac"] == {"create": False}, "deploy/argocd/common owns argocd-rbac-cm"
     assert values["dex"] == {"enabled": False}
