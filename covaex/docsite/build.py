@@ -52,9 +52,12 @@ def render_site(inputs: Inputs, steps: Steps) -> dict[str, bytes]:
     return {**pages, **artifacts}
 
 
-def build_docs(*, generated_dir: Path = GENERATED_DIR, quiet: bool = False) -> Mapping[str, bytes]:
-    steps = Steps(PHASES, quiet=quiet)
-    files = render_site(load_inputs(steps), steps)
+def build_docs(
+    *, generated_dir: Path = GENERATED_DIR, quiet: bool = False, inputs: Inputs | None = None
+) -> Mapping[str, bytes]:
+    """Regenerate ``generated_dir``; ``inputs`` (already loaded stacks) skips the synth phase."""
+    steps = Steps(PHASES - (inputs is not None) * 2, quiet=quiet)
+    files = render_site(inputs or load_inputs(steps), steps)
     with steps.step(f"write {_rel(generated_dir)}"):
         diff = write_tree(generated_dir, files)
     changed = len(diff.changed) + len(diff.missing) + len(diff.stale)
@@ -62,9 +65,10 @@ def build_docs(*, generated_dir: Path = GENERATED_DIR, quiet: bool = False) -> M
     return files
 
 
-def check_docs(*, generated_dir: Path = GENERATED_DIR, quiet: bool = False) -> int:
-    steps = Steps(PHASES, quiet=quiet)
-    files = render_site(load_inputs(steps), steps)
+def check_docs(*, generated_dir: Path = GENERATED_DIR, quiet: bool = False, inputs: Inputs | None = None) -> int:
+    """0 when ``generated_dir`` holds exactly what the definitions produce, else 1 naming each differing file."""
+    steps = Steps(PHASES - (inputs is not None) * 2, quiet=quiet)
+    files = render_site(inputs or load_inputs(steps), steps)
     with steps.step(f"compare with {_rel(generated_dir)}"):
         diff = diff_tree(generated_dir, files)
     if diff.clean:

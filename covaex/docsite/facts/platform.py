@@ -46,7 +46,7 @@ def eks(inputs: Inputs) -> dict[str, dict[str, Any]]:
                     "desired": scaling.get("desired_size"),
                     "max": scaling.get("max_size"),
                     "settings": settings(g, NODEGROUP_KEYS),
-                    "update": readable(block(g.get("update_config"))) if g.get("update_config") else "-",
+                    "update_config": readable(block(g.get("update_config"))) if g.get("update_config") else "-",
                     "launch_template": readable(block(g.get("launch_template"))) if g.get("launch_template") else "-",
                 }
             )
