@@ -8,6 +8,7 @@ where it is declared; the node-group sizing rationale lives on
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field, replace
 
 from infraforge.config import AVAILABILITY_ZONES
@@ -133,8 +134,13 @@ class ClusterConfig:
     def __post_init__(self) -> None:
         if not self.public_access_cidrs:
             raise ValueError("public_access_cidrs must not be empty: use the private endpoint plus a bastion instead")
-        if any(cidr.endswith("/0") for cidr in self.public_access_cidrs):
-            raise ValueError("the public endpoint must not be open to the whole internet")
+        for cidr in self.public_access_cidrs:
+            try:
+                network = ipaddress.ip_network(cidr, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"public_access_cidrs: {cidr!r} is not a CIDR such as 198.51.100.7/32") from exc
+            if network.prefixlen == 0:
+                raise ValueError("the public endpoint must not be open to the whole internet")
 
 
 @dataclass(frozen=True)

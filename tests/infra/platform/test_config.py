@@ -27,6 +27,8 @@ def test_node_group_keeps_one_node_per_az() -> None:
 def test_public_endpoint_is_never_open_to_everyone() -> None:
     with pytest.raises(ValueError, match="whole internet"):
         ClusterConfig(name="x", public_access_cidrs=("0.0.0.0/0",))
+    with pytest.raises(ValueError, match="not a CIDR"):
+        ClusterConfig(name="x", public_access_cidrs=("203.0.113.5/24",))  # host bits set
     with pytest.raises(ValueError, match="must not be empty"):
         ClusterConfig(name="x", public_access_cidrs=())
     assert PLATFORM_DEV.cluster.public_access_cidrs == (ADMIN_CIDR_PLACEHOLDER,)
