@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from infraforge.constructs.app_tier import AppTierConfig
@@ -69,7 +71,7 @@ def test_boot_script_starts_the_service_against_rds_and_elasticache(prod: Json) 
     assert "${aws_db_instance.postgres.master_user_secret[0].secret_arn}" in script
     assert "COVAEX_ENV=prod" in script
     # Only secret ARNs reach the script; values are read at boot.
-    assert "password" not in script.replace("jq -r .password", "")
+    assert "password" not in script.replace("jq -r '.password|@uri'", "").replace("generated password", "")
 
 
 def _boot(**overrides: object) -> ServiceBoot:
@@ -105,3 +107,10 @@ def test_config_refuses_inconsistent_sizes() -> None:
         AppTierConfig(
             name="t", instance_type="t3.small", min_size=1, max_size=2, desired_capacity=1, cpu_target_percent=99
         )
+
+
+def test_rendered_boot_script_is_valid_bash(tmp_path: Path) -> None:
+    script = tmp_path / "user-data.sh"
+    script.write_text(render_user_data(_boot(), log_group="/covaex/t/app", agent_config_parameter="AmazonCloudWatch-t"))
+    proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr

@@ -42,8 +42,9 @@ secret() {
   aws secretsmanager get-secret-value --region __REGION__ --secret-id $1 --query SecretString --output text
 }
 db_json=$(secret '__DB_SECRET_ARN__')
-db_user=$(jq -r .username <<<$db_json)
-db_pass=$(jq -r .password <<<$db_json | jq -sRr @uri)
+# URL-encoded: the generated password may hold characters that mean something in a URL.
+db_user=$(jq -r '.username|@uri' <<<$db_json)
+db_pass=$(jq -r '.password|@uri' <<<$db_json)
 session_key=$(secret '__SESSION_SECRET_ARN__')
 cat > /run/covaex/env <<ENV
 COVAEX_ENV=__ENVIRONMENT__
