@@ -12,15 +12,20 @@ from typing import Any
 import kubernetes_validate
 import pytest
 from deploy_checks import DEPLOY, METRICS, Rendered
+from infraforge.platform.config import PLATFORM_DEV, PLATFORM_PROD
 
 # The EKS version the platform stack pins (cdktf/infraforge/platform/config.py).
-KUBERNETES_VERSION = "1.34"
+KUBERNETES_VERSION = PLATFORM_PROD.cluster.kubernetes_version
 CUSTOM_GROUPS = ("monitoring.coreos.com/", "argoproj.io/")
 _METRIC_NAME = re.compile(r"\bcovaex_[a-z_]+\b")
 
 
 def builtin(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [o for o in objects if not o["apiVersion"].startswith(CUSTOM_GROUPS)]
+
+
+def test_both_clusters_run_the_version_validated_against() -> None:
+    assert PLATFORM_DEV.cluster.kubernetes_version == KUBERNETES_VERSION
 
 
 def test_kubernetes_kinds_validate_strictly(rendered: dict[str, Rendered], argocd: dict[str, Rendered]) -> None:

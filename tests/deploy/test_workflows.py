@@ -79,6 +79,7 @@ def test_release_pushes_with_oidc_and_the_tag_policy() -> None:
     text = (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
     assert release["on"]["push"] == {"branches": ["main"], "tags": ["v*.*.*"]}
     image = release["jobs"]["image"]
+    assert image["environment"] == "release"  # the OIDC subject the deploy role trusts
     assert image["permissions"]["id-token"] == "write"  # pragma: allowlist secret (a permission name)
     creds = [s for s in image["steps"] if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials")]
     assert len(creds) == 1
