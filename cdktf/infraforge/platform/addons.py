@@ -11,7 +11,8 @@
   the policy includes ``ec2:DescribeRouteTables``.
 * kube-prometheus-stack in ``monitoring``: Prometheus selects every
   ServiceMonitor/PrometheusRule in the cluster (the service's own live in
-  ``deploy/``), Grafana gets a generated admin password (never the chart's
+  ``deploy/``), Grafana's sidecar loads dashboards from labelled ConfigMaps in
+  every namespace, Grafana gets a generated admin password (never the chart's
   well-known default), retention per environment.
 * Argo CD in ``argocd``: Dex off (no SSO configured yet); the server stays
   ClusterIP and is reached through ``kubectl port-forward``; applications,
@@ -106,8 +107,19 @@ class ClusterAddons(Construct):
                         "ruleSelectorNilUsesHelmValues": False,
                     }
                 },
-                # empty: the Grafana chart generates a random password into its Secret
-                "grafana": {"adminPassword": ""},
+                "grafana": {
+                    # empty: the Grafana chart generates a random password into its Secret
+                    "adminPassword": "",
+                    # the service's dashboard ships as a labelled ConfigMap in covaex-<env>
+                    # (deploy/k8s/base), with its folder in the grafana_folder annotation
+                    "sidecar": {
+                        "dashboards": {
+                            "searchNamespace": "ALL",
+                            "folderAnnotation": "grafana_folder",
+                            "provider": {"foldersFromFilesStructure": True},
+                        }
+                    },
+                },
             },
             after,
         )

@@ -68,10 +68,12 @@ def test_alb_controller_uses_its_irsa_role(platform_json: dict[str, Any], stack:
 
 
 @pytest.mark.parametrize("stack", ENV_STACKS)
-def test_grafana_does_not_keep_the_chart_default_password(platform_json: dict[str, Any], stack: str) -> None:
+def test_monitoring_picks_up_the_service_and_has_no_default_password(platform_json: dict[str, Any], stack: str) -> None:
     values = values_of(releases(platform_json[stack])["kube-prometheus-stack"])
     assert values["grafana"]["adminPassword"] == ""
     assert values["prometheus"]["prometheusSpec"]["serviceMonitorSelectorNilUsesHelmValues"] is False
+    # deploy/ ships the service dashboard as a ConfigMap in covaex-<env>, not in monitoring
+    assert values["grafana"]["sidecar"]["dashboards"]["searchNamespace"] == "ALL"
 
 
 @pytest.mark.parametrize("stack", ENV_STACKS)
