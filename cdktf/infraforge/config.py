@@ -21,6 +21,7 @@ from infraforge.constructs.app_secrets import AppSecretsConfig
 from infraforge.constructs.app_tier import AppTierConfig
 from infraforge.constructs.cache import CacheConfig
 from infraforge.constructs.database import DatabaseConfig
+from infraforge.constructs.encryption_key import EncryptionKeyConfig
 from infraforge.constructs.iam import AppInstanceRoleConfig, CiDeployRoleConfig
 from infraforge.constructs.network import NetworkConfig
 from infraforge.constructs.observability import ObservabilityConfig
@@ -41,6 +42,7 @@ class EnvironmentConfig:
         environment: ``dev`` or ``prod``.
         region: AWS region of every resource.
         inputs: validated deploy-time inputs (certificate, on-prem side, ...).
+        encryption_key: the environment's KMS key (topic, logs, secrets, Redis).
         network: VPC, subnets, NAT and flow logs.
         vpn: the site-to-site link to on-prem.
         security_groups: the tier groups.
@@ -53,6 +55,7 @@ class EnvironmentConfig:
     environment: str
     region: str
     inputs: DeployInputs
+    encryption_key: EncryptionKeyConfig
     network: NetworkConfig
     vpn: VpnConfig
     security_groups: SecurityGroupsConfig
@@ -90,6 +93,7 @@ def environment_config(environment: str, inputs: DeployInputs) -> EnvironmentCon
         environment=environment,
         region=REGION,
         inputs=inputs,
+        encryption_key=EncryptionKeyConfig(name=name, region=REGION, log_group_prefix=f"/covaex/{name}/"),
         network=NetworkConfig(
             name=name,
             # Distinct ranges per environment so both can reach on-prem over the VPN.

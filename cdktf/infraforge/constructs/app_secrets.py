@@ -31,7 +31,7 @@ class AppSecretsConfig:
 class AppSecrets(Construct):
     """The session-key secret. Output: :attr:`session_key`."""
 
-    def __init__(self, scope: Construct, id_: str, config: AppSecretsConfig) -> None:
+    def __init__(self, scope: Construct, id_: str, config: AppSecretsConfig, *, kms_key_arn: str | None = None) -> None:
         super().__init__(scope, id_)
         self.config = config
         self.session_key = SecretsmanagerSecret(
@@ -40,5 +40,6 @@ class AppSecrets(Construct):
             name=f"{config.name}/session-key",
             description="COVAEX_SECRET_KEY: session signing key, set by the operator (never by Terraform)",
             recovery_window_in_days=config.recovery_window_days,
+            kms_key_id=kms_key_arn,
         )
         self.session_key.override_logical_id("session_key")

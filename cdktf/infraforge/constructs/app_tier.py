@@ -124,11 +124,16 @@ class AppTier(Construct):
         role: AppInstanceRole,
         boot: ServiceBoot,
         instance_tags: Mapping[str, str],
+        kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.config = config
         self.log_group = CloudwatchLogGroup(
-            self, "log_group", name=config.log_group_name, retention_in_days=config.log_retention_days
+            self,
+            "log_group",
+            name=config.log_group_name,
+            retention_in_days=config.log_retention_days,
+            kms_key_id=kms_key_arn,
         )
         self.log_group.override_logical_id("app")
         agent_config = SsmParameter(

@@ -67,7 +67,14 @@ class RedisCache(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id_: str, config: CacheConfig, network: Network, security_groups: SecurityGroups
+        self,
+        scope: Construct,
+        id_: str,
+        config: CacheConfig,
+        network: Network,
+        security_groups: SecurityGroups,
+        *,
+        kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.config = config
@@ -84,6 +91,7 @@ class RedisCache(Construct):
             "slow_log",
             name=f"/covaex/{config.name}/redis-slow-log",
             retention_in_days=config.log_retention_days,
+            kms_key_id=kms_key_arn,
         )
         slow_log.override_logical_id("redis_slow_log")
         self.replication_group_id = f"{config.name}-redis"
@@ -103,6 +111,7 @@ class RedisCache(Construct):
             subnet_group_name=subnet_group.name,
             security_group_ids=[security_groups.cache.id],
             at_rest_encryption_enabled="true",
+            kms_key_id=kms_key_arn,
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             auto_minor_version_upgrade="true",

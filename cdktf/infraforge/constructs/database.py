@@ -85,7 +85,14 @@ class PostgresDatabase(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id_: str, config: DatabaseConfig, network: Network, security_groups: SecurityGroups
+        self,
+        scope: Construct,
+        id_: str,
+        config: DatabaseConfig,
+        network: Network,
+        security_groups: SecurityGroups,
+        *,
+        kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.config = config
@@ -138,6 +145,7 @@ class PostgresDatabase(Construct):
             db_name=config.database_name,
             username=config.master_username,
             manage_master_user_password=True,
+            master_user_secret_kms_key_id=kms_key_arn,
             port=POSTGRES_PORT,
             multi_az=config.multi_az,
             db_subnet_group_name=subnet_group.name,
@@ -158,6 +166,7 @@ class PostgresDatabase(Construct):
             monitoring_role_arn=monitoring_role.arn,
             performance_insights_enabled=True,
             performance_insights_retention_period=7,
+            performance_insights_kms_key_id=kms_key_arn,
             tags={"Name": f"{config.name}-postgres"},
         )
         self.instance.override_logical_id("postgres")

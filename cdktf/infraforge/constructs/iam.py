@@ -90,7 +90,15 @@ class AppInstanceRole(Construct):
     managed master secret and the session signing key).
     """
 
-    def __init__(self, scope: Construct, id_: str, config: AppInstanceRoleConfig, secret_arns: list[str]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        config: AppInstanceRoleConfig,
+        *,
+        secret_arns: list[str],
+        secrets_kms_key_arn: str | None = None,
+    ) -> None:
         super().__init__(scope, id_)
         self.config = config
         self.role = IamRole(
@@ -104,19 +112,27 @@ class AppInstanceRole(Construct):
         for index, arn in enumerate(config.managed_policy_arns):
             attachment = IamRolePolicyAttachment(self, f"managed_{index}", role=self.role.name, policy_arn=arn)
             attachment.override_logical_id(f"app_{arn.rsplit('/', 1)[-1].lower()}")
-        secrets = IamRolePolicy(
-            self,
-            "read_secrets",
-            name="read-service-secrets",
-            role=self.role.id,
-            policy=policy_document(
+        statements: list[dict[str, object]] = [
+            {
+                "Sid": "ReadServiceSecrets",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                "Resource": secret_arns,
+            }
+        ]
+        if secrets_kms_key_arn is not None:
+            statements.append(
                 {
-                    "Sid": "ReadServiceSecrets",
+                    # The secrets are encrypted with the environment key; decrypt only through Secrets Manager.
+                    "Sid": "DecryptServiceSecrets",
                     "Effect": "Allow",
-                    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                    "Resource": secret_arns,
+                    "Action": ["kms:Decrypt"],
+                    "Resource": [secrets_kms_key_arn],
+                    "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
                 }
-            ),
+            )
+        secrets = IamRolePolicy(
+            self, "read_secrets", name="read-service-secrets", role=self.role.id, policy=policy_document(*statements)
         )
         secrets.override_logical_id("app_read_secrets")
         self.instance_profile = IamInstanceProfile(self, "profile", name=f"{config.name}-app", role=self.role.name)

@@ -116,9 +116,10 @@ class Network(Construct):
     :attr:`nat_gateways` (AZ suffix -> NAT).
     """
 
-    def __init__(self, scope: Construct, id_: str, config: NetworkConfig) -> None:
+    def __init__(self, scope: Construct, id_: str, config: NetworkConfig, *, kms_key_arn: str | None = None) -> None:
         super().__init__(scope, id_)
         self.config = config
+        self._kms_key_arn = kms_key_arn
         self.vpc = Vpc(
             self,
             "vpc",
@@ -255,6 +256,7 @@ class Network(Construct):
             "flow_logs_group",
             name=f"/covaex/{name}/vpc-flow-logs",
             retention_in_days=self.config.flow_log_retention_days,
+            kms_key_id=self._kms_key_arn,
         )
         log_group.override_logical_id("flow_logs")
         role = IamRole(

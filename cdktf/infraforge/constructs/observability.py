@@ -107,6 +107,7 @@ class Observability(Construct):
         app_tier: AppTier,
         database: PostgresDatabase,
         cache: RedisCache,
+        kms_key_arn: str,
     ) -> None:
         super().__init__(scope, id_)
         self.config = config
@@ -114,7 +115,7 @@ class Observability(Construct):
             self,
             "topic",
             name=f"{config.name}-alarms",
-            kms_master_key_id="alias/aws/sns",
+            kms_master_key_id=kms_key_arn,
             tags={"Name": f"{config.name}-alarms"},
         )
         self.topic.override_logical_id("alarms")

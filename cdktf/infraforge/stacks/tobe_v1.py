@@ -19,6 +19,7 @@ from infraforge.constructs.app_secrets import AppSecrets
 from infraforge.constructs.app_tier import AppTier
 from infraforge.constructs.cache import RedisCache
 from infraforge.constructs.database import PostgresDatabase
+from infraforge.constructs.encryption_key import EncryptionKey
 from infraforge.constructs.iam import AppInstanceRole, CiDeployRole
 from infraforge.constructs.network import Network
 from infraforge.constructs.observability import Observability
@@ -49,17 +50,24 @@ class TobeV1Stack(TerraformStack):
         account = DataAwsCallerIdentity(self, "account")
         account.override_logical_id("current")
 
-        self.network = Network(self, "network", config.network)
+        self.encryption_key = EncryptionKey(
+            self, "encryption_key", config.encryption_key, account_id=account.account_id
+        )
+        key_arn = self.encryption_key.arn
+        self.network = Network(self, "network", config.network, kms_key_arn=key_arn)
         self.vpn = SiteToSiteVpn(self, "vpn", config.vpn, self.network)
         self.security_groups = SecurityGroups(self, "security_groups", config.security_groups, self.network)
-        self.database = PostgresDatabase(self, "database", config.database, self.network, self.security_groups)
-        self.cache = RedisCache(self, "cache", config.cache, self.network, self.security_groups)
-        self.app_secrets = AppSecrets(self, "app_secrets", config.app_secrets)
+        self.database = PostgresDatabase(
+            self, "database", config.database, self.network, self.security_groups, kms_key_arn=key_arn
+        )
+        self.cache = RedisCache(self, "cache", config.cache, self.network, self.security_groups, kms_key_arn=key_arn)
+        self.app_secrets = AppSecrets(self, "app_secrets", config.app_secrets, kms_key_arn=key_arn)
         self.app_role = AppInstanceRole(
             self,
             "app_role",
             config.app_role,
             secret_arns=[self.database.master_secret_arn, self.app_secrets.session_key.arn],
+            secrets_kms_key_arn=key_arn,
         )
         self.alb = ApplicationLoadBalancer(
             self, "alb", config.alb, self.network, self.security_groups, account_id=account.account_id
@@ -88,6 +96,7 @@ class TobeV1Stack(TerraformStack):
             role=self.app_role,
             boot=boot,
             instance_tags=tags,
+            kms_key_arn=key_arn,
         )
         self.ci_role = CiDeployRole(
             self,
@@ -104,6 +113,7 @@ class TobeV1Stack(TerraformStack):
             app_tier=self.app_tier,
             database=self.database,
             cache=self.cache,
+            kms_key_arn=key_arn,
         )
 
         outputs = {
