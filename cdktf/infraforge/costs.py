@@ -37,6 +37,7 @@ MONTHLY_USD: Mapping[str, float] = {
     "ebs_gp3_gb": 0.0912,
     "secret": 0.40,
     "alarm": 0.10,
+    "kms_key": 1.00,
 }
 # Public IPv4 addresses an internet-facing ALB keeps, one per AZ.
 ALB_PUBLIC_IPS = 2
@@ -87,6 +88,9 @@ def monthly_floor(stack: Mapping[str, Any]) -> dict[str, float]:
     secrets = len(res.get("aws_secretsmanager_secret", {})) + len(res.get("aws_db_instance", {}))
     if secrets:
         add("secrets", secrets * MONTHLY_USD["secret"])
+    keys = len(res.get("aws_kms_key", {}))
+    if keys:
+        add("KMS keys", keys * MONTHLY_USD["kms_key"])
     alarms = len(res.get("aws_cloudwatch_metric_alarm", {}))
     if alarms:
         add("alarms", alarms * MONTHLY_USD["alarm"])

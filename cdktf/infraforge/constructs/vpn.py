@@ -7,6 +7,10 @@ virtual private gateway on the VPC, a VPN connection with static routing
 The VPN gateway propagates that route into the private route tables (app and
 data), so the app tier can reach on-prem services without touching the
 internet. Switched off by ``enabled=False`` (no resources at all).
+
+Routing is not permission: the app tier's security group opens no port towards
+on-prem yet; each on-prem service the app comes to use gets its own egress
+rule in :mod:`infraforge.constructs.security_groups`, naming its port.
 """
 
 from __future__ import annotations
