@@ -5,6 +5,12 @@ bump is an exact rollback), scan on push, encryption with a customer key,
 and a lifecycle policy that keeps release images (``v*``) longest, recent
 build images (``sha-*``) next, and drops untagged leftovers after a week.
 See :class:`infraforge.platform.config.EcrConfig` for the tag convention.
+
+:class:`ImagePushRole` is the role the release workflow
+(``.github/workflows/release.yml``) assumes through GitHub's OIDC provider
+(created by the ``state`` stack): only jobs of this repository running in
+the GitHub environment ``release`` may assume it, and it may push to and
+read this one repository, nothing else.
 """
 
 from __future__ import annotations
@@ -17,9 +23,26 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepositoryEncryptionConfiguration,
     EcrRepositoryImageScanningConfiguration,
 )
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from infraforge.platform.config import EcrConfig
+from infraforge.constructs.iam import GITHUB_OIDC_HOST, policy_document, trust_policy
+from infraforge.platform.config import REGION, EcrConfig
+
+RELEASE_ENVIRONMENT = "release"
+"""GitHub environment of the release workflow's image job (its OIDC ``sub`` names it)."""
+
+PUSH_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+)
 
 
 class ImageRepository(Construct):
@@ -42,6 +65,56 @@ class ImageRepository(Construct):
             self, "lifecycle", repository=self.repository.name, policy=json.dumps(lifecycle_policy(config))
         )
         self.lifecycle.override_logical_id(config.name)
+
+
+class ImagePushRole(Construct):
+    """GitHub Actions role that pushes images to one repository. Output: ``role``."""
+
+    def __init__(
+        self, scope: Construct, id_: str, *, repository: EcrRepository, account_id: str, github_repo: str
+    ) -> None:
+        super().__init__(scope, id_)
+        self.role = IamRole(
+            self,
+            "role",
+            name=f"{repository.name}-ci-image-push",
+            description=f"GitHub Actions of {github_repo} ({RELEASE_ENVIRONMENT}): push images to ECR",
+            max_session_duration=3600,
+            assume_role_policy=trust_policy(
+                {"Federated": f"arn:aws:iam::{account_id}:oidc-provider/{GITHUB_OIDC_HOST}"},
+                "sts:AssumeRoleWithWebIdentity",
+                {
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                        f"{GITHUB_OIDC_HOST}:sub": f"repo:{github_repo}:environment:{RELEASE_ENVIRONMENT}",
+                    }
+                },
+            ),
+        )
+        self.role.override_logical_id("ci_image_push")
+        policy = IamRolePolicy(
+            self,
+            "policy",
+            name="push-images",
+            role=self.role.id,
+            policy=policy_document(
+                {
+                    # registry login; AWS offers no resource-level scoping for it
+                    "Sid": "RegistryLogin",
+                    "Effect": "Allow",
+                    "Action": "ecr:GetAuthorizationToken",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:RequestedRegion": REGION}},
+                },
+                {
+                    "Sid": "PushAndReadThisRepository",
+                    "Effect": "Allow",
+                    "Action": list(PUSH_ACTIONS),
+                    "Resource": repository.arn,
+                },
+            ),
+        )
+        policy.override_logical_id("ci_image_push")
 
 
 def lifecycle_policy(config: EcrConfig) -> dict[str, object]:

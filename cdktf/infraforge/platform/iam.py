@@ -9,8 +9,7 @@ principal and pins both token claims, ``<issuer>:sub`` to
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -18,14 +17,10 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
+from infraforge.constructs.iam import policy_document, service_trust_policy, trust_policy
 from infraforge.platform.config import ServiceAccountRef
 
 STS_AUDIENCE = "sts.amazonaws.com"
-
-
-def policy_document(statements: Sequence[Mapping[str, object]]) -> str:
-    """An IAM policy document as the JSON string IAM resources take."""
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 class ServiceRole(Construct):
@@ -45,7 +40,7 @@ class ServiceRole(Construct):
         name: str,
         service: str,
         managed_policies: Sequence[str] = (),
-        inline: Sequence[Mapping[str, object]] = (),
+        inline: Sequence[dict[str, object]] = (),
     ) -> None:
         super().__init__(scope, id_)
         address = id_
@@ -53,9 +48,7 @@ class ServiceRole(Construct):
             self,
             "role",
             name=name,
-            assume_role_policy=policy_document(
-                [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]
-            ),
+            assume_role_policy=service_trust_policy(service),
         )
         self.role.override_logical_id(address)
         self.attachments: list[IamRolePolicyAttachment] = []
@@ -66,7 +59,7 @@ class ServiceRole(Construct):
             attachment.override_logical_id(f"{address}_{policy.lower()}")
             self.attachments.append(attachment)
         if inline:
-            scoped = IamRolePolicy(self, "inline", role=self.role.id, name=name, policy=policy_document(inline))
+            scoped = IamRolePolicy(self, "inline", role=self.role.id, name=name, policy=policy_document(*inline))
             scoped.override_logical_id(address)
 
 
@@ -86,7 +79,7 @@ class IrsaRole(Construct):
         oidc_provider_arn: str,
         oidc_issuer_host: str,
         account: ServiceAccountRef,
-        statements: Sequence[Mapping[str, object]],
+        statements: Sequence[dict[str, object]],
     ) -> None:
         super().__init__(scope, id_)
         address = id_
@@ -95,7 +88,11 @@ class IrsaRole(Construct):
             "role",
             name=name,
             description=f"IRSA role of {account.namespace}/{account.name}",
-            assume_role_policy=policy_document([irsa_trust_statement(oidc_provider_arn, oidc_issuer_host, account)]),
+            assume_role_policy=trust_policy(
+                {"Federated": oidc_provider_arn},
+                "sts:AssumeRoleWithWebIdentity",
+                irsa_trust_condition(oidc_issuer_host, account),
+            ),
         )
         self.role.override_logical_id(address)
         self.policy = IamPolicy(
@@ -103,23 +100,18 @@ class IrsaRole(Construct):
             "policy",
             name=name,
             description=f"What {account.namespace}/{account.name} may do in AWS",
-            policy=policy_document(statements),
+            policy=policy_document(*statements),
         )
         self.policy.override_logical_id(address)
         self.attachment = IamRolePolicyAttachment(self, "attachment", role=self.role.name, policy_arn=self.policy.arn)
         self.attachment.override_logical_id(address)
 
 
-def irsa_trust_statement(oidc_provider_arn: str, issuer_host: str, account: ServiceAccountRef) -> dict[str, object]:
-    """``sts:AssumeRoleWithWebIdentity`` for one service account's token only."""
+def irsa_trust_condition(issuer_host: str, account: ServiceAccountRef) -> dict[str, object]:
+    """The token claims one service account presents: its ``sub`` and the STS audience."""
     return {
-        "Effect": "Allow",
-        "Principal": {"Federated": oidc_provider_arn},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {
-            "StringEquals": {
-                f"{issuer_host}:sub": account.subject,
-                f"{issuer_host}:aud": STS_AUDIENCE,
-            }
-        },
+        "StringEquals": {
+            f"{issuer_host}:sub": account.subject,
+            f"{issuer_host}:aud": STS_AUDIENCE,
+        }
     }

@@ -7,7 +7,8 @@ Balancer Controller and of the CovaEX service account, the Helm add-ons, and
 the two rules that let pods reach the v1 PostgreSQL and Redis
 (:mod:`infraforge.platform.data_access`).
 
-``platform-v2-registry`` holds the one ECR repository ``covaex``. Dev and
+``platform-v2-registry`` holds the one ECR repository ``covaex`` (and the
+role CI pushes images with). Dev and
 prod share it on purpose: CI builds an image once and promotes the very same
 immutable tag from the dev overlay to the prod overlay, so prod runs bytes
 that dev has run. Keeping it out of the environment stacks also means
@@ -43,7 +44,7 @@ from infraforge.platform.addons import ClusterAddons
 from infraforge.platform.alb_controller_policy import alb_controller_statements
 from infraforge.platform.config import ECR, PLATFORM_DEV, PLATFORM_PROD, REGION, EcrConfig, PlatformConfig
 from infraforge.platform.data_access import PodDataAccess
-from infraforge.platform.ecr import ImageRepository
+from infraforge.platform.ecr import ImagePushRole, ImageRepository
 from infraforge.platform.eks import EksPlatform, cluster_log_group_name
 from infraforge.platform.iam import IrsaRole
 from infraforge.platform.kms import KeyConfig, PlatformKey
@@ -175,7 +176,16 @@ class RegistryStack(TerraformStack):
             account_id=account_id,
         )
         self.images = ImageRepository(self, "ecr", config=config, kms_key_arn=self.key.key.arn)
+        self.push_role = ImagePushRole(
+            self,
+            "ci_image_push",
+            repository=self.images.repository,
+            account_id=account_id,
+            github_repo=inputs.github_repo,
+        )
         TerraformOutput(self, "repository_url", value=self.images.repository.repository_url)
+        # the AWS_DEPLOY_ROLE_ARN variable of the GitHub environment "release"
+        TerraformOutput(self, "ci_image_push_role_arn", value=self.push_role.role.arn)
 
 
 def public_access_cidrs(

@@ -57,3 +57,25 @@ def test_key_policies_grant_no_service_wide_wildcard(platform_json: dict[str, An
                 assert statement["Principal"] != "*" and statement["Principal"] != {"AWS": "*"}
                 actions = statement["Action"]
                 assert "kms:*" not in actions and "*" not in actions
+
+
+def test_ci_pushes_to_this_repository_only_from_the_release_environment(platform_json: dict[str, Any]) -> None:
+    doc = platform_json[STACK]
+    role = doc["resource"]["aws_iam_role"]["ci_image_push"]
+    (trust,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert trust["Principal"]["Federated"].endswith(":oidc-provider/token.actions.githubusercontent.com")
+    assert trust["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            # the image job of .github/workflows/release.yml runs in the GitHub environment "release"
+            "token.actions.githubusercontent.com:sub": "repo:covaex/infraforge:environment:release",
+        }
+    }
+    statements = {
+        s["Sid"]: s for s in json.loads(doc["resource"]["aws_iam_role_policy"]["ci_image_push"]["policy"])["Statement"]
+    }
+    assert statements["PushAndReadThisRepository"]["Resource"] == "${aws_ecr_repository.covaex.arn}"
+    assert "ecr:PutImage" in statements["PushAndReadThisRepository"]["Action"]
+    login = statements["RegistryLogin"]
+    assert login["Action"] == "ecr:GetAuthorizationToken" and login["Condition"]
+    assert "ci_image_push_role_arn" in doc["output"]

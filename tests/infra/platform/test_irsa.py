@@ -57,7 +57,7 @@ def test_alb_controller_role_trusts_only_its_service_account(platform_json: dict
     }
 
 
-@pytest.mark.parametrize("stack", ENV_STACKS)
+@pytest.mark.parametrize("stack", [*ENV_STACKS, "platform-v2-registry"])
 def test_no_wildcard_actions_and_star_resources_are_conditioned(platform_json: dict[str, Any], stack: str) -> None:
     statements = all_policy_statements(platform_json[stack])
     assert statements
