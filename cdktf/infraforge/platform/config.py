@@ -91,9 +91,9 @@ class NodeGroupConfig:
     min_size: int
     """Lower bound of the group (never below one node per AZ)."""
     desired_size: int
-    """Initial size; the cluster autoscaler (if added later) owns it afterwards."""
+    """Initial size; afterwards whoever scales the group owns it (Terraform ignores later changes)."""
     max_size: int
-    """Upper bound, caps cost."""
+    """Upper bound, caps cost: the ceiling an operator (or a cluster autoscaler, not installed yet) may scale to."""
     disk_size_gib: int = 50
     """Root volume (encrypted gp3): container images plus emptyDir of Prometheus."""
     max_unavailable: int = 1

@@ -5,8 +5,9 @@
   every log type to a pre-created, KMS-encrypted log group with retention
   (EKS would otherwise create it with infinite retention);
 * Kubernetes secrets envelope-encrypted with a customer key (rotation on);
-* STANDARD support (upgrade policy): staying on a version past standard
-  support silently costs six times as much, so the cluster must be upgraded;
+* STANDARD support (upgrade policy): no silent slide into extended support
+  (six times the hourly control-plane price); EKS upgrades the cluster
+  itself when standard support ends, so we upgrade on our schedule before;
 * access entries (``API`` mode) instead of the ``aws-auth`` ConfigMap; the
   identity that applies the stack gets cluster-admin so it can install the
   add-ons;
