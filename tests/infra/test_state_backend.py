@@ -42,3 +42,8 @@ def test_environment_stacks_use_the_bucket_with_native_locking(env: str, stacks:
 def test_config_refuses_zero_retention() -> None:
     with pytest.raises(ValueError, match="noncurrent_version_days"):
         StateBackendConfig(bucket_name="b", noncurrent_version_days=0)
+
+
+def test_bootstrap_state_is_local_at_a_machine_independent_path(stacks: dict[str, Json]) -> None:
+    path = stacks["state"]["terraform"]["backend"]["local"]["path"]
+    assert path == "../../../terraform.state.tfstate"

@@ -8,7 +8,7 @@ into the bucket it has just created.
 
 from __future__ import annotations
 
-from cdktf import Aspects, TerraformOutput, TerraformStack
+from cdktf import Aspects, LocalBackend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
@@ -18,6 +18,9 @@ from infraforge.inputs import REGION, DeployInputs
 from infraforge.tags import CommonTags, common_tags
 
 STACK_NAME = "state"
+# Relative to where Terraform runs (cdktf.out/stacks/state/): the repository root, outside the
+# regenerated synth output, and the same on every machine (cdktf's default is an absolute path).
+LOCAL_STATE_PATH = "../../../terraform.state.tfstate"
 
 
 class StateStack(TerraformStack):
@@ -26,6 +29,7 @@ class StateStack(TerraformStack):
     def __init__(self, scope: Construct, inputs: DeployInputs) -> None:
         super().__init__(scope, STACK_NAME)
         AwsProvider(self, "aws", region=REGION)
+        LocalBackend(self, path=LOCAL_STATE_PATH)
         Aspects.of(self).add(CommonTags(common_tags("shared")))
         self.backend = StateBackend(self, "state_backend", StateBackendConfig(bucket_name=inputs.state_bucket))
         self.github_oidc = GithubOidcProvider(self, "github_oidc")
