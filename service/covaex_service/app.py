@@ -33,6 +33,9 @@ def create_app(settings: Settings, *, name: str = APP_NAME) -> ServiceApp:
     # Frames above this size close the WebSocket with 1009 (INTERFACE.md).
     app.config.WEBSOCKET_MAX_SIZE = 16 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 75
+    # Every JSON body of the API is small; refuse big ones before parsing them.
+    app.config.REQUEST_MAX_SIZE = 64 * 1024
+    app.config.PROXIES_COUNT = settings.proxies_count
     app.ctx.settings = settings
 
     app.error_handler.add(ApiError, _api_error)

@@ -1,13 +1,21 @@
-"""Run the service: the body of ``covaex serve``."""
+"""Run the service: the body of ``covaex serve``.
+
+Before any worker starts, the main process opens the database once and applies
+its migrations: a wrong ``COVAEX_DATABASE_URL`` or an unreachable server is
+then one clear line and a non-zero exit, instead of a worker traceback.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
 from covaex_service.app import create_app
+from covaex_service.errors import CovaexError
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.settings import Settings, load_settings
 
@@ -17,8 +25,28 @@ def _factory() -> ServiceApp:
     return create_app(load_settings())
 
 
+async def _preflight(settings: Settings) -> None:
+    from covaex_service.accounts.storage import open_store
+
+    try:
+        store = await open_store(settings.database_url)
+    except OSError as exc:  # e.g. the SQLite file's folder cannot be created
+        raise CovaexError(f"cannot open the database {settings.database_url}: {exc.strerror or exc}") from None
+    await store.db.close()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CovaexError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(settings: Settings) -> None:
     """Serve until interrupted; ``settings`` are already validated."""
+    _check_port_free(settings.host, settings.port)
+    asyncio.run(_preflight(settings))
     # Workers are separate processes: hand them the CLI overrides via the env.
     os.environ.update(
         {

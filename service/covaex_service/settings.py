@@ -51,6 +51,9 @@ class Settings:
     binance_rest_url: str = "https://data-api.binance.vision"
     redis_url: str | None = None
     database_url: str = "sqlite:///var/covaex.db"
+    # Reverse proxies in front of the service (1 behind the ALB), so the client
+    # address used by the login rate limit is the real one, not the proxy's.
+    proxies_count: int = 0
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     # True when the secret was generated for this process (dev only).
     secret_generated: bool = False
@@ -98,6 +101,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         binance_rest_url=get("BINANCE_REST_URL") or Settings.binance_rest_url,
         redis_url=get("REDIS_URL"),
         database_url=get("DATABASE_URL") or Settings.database_url,
+        proxies_count=_parse_count(get("PROXIES_COUNT"), "COVAEX_PROXIES_COUNT") if get("PROXIES_COUNT") else 0,
         secret_key=secret if secret is not None else secrets.token_urlsafe(32),
         secret_generated=secret is None,
     )
@@ -122,6 +126,16 @@ def _parse_port(raw: str | None, source: str) -> int:
     except ValueError:
         raise SettingsError(f"{source} must be a whole number from 1 to 65535, got {raw!r}") from None
     return port
+
+
+def _parse_count(raw: str | None, source: str) -> int:
+    try:
+        value = int(raw or "")
+    except ValueError:
+        raise SettingsError(f"{source} must be a whole number of at least 0, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{source} must be a whole number of at least 0, got {raw!r}")
+    return value
 
 
 def _parse_feed(raw: str, source: str) -> Feed:

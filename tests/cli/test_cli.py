@@ -74,3 +74,29 @@ def test_libraries_are_not_shadowed_inside_pytest() -> None:
 
     assert "site-packages" in str(cdktf.__file__)
     assert "site-packages" in str(diagrams.__file__)
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("postgresql://nobody@127.0.0.1:1/covaex", "cannot connect to PostgreSQL"),
+        ("sqlite:////proc/no-such-dir/covaex.db", "cannot open the database"),
+    ],
+)
+def test_unreachable_database_stops_serve_with_one_line(url: str, fragment: str) -> None:
+    proc = run("serve", "--port", "8199", "--feed", "simulator", env={"COVAEX_DATABASE_URL": url})
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], proc.stderr
+
+
+def test_busy_port_stops_serve_with_one_line() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = run("serve", "--port", str(port), "--feed", "simulator")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"covaex: error: cannot listen on 127.0.0.1:{port}: Address already in use"

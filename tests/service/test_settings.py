@@ -35,6 +35,7 @@ def test_symbols_are_normalised_and_deduplicated() -> None:
         ({"COVAEX_ENV": "prod", "COVAEX_SECRET_KEY": "changeme"}, "placeholder"),
         ({"COVAEX_ENV": "prod"}, "must be set outside dev"),
         ({"COVAEX_ENV": "staging"}, "COVAEX_ENV must be"),
+        ({"COVAEX_PROXIES_COUNT": "-1"}, "COVAEX_PROXIES_COUNT must be a whole number"),
     ],
 )
 def test_bad_values_are_refused_with_a_clear_message(env: dict[str, str], fragment: str) -> None:
