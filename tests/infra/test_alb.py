@@ -76,3 +76,8 @@ def test_config_refuses_bad_values() -> None:
         AlbConfig(**base, health_check_path="readyz")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="log-delivery"):
         AlbConfig(**{**base, "region": "mars-east-1"})  # type: ignore[arg-type]
+
+
+def test_access_logs_expire_after_their_retention(prod: Json) -> None:
+    [rule] = resource(prod, "aws_s3_bucket_lifecycle_configuration.alb_logs")["rule"]
+    assert rule["expiration"][0]["days"] == 90

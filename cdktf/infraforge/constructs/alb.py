@@ -102,7 +102,8 @@ class ApplicationLoadBalancer(Construct):
             "logs",
             bucket_name=bucket_name,
             logical_id="alb_logs",
-            noncurrent_version_days=config.access_log_retention_days,
+            noncurrent_version_days=1,
+            current_version_days=config.access_log_retention_days,
             # ALB access logging supports only SSE-S3.
             sse_algorithm="AES256",
             extra_policy_statements=(

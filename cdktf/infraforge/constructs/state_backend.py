@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
     S3BucketLifecycleConfigurationRuleFilter,
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
@@ -63,7 +64,9 @@ class PrivateBucket(Construct):
     Private (public-access block, owner-enforced ownership), TLS-only,
     versioned, encrypted (``sse_algorithm``: ``aws:kms`` unless a consumer
     such as ALB access logging supports only ``AES256``), old versions and
-    incomplete uploads expired. Output: :attr:`bucket`.
+    incomplete uploads expired; objects themselves expire after
+    ``current_version_days`` when given (logs), never by default (state).
+    Output: :attr:`bucket`.
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class PrivateBucket(Construct):
         bucket_name: str,
         logical_id: str,
         noncurrent_version_days: int,
+        current_version_days: int | None = None,
         sse_algorithm: str = "aws:kms",
         extra_policy_statements: tuple[dict[str, object], ...] = (),
     ) -> None:
@@ -131,6 +135,11 @@ class PrivateBucket(Construct):
                                 noncurrent_days=noncurrent_version_days
                             )
                         ],
+                        expiration=(
+                            [S3BucketLifecycleConfigurationRuleExpiration(days=current_version_days)]
+                            if current_version_days is not None
+                            else None
+                        ),
                         abort_incomplete_multipart_upload=[
                             S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
                         ],
