@@ -58,20 +58,34 @@ def costs(inputs: Inputs) -> dict[str, Any]:
     if not prices:
         raise PendingInput("`templates/data/prices.yaml` is missing")
     pricer = _Pricer(prices)
-    stacks = [s for s in sorted(inputs.stacks) if s.startswith(COST_PREFIXES)]
+    stacks = sorted((s for s in inputs.stacks if s.startswith(COST_PREFIXES)), key=_story_order)
     if not stacks:
         raise PendingInput("no stack is synthesized yet")
     per_stack = {name: _stack_cost(inputs.stack(name), pricer) for name in stacks}
     asis_items = prices.get("asis", {}).get("items", [])
+    # Platform v2 runs inside the v1 network of its environment: what an environment costs with both.
+    combined = {
+        env: round(per_stack[f"tobe-v1-{env}"].total + per_stack[f"platform-v2-{env}"].total, 2)
+        for env in ("dev", "prod")
+        if f"tobe-v1-{env}" in per_stack and f"platform-v2-{env}" in per_stack
+    }
     return {
         "prices": prices,
         "stacks": per_stack,
+        "combined": combined,
         "asis": {
             "items": asis_items,
             "total": round(sum(float(i["monthly"]) for i in asis_items), 2),
             "source": prices.get("asis", {}).get("source", ""),
         },
     }
+
+
+def _story_order(stack: str) -> tuple[int, int, str]:
+    """As the story goes: v1 before v2, dev before prod, shared stacks (registry, state) last."""
+    family = next((i for i, p in enumerate(COST_PREFIXES) if stack.startswith(p)), len(COST_PREFIXES))
+    env = {"dev": 0, "prod": 1}.get(stack.rsplit("-", 1)[-1], 2)
+    return (family, env, stack)
 
 
 def _stack_cost(doc: TerraformDoc, pricer: _Pricer) -> StackCost:
