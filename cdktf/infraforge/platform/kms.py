@@ -1,5 +1,10 @@
 """Customer-managed KMS keys for Platform v2 (EKS secrets, control-plane logs, ECR).
 
+Unlike the v1 environment key (:mod:`infraforge.constructs.encryption_key`,
+one key per environment for alarms, logs, secrets and Redis), a platform key
+says what it protects and admits CloudWatch Logs only when it encrypts log
+groups, so one construct serves both the EKS key and the ECR key.
+
 The key policy is written out action by action: the account root may
 administer and use the key (which is what lets IAM policies grant access),
 and CloudWatch Logs may use it only for the log groups named in the policy.
@@ -8,13 +13,13 @@ There is no ``kms:*`` anywhere; rotation is always on.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
+from infraforge.constructs.iam import policy_document
 from infraforge.platform.config import REGION
 
 # What the account (through IAM policies) may do with the key: the console's
@@ -92,15 +97,15 @@ class PlatformKey(Construct):
             description=config.description,
             enable_key_rotation=True,
             deletion_window_in_days=config.deletion_window_days,
-            policy=json.dumps(key_policy(config, account_id)),
+            policy=policy_document(*key_policy_statements(config, account_id)),
         )
         self.key.override_logical_id(address)
         self.alias = KmsAlias(self, "alias", name=f"alias/{config.name}", target_key_id=self.key.key_id)
         self.alias.override_logical_id(address)
 
 
-def key_policy(config: KeyConfig, account_id: str) -> dict[str, object]:
-    """The key policy document (``Resource: *`` in a key policy means this key)."""
+def key_policy_statements(config: KeyConfig, account_id: str) -> list[dict[str, object]]:
+    """The key policy's statements (``Resource: *`` in a key policy means this key)."""
     statements: list[dict[str, object]] = [
         {
             "Sid": "AccountAdministersAndUsesKeyThroughIam",
@@ -128,4 +133,4 @@ def key_policy(config: KeyConfig, account_id: str) -> dict[str, object]:
                 },
             }
         )
-    return {"Version": "2012-10-17", "Statement": statements}
+    return statements
