@@ -30,8 +30,8 @@ from cdktf_cdktf_provider_aws.lb_target_group import (
 from constructs import Construct
 
 from infraforge.constructs.network import Network
+from infraforge.constructs.private_bucket import PrivateBucket
 from infraforge.constructs.security_groups import SecurityGroups
-from infraforge.constructs.state_backend import PrivateBucket
 
 # The ELB log-delivery account of ap-northeast-2 (regions older than 2022 use an account, not a service principal).
 ELB_LOG_DELIVERY_ACCOUNTS = {"ap-northeast-2": "600734575887"}
