@@ -54,6 +54,8 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     )
     env.tests["pending"] = lambda value: isinstance(value, Pending)
     env.filters["cell"] = table_cell
+    env.filters["codecell"] = code_cell
+    env.filters["text"] = prose
     env.filters["code"] = lambda value: f"`{value}`"
     env.filters["money"] = lambda value: f"${float(value):,.2f}"
     env.filters["anchor"] = anchor
@@ -79,10 +81,22 @@ def render_pages(context: Mapping[str, Any], *, templates_dir: Path = TEMPLATES_
     return out
 
 
-def table_cell(value: object) -> str:
-    """A value safe inside a Markdown table cell (pipes escaped, newlines folded)."""
+def prose(value: object) -> str:
+    """Data shown as text: ``<semver>`` must print, not vanish as an unknown HTML tag."""
     text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def table_cell(value: object) -> str:
+    """Data as text inside a Markdown table cell (HTML-escaped, pipes escaped, newlines folded)."""
+    return prose(value).replace("|", "\\|").replace("\n", " ")
+
+
+def code_cell(value: object) -> str:
+    """Data as a code span inside a table cell: literal, so only pipes (which end the cell) are escaped."""
+    text = ("" if value is None else str(value)).replace("|", "\\|").replace("\n", " ")
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
 
 
 def anchor(text: str) -> str:

@@ -8,6 +8,7 @@ sync option or CI step shows up on the next build.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,8 +204,16 @@ def image_flow(inputs: Inputs) -> dict[str, Any]:
     readme = DEPLOY / "README.md"
     return {
         "script": leading_comment(script.read_text(encoding="utf-8")),
-        "readme": readme.read_text(encoding="utf-8") if readme.is_file() else None,
+        "readme": _unlink(readme.read_text(encoding="utf-8")) if readme.is_file() else None,
     }
+
+
+_RELATIVE_LINK = re.compile(r"\[([^\]]+)\]\((?!https?://|#)([^)]+)\)")
+
+
+def _unlink(markdown: str) -> str:
+    """Links relative to ``deploy/`` would point nowhere on the site (and fail --strict): keep them as paths."""
+    return _RELATIVE_LINK.sub(lambda m: f"{m.group(1)} (`deploy/{m.group(2)}`)", markdown)
 
 
 def dashboard(inputs: Inputs) -> dict[str, Any]:
