@@ -59,3 +59,11 @@ def test_sections_turn_missing_inputs_into_pending_values() -> None:
     assert sections.values["ready"] == 1
     assert sections.values["waiting"] == Pending("stack `x` is not synthesized yet")
     assert sections.pending == {"waiting": "stack `x` is not synthesized yet"}
+
+
+def test_data_in_cells_prints_as_written() -> None:
+    from covaex.docsite.render import code_cell, table_cell
+
+    assert table_cell("keep v<semver> | tags") == "keep v&lt;semver&gt; \\| tags"
+    assert code_cell("a|b") == "`a\\|b`"
+    assert code_cell("run `x`") == "`` run `x` ``"
