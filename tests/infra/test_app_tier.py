@@ -114,3 +114,8 @@ def test_rendered_boot_script_is_valid_bash(tmp_path: Path) -> None:
     script.write_text(render_user_data(_boot(), log_group="/covaex/t/app", agent_config_parameter="AmazonCloudWatch-t"))
     proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_apply_does_not_undo_scaling(prod: Json) -> None:
+    group = resource(prod, "aws_autoscaling_group.app")
+    assert group["lifecycle"]["ignore_changes"] == ["desired_capacity"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cdktf import Fn
+from cdktf import Fn, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.autoscaling_group import (
     AutoscalingGroup,
     AutoscalingGroupInstanceRefresh,
@@ -208,6 +208,8 @@ class AppTier(Construct):
                 ),
             ),
             enabled_metrics=list(GROUP_METRICS),
+            # The scaling policy owns the running size; an apply must not reset it to the start size.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_capacity"]),
             tag=[AutoscalingGroupTag(key=k, value=v, propagate_at_launch=True) for k, v in sorted(tags.items())],
         )
         self.group.override_logical_id("app")
