@@ -228,3 +228,12 @@ def test_no_page_leaks_python_reprs(rendered: dict[str, bytes]) -> None:
     for path, data in rendered.items():
         text = data.decode("utf-8", "replace")
         assert "built-in method" not in text and " object at 0x" not in text, path
+
+
+def test_committed_generated_docs_are_current(real_inputs: Inputs, capsys: pytest.CaptureFixture[str]) -> None:
+    """The drift gate (`covaex docs check`) over the committed docs/generated/, as CI runs it."""
+    from covaex.docsite.paths import GENERATED_DIR
+
+    status = check_docs(generated_dir=GENERATED_DIR, quiet=True, inputs=real_inputs)
+    drift = capsys.readouterr().out
+    assert status == 0, f"docs/generated/ is out of date; run `covaex docs build` and commit it:\n{drift}"
