@@ -16,7 +16,7 @@ The app tier is the largest because it will also hold EKS pods (platform v2).
 Data subnets have no route to the internet at all.
 
 Cost trade-off: ``single_nat=True`` (dev) runs one NAT gateway in the first
-AZ that both app subnets use; that saves one NAT gateway (~US$ 33/month in
+AZ that both app subnets use; that saves one NAT gateway (~US$ 43/month in
 Seoul plus data processing) and makes the NAT a single point of failure
 for the app tier's outbound traffic, which dev accepts and prod does not.
 
