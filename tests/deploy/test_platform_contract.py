@@ -4,10 +4,14 @@ from the platform config by test_manifest_schema.py)."""
 
 from __future__ import annotations
 
-from deploy_checks import ENVIRONMENTS, Rendered
+import re
+
+import yaml
+from deploy_checks import ENVIRONMENTS, REPO_ROOT, Rendered
 from infraforge.config import environment_config
 from infraforge.inputs import REGION, read_inputs
 from infraforge.platform.config import ECR, PLATFORM_DEV, PLATFORM_PROD, PlatformConfig
+from infraforge.platform.ecr import PUSH_ACTIONS, RELEASE_ENVIRONMENT
 
 PLATFORMS: dict[str, PlatformConfig] = {"dev": PLATFORM_DEV, "prod": PLATFORM_PROD}
 
@@ -36,3 +40,14 @@ def test_network_policy_uses_each_environments_vpc(rendered: dict[str, Rendered]
         policy = rendered[env].one("NetworkPolicy")["spec"]
         assert policy["ingress"][0]["from"][0]["ipBlock"]["cidr"] == vpc
         assert policy["egress"][1]["to"][0]["ipBlock"]["cidr"] == vpc
+
+
+def test_release_workflow_needs_only_what_the_image_push_role_grants() -> None:
+    text = (REPO_ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
+    assert yaml.safe_load(text)["jobs"]["image"]["environment"] == RELEASE_ENVIRONMENT
+    # `aws ecr describe-images` -> ecr:DescribeImages, and so on.
+    calls = {"ecr:" + "".join(w.title() for w in c.split("-")) for c in re.findall(r"aws ecr ([a-z-]+)", text)}
+    assert calls == {"ecr:DescribeImages", "ecr:BatchGetImage", "ecr:PutImage"}
+    assert calls <= set(PUSH_ACTIONS)
+    # docker push needs the layer upload actions too (login is GetAuthorizationToken, granted on "*").
+    assert {"ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"} <= set(PUSH_ACTIONS)
