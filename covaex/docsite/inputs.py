@@ -40,6 +40,16 @@ class Inputs:
         return sorted(s for s in self.stacks if s.startswith(prefix))
 
 
+STORY_FAMILIES = ("tobe-v1-", "platform-v2-")
+
+
+def story_order(stack: str) -> tuple[int, int, str]:
+    """Stacks as the story tells them: v1 before v2, dev before prod, shared stacks (registry, state) last."""
+    family = next((i for i, p in enumerate(STORY_FAMILIES) if stack.startswith(p)), len(STORY_FAMILIES))
+    env = {"dev": 0, "prod": 1}.get(stack.rsplit("-", 1)[-1], 2)
+    return (family, env, stack)
+
+
 def load_stacks(synth: SynthResult) -> dict[str, TerraformDoc]:
     return {name: TerraformDoc.load(name, synth.stack_json(name)) for name in sorted(synth.stacks)}
 

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from covaex.docsite.inputs import Inputs
+from covaex.docsite.inputs import Inputs, story_order
 from covaex.docsite.paths import ASIS_INVENTORY, CACHE_DIR, REPO_ROOT
 from covaex.docsite.render import stamp_svg
 from covaex.docsite.sections import PendingInput, Sections
@@ -69,7 +69,7 @@ def topology_sections(inputs: Inputs, sections: Sections, files: dict[str, bytes
         return {"inventory": inventory, "drawn": drawn, "raw": _yaml(ASIS_INVENTORY)}
 
     def stacks() -> dict[str, Drawn]:
-        names = [s for s in sorted(inputs.stacks) if s.startswith(DIAGRAM_PREFIXES)]
+        names = sorted((s for s in inputs.stacks if s.startswith(DIAGRAM_PREFIXES)), key=story_order)
         if not names:
             raise PendingInput("no To-Be / Platform stack is synthesized yet")
         out = {}

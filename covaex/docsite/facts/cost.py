@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from covaex.docsite.inputs import Inputs
+from covaex.docsite.inputs import Inputs, story_order
 from covaex.docsite.sections import PendingInput
 from covaex.docsite.tfjson import Resource, TerraformDoc
 from covaex.topology.tfjson import as_int, block
@@ -58,7 +58,7 @@ def costs(inputs: Inputs) -> dict[str, Any]:
     if not prices:
         raise PendingInput("`templates/data/prices.yaml` is missing")
     pricer = _Pricer(prices)
-    stacks = sorted((s for s in inputs.stacks if s.startswith(COST_PREFIXES)), key=_story_order)
+    stacks = sorted((s for s in inputs.stacks if s.startswith(COST_PREFIXES)), key=story_order)
     if not stacks:
         raise PendingInput("no stack is synthesized yet")
     per_stack = {name: _stack_cost(inputs.stack(name), pricer) for name in stacks}
@@ -79,13 +79,6 @@ def costs(inputs: Inputs) -> dict[str, Any]:
             "source": prices.get("asis", {}).get("source", ""),
         },
     }
-
-
-def _story_order(stack: str) -> tuple[int, int, str]:
-    """As the story goes: v1 before v2, dev before prod, shared stacks (registry, state) last."""
-    family = next((i for i, p in enumerate(COST_PREFIXES) if stack.startswith(p)), len(COST_PREFIXES))
-    env = {"dev": 0, "prod": 1}.get(stack.rsplit("-", 1)[-1], 2)
-    return (family, env, stack)
 
 
 def _stack_cost(doc: TerraformDoc, pricer: _Pricer) -> StackCost:
