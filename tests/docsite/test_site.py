@@ -161,6 +161,12 @@ def test_site_works_offline(site: Path) -> None:
     assert 'class="mermaid"' in page
     assert re.search(r'<script src="[./]*assets/javascripts/vendor/mermaid-[\d.]+\.min\.js"', page)
     assert "fonts.googleapis.com" not in page and "unpkg.com" not in page
+    # Nothing the pages load may come from another host (an emoji shortcode such as `:secret:` inside an
+    # ARN once turned into a CDN image).
+    for built in site.rglob("*.html"):
+        text = built.read_text(encoding="utf-8")
+        external = re.findall(r'(?:src|href)="(https?://[^"]+\.(?:js|css|svg|png|woff2?))"', text)
+        assert not external, (built.relative_to(site), external[:3])
 
 
 def test_rendering_is_reproducible_and_reuses_cached_diagrams(
