@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from covaex.docsite.inputs import Inputs
+from covaex.docsite.inputs import Inputs, story_order
 from covaex.docsite.sections import PendingInput
 from covaex.docsite.tfjson import Resource, TerraformDoc
 from covaex.topology.tfjson import references, strip_metadata
@@ -19,7 +19,11 @@ T = TypeVar("T")
 
 def stacks_with(inputs: Inputs, *types: str) -> list[TerraformDoc]:
     """Stacks declaring at least one resource of any of ``types``; pending when none does."""
-    found = [doc for _, doc in sorted(inputs.stacks.items()) if any(doc.count(t) for t in types)]
+    found = [
+        inputs.stacks[name]
+        for name in sorted(inputs.stacks, key=story_order)
+        if any(inputs.stacks[name].count(t) for t in types)
+    ]
     if not found:
         raise PendingInput(f"no synthesized stack declares {' / '.join(types)} yet")
     return found
