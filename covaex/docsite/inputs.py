@@ -50,6 +50,17 @@ def story_order(stack: str) -> tuple[int, int, str]:
     return (family, env, stack)
 
 
+_FAMILY_LABELS = {"tobe-v1-": "To-Be v1", "platform-v2-": "Platform v2"}
+
+
+def stack_label(name: str) -> str:
+    """How a stack is titled on tabs: ``tobe-v1-dev`` -> ``To-Be v1 · dev``; other names unchanged."""
+    for prefix, label in _FAMILY_LABELS.items():
+        if name.startswith(prefix):
+            return f"{label} · {name.removeprefix(prefix)}"
+    return name
+
+
 def load_stacks(synth: SynthResult) -> dict[str, TerraformDoc]:
     return {name: TerraformDoc.load(name, synth.stack_json(name)) for name in sorted(synth.stacks)}
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 
+from covaex.docsite.inputs import stack_label
 from covaex.docsite.paths import PAGES_DIR, TEMPLATES_DIR
 from covaex.docsite.sections import Pending
 from covaex.errors import CliError
@@ -55,6 +56,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     env.tests["pending"] = lambda value: isinstance(value, Pending)
     env.filters["cell"] = table_cell
     env.filters["codecell"] = code_cell
+    env.filters["label"] = stack_label
     env.filters["text"] = prose
     env.filters["code"] = lambda value: f"`{value}`"
     env.filters["money"] = lambda value: f"${float(value):,.2f}"

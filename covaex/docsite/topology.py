@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from covaex.docsite.inputs import Inputs, story_order
+from covaex.docsite.inputs import Inputs, stack_label, story_order
 from covaex.docsite.paths import ASIS_INVENTORY, CACHE_DIR, REPO_ROOT
 from covaex.docsite.render import stamp_svg
 from covaex.docsite.sections import PendingInput, Sections
@@ -75,7 +75,7 @@ def topology_sections(inputs: Inputs, sections: Sections, files: dict[str, bytes
         out = {}
         for name in names:
             raw = json.dumps(inputs.stack(name).raw, sort_keys=True).encode()
-            out[name] = _draw(name, name, stack_topology(inputs, name), raw, files)
+            out[name] = _draw(name, stack_label(name), stack_topology(inputs, name), raw, files)
         return out
 
     sections.add("asis", asis)
