@@ -1,15 +1,19 @@
 """mkdocs hooks (``hooks:`` in mkdocs.yml): regenerate pages while ``mkdocs serve`` runs.
 
 On every (re)build under ``serve``, the generated pages are brought up to
-date first. ``covaex docs build`` only writes files whose bytes changed, so
-the rebuild it may trigger finds nothing new and stops: no reload loop.
-``mkdocs build`` (tests, CI) leaves ``docs/generated/`` alone: it publishes
-what is committed, which ``covaex docs check`` keeps honest.
+date first, in a child process so that edited service modules are imported
+afresh (the serving process would keep the first version it imported).
+``covaex docs build`` only writes files whose bytes changed, so the rebuild
+it may trigger finds nothing new and stops: no reload loop. ``mkdocs build``
+(tests, CI) leaves ``docs/generated/`` alone: it publishes what is
+committed, which ``covaex docs check`` keeps honest.
 """
 
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from typing import Any
 
 log = logging.getLogger("mkdocs.hooks.covaex")
@@ -23,11 +27,9 @@ def on_startup(*, command: str, dirty: bool) -> None:
 def on_pre_build(config: Any) -> None:
     if _state.get("command") != "serve":
         return
-    from covaex_service.errors import CovaexError
-
-    from covaex.docsite.build import build_docs
-
-    try:
-        build_docs(quiet=True)
-    except CovaexError as exc:  # keep serving the last good pages; say why they are old
-        log.error("covaex docs build failed, pages not regenerated: %s", exc)
+    proc = subprocess.run(  # noqa: S603 - our own interpreter and CLI
+        [sys.executable, "-m", "covaex.cli", "docs", "build"], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:  # keep serving the last good pages; say why they are old
+        lines = (proc.stderr or "").strip().splitlines()
+        log.error("covaex docs build failed, pages not regenerated: %s", lines[-1] if lines else proc.returncode)
