@@ -60,7 +60,6 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     env.filters["text"] = prose
     env.filters["code"] = lambda value: f"`{value}`"
     env.filters["money"] = lambda value: f"${float(value):,.2f}"
-    env.filters["anchor"] = anchor
     return env
 
 
@@ -99,11 +98,6 @@ def code_cell(value: object) -> str:
     text = ("" if value is None else str(value)).replace("|", "\\|").replace("\n", " ")
     fence = "``" if "`" in text else "`"
     return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
-
-
-def anchor(text: str) -> str:
-    """The id a heading gets from the toc extension, for slugs we control (lowercase, dashes)."""
-    return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in text.lower()).strip("-")
 
 
 def _linker(current: str) -> Callable[..., str]:

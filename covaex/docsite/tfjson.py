@@ -2,21 +2,17 @@
 
 The docs read what would be deployed, so every page that shows an
 infrastructure value gets it through here: resources by type, their
-addresses (``aws_subnet.public_a``), and the references between them
-(``${aws_vpc.main.id}`` -> ``aws_vpc.main``). Nothing here knows about pages.
+addresses (``aws_subnet.public_a``) and the backend block; references between them
+are resolved with ``covaex.topology.tfjson``. Nothing here knows about pages.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-# ``${aws_security_group.alb.id}`` or ``${data.aws_iam_policy_document.x.json}``
-_REF = re.compile(r"\$\{(?:data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)(?:\.[^}]*)?\}")
 
 JsonObject = Mapping[str, Any]
 
@@ -81,26 +77,3 @@ class TerraformDoc:
         for kind, settings in sorted(backend.items()):
             return str(kind), settings
         return None
-
-
-def ref_address(value: object) -> str | None:
-    """The resource address a ``${...}`` reference points at, or None for a literal."""
-    if not isinstance(value, str):
-        return None
-    match = _REF.search(value)
-    return f"{match.group(1)}.{match.group(2)}" if match else None
-
-
-def ref_addresses(value: object) -> list[str]:
-    """Every resource address referenced in a string or list of strings, in order."""
-    items = value if isinstance(value, list) else [value]
-    found: list[str] = []
-    for item in items:
-        if isinstance(item, str):
-            found.extend(f"{m.group(1)}.{m.group(2)}" for m in _REF.finditer(item))
-    return found
-
-
-def is_literal(value: object) -> bool:
-    """True when a value is known at synth time (not a ``${...}`` token)."""
-    return not (isinstance(value, str) and "${" in value)
