@@ -102,11 +102,15 @@ async def test_bad_credentials_get_one_generic_answer(live: LiveApp) -> None:
         )
         no_such_user = await client.post("/api/v1/auth/login", json={"username": username + "x", "password": PASSWORD})
         malformed_name = await client.post("/api/v1/auth/login", json={"username": "';--", "password": PASSWORD})
-        huge_password = await client.post("/api/v1/auth/login", json={"username": username, "password": "x" * 100_000})
+        huge_password = await client.post("/api/v1/auth/login", json={"username": username, "password": "x" * 10_000})
+        oversized_body = await client.post("/api/v1/auth/login", json={"username": username, "password": "x" * 100_000})
     for response in (wrong_password, no_such_user, malformed_name, huge_password):
         assert response.status_code == 401
         assert response.json() == {"error": {"code": "bad_credentials", "message": "wrong username or password"}}
         assert SESSION_COOKIE not in response.cookies
+    # A body past the request limit is refused before it is parsed, still as a JSON error.
+    assert oversized_body.status_code == 413
+    assert oversized_body.json()["error"]["code"] == "payload_too_large"
 
 
 async def test_me_and_logout_need_a_session(live: LiveApp) -> None:
