@@ -87,8 +87,12 @@ class Ingest:
                 if self.leading:
                     await self._flush()
         finally:
-            lease.cancel()
-            await self._stop_feed()
+            feed, self._feed_task = self._feed_task, None
+            stopping = [task for task in (lease, feed) if task is not None]
+            for task in stopping:
+                task.cancel()
+            # gather, not "await task" under suppress(CancelledError): that would also swallow our own cancel.
+            await asyncio.gather(*stopping, return_exceptions=True)
             with contextlib.suppress(CacheUnavailable):
                 await self._cache.resign(self._owner)
 
@@ -110,8 +114,7 @@ class Ingest:
         task, self._feed_task = self._feed_task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.gather(task, return_exceptions=True)
 
     def _label(self, everything: Sequence[Market]) -> Source:
         # Honest labelling: while any shown price is simulated (auto fallback, or the moments after

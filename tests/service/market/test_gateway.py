@@ -38,9 +38,12 @@ async def service(tmp_path: Path) -> AsyncIterator[RunningApp]:
 
 
 async def recv_json(ws: ClientConnection) -> dict[str, Any]:
-    frame = await asyncio.wait_for(ws.recv(), 10)
-    message: dict[str, Any] = json.loads(frame)
-    return message
+    """The next frame, skipping ``status`` frames: they come whenever freshness changes, between any two."""
+    while True:
+        frame = await asyncio.wait_for(ws.recv(), 10)
+        message: dict[str, Any] = json.loads(frame)
+        if message["type"] != "status":
+            return message
 
 
 async def recv_type(ws: ClientConnection, kind: str) -> dict[str, Any]:

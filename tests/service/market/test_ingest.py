@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 
 from covaex_service.market.cache import EmbeddedCache, Keys, RedisCache
-from covaex_service.market.cache.contract import LEADER_RENEW_SECONDS
+from covaex_service.market.cache.contract import LEADER_RENEW_SECONDS, LEADER_TTL_MS
 from covaex_service.market.feeds.base import MarketSink
 from covaex_service.market.ingest import Ingest
 from covaex_service.market.model import Market, Source
@@ -48,27 +48,30 @@ def market(symbol: str, last: str, source: Source = "binance") -> Market:
     return Market(symbol, last, last, last, last, "0.000", "1", "1", 1, source)
 
 
-async def test_one_leader_and_takeover_on_resign(redis_url: str) -> None:
+async def test_one_leader_and_takeover(redis_url: str) -> None:
     keys = Keys(f"covaex-test:{uuid.uuid4().hex[:8]}:v1")
     caches = [RedisCache(redis_url, keys), RedisCache(redis_url, keys)]
     feeds = [ScriptedFeed(), ScriptedFeed()]
     ingests = [Ingest(feeds[i], caches[i], ["BTCUSDT"], FeedStats(), f"worker-{i}") for i in range(2)]
-    first = asyncio.create_task(ingests[0].run())
-    await eventually(lambda: feeds[0].running, what="first worker leading")
-    second = asyncio.create_task(ingests[1].run())
-    await asyncio.sleep(LEADER_RENEW_SECONDS / 3)  # the second worker has tried at least once by now
-    assert not feeds[1].running
-    feeds[0].emit([market("BTCUSDT", "1.5")])
-    await eventually(lambda: _last(caches[1]), what="leader's write visible to all")
-    first.cancel()  # stopping resigns the lease: the other worker takes over at its next renewal
-    with contextlib.suppress(asyncio.CancelledError):
-        await first
-    await eventually(lambda: feeds[1].running, within=LEADER_RENEW_SECONDS * 3, what="takeover")
-    second.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await second
-    for cache in caches:
-        await cache.close()
+    tasks = [asyncio.create_task(ingests[0].run())]
+    try:
+        await eventually(lambda: feeds[0].running, what="first worker leading")
+        tasks.append(asyncio.create_task(ingests[1].run()))
+        await asyncio.sleep(LEADER_RENEW_SECONDS / 3)  # the second worker has tried at least once by now
+        assert not feeds[1].running
+        feeds[0].emit([market("BTCUSDT", "1.5")])
+        await eventually(lambda: _last(caches[1]), what="leader's write visible to all")
+        tasks[0].cancel()
+        # Stopping resigns the lease; were that lost, the lease expires: either way the other worker takes over.
+        takeover_within = LEADER_TTL_MS / 1000 + 2 * LEADER_RENEW_SECONDS + 1
+        await eventually(lambda: feeds[1].running, within=takeover_within, what="takeover")
+        assert not feeds[0].running
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=5)
+        for cache in caches:
+            await cache.close()
 
 
 async def _last(cache: RedisCache) -> bool:

@@ -53,6 +53,18 @@ return 0
 """
 
 
+def _unless_cancelled(exc: BaseException) -> None:
+    """Re-raise a cancellation that the client library turned into a timeout or connection error.
+
+    A task cancelled in the middle of a Redis command may see a RedisError
+    instead of CancelledError; swallowing it as "cache unavailable" would keep
+    a stopping task alive forever.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
+
+
 class RedisCache:
     """The contract on a Redis server; safe to share between processes."""
 
@@ -76,18 +88,21 @@ class RedisCache:
                     pipe.publish(self._keys.updates, encode_update(changed, source, at_ms))
                 await pipe.execute()
         except (RedisError, OSError) as exc:
+            _unless_cancelled(exc)
             raise CacheUnavailable(f"redis write failed: {exc}") from exc
 
     async def beat(self, source: Source, at_ms: int) -> None:
         try:
             await self._redis.set(self._keys.heartbeat, encode_heartbeat(source, at_ms), ex=HEARTBEAT_TTL_SECONDS)
         except (RedisError, OSError) as exc:
+            _unless_cancelled(exc)
             raise CacheUnavailable(f"redis heartbeat failed: {exc}") from exc
 
     async def snapshot(self) -> Snapshot:
         try:
             snapshot_doc, heartbeat_doc = await self._redis.mget([self._keys.snapshot, self._keys.heartbeat])
         except (RedisError, OSError) as exc:
+            _unless_cancelled(exc)
             raise CacheUnavailable(f"redis read failed: {exc}") from exc
         return decode_snapshot(snapshot_doc, heartbeat_doc)
 
@@ -95,6 +110,7 @@ class RedisCache:
         try:
             doc = await self._redis.get(self._keys.market(symbol))
         except (RedisError, OSError) as exc:
+            _unless_cancelled(exc)
             raise CacheUnavailable(f"redis read failed: {exc}") from exc
         return decode_market(doc)
 
@@ -115,6 +131,7 @@ class RedisCache:
                         data = message["data"]
                         yield data if isinstance(data, bytes) else str(data).encode()
             except (RedisError, OSError) as exc:
+                _unless_cancelled(exc)
                 delay = backoff.next_delay()
                 log.warning("redis subscription lost (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
@@ -126,6 +143,7 @@ class RedisCache:
         try:
             result = await self._redis.eval(_LEAD_SCRIPT, 1, self._keys.leader, owner, str(LEADER_TTL_MS))
         except (RedisError, OSError) as exc:
+            _unless_cancelled(exc)
             raise CacheUnavailable(f"redis lease failed: {exc}") from exc
         return bool(result)
 
@@ -133,13 +151,20 @@ class RedisCache:
         try:
             await self._redis.eval(_RESIGN_SCRIPT, 1, self._keys.leader, owner)
         except (RedisError, OSError) as exc:
+            _unless_cancelled(exc)
             raise CacheUnavailable(f"redis resign failed: {exc}") from exc
 
     async def ping(self) -> None:
         try:
             await self._redis.ping()
         except (RedisError, OSError) as exc:
+            _unless_cancelled(exc)
             raise CacheUnavailable(f"redis unreachable: {exc}") from exc
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        # A connection left mid-command by a cancelled task can hold the pool; shutdown must not wait on it.
+        try:
+            async with asyncio.timeout(SOCKET_TIMEOUT_SECONDS):
+                await self._redis.aclose()
+        except (TimeoutError, RedisError, OSError) as exc:
+            log.warning("redis client did not close cleanly: %r", exc)
