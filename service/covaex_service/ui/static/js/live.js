@@ -79,6 +79,11 @@ export class LiveFeed extends EventTarget {
     } catch {
       return;
     }
+    if ("source" in frame || "stale" in frame) {
+      // snapshot, update and status frames say which feed the data comes from
+      // and whether it is stale; the page's labels follow them.
+      this.emit("status", { source: frame.source, stale: frame.stale });
+    }
     if (frame.type === "snapshot") {
       this.attempt = 0;
       this.emit("state", { state: "live", retryInMs: 0 });

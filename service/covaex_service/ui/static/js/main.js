@@ -91,12 +91,20 @@ function renderLiveState() {
   }
 }
 
+function applyServerStatus({ source, stale }) {
+  if (typeof stale === "boolean") {
+    live.serverStale = stale;
+  }
+  if (typeof source === "string") {
+    $('[data-badge="simulator"]').hidden = source !== "simulator";
+  }
+  renderLiveState();
+}
+
 async function refreshServerStatus() {
   const result = await api("GET", "/api/v1/markets");
   if (result.ok && result.data) {
-    live.serverStale = Boolean(result.data.stale);
-    $('[data-badge="simulator"]').hidden = result.data.source !== "simulator";
-    renderLiveState();
+    applyServerStatus(result.data);
   }
 }
 
@@ -333,6 +341,7 @@ if (symbols.length > 0) {
     live.retryAt = Date.now() + event.detail.retryInMs;
     renderLiveState();
   });
+  feed.addEventListener("status", (event) => applyServerStatus(event.detail));
   feed.addEventListener("markets", (event) => {
     const { kind, markets: fresh } = event.detail;
     if (coins.rows.size === 0 && fresh.length > 0) {
