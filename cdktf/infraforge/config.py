@@ -9,7 +9,10 @@ settings. The fixed monthly floor of dev is lower than prod's by design:
 * smaller cache nodes (the replica in the other AZ is kept in both);
 * one app instance at rest instead of two (:mod:`infraforge.constructs.app_tier`).
 
-:mod:`infraforge.costs` prices each floor so the difference is a number.
+The docs' cost page prices each floor from the synthesized JSON and a dated,
+cited price table (``covaex.docsite.facts.cost``, ``templates/data/prices.yaml``),
+so the difference is a number; ``tests/docsite/test_cost.py`` holds it to
+these reasons.
 """
 
 from __future__ import annotations

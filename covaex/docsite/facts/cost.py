@@ -81,6 +81,11 @@ def costs(inputs: Inputs) -> dict[str, Any]:
     }
 
 
+def stack_cost(doc: TerraformDoc, prices: Mapping[str, Any]) -> StackCost:
+    """Price the always-on resources of one synthesized stack with ``prices`` (templates/data/prices.yaml)."""
+    return _stack_cost(doc, _Pricer(prices))
+
+
 def _stack_cost(doc: TerraformDoc, pricer: _Pricer) -> StackCost:
     cost = StackCost(doc.stack)
     for type_, fn in _RULES.items():
