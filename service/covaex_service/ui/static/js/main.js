@@ -126,18 +126,7 @@ function setAuthMode(mode) {
   authMode = mode;
   dialog.dataset.mode = mode;
   const form = $(".auth__form", dialog);
-  $("#profile-menu").addEventListener("keydown", (event) => {
-  if (event.key !== "ArrowDown" && event.key !== "ArrowUp") {
-    return;
-  }
-  event.preventDefault();
-  const items = [...event.currentTarget.querySelectorAll('[role="menuitem"]')];
-  const step = event.key === "ArrowDown" ? 1 : -1;
-  const index = (items.indexOf(document.activeElement) + step + items.length) % items.length;
-  items[index].focus();
-});
-
-for (const tab of dialog.querySelectorAll('[role="tab"]')) {
+  for (const tab of dialog.querySelectorAll('[role="tab"]')) {
     const selected = tab.dataset.mode === mode;
     tab.setAttribute("aria-selected", String(selected));
     tab.tabIndex = selected ? 0 : -1;
