@@ -70,6 +70,8 @@ def test_boot_script_starts_the_service_against_rds_and_elasticache(prod: Json) 
     assert "COVAEX_REDIS_URL=rediss://${aws_elasticache_replication_group.redis.primary_endpoint_address}" in script
     assert "${aws_db_instance.postgres.master_user_secret[0].secret_arn}" in script
     assert "COVAEX_ENV=prod" in script
+    # Behind the ALB: the login rate limit must see the client, not the load balancer.
+    assert "COVAEX_PROXIES_COUNT=1" in script
     # Only secret ARNs reach the script; values are read at boot.
     assert "password" not in script.replace("jq -r '.password|@uri'", "").replace("generated password", "")
 

@@ -50,6 +50,7 @@ cat > /run/covaex/env <<ENV
 COVAEX_ENV=__ENVIRONMENT__
 COVAEX_PORT=__APP_PORT__
 COVAEX_FEED=auto
+COVAEX_PROXIES_COUNT=1
 COVAEX_DATABASE_URL=postgresql://$db_user:$db_pass@__DB_HOST__:__DB_PORT__/__DB_NAME__?sslmode=require
 COVAEX_REDIS_URL=rediss://__REDIS_HOST__:__REDIS_PORT__/0
 COVAEX_SECRET_KEY=$session_key
