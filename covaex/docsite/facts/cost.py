@@ -115,40 +115,32 @@ def _add(
     cost.lines.append(Line(item, kind, count, label, round(per_unit * count, 2), (res.address,)))
 
 
+def _sized(
+    cost: StackCost, res: Resource, pr: _Pricer, table: str, size: str, *, count: int, label: str | None = None
+) -> None:
+    """``count`` units of ``size``, priced per hour from the price table ``table``."""
+    item = label or f"{res.address} ({count} x {size})"
+    _add(cost, res, item, size, count, hourly=pr.hourly(table, size), hours=pr.hours)
+
+
 def _asg(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
     count = as_int(res.get("desired_capacity"), None) or as_int(res.get("min_size"), 0) or 0
     lt_address = next(iter(_refs(doc, res.get("launch_template"))), None)
     lt = doc.by_address(lt_address) if lt_address else None
     itype = str(lt.get("instance_type")) if lt is not None else "?"
-    _add(
-        cost,
-        res,
-        f"{res.address} ({count} x {itype})",
-        itype,
-        count,
-        hourly=pr.hourly("ec2_instance", itype),
-        hours=pr.hours,
-    )
+    _sized(cost, res, pr, "ec2_instance", itype, count=count)
 
 
 def _instance(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
     itype = str(res.get("instance_type"))
-    _add(cost, res, f"{res.address} ({itype})", itype, 1, hourly=pr.hourly("ec2_instance", itype), hours=pr.hours)
+    _sized(cost, res, pr, "ec2_instance", itype, count=1, label=f"{res.address} ({itype})")
 
 
 def _rds(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
     klass = str(res.get("instance_class"))
     copies = 2 if res.get("multi_az") else 1
     az = "Multi-AZ" if copies == 2 else "single-AZ"
-    _add(
-        cost,
-        res,
-        f"{res.address} ({klass}, {az})",
-        klass,
-        copies,
-        hourly=pr.hourly("rds_instance", klass),
-        hours=pr.hours,
-    )
+    _sized(cost, res, pr, "rds_instance", klass, count=copies, label=f"{res.address} ({klass}, {az})")
     storage = as_int(res.get("allocated_storage"), 0) or 0
     if storage:
         price = float(pr.p["rds_storage_gb_month"])
@@ -169,15 +161,7 @@ def _cache_group(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost)
     if count is None:
         groups = as_int(res.get("num_node_groups"), 1) or 1
         count = groups * ((as_int(res.get("replicas_per_node_group"), 0) or 0) + 1)
-    _add(
-        cost,
-        res,
-        f"{res.address} ({count} x {node})",
-        node,
-        count,
-        hourly=pr.hourly("elasticache_node", node),
-        hours=pr.hours,
-    )
+    _sized(cost, res, pr, "elasticache_node", node, count=count)
 
 
 def _cache_cluster(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
@@ -185,15 +169,7 @@ def _cache_cluster(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCos
         return  # priced with its replication group
     node = str(res.get("node_type"))
     count = as_int(res.get("num_cache_nodes"), 1) or 1
-    _add(
-        cost,
-        res,
-        f"{res.address} ({count} x {node})",
-        node,
-        count,
-        hourly=pr.hourly("elasticache_node", node),
-        hours=pr.hours,
-    )
+    _sized(cost, res, pr, "elasticache_node", node, count=count)
 
 
 def _node_group(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
