@@ -100,3 +100,17 @@ def test_busy_port_stops_serve_with_one_line() -> None:
         proc = run("serve", "--port", str(port), "--feed", "simulator")
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"covaex: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+def test_a_reader_that_goes_away_is_not_an_error() -> None:
+    proc = subprocess.Popen(
+        # Far more than a pipe buffer holds, so the write really meets the closed pipe.
+        [*COVAEX, "spof", *["diagrams/asis.yaml"] * 60, "--format", "json"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(1)
+    proc.stdout.close()  # like `| head -c 1`
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "error" not in stderr and "Traceback" not in stderr
