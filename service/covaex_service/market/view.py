@@ -36,12 +36,17 @@ class MarketView:
         self._failed_at = -1e9
         self.cache_reachable = True
 
-    async def snapshot(self) -> tuple[Snapshot, bool]:
-        """The snapshot and whether it is stale (cache unreachable, or feed heartbeat too old)."""
+    async def snapshot(self, *, fresh: bool = False) -> tuple[Snapshot, bool]:
+        """The snapshot and whether it is stale (cache unreachable, or feed heartbeat too old).
+
+        ``fresh`` reads the cache now, skipping the reuse window and the pause
+        after a failure: the gateway's resync after a gap in the update channel
+        must not get a copy read before the gap closed.
+        """
         clock = time.monotonic()
-        if not self.cache_reachable and clock - self._failed_at < RETRY_AFTER_FAILURE_SECONDS:
+        if not fresh and not self.cache_reachable and clock - self._failed_at < RETRY_AFTER_FAILURE_SECONDS:
             return self._last_good, True
-        if self.cache_reachable and clock - self._read_at < READ_INTERVAL_SECONDS:
+        if not fresh and self.cache_reachable and clock - self._read_at < READ_INTERVAL_SECONDS:
             return self._judge(self._last_read)
         try:
             read = await self._cache.snapshot()

@@ -170,7 +170,7 @@ class Hub:
 
     async def resync(self) -> None:
         """Reload the snapshot and send every subscribed value again (after a gap in the channel)."""
-        snap, stale = await self._view.snapshot()
+        snap, stale = await self._view.snapshot(fresh=True)
         source = snap.source or self.source
         if stale != self.stale or source != self.source:
             self._tell_status(source, stale)
