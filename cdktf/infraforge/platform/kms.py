@@ -5,10 +5,10 @@ one key per environment for alarms, logs, secrets and Redis), a platform key
 says what it protects and admits CloudWatch Logs only when it encrypts log
 groups, so one construct serves both the EKS key and the ECR key.
 
-The key policy is written out action by action: the account root may
-administer and use the key (which is what lets IAM policies grant access),
-and CloudWatch Logs may use it only for the log groups named in the policy.
-There is no ``kms:*`` anywhere; rotation is always on.
+The key policy reuses the v1 key's action lists (one place says what a key
+policy may grant): the account root may administer and use the key (which is
+what lets IAM policies grant access), and CloudWatch Logs may use it only for
+the log groups named in the policy. There is no ``kms:*``; rotation is always on.
 """
 
 from __future__ import annotations
@@ -19,53 +19,9 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
+from infraforge.constructs.encryption_key import ACCOUNT_KEY_ACTIONS, SERVICE_USE_ACTIONS
 from infraforge.constructs.iam import policy_document
 from infraforge.platform.config import REGION
-
-# What the account (through IAM policies) may do with the key: the console's
-# key-administrator set plus the cryptographic operations. Enumerated, so the
-# policy never grants a service-wide wildcard.
-ACCOUNT_KEY_ACTIONS = (
-    "kms:CancelKeyDeletion",
-    "kms:CreateAlias",
-    "kms:CreateGrant",
-    "kms:Decrypt",
-    "kms:DeleteAlias",
-    "kms:DescribeKey",
-    "kms:DisableKey",
-    "kms:DisableKeyRotation",
-    "kms:EnableKey",
-    "kms:EnableKeyRotation",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus",
-    "kms:ListAliases",
-    "kms:ListGrants",
-    "kms:ListKeyPolicies",
-    "kms:ListResourceTags",
-    "kms:PutKeyPolicy",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:RetireGrant",
-    "kms:RevokeGrant",
-    "kms:RotateKeyOnDemand",
-    "kms:ScheduleKeyDeletion",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:UpdateAlias",
-    "kms:UpdateKeyDescription",
-)
-
-LOGS_KEY_ACTIONS = (
-    "kms:Decrypt",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-)
 
 
 @dataclass(frozen=True)
@@ -121,7 +77,7 @@ def key_policy_statements(config: KeyConfig, account_id: str) -> list[dict[str, 
                 "Sid": "CloudWatchLogsEncryptsNamedLogGroups",
                 "Effect": "Allow",
                 "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
-                "Action": list(LOGS_KEY_ACTIONS),
+                "Action": list(SERVICE_USE_ACTIONS),
                 "Resource": "*",
                 "Condition": {
                     "ArnLike": {
