@@ -14,4 +14,7 @@ docs:
 	.venv/bin/covaex docs build
 
 lock:   ## re-pin the service's runtime dependencies with hashes (instance artifact and image)
-	.venv/bin/pip install -q pip-tools && .venv/bin/pip-compile -q --extra service --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements/service.lock pyproject.toml
+	# pip-tools lives in a throwaway venv: its packaging>=24 would break checkov's pin in .venv.
+	python3 -m venv /tmp/covaex-piptools && /tmp/covaex-piptools/bin/pip install -q pip-tools
+	/tmp/covaex-piptools/bin/pip-compile -q --extra service --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links -o requirements/service.lock pyproject.toml
