@@ -115,6 +115,7 @@ def _synth_ref(ref: str, commit: str) -> SynthResult:
 
 def _synth_cached(root: Path, label: str) -> SynthResult:
     out = SYNTH_CACHE / sources_hash(root)
+    SYNTH_CACHE.mkdir(parents=True, exist_ok=True)  # the CDKTF app creates only the last folder
     try:
         result = synth_stacks(out, root=root, steps=Steps(1, quiet=True))
     except CliError as exc:
