@@ -1,8 +1,9 @@
 """The two sides of a diff: a folder of synthesized stacks, a git ref, or the working tree.
 
-    load_side(arg)     -> Side   arg is a folder holding stacks/<stack>/cdk.tf.json
-                                 (what ``covaex synth --out DIR`` writes) or a git ref
-    working_tree()     -> Side   this checkout, synthesized
+    load_side(arg)              -> Side   arg is a folder holding stacks/<stack>/cdk.tf.json
+                                          (what ``covaex synth --out DIR`` writes) or a git ref
+    working_tree()              -> Side   this checkout, synthesized
+    folder_side(label, folder)  -> Side   a folder, shown as ``label``
 
 A ref is synthesized from its own ``cdktf/`` and ``cdktf.json``, exported with
 ``git archive`` into a temporary folder: the working tree, the index and the
@@ -51,7 +52,7 @@ def load_side(arg: str) -> Side:
     """A folder when ``arg`` is one, else a git ref of this repository; BadInput when it is neither."""
     folder = Path(arg)
     if folder.is_dir():
-        return _from_folder(arg, folder)
+        return folder_side(arg, folder)
     commit = _resolve_ref(arg)
     return _from_synth(arg, _synth_ref(arg, commit), commit)
 
@@ -60,7 +61,7 @@ def working_tree() -> Side:
     return _from_synth(WORKING_TREE, _synth_cached(REPO_ROOT, WORKING_TREE), None)
 
 
-def _from_folder(label: str, folder: Path) -> Side:
+def folder_side(label: str, folder: Path) -> Side:
     paths = {p.parent.name: p for p in sorted(folder.glob("stacks/*/cdk.tf.json"))}
     if not paths:
         raise BadInput(f"{folder}: no stacks/<stack>/cdk.tf.json in it (write one with `covaex synth --out {folder}`)")

@@ -224,3 +224,14 @@ def test_git_refs_are_synthesized_without_touching_the_working_tree() -> None:
     assert doc["base"] == doc["head"] == "HEAD" and doc["stacks"] == {}
     assert "stacks (synth" in proc.stderr
     assert state() == before
+
+
+def test_the_docs_example_is_what_the_command_prints() -> None:
+    from covaex.diff.example import example
+
+    ex = example()
+    proc = covaex(*ex["command"].split()[1:])
+    assert proc.returncode == ex["status"] == 1
+    assert proc.stdout == ex["comment"]
+    page = (REPO / "docs" / "generated" / "epic5" / "architecture-review.md").read_text(encoding="utf-8")
+    assert ex["comment"].splitlines()[0] in page and ex["command"] in page
