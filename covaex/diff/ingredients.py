@@ -19,7 +19,16 @@ from typing import Any
 
 import yaml
 
+from covaex.docsite.facts.cost import stack_cost
+from covaex.docsite.facts.security import iam_roles
+from covaex.docsite.inputs import Inputs
+from covaex.docsite.paths import DATA_DIR
+from covaex.docsite.sections import PendingInput
+from covaex.docsite.tfjson import TerraformDoc
 from covaex.errors import CliError
+from covaex.topology.model import build_topology
+from covaex.topology.report import findings_json
+from covaex.topology.spof import spof_findings
 
 WORLD = ("0.0.0.0/0", "::/0")
 
@@ -54,8 +63,6 @@ class StackFacts:
 
 
 def load_prices() -> Mapping[str, Any]:
-    from covaex.docsite.paths import DATA_DIR
-
     path = DATA_DIR / "prices.yaml"
     try:
         prices: Mapping[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -65,12 +72,6 @@ def load_prices() -> Mapping[str, Any]:
 
 
 def stack_facts(stack: str, doc: Mapping[str, Any], prices: Mapping[str, Any]) -> StackFacts:
-    from covaex.docsite.facts.cost import stack_cost
-    from covaex.docsite.tfjson import TerraformDoc
-    from covaex.topology.model import build_topology
-    from covaex.topology.report import findings_json
-    from covaex.topology.spof import spof_findings
-
     topology = build_topology(doc, name=stack)
     tf = TerraformDoc(stack, doc)
     findings = tuple({**f, "stack": stack} for f in findings_json(spof_findings(topology))["findings"])
@@ -82,11 +83,7 @@ def stack_facts(stack: str, doc: Mapping[str, Any], prices: Mapping[str, Any]) -
     return StackFacts(findings, stack_cost(tf, prices).total, exposure, _grants(tf))
 
 
-def _grants(tf: Any) -> dict[str, frozenset[str]]:
-    from covaex.docsite.facts.security import iam_roles
-    from covaex.docsite.inputs import Inputs
-    from covaex.docsite.sections import PendingInput
-
+def _grants(tf: TerraformDoc) -> dict[str, frozenset[str]]:
     try:
         roles = iam_roles(Inputs(stacks={tf.stack: tf}, data={}))[tf.stack]
     except PendingInput:  # the stack has no IAM role
@@ -102,7 +99,6 @@ def _grants(tf: Any) -> dict[str, frozenset[str]]:
 
 def draw(stack: str, doc: Mapping[str, Any], out: Path, *, title: str) -> None:
     """The stack's topology diagram with its SPOF marks, as ``covaex diagram`` draws it."""
-    from covaex.topology.model import build_topology
-    from covaex.topology.render import render_diagram
+    from covaex.topology.render import render_diagram  # the diagrams library loads only for drawing
 
     render_diagram(build_topology(doc, name=stack), out, title=title)
