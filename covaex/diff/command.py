@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from covaex.diff.ingredients import draw
 from covaex.diff.markdown import render
 from covaex.diff.review import FAIL_ON, Review, review
-from covaex.diff.sources import Side, load_side, working_tree
+from covaex.diff.sources import Side, load, resolve
 from covaex.errors import BadInput
 from covaex.progress import Steps
 
@@ -28,15 +29,19 @@ def run_diff(base: str, head: str | None, *, fmt: str, fail_on: str, diagrams: P
         raise BadInput(f"unknown --fail-on {fail_on!r}: use {', '.join(FAIL_ON)}")
     if diagrams is not None and not diagrams.parent.is_dir():
         raise BadInput(f"{diagrams.parent}: no such directory for --diagrams")
+    sources = resolve(base), resolve(head)  # every bad argument reported before any synth starts
     steps = Steps(4 if diagrams is not None else 3)
-    sides: list[Side] = []
-    for role, arg in (("BASE", base), ("HEAD", head)):
-        with steps.step(f"{role}: {arg or 'working tree'}"):
-            side = load_side(arg) if arg is not None else working_tree()
-        steps.note(f"{len(side.stacks)} stack{'' if len(side.stacks) == 1 else 's'} ({side.origin})")
-        sides.append(side)
+    with ThreadPoolExecutor(1) as pool:
+        # HEAD loads beside BASE: two cold synths (each a Node process) overlap instead of queueing.
+        head_future = pool.submit(load, sources[1])
+        with steps.step(f"BASE: {sources[0].label}"):
+            base_side = load(sources[0])
+        _note(steps, base_side)
+        with steps.step(f"HEAD: {sources[1].label}"):
+            head_side = head_future.result()
+        _note(steps, head_side)
     with steps.step("compare"):
-        result = review(*sides)
+        result = review(base_side, head_side)
     drawn: list[str] = []
     if diagrams is not None:
         with steps.step(f"draw changed stacks into {diagrams}"):
@@ -47,6 +52,10 @@ def run_diff(base: str, head: str | None, *, fmt: str, fail_on: str, diagrams: P
     else:
         sys.stdout.write(render(result, fail_on=fail_on, diagrams=drawn))
     return 1 if result.gate(fail_on) else 0
+
+
+def _note(steps: Steps, side: Side) -> None:
+    steps.note(f"{len(side.stacks)} stack{'' if len(side.stacks) == 1 else 's'} ({side.origin})")
 
 
 def draw_changed(result: Review, out: Path) -> list[str]:

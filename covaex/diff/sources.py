@@ -1,9 +1,10 @@
 """The two sides of a diff: a folder of synthesized stacks, a git ref, or the working tree.
 
-    load_side(arg)              -> Side   arg is a folder holding stacks/<stack>/cdk.tf.json
-                                          (what ``covaex synth --out DIR`` writes) or a git ref
-    working_tree()              -> Side   this checkout, synthesized
-    folder_side(label, folder)  -> Side   a folder, shown as ``label``
+    resolve(arg)                -> Source  checked at once: a folder holding stacks/<stack>/cdk.tf.json
+                                           (what ``covaex synth --out DIR`` writes), a git ref, or
+                                           None for the working tree; BadInput otherwise
+    load(source)                -> Side    its stacks, read or synthesized (the slow part)
+    folder_side(label, folder)  -> Side    a folder, shown as ``label``
 
 A ref is synthesized from its own ``cdktf/`` and ``cdktf.json``, exported with
 ``git archive`` into a temporary folder: the working tree, the index and the
@@ -15,6 +16,7 @@ and a warm diff only hashes and reads JSON.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import shutil
@@ -48,23 +50,42 @@ class Side:
     origin: str = "folder"  # how it was obtained, for the progress lines: folder, synthesized, synth cache
 
 
-def load_side(arg: str) -> Side:
-    """A folder when ``arg`` is one, else a git ref of this repository; BadInput when it is neither."""
+@dataclass(frozen=True)
+class Source:
+    """What an argument names, checked without synthesizing: a folder, a commit, or (neither) the working tree."""
+
+    label: str
+    folder: Path | None = None
+    commit: str | None = None
+
+
+def resolve(arg: str | None) -> Source:
+    """A folder when ``arg`` is one, else a git ref of this repository; None is the working tree."""
+    if arg is None:
+        return Source(WORKING_TREE)
     folder = Path(arg)
     if folder.is_dir():
-        return folder_side(arg, folder)
-    commit = _resolve_ref(arg)
-    return _from_synth(arg, _synth_ref(arg, commit), commit)
+        if not any(folder.glob("stacks/*/cdk.tf.json")):
+            raise BadInput(f"{arg}: no stacks/<stack>/cdk.tf.json in it (write them with `covaex synth --out {arg}`)")
+        return Source(arg, folder=folder)
+    if folder.is_file():
+        raise BadInput(f"{arg}: a file; pass the folder holding stacks/<stack>/cdk.tf.json, or a git ref")
+    return Source(arg, commit=_resolve_ref(arg))
 
 
-def working_tree() -> Side:
+def load(source: Source) -> Side:
+    """The stacks of a resolved source: read, or synthesized (or found in the synth cache)."""
+    if source.folder is not None:
+        return folder_side(source.label, source.folder)
+    if source.commit is not None:
+        return _from_synth(source.label, _synth_ref(source.label, source.commit), source.commit)
     return _from_synth(WORKING_TREE, _synth_cached(REPO_ROOT, WORKING_TREE), None)
 
 
 def folder_side(label: str, folder: Path) -> Side:
     paths = {p.parent.name: p for p in sorted(folder.glob("stacks/*/cdk.tf.json"))}
     if not paths:
-        raise BadInput(f"{folder}: no stacks/<stack>/cdk.tf.json in it (write one with `covaex synth --out {folder}`)")
+        raise BadInput(f"{folder}: no stacks/<stack>/cdk.tf.json in it (write them with `covaex synth --out {folder}`)")
     return Side(label, {name: _read(path) for name, path in paths.items()}, paths)
 
 
@@ -115,13 +136,18 @@ def _synth_ref(ref: str, commit: str) -> SynthResult:
 
 
 def _synth_cached(root: Path, label: str) -> SynthResult:
-    out = SYNTH_CACHE / sources_hash(root)
+    digest = sources_hash(root)
+    out = SYNTH_CACHE / digest
     SYNTH_CACHE.mkdir(parents=True, exist_ok=True)  # the CDKTF app creates only the last folder
-    try:
-        result = synth_stacks(out, root=root, steps=Steps(1, quiet=True))
-    except CliError as exc:
-        raise BadInput(f"{label}: {exc}") from None
-    os.utime(out)  # most recently used: kept by the pruning below
+    # One synth per sources hash at a time, across threads and processes: BASE and HEAD load
+    # in parallel, and when both have the same sources the second finds the first one's output.
+    with (SYNTH_CACHE / f"{digest}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            result = synth_stacks(out, root=root, steps=Steps(1, quiet=True))
+        except CliError as exc:
+            raise BadInput(f"{label}: {exc}") from None
+        os.utime(out)  # most recently used: kept by the pruning below
     _prune(SYNTH_CACHE)
     return result
 
@@ -130,3 +156,4 @@ def _prune(cache: Path, keep: int = CACHE_ENTRIES) -> None:
     entries = sorted((p for p in cache.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in entries[keep:]:
         shutil.rmtree(stale, ignore_errors=True)
+        stale.with_suffix(".lock").unlink(missing_ok=True)

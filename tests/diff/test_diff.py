@@ -156,6 +156,7 @@ def test_diagrams_of_the_changed_stacks_before_and_after(tmp_path: Path) -> None
     [
         (["no-such-ref-anywhere"], "'no-such-ref-anywhere': no such folder, and no commit of that name"),
         ([str(EXAMPLES)], "no stacks/<stack>/cdk.tf.json in it"),
+        ([str(BASE / "stacks" / "app" / "cdk.tf.json")], "a file; pass the folder holding stacks/<stack>/cdk.tf.json"),
         ([str(BASE), str(HEAD), "--fail-on", "critical"], "invalid choice: 'critical'"),
         ([str(BASE), str(HEAD), "--format", "yaml"], "invalid choice: 'yaml'"),
         (["--", "-x"], "a git ref cannot start with '-'"),
