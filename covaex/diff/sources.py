@@ -65,8 +65,7 @@ def resolve(arg: str | None) -> Source:
         return Source(WORKING_TREE)
     folder = Path(arg)
     if folder.is_dir():
-        if not any(folder.glob("stacks/*/cdk.tf.json")):
-            raise BadInput(f"{arg}: no stacks/<stack>/cdk.tf.json in it (write them with `covaex synth --out {arg}`)")
+        _stack_paths(folder)
         return Source(arg, folder=folder)
     if folder.is_file():
         raise BadInput(f"{arg}: a file; pass the folder holding stacks/<stack>/cdk.tf.json, or a git ref")
@@ -83,10 +82,15 @@ def load(source: Source) -> Side:
 
 
 def folder_side(label: str, folder: Path) -> Side:
+    paths = _stack_paths(folder)
+    return Side(label, {name: _read(path) for name, path in paths.items()}, paths)
+
+
+def _stack_paths(folder: Path) -> dict[str, Path]:
     paths = {p.parent.name: p for p in sorted(folder.glob("stacks/*/cdk.tf.json"))}
     if not paths:
         raise BadInput(f"{folder}: no stacks/<stack>/cdk.tf.json in it (write them with `covaex synth --out {folder}`)")
-    return Side(label, {name: _read(path) for name, path in paths.items()}, paths)
+    return paths
 
 
 def _from_synth(label: str, result: SynthResult, commit: str | None) -> Side:
