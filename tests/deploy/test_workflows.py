@@ -114,7 +114,7 @@ def test_architecture_review_comments_what_covaex_diff_prints_and_gates() -> Non
     run_step = next(s for s in job["steps"] if s.get("id") == "diff")
     assert 'git merge-base "origin/$BASE_BRANCH" HEAD' in run_step["run"]
     # The comment body is the command's stdout, untouched; the gate is its exit status 1.
-    assert '.venv/bin/covaex diff "$base" --diagrams review/diagrams > review/comment.md' in run_step["run"]
+    assert '.venv/bin/covaex diff "$base" HEAD --diagrams review/diagrams > review/comment.md' in run_step["run"]
     assert 'readFileSync("review/comment.md"' in text and "updateComment" in text and "createComment" in text
     gate = job["steps"][-1]
     assert gate["if"] == "steps.diff.outputs.status == '1'" and "exit 1" in gate["run"]
