@@ -76,6 +76,13 @@ def _diagram(args: argparse.Namespace) -> int:
     return run_diagram(Path(args.path), Path(args.out))
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from covaex.diff.command import run_diff
+
+    diagrams = Path(args.diagrams) if args.diagrams else None
+    return run_diff(args.base, args.head, fmt=args.format, fail_on=args.fail_on, diagrams=diagrams)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -117,6 +124,27 @@ def build_parser() -> argparse.ArgumentParser:
     diagram.add_argument("path", metavar="PATH", help="cdk.tf.json, any *.tf.json, or the As-Is inventory YAML")
     diagram.add_argument("-o", "--out", required=True, metavar="OUT", help="output file, .svg or .png")
     diagram.set_defaults(handler=_diagram)
+
+    diff = sub.add_parser(
+        "diff",
+        help="architecture review of a change: resources, SPOFs, cost, exposure, IAM between two refs or folders",
+        description="Compare BASE with HEAD (default: the working tree). Each is a git ref, synthesized from that "
+        "commit without touching the working tree, or a folder holding stacks/<stack>/cdk.tf.json. Exit 1 when "
+        "a finding at the --fail-on severity or worse is introduced, 2 for bad usage or input.",
+    )
+    diff.add_argument("base", metavar="BASE", help="git ref or folder of synthesized stacks")
+    diff.add_argument("head", metavar="HEAD", nargs="?", help="git ref or folder (default: the working tree)")
+    diff.add_argument("--format", choices=("md", "json"), default="md", help="output format (default md)")
+    diff.add_argument(
+        "--fail-on",
+        choices=("high", "medium", "low", "never"),
+        default="high",
+        help="exit 1 when a new SPOF finding of this severity or worse appears (default high)",
+    )
+    diff.add_argument(
+        "--diagrams", metavar="DIR", help="also draw <stack>.before.svg / .after.svg of each changed stack into DIR"
+    )
+    diff.set_defaults(handler=_diff)
     return parser
 
 

@@ -38,15 +38,15 @@ class SynthResult:
         return self.out / "stacks" / stack / "cdk.tf.json"
 
 
-def sources_hash() -> str:
-    """Hash of everything that can change the synthesized JSON."""
+def sources_hash(root: Path = REPO_ROOT) -> str:
+    """Hash of everything that can change the JSON synthesized from ``root`` (a tree holding ``cdktf/``)."""
     digest = hashlib.sha256()
     suffixes = (".py", ".json", ".yaml", ".sh", ".j2")
-    files = sorted(p for p in INFRA_SOURCES.rglob("*") if p.is_file() and p.suffix in suffixes)
-    for path in [REPO_ROOT / "cdktf.json", *files]:
+    files = sorted(p for p in (root / INFRA_SOURCES.name).rglob("*") if p.is_file() and p.suffix in suffixes)
+    for path in [root / "cdktf.json", *files]:
         if "__pycache__" in path.parts:
             continue
-        digest.update(str(path.relative_to(REPO_ROOT)).encode())
+        digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     for dist in _VERSIONED:
         try:
@@ -56,11 +56,17 @@ def sources_hash() -> str:
     return digest.hexdigest()
 
 
-def synth_stacks(out: Path, *, force: bool = False, steps: Steps | None = None) -> SynthResult:
-    """Synthesize every stack to ``out/stacks/<stack>/cdk.tf.json`` (or reuse it)."""
+def synth_stacks(
+    out: Path, *, force: bool = False, steps: Steps | None = None, root: Path = REPO_ROOT
+) -> SynthResult:
+    """Synthesize every stack of ``root`` (default: this checkout) to ``out/stacks/<stack>/cdk.tf.json``, or reuse it.
+
+    Another ``root`` (a commit's ``cdktf/`` exported by ``covaex diff``) is
+    put first on the child's import path, so its ``infraforge`` is the one run.
+    """
     steps = steps or Steps(1)
     out = out.resolve()
-    wanted = sources_hash()
+    wanted = sources_hash(root)
     if not force:
         cached = _cached(out, wanted)
         if cached is not None:
@@ -71,9 +77,10 @@ def synth_stacks(out: Path, *, force: bool = False, steps: Steps | None = None) 
         raise CliError("synth needs Node.js (jsii runs the CDKTF library on it); install Node 20 and retry")
     with steps.step("synth CDKTF stacks"):
         env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "CDKTF_OUTDIR": str(out)}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / INFRA_SOURCES.name), env.get("PYTHONPATH")]))
         proc = subprocess.run(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "infraforge", "--out", str(out)],
-            cwd=REPO_ROOT,
+            cwd=root,
             env=env,
             capture_output=True,
             text=True,

@@ -23,13 +23,13 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def test_help_lists_the_six_subcommands() -> None:
     proc = run("--help")
     assert proc.returncode == 0
-    for name in ("serve", "synth", "docs", "spof", "diagram"):
+    for name in ("serve", "synth", "docs", "spof", "diagram", "diff"):
         assert name in proc.stdout
     docs = run("docs", "--help")
     assert "build" in docs.stdout and "check" in docs.stdout
 
 
-@pytest.mark.parametrize("sub", ["serve", "synth", "docs", "spof", "diagram", "docs build", "docs check"])
+@pytest.mark.parametrize("sub", ["serve", "synth", "docs", "spof", "diagram", "diff", "docs build", "docs check"])
 def test_every_subcommand_has_help(sub: str) -> None:
     proc = run(*sub.split(), "--help")
     assert proc.returncode == 0, proc.stderr

@@ -101,3 +101,21 @@ def test_every_action_is_pinned_to_a_version() -> None:
     for path in WORKFLOWS.glob("*.yml"):
         for uses in re.findall(r"uses:\s*(\S+)", path.read_text(encoding="utf-8")):
             assert re.search(r"@v\d+$|@[0-9a-f]{40}$", uses), f"{path.name}: {uses}"
+
+
+def test_architecture_review_comments_what_covaex_diff_prints_and_gates() -> None:
+    review = load("architecture-review.yml")
+    text = (WORKFLOWS / "architecture-review.yml").read_text(encoding="utf-8")
+    assert set(review["on"]) == {"pull_request"}
+    job = review["jobs"]["review"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    checkout = job["steps"][0]
+    assert checkout["with"]["fetch-depth"] == 0  # the merge base must be in the clone
+    run_step = next(s for s in job["steps"] if s.get("id") == "diff")
+    assert 'git merge-base "origin/$BASE_BRANCH" HEAD' in run_step["run"]
+    # The comment body is the command's stdout, untouched; the gate is its exit status 1.
+    assert '.venv/bin/covaex diff "$base" HEAD --diagrams review/diagrams > review/comment.md' in run_step["run"]
+    assert 'readFileSync("review/comment.md"' in text and "updateComment" in text and "createComment" in text
+    gate = job["steps"][-1]
+    assert gate["if"] == "steps.diff.outputs.status == '1'" and "exit 1" in gate["run"]
+    assert all(re.search(r"@[0-9a-f]{40} # v\d", line) for line in text.splitlines() if "uses:" in line)

@@ -18,6 +18,7 @@ SectionFn = Callable[[Inputs], Any]
 
 
 def _registry() -> dict[str, SectionFn]:
+    from covaex.diff.example import example as diff_example
     from covaex.docsite.facts import (
         compute,
         cost,
@@ -69,6 +70,7 @@ def _registry() -> dict[str, SectionFn]:
         "symptoms": narrative.symptoms,
         "risks": narrative.risks,
         "metrics": narrative.metrics,
+        "diff_example": diff_example,
     }
 
 
