@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from covaex.docsite.inputs import Inputs, stack_label, story_order
+from covaex.docsite.inputs import Inputs, environment_of, stack_label, story_order
 from covaex.docsite.paths import ASIS_INVENTORY, CACHE_DIR, REPO_ROOT
 from covaex.docsite.render import stamp_svg
 from covaex.docsite.sections import PendingInput, Sections
@@ -46,13 +46,32 @@ class Drawn:
 
 
 def stack_topology(inputs: Inputs, stack: str) -> Topology:
-    """The topology of one synthesized stack, built on first use and kept for the build."""
+    """The topology of one synthesized stack, built on first use and kept for the build.
+
+    A Platform v2 stack runs inside the v1 network of its environment, so
+    its topology is the environment's (`environment_topology`): alone it
+    would hide the v1 NAT, the data tier and the rules it adds there.
+    """
+    env = environment_of(stack)
+    if stack.startswith("platform-v2-") and env:
+        return environment_topology(inputs, env)
     cache = inputs.memo.setdefault("topology", {})
     if stack not in cache:
         from covaex.topology.model import build_topology
 
-        cache[stack] = build_topology(inputs.stack(stack).raw, name=stack)
+        cache[stack] = build_topology(inputs.stack(stack))
     topology: Topology = cache[stack]
+    return topology
+
+
+def environment_topology(inputs: Inputs, env: str) -> Topology:
+    """The topology of an environment: the union of its stacks (`Inputs.environment`)."""
+    cache = inputs.memo.setdefault("environment_topology", {})
+    if env not in cache:
+        from covaex.topology.model import build_topology
+
+        cache[env] = build_topology(inputs.environment(env))
+    topology: Topology = cache[env]
     return topology
 
 
@@ -74,7 +93,9 @@ def topology_sections(inputs: Inputs, sections: Sections, files: dict[str, bytes
             raise PendingInput("no To-Be / Platform stack is synthesized yet")
         out = {}
         for name in names:
-            raw = json.dumps(inputs.stack(name).raw, sort_keys=True).encode()
+            env = environment_of(name)
+            shown = inputs.environment(env) if name.startswith("platform-v2-") and env else inputs.stack(name)
+            raw = json.dumps(shown.raw, sort_keys=True).encode()
             out[name] = _draw(name, stack_label(name), stack_topology(inputs, name), raw, files)
         return out
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from covaex.topology.entities import (
@@ -44,6 +45,8 @@ from covaex.topology.entities import (
 from covaex.topology.network import health_check_enabled, route_tables, sg_rules, subnet_table, tier_from_tags_or_name
 from covaex.topology.tfjson import (
     RawResource,
+    TerraformDoc,
+    as_bool,
     as_int,
     as_list,
     az_name,
@@ -95,16 +98,18 @@ _SUBNET_GROUPS = ("aws_db_subnet_group", "aws_elasticache_subnet_group")
 _LAUNCH_TEMPLATES = ("aws_launch_template", "aws_launch_configuration")
 
 
-def build_topology(doc: Mapping[str, Any], *, name: str) -> Topology:
-    """The topology of one Terraform JSON document (``cdk.tf.json`` or any ``*.tf.json``)."""
-    raws = list(iter_resources(doc))
+def build_topology(doc: Mapping[str, Any] | TerraformDoc, *, name: str | None = None) -> Topology:
+    """The topology of one Terraform JSON document, or of an environment's union of stacks (`union_stacks`)."""
+    typed = doc if isinstance(doc, TerraformDoc) else TerraformDoc(name or "terraform", doc)
+    name = name or typed.stack
+    raws = list(iter_resources(typed.raw))
     known = frozenset(r.address for r in raws)
     by_address = {r.address: r for r in raws}
     tables = route_tables(raws, known)
     subnets = subnet_table(raws, known, tables)
     subnet_of = {s.address: s for s in subnets}
 
-    nodes = [_node(raw, known, by_address, subnet_of) for raw in raws]
+    nodes = [replace(_node(raw, known, by_address, subnet_of), stack=typed.stack_of(raw.address)) for raw in raws]
     node_of = {n.address: n for n in nodes}
     members = _sg_members(raws, known, by_address)
     sg_tiers = {
@@ -114,7 +119,10 @@ def build_topology(doc: Mapping[str, Any], *, name: str) -> Topology:
         for r in raws
         if r.type == "aws_security_group"
     }
-    rules = sg_rules(raws, known, sg_tiers)
+    # EKS creates a cluster security group on every node's ENIs; rules naming it reach the node groups.
+    for cluster in (r for r in raws if r.type == "aws_eks_cluster"):
+        sg_tiers[cluster.address] = "eks"
+    rules = tuple(replace(r, stack=typed.stack_of(r.address.split("#")[0])) for r in sg_rules(raws, known, sg_tiers))
     edges = _merge(
         [
             *_listener_edges(raws, known, by_address, node_of),
@@ -192,7 +200,7 @@ def _azs_list(value: Any) -> list[str]:
 
 def _rds_azs(config: Mapping[str, Any], subnet_azs: list[str]) -> tuple[str, ...]:
     # Single-AZ RDS lives in one AZ of its subnet group: the explicit one, else the first.
-    if config.get("multi_az") is True or literal(config.get("multi_az")) == "true":
+    if as_bool(config.get("multi_az")):
         return tuple(subnet_azs)
     explicit = az_name(config.get("availability_zone"))
     return (explicit,) if explicit else tuple(subnet_azs[:1])
@@ -248,6 +256,7 @@ def _sg_members(
             cluster = next((a for a in sorted(refs) if a.startswith("aws_eks_cluster.")), None)
             if cluster:
                 refs |= references(block(by_address[cluster].config.get("vpc_config")), known)
+                members[cluster].add(raw.address)  # the cluster security group EKS puts on every node
         for sg in refs & sgs:
             members[sg].add(raw.address)
     return {sg: tuple(sorted(m)) for sg, m in members.items()}

@@ -8,8 +8,8 @@ import pytest
 
 from covaex.docsite.facts.cost import StackCost, stack_cost
 from covaex.docsite.inputs import load_data
-from covaex.docsite.tfjson import TerraformDoc
 from covaex.synth import SynthResult
+from covaex.topology.tfjson import TerraformDoc
 
 
 def _floor(synthesized: SynthResult, stack: str) -> StackCost:

@@ -23,8 +23,8 @@ from covaex.docsite.inputs import Inputs, load_data
 from covaex.docsite.paths import DOCS_DIR, REPO_ROOT
 from covaex.docsite.sections import Sections
 from covaex.docsite.sync import write_tree
-from covaex.docsite.tfjson import TerraformDoc
 from covaex.progress import Steps
+from covaex.topology.tfjson import TerraformDoc
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from covaex.docsite.facts.stackfacts import per_stack, readable, refs, settings
 from covaex.docsite.inputs import Inputs
-from covaex.docsite.tfjson import Resource, TerraformDoc
-from covaex.topology.tfjson import block, blocks
+from covaex.topology.tfjson import Resource, TerraformDoc, block, blocks
 
 LB_KEYS = (
     "load_balancer_type",

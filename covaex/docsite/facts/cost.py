@@ -16,8 +16,7 @@ from typing import Any
 
 from covaex.docsite.inputs import Inputs, story_order
 from covaex.docsite.sections import PendingInput
-from covaex.docsite.tfjson import Resource, TerraformDoc
-from covaex.topology.tfjson import as_int, block
+from covaex.topology.tfjson import Resource, TerraformDoc, as_int, block
 
 COST_PREFIXES = ("tobe-v1-", "platform-v2-", "state")
 
@@ -138,7 +137,7 @@ def _instance(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) ->
 
 def _rds(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
     klass = str(res.get("instance_class"))
-    copies = 2 if res.get("multi_az") else 1
+    copies = 2 if res.flag("multi_az") else 1
     az = "Multi-AZ" if copies == 2 else "single-AZ"
     _sized(cost, res, pr, "rds_instance", klass, count=copies, label=f"{res.address} ({klass}, {az})")
     storage = as_int(res.get("allocated_storage"), 0) or 0

@@ -13,7 +13,7 @@ from typing import Any
 from covaex.docsite.facts.stackfacts import per_stack, readable, refs
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.sections import PendingInput
-from covaex.docsite.tfjson import TerraformDoc
+from covaex.topology.tfjson import TerraformDoc
 
 RUNBOOK_TAG = "Runbook"
 COMPARISONS = {
