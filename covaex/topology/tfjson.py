@@ -30,6 +30,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from covaex.errors import CliError
+
 _TOKEN = re.compile(r"\$\{(.*?)\}")
 _PAIR = re.compile(r"(?<![\w.])((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)")
 _AZ_INDEX = re.compile(r"names\[(\d+)\]")
@@ -249,7 +251,7 @@ class TerraformDoc:
         return None
 
 
-class ReaderError(ValueError):
+class ReaderError(CliError):
     """A synthesized file that cannot be read as Terraform JSON; the message names the file."""
 
 

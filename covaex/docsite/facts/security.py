@@ -15,7 +15,7 @@ from typing import Any
 
 from covaex.docsite.facts.stackfacts import per_stack, readable, refs
 from covaex.docsite.inputs import Inputs, environment_label
-from covaex.docsite.sections import PendingInput
+from covaex.docsite.sections import FactError, PendingInput
 from covaex.docsite.topology import environment_topology
 from covaex.topology.entities import SgRule
 from covaex.topology.tfjson import Resource, TerraformDoc
@@ -120,7 +120,7 @@ class Role:
         return frozenset(c.key for st in (*self.trust, *self.statements) for c in st.conditions)
 
 
-class PolicyError(ValueError):
+class PolicyError(FactError):
     """A policy that cannot be read; the message names the resource."""
 
 
