@@ -22,7 +22,7 @@ from covaex.docsite.facts import collect_sections
 from covaex.docsite.inputs import Inputs, load_data, load_stacks
 from covaex.docsite.paths import GENERATED_DIR, REPO_ROOT, SYNTH_OUT
 from covaex.docsite.render import render_pages
-from covaex.docsite.sync import diff_tree, write_tree
+from covaex.docsite.sync import diff_tree, unified_diff, write_tree
 from covaex.errors import CliError
 from covaex.progress import Steps
 from covaex.synth import synth_stacks
@@ -66,7 +66,8 @@ def build_docs(
 
 
 def check_docs(*, generated_dir: Path = GENERATED_DIR, quiet: bool = False, inputs: Inputs | None = None) -> int:
-    """0 when ``generated_dir`` holds exactly what the definitions produce, else 1 naming each differing file."""
+    """0 when ``generated_dir`` holds exactly what the definitions produce, else 1 naming each differing file
+    and printing a few lines of unified diff per file (what changed, not only where)."""
     steps = Steps(PHASES - (inputs is not None) * 2, quiet=quiet)
     files = render_site(inputs or load_inputs(steps), steps)
     with steps.step(f"compare with {_rel(generated_dir)}"):
@@ -75,6 +76,9 @@ def check_docs(*, generated_dir: Path = GENERATED_DIR, quiet: bool = False, inpu
         return 0
     for line in diff.lines(f"{_rel(generated_dir)}/"):
         print(line)
+    for rel in diff.changed + diff.missing:
+        for line in unified_diff(generated_dir, rel, files[rel]):
+            print(line)
     count = len(diff.lines(""))
     print(
         f"covaex: error: {count} generated file(s) differ from what the definitions produce; "

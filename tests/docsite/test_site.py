@@ -217,6 +217,10 @@ def test_docs_check_fails_naming_the_pages_then_build_fixes_it(
     assert check_docs(generated_dir=out, quiet=True, inputs=real_inputs) == 1
     captured = capsys.readouterr()
     assert "epic2/rds-backup.md (changed)" in captured.out
+    # ... and what changed in it: the old retention removed, the synthesized one added.
+    assert "--- epic2/rds-backup.md (committed)" in captured.out
+    assert re.search(rf"^-.*\b{int(current) + 3}\b", captured.out, re.M)
+    assert re.search(rf"^\+.*\b{int(current)}\b", captured.out, re.M)
     assert "covaex docs build" in captured.err
 
     build_docs(generated_dir=out, quiet=True, inputs=real_inputs)
