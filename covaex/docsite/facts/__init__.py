@@ -58,6 +58,7 @@ def _registry() -> dict[str, SectionFn]:
         "db_access": database.db_access,
         "sg_matrix": security.sg_matrix,
         "iam_roles": security.iam_roles,
+        "resource_policies": security.resource_policy_pages,
         "log_groups": observability.log_groups,
         "alarms": observability.alarms,
         "runbooks": observability.runbooks,

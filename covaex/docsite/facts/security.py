@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from covaex.docsite.facts.stackfacts import per_stack, readable, refs
-from covaex.docsite.inputs import Inputs, environment_label
+from covaex.docsite.inputs import Inputs, environment_label, story_order
 from covaex.docsite.sections import FactError, PendingInput
 from covaex.docsite.topology import environment_topology
 from covaex.topology.entities import SgRule
@@ -162,6 +162,38 @@ def role_policies(doc: TerraformDoc) -> list[Role]:
                 boundary=readable(role.get("permissions_boundary")) if role.get("permissions_boundary") else "-",
             )
         )
+    return out
+
+
+@dataclass(frozen=True)
+class ResourcePolicy:
+    """A policy attached to a resource (bucket, key, topic, repository), with its statements whole."""
+
+    address: str
+    statements: tuple[Statement, ...]
+
+
+IDENTITY_POLICY_TYPES = ("aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy")
+
+
+def resource_policies(doc: TerraformDoc) -> list[ResourcePolicy]:
+    """Every resource-based policy of a stack (any resource with a ``policy`` that is not an identity policy)."""
+    documents = {d.address: d for d in doc.data_sources("aws_iam_policy_document")}
+    return [
+        ResourcePolicy(res.address, tuple(_statements(res, res.get("policy"), documents, doc)))
+        for res in doc.all_resources()
+        if res.get("policy") and res.type not in IDENTITY_POLICY_TYPES and not res.type.startswith("aws_ecr_lifecycle")
+    ]
+
+
+def resource_policy_pages(inputs: Inputs) -> dict[str, list[ResourcePolicy]]:
+    """Per stack: the resource-based policies (section ``resource_policies``)."""
+    out = {}
+    for name in sorted(inputs.stacks, key=story_order):
+        if found := resource_policies(inputs.stacks[name]):
+            out[name] = found
+    if not out:
+        raise PendingInput("no synthesized resource carries a resource-based policy yet")
     return out
 
 
