@@ -56,11 +56,18 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     env.tests["pending"] = lambda value: isinstance(value, Pending)
     env.filters["cell"] = table_cell
     env.filters["codecell"] = code_cell
+    env.filters["codelines"] = code_lines
     env.filters["label"] = stack_label
     env.filters["text"] = prose
     env.filters["code"] = lambda value: f"`{value}`"
     env.filters["money"] = lambda value: f"${float(value):,.2f}"
+    env.globals["fail"] = _fail
     return env
+
+
+def _fail(message: str) -> str:
+    """Called by a template that finds its data inconsistent (an unknown id): the build fails naming it."""
+    raise jinja2.TemplateRuntimeError(message)
 
 
 def render_pages(context: Mapping[str, Any], *, templates_dir: Path = TEMPLATES_DIR) -> dict[str, bytes]:
@@ -98,6 +105,12 @@ def code_cell(value: object) -> str:
     text = ("" if value is None else str(value)).replace("|", "\\|").replace("\n", " ")
     fence = "``" if "`" in text else "`"
     return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
+
+
+def code_lines(value: object) -> str:
+    """A multi-line command inside a table cell: one code span per line, joined by ``<br>``."""
+    lines = [line for line in ("" if value is None else str(value)).splitlines() if line.strip()]
+    return "<br>".join(code_cell(line) for line in lines)
 
 
 def _linker(current: str) -> Callable[..., str]:

@@ -39,6 +39,7 @@ def _registry() -> dict[str, SectionFn]:
         "eks": platform.eks,
         "irsa": platform.irsa,
         "helm": platform.helm_releases,
+        "argocd_access": platform.argocd_access,
         "ecr": platform.ecr,
         "overlays": gitops.overlays,
         "manifests": gitops.base_manifests,

@@ -160,7 +160,7 @@ def _rbac(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def workflows(inputs: Inputs) -> list[dict[str, Any]]:
-    """Each CI workflow: triggers, jobs with their steps (name and first command line)."""
+    """Each CI workflow: triggers, jobs with their steps (name and the whole command)."""
     out = []
     for f in _files(WORKFLOWS, "*.yml"):
         doc = f.docs[0] or {}
@@ -170,8 +170,8 @@ def workflows(inputs: Inputs) -> list[dict[str, Any]]:
         for job_id, job in (doc.get("jobs") or {}).items():
             steps = []
             for step in job.get("steps") or []:
-                run = str(step.get("run", "")).strip().splitlines()
-                steps.append((step.get("name") or step.get("uses") or "-", run[0] if run else step.get("uses", "")))
+                run = str(step.get("run", "")).strip()
+                steps.append((step.get("name") or step.get("uses") or "-", run or step.get("uses", "")))
             needs = job.get("needs") or []
             jobs.append(
                 {

@@ -106,6 +106,7 @@ def helm_releases(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
                     "version": readable(rel.get("version", "-")),
                     "namespace": readable(rel.get("namespace", "default")),
                     "values_yaml": yaml.safe_dump(values, sort_keys=True, allow_unicode=True).strip() if values else "",
+                    "values": values,
                     "sets": sorted(sets),
                 }
             )
@@ -154,3 +155,23 @@ def ecr(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
         return out
 
     return per_stack(inputs, ("aws_ecr_repository",), one)
+
+
+def argocd_access(inputs: Inputs) -> dict[str, dict[str, Any]]:
+    """Per stack: how people reach Argo CD, from the argo-cd release's values (SSO only if Dex is enabled)."""
+    out = {}
+    for stack, releases in helm_releases(inputs).items():
+        for rel in releases:
+            if "argo-cd" not in rel["chart"]:
+                continue
+            values = rel["values"]
+            dex = bool((values.get("dex") or {}).get("enabled", True))  # the chart enables Dex by default
+            service = str(((values.get("server") or {}).get("service") or {}).get("type", "ClusterIP"))
+            ingress = bool(((values.get("server") or {}).get("ingress") or {}).get("enabled", False))
+            out[stack] = {
+                "release": rel["address"], "namespace": rel["namespace"], "dex": dex, "service": service,
+                "ingress": ingress,
+            }
+    if not out:
+        raise PendingInput("no synthesized stack installs the argo-cd chart yet")
+    return out
