@@ -21,6 +21,7 @@ from covaex.docsite.artifacts import render_artifacts
 from covaex.docsite.facts import collect_sections
 from covaex.docsite.inputs import Inputs, load_data, load_stacks
 from covaex.docsite.paths import GENERATED_DIR, REPO_ROOT, SYNTH_OUT
+from covaex.docsite.placeholders import mark_placeholders
 from covaex.docsite.render import render_pages
 from covaex.docsite.sync import diff_tree, unified_diff, write_tree
 from covaex.errors import CliError
@@ -45,7 +46,9 @@ def render_site(inputs: Inputs, steps: Steps) -> dict[str, bytes]:
     for name, reason in sorted(sections.pending.items()):
         steps.note(f"pending: {name}: {reason}")
     with steps.step("render pages"):
-        pages = render_pages({"s": sections.values, "data": inputs.data, "stacks": sorted(inputs.stacks)})
+        pages = mark_placeholders(
+            render_pages({"s": sections.values, "data": inputs.data, "stacks": sorted(inputs.stacks)})
+        )
     clash = sorted(set(pages) & set(artifacts))
     if clash:
         raise CliError(f"a page and an image would both be written to {clash[0]}")

@@ -10,6 +10,7 @@ version): a template-only change never redraws one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import tempfile
@@ -18,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from covaex.docsite.facts.resilience import alarms_watching
 from covaex.docsite.inputs import Inputs, environment_of, stack_label, story_order
 from covaex.docsite.paths import ASIS_INVENTORY, CACHE_DIR, REPO_ROOT
 from covaex.docsite.render import stamp_svg
@@ -40,6 +42,7 @@ class Drawn:
     topology: Topology
     findings: tuple[Finding, ...]
     diagram: str
+    alarms: tuple[tuple[str, ...], ...] = ()  # per finding: the alarms whose dimensions name its resources
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -96,7 +99,9 @@ def topology_sections(inputs: Inputs, sections: Sections, files: dict[str, bytes
             env = environment_of(name)
             shown = inputs.environment(env) if name.startswith("platform-v2-") and env else inputs.stack(name)
             raw = json.dumps(shown.raw, sort_keys=True).encode()
-            out[name] = _draw(name, stack_label(name), stack_topology(inputs, name), raw, files)
+            drawn = _draw(name, stack_label(name), stack_topology(inputs, name), raw, files)
+            alarms = tuple(tuple(alarms_watching(shown, set(f.resources))) for f in drawn.findings)
+            out[name] = dataclasses.replace(drawn, alarms=alarms)
         return out
 
     sections.add("asis", asis)

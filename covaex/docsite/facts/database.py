@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from covaex.docsite.facts.hybrid import utc_kst
 from covaex.docsite.facts.stackfacts import per_stack, readable, refs, settings
 from covaex.docsite.inputs import Inputs, environment_label
 from covaex.docsite.sections import PendingInput
@@ -47,6 +48,7 @@ def _rds(doc: TerraformDoc) -> list[dict[str, Any]]:
         {
             "address": db.address,
             "backup": settings(db, BACKUP_KEYS),
+            "windows": [(k, utc_kst(str(db.get(k)))) for k in ("backup_window", "maintenance_window") if db.get(k)],
             "instance": settings(db, INSTANCE_KEYS),
             "retention_days": db.get("backup_retention_period"),
             "multi_az": db.flag("multi_az"),
