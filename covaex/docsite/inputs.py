@@ -51,6 +51,8 @@ class Inputs:
             names = [f"{family}{env}" for family in STORY_FAMILIES if f"{family}{env}" in self.stacks]
             if not names:
                 raise PendingInput(f"no stack of environment `{env}` is synthesized yet")
+            # The registry (ECR) is shared by both environments: its images are what the nodes pull.
+            names += [n for n in SHARED_STACKS if n in self.stacks and any(s.startswith("platform-v2-") for s in names)]
             cache[env] = union_stacks(env, [self.stacks[n] for n in names])
         doc: TerraformDoc = cache[env]
         return doc
@@ -62,6 +64,7 @@ class Inputs:
 
 
 STORY_FAMILIES = ("tobe-v1-", "platform-v2-")
+SHARED_STACKS = ("platform-v2-registry",)
 
 
 def environment_of(stack: str) -> str | None:

@@ -22,7 +22,7 @@ from typing import Any
 from covaex.docsite.facts.resilience import alarms_watching
 from covaex.docsite.inputs import Inputs, environment_of, stack_label, story_order
 from covaex.docsite.paths import ASIS_INVENTORY, CACHE_DIR, REPO_ROOT
-from covaex.docsite.render import stamp_svg
+from covaex.docsite.render import slide_svg, stamp_svg
 from covaex.docsite.sections import PendingInput, Sections
 from covaex.topology.entities import Topology
 from covaex.topology.spof_rules import Finding
@@ -42,6 +42,7 @@ class Drawn:
     topology: Topology
     findings: tuple[Finding, ...]
     diagram: str
+    slide: str = ""  # the 16:9 variant under docs/generated/
     alarms: tuple[tuple[str, ...], ...] = ()  # per finding: the alarms whose dimensions name its resources
 
     def count(self, severity: str) -> int:
@@ -120,7 +121,9 @@ def _draw(name: str, title: str, topology: Topology, source: bytes, files: dict[
     findings = tuple(spof_findings(topology))
     rel = f"{DIAGRAM_DIR}/{name}.svg"
     files[rel] = _cached_svg(name, title, topology, findings, source)
-    return Drawn(name, title, topology, findings, rel)
+    slide = f"{DIAGRAM_DIR}/slides/{name}-16x9.svg"
+    files[slide] = slide_svg(files[rel].decode("utf-8")).encode("utf-8")
+    return Drawn(name, title, topology, findings, rel, slide)
 
 
 def _cached_svg(name: str, title: str, topology: Topology, findings: tuple[Finding, ...], source: bytes) -> bytes:

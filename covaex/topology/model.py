@@ -123,6 +123,8 @@ def build_topology(doc: Mapping[str, Any] | TerraformDoc, *, name: str | None = 
     for cluster in (r for r in raws if r.type == "aws_eks_cluster"):
         sg_tiers[cluster.address] = "eks"
     rules = tuple(replace(r, stack=typed.stack_of(r.address.split("#")[0])) for r in sg_rules(raws, known, sg_tiers))
+    ingress, ingress_edges = _controller_ingress(raws, node_of, subnets)
+    nodes += ingress
     edges = _merge(
         [
             *_listener_edges(raws, known, by_address, node_of),
@@ -130,6 +132,8 @@ def build_topology(doc: Mapping[str, Any] | TerraformDoc, *, name: str | None = 
             *_route_edges(tables),
             *_vpn_edges(raws, known),
             *_control_edges(raws, known),
+            *ingress_edges,
+            *_image_pull_edges(raws),
         ]
     )
     nodes.append(Node(INTERNET, "internet", "users", "Users (internet)", "users"))
@@ -378,6 +382,52 @@ def _control_edges(raws: Sequence[RawResource], known: frozenset[str]) -> list[E
         for cluster in sorted(references(raw.config.get("cluster_name"), known))
         if cluster.startswith("aws_eks_cluster.")
     ]
+
+
+CONTROLLER_CHART = "aws-load-balancer-controller"
+
+
+def _controller_ingress(
+    raws: Sequence[RawResource], node_of: Mapping[str, Node], subnets: Sequence[Subnet]
+) -> tuple[list[Node], list[Edge]]:
+    """The ALB the AWS Load Balancer Controller creates for the Ingress: no resource declares it, yet it is the
+    entry of Platform v2. It sits in the public subnets of the node groups' VPC and sends to the node groups."""
+    groups = [node_of[r.address] for r in raws if r.type == "aws_eks_node_group"]
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    for raw in raws:
+        if raw.type != "helm_release" or CONTROLLER_CHART not in str(raw.config.get("chart")):
+            continue
+        vpc = next((g.vpc for g in groups if g.vpc), None)
+        public = [s for s in subnets if s.public and (vpc is None or s.vpc == vpc)]
+        address = f"{raw.address}#ingress_alb"
+        nodes.append(
+            Node(
+                address=address,
+                kind="aws_lb",
+                name="ingress (controller)",
+                label="ALB created by the controller for the Ingress",
+                role="entry",
+                azs=tuple(sorted({s.az for s in public if s.az})),
+                subnets=tuple(s.address for s in public),
+                tier="public",
+                vpc=vpc,
+                attrs={"load_balancer_type": "application", "internal": False, "created_by": raw.address},
+            )
+        )
+        igw = min((n.address for n in node_of.values() if n.kind == "aws_internet_gateway" and n.vpc == vpc),
+                  default=None)
+        hops = [INTERNET, igw, address] if igw else [INTERNET, address]
+        edges += [Edge(a, b, "traffic", ("443/https",), (raw.address,)) for a, b in itertools.pairwise(hops)]
+        edges += [Edge(address, g.address, "traffic", ("pods",), (raw.address,)) for g in groups]
+    return nodes, edges
+
+
+def _image_pull_edges(raws: Sequence[RawResource]) -> list[Edge]:
+    """ECR repository -> node groups: where the nodes pull the app image from (when both are in the model)."""
+    repos = [r.address for r in raws if r.type == "aws_ecr_repository"]
+    groups = [r.address for r in raws if r.type == "aws_eks_node_group"]
+    return [Edge(repo, group, "deploy", ("image pull",), ()) for repo in repos for group in groups]
 
 
 def _merge(edges: Sequence[Edge]) -> tuple[Edge, ...]:

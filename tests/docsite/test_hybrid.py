@@ -54,3 +54,33 @@ def test_resilience_times_come_from_the_health_check(real_inputs: Inputs, render
     for disruption in ("One app instance", "One Availability Zone", "NAT gateway", "Redis primary", "RDS primary",
                        "One VPN tunnel", "Region"):
         assert f"**{disruption}**" in page
+
+
+def test_every_diagram_has_a_16_9_slide_variant_holding_the_same_drawing(rendered: Mapping[str, bytes]) -> None:
+    import re
+
+    diagrams = [p for p in rendered if p.startswith("diagrams/") and p.endswith(".svg") and "/slides/" not in p]
+    assert diagrams
+    for path in diagrams:
+        name = path.removeprefix("diagrams/").removesuffix(".svg")
+        slide = rendered[f"diagrams/slides/{name}-16x9.svg"].decode()
+        w, h = (float(v) for v in re.search(r'viewBox="0 0 ([0-9.]+) ([0-9.]+)"', slide).groups())  # type: ignore[union-attr]
+        assert w / h == pytest.approx(16 / 9, rel=1e-3), path
+        original = rendered[path].decode()
+        assert original[original.index("<defs>") :].rstrip().removesuffix("</svg>") in slide
+
+
+def test_platform_v2_topology_shows_ingress_ecr_and_the_v1_data_tier(real_inputs: Inputs) -> None:
+    from covaex.docsite.topology import stack_topology
+
+    topo = stack_topology(real_inputs, "platform-v2-prod")
+    ingress = [n for n in topo.nodes if n.address.endswith("#ingress_alb")]
+    assert len(ingress) == 1 and ingress[0].tier == "public"
+    edges = {(e.source, e.target) for e in topo.edges}
+    groups = [n.address for n in topo.of_kind("aws_eks_node_group")]
+    assert groups
+    for group in groups:
+        assert (ingress[0].address, group) in edges
+        assert any(s.startswith("aws_ecr_repository.") and t == group for s, t in edges)
+        assert (group, "aws_db_instance.postgres") in edges
+        assert (group, "aws_elasticache_replication_group.redis") in edges
