@@ -391,7 +391,8 @@ def _controller_ingress(
     raws: Sequence[RawResource], node_of: Mapping[str, Node], subnets: Sequence[Subnet]
 ) -> tuple[list[Node], list[Edge]]:
     """The ALB the AWS Load Balancer Controller creates for the Ingress: no resource declares it, yet it is the
-    entry of Platform v2. It sits in the public subnets of the node groups' VPC and sends to the node groups."""
+    entry of Platform v2. It sits in the public subnets of the node groups' VPC and sends to the node groups.
+    Drawn only when those subnets are in the model (an environment's union), never guessed."""
     groups = [node_of[r.address] for r in raws if r.type == "aws_eks_node_group"]
     nodes: list[Node] = []
     edges: list[Edge] = []
@@ -400,6 +401,8 @@ def _controller_ingress(
             continue
         vpc = next((g.vpc for g in groups if g.vpc), None)
         public = [s for s in subnets if s.public and (vpc is None or s.vpc == vpc)]
+        if not public:
+            continue  # the stack alone: where the controller puts the ALB is in the network stack it runs in
         address = f"{raw.address}#ingress_alb"
         nodes.append(
             Node(
