@@ -15,7 +15,7 @@ from covaex_service.settings import Settings
 from covaex.docsite.facts.stackfacts import per_stack, readable, refs, stacks_with
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.sections import FactError, PendingInput
-from covaex.topology.tfjson import Resource, TerraformDoc, as_int
+from covaex.topology.tfjson import Resource, TerraformDoc, as_bool, as_int, block, blocks
 
 RUNBOOK_TAG = "Runbook"
 COMPARISONS = {
@@ -59,6 +59,39 @@ def log_groups(inputs: Inputs) -> dict[str, list[LogGroup]]:
         ]
 
     return per_stack(inputs, ("aws_cloudwatch_log_group",), groups)
+
+
+def access_logs(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
+    """Per stack: load balancers writing access logs, the bucket and how long its lifecycle keeps them."""
+
+    def one(doc: TerraformDoc) -> list[dict[str, Any]]:
+        out = []
+        for lb in doc.resources("aws_lb"):
+            logs = block(lb.get("access_logs"))
+            if not logs or not as_bool(logs.get("enabled"), True):
+                continue
+            buckets = doc.refs(logs.get("bucket"))
+            days = [
+                str(exp.get("days"))
+                for rule_set in doc.resources("aws_s3_bucket_lifecycle_configuration")
+                if set(doc.refs(rule_set.get("bucket"))) & set(buckets)
+                for rule in blocks(rule_set.get("rule"))
+                if str(rule.get("status")) == "Enabled"
+                for exp in blocks(rule.get("expiration"))
+                if exp.get("days") is not None
+            ]
+            out.append(
+                {
+                    "lb": lb.address,
+                    "bucket": ", ".join(buckets) or readable(logs.get("bucket")),
+                    "prefix": readable(logs.get("prefix", "")),
+                    "retention_days": ", ".join(days) or "kept forever (no expiration rule)",
+                }
+            )
+        return out
+
+    found = per_stack(inputs, ("aws_lb",), one)
+    return {stack: rows for stack, rows in found.items() if rows}
 
 
 @dataclass(frozen=True)
