@@ -20,6 +20,7 @@ SectionFn = Callable[[Inputs], Any]
 def _registry() -> dict[str, SectionFn]:
     from covaex.docsite.facts import (
         compute,
+        contract,
         cost,
         database,
         gitops,
@@ -37,6 +38,7 @@ def _registry() -> dict[str, SectionFn]:
 
     return {
         "costs": cost.costs,
+        "contract": contract.contract,
         "tradeoffs": cost.tradeoffs,
         "eks": platform.eks,
         "irsa": platform.irsa,
