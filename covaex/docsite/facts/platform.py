@@ -11,7 +11,7 @@ from covaex.docsite.facts.security import Role, iam_roles
 from covaex.docsite.facts.stackfacts import per_stack, readable, settings
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.sections import PendingInput
-from covaex.topology.tfjson import TerraformDoc, block
+from covaex.topology.tfjson import TerraformDoc, as_int, block
 
 CLUSTER_KEYS = ("version", "enabled_cluster_log_types", "deletion_protection", "bootstrap_self_managed_addons")
 NODEGROUP_KEYS = ("instance_types", "capacity_type", "ami_type", "disk_size", "labels", "taints")
@@ -38,10 +38,16 @@ def eks(inputs: Inputs) -> dict[str, dict[str, Any]]:
         groups = []
         for g in doc.resources("aws_eks_node_group"):
             scaling = block(g.get("scaling_config"))
+            low = as_int(scaling.get("min_size"), 0) or 0
+            azs = len(doc.refs(g.get("subnet_ids"))) or 1
             groups.append(
                 {
                     "address": g.address,
                     "min": scaling.get("min_size"),
+                    "azs": azs,
+                    # EC2 Auto Scaling balances a group's nodes over its AZs: an AZ holds at most ceil(min/azs).
+                    "after_node_loss": max(low - 1, 0),
+                    "after_az_loss": low - -(-low // azs) if azs > 1 else 0,
                     "desired": scaling.get("desired_size"),
                     "max": scaling.get("max_size"),
                     "settings": settings(g, NODEGROUP_KEYS),
