@@ -243,6 +243,35 @@ class TerraformDoc:
         return self.origin.get(address, self.stack)
 
     @property
+    def resource_types(self) -> list[str]:
+        return sorted((self.raw.get("resource") or {}).keys())
+
+    @property
+    def outputs(self) -> dict[str, JsonObject]:
+        """``output`` blocks by name (value, description, sensitive)."""
+        return {str(k): v for k, v in sorted((self.raw.get("output") or {}).items()) if isinstance(v, Mapping)}
+
+    @property
+    def variables(self) -> list[str]:
+        return sorted((self.raw.get("variable") or {}).keys())
+
+    @property
+    def required_providers(self) -> dict[str, JsonObject]:
+        """``terraform.required_providers``: local name -> ``{source, version}``."""
+        found = (self.raw.get("terraform") or {}).get("required_providers") or {}
+        return {str(k): v for k, v in sorted(found.items()) if isinstance(v, Mapping)}
+
+    @property
+    def provider_configs(self) -> list[tuple[str, JsonObject]]:
+        """``provider`` blocks as ``(name, settings)``, aliases included."""
+        return [
+            (str(name), cfg)
+            for name, cfgs in sorted((self.raw.get("provider") or {}).items())
+            for cfg in (cfgs if isinstance(cfgs, list) else [cfgs])
+            if isinstance(cfg, Mapping)
+        ]
+
+    @property
     def backend(self) -> tuple[str, JsonObject] | None:
         """The state backend block, as ``(kind, settings)``, if the stack declares one."""
         backend = (self.raw.get("terraform") or {}).get("backend") or {}

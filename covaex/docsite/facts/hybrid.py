@@ -176,33 +176,17 @@ def stack_interface(inputs: Inputs) -> dict[str, Any]:
     ]
     stacks = {}
     for name in sorted(inputs.stacks, key=story_order):
-        raw = inputs.stacks[name].raw
+        doc = inputs.stacks[name]
         outputs = [
             (key, readable(spec.get("value")), readable(spec.get("description", "")), bool(spec.get("sensitive")))
-            for key, spec in sorted((raw.get("output") or {}).items())
+            for key, spec in doc.outputs.items()
         ]
-        required = (raw.get("terraform") or {}).get("required_providers") or {}
         providers = [
-            (key, readable(spec.get("source")), readable(spec.get("version"))) for key, spec in sorted(required.items())
+            (key, readable(spec.get("source")), readable(spec.get("version")))
+            for key, spec in doc.required_providers.items()
         ]
-        regions = sorted(
-            {
-                readable(p.get("region"))
-                for cfgs in (raw.get("provider") or {}).values()
-                for p in _list(cfgs)
-                if p.get("region")
-            }
-        )
-        variables = sorted((raw.get("variable") or {}).keys())
+        regions = sorted({readable(cfg.get("region")) for _, cfg in doc.provider_configs if cfg.get("region")})
+        variables = doc.variables
         stacks[name] = {"outputs": outputs, "providers": providers, "regions": regions, "variables": variables}
     return {"deploy": deploy, "stacks": stacks}
 
-
-def _list(value: Any) -> list[dict[str, Any]]:
-    return (
-        [v for v in value if isinstance(v, dict)]
-        if isinstance(value, list)
-        else [value]
-        if isinstance(value, dict)
-        else []
-    )
