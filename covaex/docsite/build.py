@@ -47,7 +47,7 @@ def render_site(inputs: Inputs, steps: Steps) -> dict[str, bytes]:
         steps.note(f"pending: {name}: {reason}")
     with steps.step("render pages"):
         pages = mark_placeholders(
-            render_pages({"s": sections.values, "data": inputs.data, "stacks": sorted(inputs.stacks)})
+            render_pages({"s": sections.values, "data": inputs.data, "stacks": sorted(inputs.stacks)}), artifacts
         )
     clash = sorted(set(pages) & set(artifacts))
     if clash:

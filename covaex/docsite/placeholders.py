@@ -10,6 +10,8 @@ file) that replaces it.
 from __future__ import annotations
 
 import ipaddress
+import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -50,16 +52,25 @@ def _is_fake(value: str) -> bool:
     return any(address in net for net in DOCUMENTATION_NETS)
 
 
-def mark_placeholders(pages: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Pages with a warning under their title listing each fake default they show."""
+_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.svg)\)")
+
+
+def mark_placeholders(pages: Mapping[str, bytes], images: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """Pages with a warning under their title listing each fake default they show, in their text or in a
+    diagram they embed (``images``: generated files by path under ``docs/generated/``)."""
     marks = placeholders()
+    images = images or {}
     out = {}
     for path, data in pages.items():
         if not path.endswith(".md"):
             out[path] = data
             continue
         text = data.decode("utf-8")
-        shown = [p for p in marks if p.value in text]
+        shown_in = text + "".join(
+            images.get(posixpath.normpath(posixpath.join(posixpath.dirname(path), ref)), b"").decode("utf-8")
+            for ref in _IMAGE.findall(text)
+        )
+        shown = [p for p in marks if p.value in shown_in]
         out[path] = _with_warning(text, shown).encode("utf-8") if shown else data
     return out
 

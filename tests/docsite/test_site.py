@@ -150,9 +150,17 @@ def test_infrastructure_sections_are_not_pending(real_inputs: Inputs) -> None:
         "repo_layout",
         "costs",
         "tradeoffs",
+        "vpn",
+        "elasticache",
+        "stack_interface",
+        "resilience",
+        "resource_policies",
+        "access_logs",
+        "alert_runbooks",
+        "contract",
     }
     if any(s.startswith("platform-v2-") for s in real_inputs.stacks):
-        required |= {"eks", "irsa", "helm", "ecr"}
+        required |= {"eks", "irsa", "helm", "ecr", "argocd_access"}
     assert not {k: v for k, v in sections.pending.items() if k in required}
 
 
