@@ -81,6 +81,7 @@ def _registry() -> dict[str, SectionFn]:
         "symptoms": narrative.symptoms,
         "risks": narrative.risks,
         "metrics": narrative.metrics,
+        "rollback_minutes": narrative.rollback_minutes,
     }
 
 

@@ -91,9 +91,17 @@ def metric_values(inputs: Inputs) -> dict[str, str]:
     }
 
 
+def rollback_minutes(inputs: Inputs) -> int:
+    """The rollback budget, set once in ``metrics.yaml`` (the success metric) and quoted by the rollback rule."""
+    found = [m["rollback_minutes"] for m in inputs.data["metrics"]["metrics"] if "rollback_minutes" in m]
+    if len(found) != 1:
+        raise FactError(f"templates/data/metrics.yaml must set rollback_minutes once, found {len(found)}")
+    return int(found[0])
+
+
 def metrics(inputs: Inputs) -> list[dict[str, Any]]:
     """The success metrics, with every alarm number (`metric_values`) filled into their placeholders."""
-    values = metric_values(inputs)
+    values = {**metric_values(inputs), "rollback_minutes": str(rollback_minutes(inputs))}
     out = []
     for item in inputs.data["metrics"]["metrics"]:
         try:
