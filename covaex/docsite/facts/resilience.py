@@ -89,7 +89,8 @@ def _rows(doc: TerraformDoc, data: dict[str, Any], vpns: list[dict[str, Any]]) -
                 if cache is not None and cache.flag("automatic_failover_enabled")
                 else "the cache is down if its primary's AZ is"
             ),
-            f"{out_after} s for the web tier; the database as in its row below",
+            f"{out_after} s for the web tier, then up to {data['alb_dns_ttl_s']} s (AWS: the ALB's DNS TTL) until "
+            "clients stop using the lost AZ's ALB address; the database as in its row below",
             "what each tier below loses"
             + ("; private subnets of the other AZ lose internet egress (one NAT)" if len(nats) == 1 else ""),
             alarms_watching(doc, {a.address for a in (asg, tg) if a is not None}),
