@@ -165,3 +165,24 @@ def test_success_metrics_agree_with_the_alarms_that_measure_them(real_inputs: In
     )
     assert f"<= {slowest // 60} min" in by_name["Time to detect an outage"]["target"]
     assert "p99 < 0.5 s" in by_name["Price freshness on the main page"]["target"]
+
+
+def test_a_metric_math_alarm_reads_its_period_from_the_queried_metrics() -> None:
+    from covaex.docsite.facts.observability import alarm_numbers
+    from covaex.topology.tfjson import Resource
+
+    alarm = Resource("aws_cloudwatch_metric_alarm", "ready", {
+        "evaluation_periods": 3,
+        "datapoints_to_alarm": 2,
+        "threshold": 1,
+        "comparison_operator": "LessThanThreshold",
+        "metric_query": [
+            {"id": "healthy", "metric": {"metric_name": "HealthyHostCount", "period": 60, "stat": "Minimum"}},
+            {"id": "e1", "expression": "healthy", "return_data": True},
+        ],
+    })
+    numbers = alarm_numbers(alarm)
+    assert (numbers["fires_after"], numbers["periods"], numbers["condition"]) == ("2 min", "2 of 3", "< 1")
+    del alarm.config["metric_query"][0]["metric"]["period"]
+    with pytest.raises(FactError, match=r"aws_cloudwatch_metric_alarm\.ready"):
+        alarm_numbers(alarm)

@@ -68,13 +68,13 @@ def metric_values(inputs: Inputs) -> dict[str, str]:
     """The alarm numbers a success metric quotes: detection from the CloudWatch alarms, freshness from the
     Prometheus alert on the tick-to-send histogram."""
     from covaex.docsite.facts.gitops import dashboard
-    from covaex.docsite.facts.observability import alarm_numbers
+    from covaex.docsite.facts.observability import alarm_numbers, alarm_period
 
     slowest: tuple[int, str, str] | None = None
     for doc in stacks_with(inputs, "aws_cloudwatch_metric_alarm"):
         for res in doc.resources("aws_cloudwatch_metric_alarm"):
             points = as_int(res.get("datapoints_to_alarm")) or as_int(res.get("evaluation_periods")) or 0
-            seconds = points * (as_int(res.get("period")) or 0)
+            seconds = points * (alarm_period(res) or 0)
             if slowest is None or seconds > slowest[0]:
                 slowest = (seconds, f"{doc.stack}: {res.address}", alarm_numbers(res)["fires_after"])
     if slowest is None:

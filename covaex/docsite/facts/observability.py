@@ -184,24 +184,39 @@ RUNBOOK_FIELDS = (
 
 def alarm_numbers(alarm: Resource) -> dict[str, str]:
     """The numbers a runbook quotes, read from one alarm resource (``fires_after`` = datapoints x period)."""
-    period = as_int(alarm.get("period"))
+    period = alarm_period(alarm)
     evals = as_int(alarm.get("evaluation_periods"))
     threshold = alarm.get("threshold")
-    if period is None or evals is None or not isinstance(threshold, int | float):
-        raise FactError(f"{alarm.address}: a runbook needs its period, evaluation_periods and a numeric threshold")
+    if period is None or evals is None:
+        raise FactError(f"{alarm.address}: a runbook needs its period and evaluation_periods")
     points = as_int(alarm.get("datapoints_to_alarm"), evals) or evals
     op = COMPARISONS.get(str(alarm.get("comparison_operator")), str(alarm.get("comparison_operator")))
-    shown = _bytes_note(alarm.get("metric_name"), threshold).strip("()") or f"{threshold:g}"
+    if isinstance(threshold, int | float) and not isinstance(threshold, bool):
+        shown = _bytes_note(alarm.get("metric_name"), threshold).strip("()") or f"{threshold:g}"
+        doubled = f"{2 * threshold:g}"
+    else:  # an anomaly band: the threshold is another metric's value
+        shown = f"the band `{readable(alarm.get('threshold_metric_id'))}`"
+        doubled = f"twice {shown}"
     return {
         "threshold": shown,
         "condition": f"{op} {shown}",
-        "statistic": str(alarm.get("statistic") or alarm.get("extended_statistic") or ""),
+        "statistic": str(alarm.get("statistic") or alarm.get("extended_statistic") or "metric math"),
         "period": _duration(period),
         "periods": str(points) if points == evals else f"{points} of {evals}",
         "fires_after": _duration(points * period),
-        "threshold_x2": f"{2 * threshold:g}",
+        "threshold_x2": doubled,
         "fires_after_x3": _duration(3 * points * period),
     }
+
+
+def alarm_period(alarm: Resource) -> int | None:
+    """The alarm's period: its own, or (metric math) the period of the metrics it queries."""
+    period = as_int(alarm.get("period"))
+    if period is not None:
+        return period
+    periods = [as_int(block(q.get("metric")).get("period")) for q in blocks(alarm.get("metric_query"))]
+    found = [p for p in periods if p]
+    return max(found) if found else None
 
 
 def runbook_values(alarms: list[tuple[str, Resource]]) -> dict[str, str]:
