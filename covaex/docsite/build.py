@@ -21,8 +21,9 @@ from covaex.docsite.artifacts import render_artifacts
 from covaex.docsite.facts import collect_sections
 from covaex.docsite.inputs import Inputs, load_data, load_stacks
 from covaex.docsite.paths import GENERATED_DIR, REPO_ROOT, SYNTH_OUT
+from covaex.docsite.placeholders import mark_placeholders
 from covaex.docsite.render import render_pages
-from covaex.docsite.sync import diff_tree, write_tree
+from covaex.docsite.sync import diff_tree, unified_diff, write_tree
 from covaex.errors import CliError
 from covaex.progress import Steps
 from covaex.synth import synth_stacks
@@ -45,7 +46,9 @@ def render_site(inputs: Inputs, steps: Steps) -> dict[str, bytes]:
     for name, reason in sorted(sections.pending.items()):
         steps.note(f"pending: {name}: {reason}")
     with steps.step("render pages"):
-        pages = render_pages({"s": sections.values, "data": inputs.data, "stacks": sorted(inputs.stacks)})
+        pages = mark_placeholders(
+            render_pages({"s": sections.values, "data": inputs.data, "stacks": sorted(inputs.stacks)}), artifacts
+        )
     clash = sorted(set(pages) & set(artifacts))
     if clash:
         raise CliError(f"a page and an image would both be written to {clash[0]}")
@@ -66,7 +69,8 @@ def build_docs(
 
 
 def check_docs(*, generated_dir: Path = GENERATED_DIR, quiet: bool = False, inputs: Inputs | None = None) -> int:
-    """0 when ``generated_dir`` holds exactly what the definitions produce, else 1 naming each differing file."""
+    """0 when ``generated_dir`` holds exactly what the definitions produce, else 1 naming each differing file
+    and printing a few lines of unified diff per file (what changed, not only where)."""
     steps = Steps(PHASES - (inputs is not None) * 2, quiet=quiet)
     files = render_site(inputs or load_inputs(steps), steps)
     with steps.step(f"compare with {_rel(generated_dir)}"):
@@ -75,6 +79,9 @@ def check_docs(*, generated_dir: Path = GENERATED_DIR, quiet: bool = False, inpu
         return 0
     for line in diff.lines(f"{_rel(generated_dir)}/"):
         print(line)
+    for rel in diff.changed + diff.missing:
+        for line in unified_diff(generated_dir, rel, files[rel]):
+            print(line)
     count = len(diff.lines(""))
     print(
         f"covaex: error: {count} generated file(s) differ from what the definitions produce; "

@@ -16,8 +16,8 @@ import yaml
 
 from covaex.docsite.paths import DATA_DIR
 from covaex.docsite.sections import PendingInput
-from covaex.docsite.tfjson import TerraformDoc
 from covaex.synth import SynthResult
+from covaex.topology.tfjson import TerraformDoc, load_stack, union_stacks
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,44 @@ class Inputs:
     def stack_names(self, prefix: str) -> list[str]:
         return sorted(s for s in self.stacks if s.startswith(prefix))
 
+    def environment(self, env: str) -> TerraformDoc:
+        """The union of an environment's stacks (To-Be v1, then the Platform v2 that runs inside it).
+
+        Platform v2 finds the v1 VPC, subnets and security groups by lookups;
+        in the union those lookups are the v1 resources, so rules Platform v2
+        adds to v1 groups and v1's shared NAT appear in one model.
+        """
+        cache = self.memo.setdefault("environment", {})
+        if env not in cache:
+            names = [f"{family}{env}" for family in STORY_FAMILIES if f"{family}{env}" in self.stacks]
+            if not names:
+                raise PendingInput(f"no stack of environment `{env}` is synthesized yet")
+            # The registry (ECR) is shared by both environments: its images are what the nodes pull.
+            names += [n for n in SHARED_STACKS if n in self.stacks and any(s.startswith("platform-v2-") for s in names)]
+            cache[env] = union_stacks(env, [self.stacks[n] for n in names])
+        doc: TerraformDoc = cache[env]
+        return doc
+
+    def environments(self) -> list[str]:
+        """Environments with at least one To-Be / Platform stack, dev first."""
+        envs = {environment_of(s) for s in self.stacks if s.startswith(STORY_FAMILIES)}
+        return sorted((e for e in envs if e), key=lambda e: ({"dev": 0, "prod": 1}.get(e, 2), e))
+
 
 STORY_FAMILIES = ("tobe-v1-", "platform-v2-")
+SHARED_STACKS = ("platform-v2-registry",)
+
+
+def environment_of(stack: str) -> str | None:
+    """``prod`` for ``tobe-v1-prod`` and ``platform-v2-prod``; None for shared stacks (state, registry)."""
+    for family in STORY_FAMILIES:
+        if stack.startswith(family) and stack.removeprefix(family) in ("dev", "prod"):
+            return stack.removeprefix(family)
+    return None
+
+
+def environment_label(env: str) -> str:
+    return f"{env} (To-Be v1 + Platform v2)"
 
 
 def story_order(stack: str) -> tuple[int, int, str]:
@@ -62,7 +98,7 @@ def stack_label(name: str) -> str:
 
 
 def load_stacks(synth: SynthResult) -> dict[str, TerraformDoc]:
-    return {name: TerraformDoc.load(name, synth.stack_json(name)) for name in sorted(synth.stacks)}
+    return {name: load_stack(name, synth.stack_json(name)) for name in sorted(synth.stacks)}
 
 
 def load_data(data_dir: Path = DATA_DIR) -> dict[str, Any]:

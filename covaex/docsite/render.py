@@ -39,6 +39,30 @@ def stamp_svg(svg: str, source: str) -> str:
     return comment + svg
 
 
+_SVG_ROOT = re.compile(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
+
+
+def slide_svg(svg: str, ratio: tuple[int, int] = (16, 9)) -> str:
+    """The same drawing on a 16:9 canvas (centred, white margins): it fits a slide without cropping or scaling
+    one axis more than the other. Graphviz's own SVG root becomes a nested, positioned ``<svg>``."""
+    match = _SVG_ROOT.search(svg)
+    if match is None:
+        raise ValueError("not a graphviz SVG: no <svg width=..pt height=..pt> root")
+    width, height = float(match.group(1)), float(match.group(2))
+    want = ratio[0] / ratio[1]
+    canvas_w, canvas_h = (height * want, height) if width / height < want else (width, width / want)
+    x, y = (canvas_w - width) / 2, (canvas_h - height) / 2
+    body = svg[match.start() :]
+    body = body.replace(match.group(0), f'<svg x="{x:.2f}" y="{y:.2f}" width="{width:g}" height="{height:g}"', 1)
+    head = svg[: match.start()]
+    head = re.sub(r"<!DOCTYPE[^>]*>\s*", "", head)
+    return (
+        f"{head}<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+        f'width="{canvas_w:.0f}pt" height="{canvas_h:.0f}pt" viewBox="0 0 {canvas_w:.2f} {canvas_h:.2f}">\n'
+        f'<rect width="100%" height="100%" fill="white"/>\n{body.rstrip()}\n</svg>\n'
+    )
+
+
 def page_templates(pages_dir: Path = PAGES_DIR) -> list[str]:
     """Template paths relative to ``pages_dir``, sorted."""
     return sorted(p.relative_to(pages_dir).as_posix() for p in pages_dir.rglob(f"*{TEMPLATE_SUFFIX}"))
@@ -56,11 +80,18 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     env.tests["pending"] = lambda value: isinstance(value, Pending)
     env.filters["cell"] = table_cell
     env.filters["codecell"] = code_cell
+    env.filters["codelines"] = code_lines
     env.filters["label"] = stack_label
     env.filters["text"] = prose
     env.filters["code"] = lambda value: f"`{value}`"
     env.filters["money"] = lambda value: f"${float(value):,.2f}"
+    env.globals["fail"] = _fail
     return env
+
+
+def _fail(message: str) -> str:
+    """Called by a template that finds its data inconsistent (an unknown id): the build fails naming it."""
+    raise jinja2.TemplateRuntimeError(message)
 
 
 def render_pages(context: Mapping[str, Any], *, templates_dir: Path = TEMPLATES_DIR) -> dict[str, bytes]:
@@ -98,6 +129,12 @@ def code_cell(value: object) -> str:
     text = ("" if value is None else str(value)).replace("|", "\\|").replace("\n", " ")
     fence = "``" if "`" in text else "`"
     return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
+
+
+def code_lines(value: object) -> str:
+    """A multi-line command inside a table cell: one code span per line, joined by ``<br>``."""
+    lines = [line for line in ("" if value is None else str(value)).splitlines() if line.strip()]
+    return "<br>".join(code_cell(line) for line in lines)
 
 
 def _linker(current: str) -> Callable[..., str]:

@@ -1,10 +1,12 @@
-"""Page data computed section by section, each allowed to be *pending*.
+"""Page data computed section by section; only a missing input may be *pending*.
 
-Pages are built from other engineers' code (stacks, topology, service
-modules) that may not exist yet or may be mid-change. A section that cannot
-be computed becomes a ``Pending`` value saying why, the page shows a clear
-TODO for it, and the rest of the site still builds. The build prints every
-pending section so nothing stays a TODO silently.
+A section whose input has not landed (a stack not synthesized, a data file
+absent) raises `PendingInput`: it becomes a ``Pending`` value saying why,
+the page shows a clear TODO and the build prints it. A fact that exists but
+cannot be computed (a size with no price, a policy that is not JSON) raises
+`FactError`: the build fails with a message naming the section and the
+resource. Anything else is a bug and propagates as one; no broad ``except``
+turns it into a TODO box.
 """
 
 from __future__ import annotations
@@ -13,9 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from covaex.errors import CliError
+
 
 class PendingInput(Exception):
     """Raised by a section whose input has not landed yet (a stack, a module, a file)."""
+
+
+class FactError(CliError):
+    """A value a page must state cannot be computed from the definitions; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +48,8 @@ class Sections:
             self.values[name] = compute()
         except PendingInput as exc:
             self._pend(name, str(exc))
-        except Exception as exc:  # input mid-change: keep the site building, say what broke
-            self._pend(name, f"could not be computed ({type(exc).__name__}: {exc})")
+        except FactError as exc:
+            raise FactError(f"page data `{name}`: {exc}") from exc
 
     def _pend(self, name: str, reason: str) -> None:
         self.values[name] = Pending(reason)

@@ -8,9 +8,12 @@ comparison without writing: the drift gate behind ``covaex docs check``.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+DIFF_LINES_PER_FILE = 12
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,27 @@ class TreeDiff:
         tagged = [(p, "changed") for p in self.changed] + [(p, "missing") for p in self.missing]
         tagged += [(p, "not produced any more") for p in self.stale]
         return [f"{prefix}{path} ({why})" for path, why in sorted(tagged)]
+
+
+def unified_diff(root: Path, rel: str, wanted: bytes, *, limit: int = DIFF_LINES_PER_FILE) -> list[str]:
+    """What changed in one file, as the first ``limit`` lines of a unified diff (images: one line)."""
+    path = root / rel
+    old = path.read_bytes() if path.is_file() else b""
+    try:
+        before, after = old.decode("utf-8"), wanted.decode("utf-8")
+    except UnicodeDecodeError:
+        return [f"Binary files {rel} differ"]
+    if rel.endswith(".svg"):
+        return [f"--- {rel}: diagram redrawn ({len(old)} -> {len(wanted)} bytes)"]
+    lines = list(
+        difflib.unified_diff(
+            before.splitlines(), after.splitlines(), f"{rel} (committed)", f"{rel} (from the definitions)",
+            n=1, lineterm="",
+        )
+    )
+    if len(lines) > limit:
+        return [*lines[:limit], f"... {len(lines) - limit} more diff lines in {rel}"]
+    return lines
 
 
 def diff_tree(root: Path, wanted: Mapping[str, bytes]) -> TreeDiff:

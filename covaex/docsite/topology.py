@@ -10,6 +10,7 @@ version): a template-only change never redraws one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import tempfile
@@ -18,9 +19,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from covaex.docsite.inputs import Inputs, stack_label, story_order
+from covaex.docsite.facts.resilience import alarms_watching
+from covaex.docsite.inputs import Inputs, environment_of, stack_label, story_order
 from covaex.docsite.paths import ASIS_INVENTORY, CACHE_DIR, REPO_ROOT
-from covaex.docsite.render import stamp_svg
+from covaex.docsite.render import slide_svg, stamp_svg
 from covaex.docsite.sections import PendingInput, Sections
 from covaex.topology.entities import Topology
 from covaex.topology.spof_rules import Finding
@@ -40,19 +42,40 @@ class Drawn:
     topology: Topology
     findings: tuple[Finding, ...]
     diagram: str
+    slide: str = ""  # the 16:9 variant under docs/generated/
+    alarms: tuple[tuple[str, ...], ...] = ()  # per finding: the alarms whose dimensions name its resources
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
 
 def stack_topology(inputs: Inputs, stack: str) -> Topology:
-    """The topology of one synthesized stack, built on first use and kept for the build."""
+    """The topology of one synthesized stack, built on first use and kept for the build.
+
+    A Platform v2 stack runs inside the v1 network of its environment, so
+    its topology is the environment's (`environment_topology`): alone it
+    would hide the v1 NAT, the data tier and the rules it adds there.
+    """
+    env = environment_of(stack)
+    if stack.startswith("platform-v2-") and env:
+        return environment_topology(inputs, env)
     cache = inputs.memo.setdefault("topology", {})
     if stack not in cache:
         from covaex.topology.model import build_topology
 
-        cache[stack] = build_topology(inputs.stack(stack).raw, name=stack)
+        cache[stack] = build_topology(inputs.stack(stack))
     topology: Topology = cache[stack]
+    return topology
+
+
+def environment_topology(inputs: Inputs, env: str) -> Topology:
+    """The topology of an environment: the union of its stacks (`Inputs.environment`)."""
+    cache = inputs.memo.setdefault("environment_topology", {})
+    if env not in cache:
+        from covaex.topology.model import build_topology
+
+        cache[env] = build_topology(inputs.environment(env))
+    topology: Topology = cache[env]
     return topology
 
 
@@ -74,8 +97,12 @@ def topology_sections(inputs: Inputs, sections: Sections, files: dict[str, bytes
             raise PendingInput("no To-Be / Platform stack is synthesized yet")
         out = {}
         for name in names:
-            raw = json.dumps(inputs.stack(name).raw, sort_keys=True).encode()
-            out[name] = _draw(name, stack_label(name), stack_topology(inputs, name), raw, files)
+            env = environment_of(name)
+            shown = inputs.environment(env) if name.startswith("platform-v2-") and env else inputs.stack(name)
+            raw = json.dumps(shown.raw, sort_keys=True).encode()
+            drawn = _draw(name, stack_label(name), stack_topology(inputs, name), raw, files)
+            alarms = tuple(tuple(alarms_watching(shown, set(f.resources))) for f in drawn.findings)
+            out[name] = dataclasses.replace(drawn, alarms=alarms)
         return out
 
     sections.add("asis", asis)
@@ -94,7 +121,9 @@ def _draw(name: str, title: str, topology: Topology, source: bytes, files: dict[
     findings = tuple(spof_findings(topology))
     rel = f"{DIAGRAM_DIR}/{name}.svg"
     files[rel] = _cached_svg(name, title, topology, findings, source)
-    return Drawn(name, title, topology, findings, rel)
+    slide = f"{DIAGRAM_DIR}/slides/{name}-16x9.svg"
+    files[slide] = slide_svg(files[rel].decode("utf-8")).encode("utf-8")
+    return Drawn(name, title, topology, findings, rel, slide)
 
 
 def _cached_svg(name: str, title: str, topology: Topology, findings: tuple[Finding, ...], source: bytes) -> bytes:

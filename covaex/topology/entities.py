@@ -46,6 +46,7 @@ class Node:
     vpc: str | None = None
     attrs: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     is_data: bool = False
+    stack: str | None = None  # the stack declaring it, in an environment's union of stacks
 
     @property
     def tags(self) -> Mapping[str, str]:
@@ -127,6 +128,7 @@ class SgRule:
     source_tier: str | None
     target_tier: str | None
     description: str = ""
+    stack: str | None = None  # the stack declaring the rule, in an environment's union of stacks
 
 
 @dataclass(frozen=True)

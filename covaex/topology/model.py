@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from covaex.topology.entities import (
@@ -44,6 +45,8 @@ from covaex.topology.entities import (
 from covaex.topology.network import health_check_enabled, route_tables, sg_rules, subnet_table, tier_from_tags_or_name
 from covaex.topology.tfjson import (
     RawResource,
+    TerraformDoc,
+    as_bool,
     as_int,
     as_list,
     az_name,
@@ -95,16 +98,18 @@ _SUBNET_GROUPS = ("aws_db_subnet_group", "aws_elasticache_subnet_group")
 _LAUNCH_TEMPLATES = ("aws_launch_template", "aws_launch_configuration")
 
 
-def build_topology(doc: Mapping[str, Any], *, name: str) -> Topology:
-    """The topology of one Terraform JSON document (``cdk.tf.json`` or any ``*.tf.json``)."""
-    raws = list(iter_resources(doc))
+def build_topology(doc: Mapping[str, Any] | TerraformDoc, *, name: str | None = None) -> Topology:
+    """The topology of one Terraform JSON document, or of an environment's union of stacks (`union_stacks`)."""
+    typed = doc if isinstance(doc, TerraformDoc) else TerraformDoc(name or "terraform", doc)
+    name = name or typed.stack
+    raws = list(iter_resources(typed.raw))
     known = frozenset(r.address for r in raws)
     by_address = {r.address: r for r in raws}
     tables = route_tables(raws, known)
     subnets = subnet_table(raws, known, tables)
     subnet_of = {s.address: s for s in subnets}
 
-    nodes = [_node(raw, known, by_address, subnet_of) for raw in raws]
+    nodes = [replace(_node(raw, known, by_address, subnet_of), stack=typed.stack_of(raw.address)) for raw in raws]
     node_of = {n.address: n for n in nodes}
     members = _sg_members(raws, known, by_address)
     sg_tiers = {
@@ -114,7 +119,12 @@ def build_topology(doc: Mapping[str, Any], *, name: str) -> Topology:
         for r in raws
         if r.type == "aws_security_group"
     }
-    rules = sg_rules(raws, known, sg_tiers)
+    # EKS creates a cluster security group on every node's ENIs; rules naming it reach the node groups.
+    for cluster in (r for r in raws if r.type == "aws_eks_cluster"):
+        sg_tiers[cluster.address] = "eks"
+    rules = tuple(replace(r, stack=typed.stack_of(r.address.split("#")[0])) for r in sg_rules(raws, known, sg_tiers))
+    ingress, ingress_edges = _controller_ingress(raws, node_of, subnets)
+    nodes += ingress
     edges = _merge(
         [
             *_listener_edges(raws, known, by_address, node_of),
@@ -122,6 +132,8 @@ def build_topology(doc: Mapping[str, Any], *, name: str) -> Topology:
             *_route_edges(tables),
             *_vpn_edges(raws, known),
             *_control_edges(raws, known),
+            *ingress_edges,
+            *_image_pull_edges(raws),
         ]
     )
     nodes.append(Node(INTERNET, "internet", "users", "Users (internet)", "users"))
@@ -192,7 +204,7 @@ def _azs_list(value: Any) -> list[str]:
 
 def _rds_azs(config: Mapping[str, Any], subnet_azs: list[str]) -> tuple[str, ...]:
     # Single-AZ RDS lives in one AZ of its subnet group: the explicit one, else the first.
-    if config.get("multi_az") is True or literal(config.get("multi_az")) == "true":
+    if as_bool(config.get("multi_az")):
         return tuple(subnet_azs)
     explicit = az_name(config.get("availability_zone"))
     return (explicit,) if explicit else tuple(subnet_azs[:1])
@@ -248,6 +260,7 @@ def _sg_members(
             cluster = next((a for a in sorted(refs) if a.startswith("aws_eks_cluster.")), None)
             if cluster:
                 refs |= references(block(by_address[cluster].config.get("vpc_config")), known)
+                members[cluster].add(raw.address)  # the cluster security group EKS puts on every node
         for sg in refs & sgs:
             members[sg].add(raw.address)
     return {sg: tuple(sorted(m)) for sg, m in members.items()}
@@ -369,6 +382,55 @@ def _control_edges(raws: Sequence[RawResource], known: frozenset[str]) -> list[E
         for cluster in sorted(references(raw.config.get("cluster_name"), known))
         if cluster.startswith("aws_eks_cluster.")
     ]
+
+
+CONTROLLER_CHART = "aws-load-balancer-controller"
+
+
+def _controller_ingress(
+    raws: Sequence[RawResource], node_of: Mapping[str, Node], subnets: Sequence[Subnet]
+) -> tuple[list[Node], list[Edge]]:
+    """The ALB the AWS Load Balancer Controller creates for the Ingress: no resource declares it, yet it is the
+    entry of Platform v2. It sits in the public subnets of the node groups' VPC and sends to the node groups.
+    Drawn only when those subnets are in the model (an environment's union), never guessed."""
+    groups = [node_of[r.address] for r in raws if r.type == "aws_eks_node_group"]
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    for raw in raws:
+        if raw.type != "helm_release" or CONTROLLER_CHART not in str(raw.config.get("chart")):
+            continue
+        vpc = next((g.vpc for g in groups if g.vpc), None)
+        public = [s for s in subnets if s.public and (vpc is None or s.vpc == vpc)]
+        if not public:
+            continue  # the stack alone: where the controller puts the ALB is in the network stack it runs in
+        address = f"{raw.address}#ingress_alb"
+        nodes.append(
+            Node(
+                address=address,
+                kind="aws_lb",
+                name="ingress (controller)",
+                label="ALB created by the controller for the Ingress",
+                role="entry",
+                azs=tuple(sorted({s.az for s in public if s.az})),
+                subnets=tuple(s.address for s in public),
+                tier="public",
+                vpc=vpc,
+                attrs={"load_balancer_type": "application", "internal": False, "created_by": raw.address},
+            )
+        )
+        igw = min((n.address for n in node_of.values() if n.kind == "aws_internet_gateway" and n.vpc == vpc),
+                  default=None)
+        hops = [INTERNET, igw, address] if igw else [INTERNET, address]
+        edges += [Edge(a, b, "traffic", ("443/https",), (raw.address,)) for a, b in itertools.pairwise(hops)]
+        edges += [Edge(address, g.address, "traffic", ("pods",), (raw.address,)) for g in groups]
+    return nodes, edges
+
+
+def _image_pull_edges(raws: Sequence[RawResource]) -> list[Edge]:
+    """ECR repository -> node groups: where the nodes pull the app image from (when both are in the model)."""
+    repos = [r.address for r in raws if r.type == "aws_ecr_repository"]
+    groups = [r.address for r in raws if r.type == "aws_eks_node_group"]
+    return [Edge(repo, group, "deploy", ("image pull",), ()) for repo in repos for group in groups]
 
 
 def _merge(edges: Sequence[Edge]) -> tuple[Edge, ...]:

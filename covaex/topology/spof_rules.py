@@ -158,6 +158,15 @@ RULES: Mapping[str, Rule] = {
             "Set scaling_config.min_size to at least 2.",
         ),
         Rule(
+            "SPOF-EKS-03",
+            "Every node of the cluster is Spot capacity",
+            "medium",
+            ("AWS EKS Best Practices (reliability): mix On-Demand and Spot; Spot can be reclaimed "
+             "with a two-minute notice", WA_MULTI_LOCATION),
+            "Keep an On-Demand node group for the baseline (or several instance types in the Spot group "
+            "so one reclaimed pool cannot take every node).",
+        ),
+        Rule(
             "SPOF-HOST-01",
             "On-prem component on the request path without a redundant peer",
             "high",
@@ -225,7 +234,7 @@ def check_rds(topology: Topology) -> list[Finding]:
     results = []
     for db in topology.of_kind("aws_db_instance"):
         multi_az = db.attrs.get("multi_az")
-        if multi_az is True or literal(multi_az) == "true" or db.attrs.get("replicate_source_db"):
+        if as_bool(multi_az) or db.attrs.get("replicate_source_db"):
             continue
         shown = "false" if multi_az is not None else "unset (default false)"
         results.append(finding("SPOF-RDS-01", [db.address], f"multi_az = {shown}; the instance lives in {_azs(db)}"))
@@ -327,6 +336,16 @@ def check_eks(topology: Topology) -> list[Finding]:
         min_size = as_int(block(group.attrs.get("scaling_config")).get("min_size"))
         if min_size is not None and min_size < 2:
             results.append(finding("SPOF-EKS-02", [group.address], f"scaling_config.min_size = {min_size}"))
+    by_cluster: dict[str, list[Node]] = defaultdict(list)
+    for group in topology.of_kind("aws_eks_node_group"):
+        by_cluster[str(group.attrs.get("cluster_name"))].append(group)
+    for groups in by_cluster.values():
+        if all(literal(g.attrs.get("capacity_type")) == "SPOT" for g in groups):
+            types = sorted({str(t) for g in groups for t in g.attrs.get("instance_types") or []})
+            results.append(finding(
+                "SPOF-EKS-03", [g.address for g in groups],
+                f"capacity_type = SPOT on every node group, instance types {', '.join(types) or 'unset'}",
+            ))
     return results
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import pytest
 
-from covaex.docsite.facts.cost import StackCost, stack_cost
-from covaex.docsite.inputs import load_data
-from covaex.docsite.tfjson import TerraformDoc
+from covaex.docsite.facts.cost import CostError, StackCost, monthly_cost, stack_cost, tradeoffs
+from covaex.docsite.inputs import Inputs, load_data
+from covaex.docsite.paths import REPO_ROOT
 from covaex.synth import SynthResult
+from covaex.topology.tfjson import TerraformDoc
 
 
 def _floor(synthesized: SynthResult, stack: str) -> StackCost:
@@ -24,9 +26,14 @@ def _by_type(cost: StackCost) -> dict[str, float]:
     return totals
 
 
-def test_every_always_on_resource_of_v1_is_priced(synthesized: SynthResult) -> None:
-    for stack in ("tobe-v1-dev", "tobe-v1-prod"):
-        assert _floor(synthesized, stack).missing == [], stack
+def test_every_resource_of_every_stack_is_priced_or_listed_free(synthesized: SynthResult) -> None:
+    prices = load_data()["prices"]
+    for stack in synthesized.stacks:
+        doc = TerraformDoc.load(stack, synthesized.stack_json(stack))
+        priced = {a for line in monthly_cost(doc, prices).lines for a in line.addresses}
+        for res in doc.all_resources():
+            # helm_release is priced only for the chart that creates a load balancer.
+            assert res.address in priced or res.type in (*prices["free_types"], "helm_release"), res.address
 
 
 def test_dev_floor_is_lower_than_prod_for_the_documented_reasons(synthesized: SynthResult) -> None:
@@ -46,8 +53,63 @@ def test_dev_floor_is_lower_than_prod_for_the_documented_reasons(synthesized: Sy
     assert dev_types["aws_lb"] == pytest.approx(prod_types["aws_lb"])
 
 
-def test_an_unknown_size_is_reported_not_priced_as_zero(synthesized: SynthResult) -> None:
+def test_an_unknown_size_fails_naming_the_resource(synthesized: SynthResult) -> None:
     doc = TerraformDoc.load("tobe-v1-dev", synthesized.stack_json("tobe-v1-dev"))
     doc.raw["resource"]["aws_db_instance"]["postgres"]["instance_class"] = "db.x9.huge"
-    cost = stack_cost(doc, load_data()["prices"])
-    assert any("db.x9.huge" in line for line in cost.missing)
+    with pytest.raises(CostError, match=r"aws_db_instance\.postgres.*db\.x9\.huge"):
+        stack_cost(doc, load_data()["prices"])
+
+
+def test_an_unknown_instance_type_fails_instead_of_dropping_out_of_the_total(synthesized: SynthResult) -> None:
+    doc = TerraformDoc.load("tobe-v1-prod", synthesized.stack_json("tobe-v1-prod"))
+    doc.raw["resource"]["aws_launch_template"]["app"]["instance_type"] = "t3.xxxlarge"
+    with pytest.raises(CostError, match=r"aws_autoscaling_group\.app.*t3\.xxxlarge"):
+        monthly_cost(doc, load_data()["prices"])
+
+
+def test_an_unpriced_resource_type_fails_naming_it(synthesized: SynthResult) -> None:
+    doc = TerraformDoc.load("tobe-v1-dev", synthesized.stack_json("tobe-v1-dev"))
+    doc.raw["resource"]["aws_mq_broker"] = {"events": {"host_instance_type": "mq.t3.micro"}}
+    with pytest.raises(CostError, match=r"aws_mq_broker\.events"):
+        monthly_cost(doc, load_data()["prices"])
+
+
+def test_spot_nodes_are_priced_at_the_labelled_assumption_not_on_demand(synthesized: SynthResult) -> None:
+    prices = load_data()["prices"]
+    doc = TerraformDoc.load("platform-v2-dev", synthesized.stack_json("platform-v2-dev"))
+    group = doc.raw["resource"]["aws_eks_node_group"]["general"]
+    group["capacity_type"], group["instance_types"] = "SPOT", ["t3.large"]
+    spot = monthly_cost(doc, prices)
+    group["capacity_type"] = "ON_DEMAND"
+    on_demand = monthly_cost(doc, prices)
+
+    def node_line(cost: StackCost) -> float:
+        return next(line.monthly for line in cost.lines if line.kind == "t3.large")
+
+    fraction = prices["spot"]["fraction_of_on_demand"]
+    assert node_line(spot) == pytest.approx(node_line(on_demand) * fraction, abs=0.02)
+    assert any(prices["spot"]["recorded"] in note for note in spot.assumptions)
+    assert on_demand.assumptions == []
+
+
+def test_gp3_volumes_and_the_controller_alb_are_in_the_floor(synthesized: SynthResult) -> None:
+    cost = _floor(synthesized, "platform-v2-prod")
+    kinds = {line.kind for line in cost.lines}
+    assert "GB of EBS gp3" in kinds
+    assert any("aws_load_balancer_controller" in line.item and line.kind == "alb" for line in cost.lines)
+    v1 = _floor(synthesized, "tobe-v1-prod")
+    assert any(line.kind == "flow-logs" for line in v1.lines)
+
+
+def test_readme_quotes_the_computed_v1_floors(synthesized: SynthResult) -> None:
+    dev, prod = _floor(synthesized, "tobe-v1-dev").total, _floor(synthesized, "tobe-v1-prod").total
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    quoted = re.search(r"US\$ (\d+) for dev and (\d+) for prod", readme)
+    assert quoted, "README no longer quotes the dev/prod floors"
+    assert (int(quoted.group(1)), int(quoted.group(2))) == (round(dev), round(prod))
+
+
+def test_a_dearer_dev_is_never_shown_as_a_negative_saving(real_inputs: Inputs) -> None:
+    for row in tradeoffs(real_inputs):
+        assert row["saving"] >= 0 and row["extra"] >= 0
+        assert not (row["saving"] and row["extra"])

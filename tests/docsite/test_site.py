@@ -23,8 +23,8 @@ from covaex.docsite.inputs import Inputs, load_data
 from covaex.docsite.paths import DOCS_DIR, REPO_ROOT
 from covaex.docsite.sections import Sections
 from covaex.docsite.sync import write_tree
-from covaex.docsite.tfjson import TerraformDoc
 from covaex.progress import Steps
+from covaex.topology.tfjson import TerraformDoc
 
 pytestmark = pytest.mark.slow
 
@@ -150,9 +150,17 @@ def test_infrastructure_sections_are_not_pending(real_inputs: Inputs) -> None:
         "repo_layout",
         "costs",
         "tradeoffs",
+        "vpn",
+        "elasticache",
+        "stack_interface",
+        "resilience",
+        "resource_policies",
+        "access_logs",
+        "alert_runbooks",
+        "contract",
     }
     if any(s.startswith("platform-v2-") for s in real_inputs.stacks):
-        required |= {"eks", "irsa", "helm", "ecr"}
+        required |= {"eks", "irsa", "helm", "ecr", "argocd_access"}
     assert not {k: v for k, v in sections.pending.items() if k in required}
 
 
@@ -217,6 +225,10 @@ def test_docs_check_fails_naming_the_pages_then_build_fixes_it(
     assert check_docs(generated_dir=out, quiet=True, inputs=real_inputs) == 1
     captured = capsys.readouterr()
     assert "epic2/rds-backup.md (changed)" in captured.out
+    # ... and what changed in it: the old retention removed, the synthesized one added.
+    assert "--- epic2/rds-backup.md (committed)" in captured.out
+    assert re.search(rf"^-.*\b{int(current) + 3}\b", captured.out, re.M)
+    assert re.search(rf"^\+.*\b{int(current)}\b", captured.out, re.M)
     assert "covaex docs build" in captured.err
 
     build_docs(generated_dir=out, quiet=True, inputs=real_inputs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from covaex.docsite.sync import diff_tree, write_tree
+from covaex.docsite.sync import diff_tree, unified_diff, write_tree
 
 
 def test_write_tree_writes_only_what_changed(tmp_path: Path) -> None:
@@ -35,3 +35,13 @@ def test_diff_tree_names_every_differing_file(tmp_path: Path) -> None:
         "docs/generated/d.md (missing)",
     ]
     assert not diff.clean
+
+
+def test_unified_diff_shows_what_changed_and_stays_short(tmp_path: Path) -> None:
+    old = "".join(f"line {i}\n" for i in range(100))
+    write_tree(tmp_path, {"a.md": old.encode()})
+    new = old.replace("line 10\n", "line ten\n").replace("line 80\n", "line eighty\n")
+    lines = unified_diff(tmp_path, "a.md", new.encode(), limit=6)
+    assert lines[0] == "--- a.md (committed)"
+    assert "-line 10" in lines and "+line ten" in lines
+    assert len(lines) == 7 and lines[-1].startswith("... ")

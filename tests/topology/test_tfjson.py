@@ -39,3 +39,37 @@ def test_numbers_and_azs_from_literals_and_tokens() -> None:
 def test_iter_resources_sorted_with_data_sources_and_junk_skipped() -> None:
     doc = {"resource": {"b_t": {"x": {}}, "a_t": {"y": {}}, "bad": "junk"}, "data": {"d_t": {"z": {}}}}
     assert [r.address for r in iter_resources(doc)] == ["a_t.y", "b_t.x", "data.d_t.z"]
+
+
+def test_union_resolves_lookups_renames_collisions_and_records_origin() -> None:
+    from covaex.topology.tfjson import TerraformDoc, union_stacks
+
+    v1 = TerraformDoc("tobe-v1-dev", {"resource": {
+        "aws_security_group": {"db": {"name": "covaex-dev-db"}},
+        "aws_kms_key": {"main": {}},
+    }})
+    v2 = TerraformDoc("platform-v2-dev", {
+        "data": {"aws_security_group": {"db": {"name": "covaex-dev-db"}}},
+        "resource": {
+            "aws_kms_key": {"main": {}},
+            "aws_vpc_security_group_ingress_rule": {"db_from_eks": {
+                "security_group_id": "${data.aws_security_group.db.id}", "kms": "${aws_kms_key.main.arn}",
+            }},
+        },
+    })
+    union = union_stacks("dev", [v1, v2])
+    rule = union.by_address("aws_vpc_security_group_ingress_rule.db_from_eks")
+    assert rule is not None
+    assert rule.get("security_group_id") == "${aws_security_group.db.id}"  # the lookup is v1's group
+    assert rule.get("kms") == "${aws_kms_key.main_platform.arn}"  # the colliding key was renamed
+    assert union.by_address("data.aws_security_group.db") is None
+    assert union.stack_of("aws_security_group.db") == "tobe-v1-dev"
+    assert union.stack_of("aws_kms_key.main_platform") == "platform-v2-dev"
+
+
+def test_a_boolean_written_as_a_string_reads_once_as_a_boolean() -> None:
+    from covaex.topology.tfjson import Resource
+
+    assert Resource("aws_db_instance", "x", {"multi_az": "false"}).flag("multi_az") is False
+    assert Resource("aws_db_instance", "x", {"multi_az": "true"}).flag("multi_az") is True
+    assert Resource("aws_db_instance", "x", {}).flag("multi_az") is False

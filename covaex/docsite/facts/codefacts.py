@@ -3,15 +3,15 @@
 Pages about the service quote it instead of restating it: a module's
 docstring (reST roles turned into Markdown code), its UPPER_CASE constants
 with the value Python computes and the docstring under them, and the header
-comment of a browser module. A module that does not import yet is pending.
+comment of a browser module. Modules are imported by the caller (normal imports).
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -60,15 +60,9 @@ def rst_to_markdown(text: str) -> str:
     return text.replace("``", "`")
 
 
-def load_module(name: str) -> ModuleType:
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:
-        raise PendingInput(f"module `{name}` is not importable yet ({exc})") from None
-
-
-def module_facts(name: str) -> ModuleFacts:
-    module = load_module(name)
+def module_facts(module: ModuleType) -> ModuleFacts:
+    """The docstring and documented UPPER_CASE constants of a module the caller imported normally."""
+    name = module.__name__
     path = Path(inspect.getfile(module))
     docs = _attribute_docs(path)
     constants = {
@@ -82,10 +76,7 @@ def module_facts(name: str) -> ModuleFacts:
     return ModuleFacts(name, rel, rst_to_markdown(inspect.getdoc(module) or ""), constants)
 
 
-def function_doc(module: str, function: str) -> str:
-    fn = getattr(load_module(module), function, None)
-    if fn is None:
-        raise PendingInput(f"`{module}.{function}` does not exist yet")
+def function_doc(fn: Callable[..., Any]) -> str:
     return rst_to_markdown(inspect.getdoc(fn) or "")
 
 

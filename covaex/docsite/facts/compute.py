@@ -7,8 +7,7 @@ from typing import Any
 
 from covaex.docsite.facts.stackfacts import per_stack, readable, refs, settings
 from covaex.docsite.inputs import Inputs
-from covaex.docsite.tfjson import Resource, TerraformDoc
-from covaex.topology.tfjson import block, blocks
+from covaex.topology.tfjson import Resource, TerraformDoc, as_int, block, blocks
 
 LB_KEYS = (
     "load_balancer_type",
@@ -142,9 +141,30 @@ def _asg(doc: TerraformDoc) -> dict[str, Any]:
                 else "-",
                 "policies": policies,
                 "size": (group.get("min_size"), group.get("desired_capacity"), group.get("max_size")),
+                "health_checks": [
+                    _health_check(tg) for a in refs(doc, group.get("target_group_arns")) if (tg := doc.by_address(a))
+                ],
             }
         )
     return {"groups": groups}
+
+
+def _health_check(tg: Resource) -> dict[str, Any]:
+    """What the ALB asks a target, and how long an instance takes to be marked unhealthy."""
+    hc = block(tg.get("health_check"))
+    interval = as_int(hc.get("interval"), 30) or 30
+    unhealthy = as_int(hc.get("unhealthy_threshold"), 3) or 3
+    healthy = as_int(hc.get("healthy_threshold"), 5) or 5
+    return {
+        "target_group": tg.address,
+        "path": readable(hc.get("path", "/")),
+        "matcher": readable(hc.get("matcher", "200")),
+        "interval": interval,
+        "unhealthy_threshold": unhealthy,
+        "healthy_threshold": healthy,
+        "unhealthy_after": interval * unhealthy,
+        "healthy_after": interval * healthy,
+    }
 
 
 def _policy(policy: Resource) -> ScalingPolicy:

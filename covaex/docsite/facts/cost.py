@@ -1,11 +1,17 @@
 """The cost page: fixed monthly cost per stack from the synthesized resources and a kept price table.
 
 Only what is paid by the hour whether or not anyone uses it goes into the
-fixed floor (instances at their desired count, NAT gateways, load
-balancers, public IPv4 addresses, EKS control planes, VPN connections,
-alarms, keys); usage-based charges are listed beside it. The trade-off
-table compares dev with prod and names the SPOF findings dev accepts for
-its saving.
+fixed floor (instances at their desired count, their EBS volumes, NAT
+gateways, load balancers including the one the ALB controller creates,
+public IPv4 addresses, EKS control planes, VPN connections, alarms, keys,
+flow logs at the volume the price table states); other usage-based charges
+are listed beside it.
+
+Every resource type of a stack is either priced here or listed in the price
+table's ``free_types``; an unknown type, or a size the table lacks, raises
+`CostError` naming the resource, so ``covaex docs build`` fails instead of
+silently dropping a line. ``monthly_cost(doc, prices)`` is the public entry
+(``covaex diff`` prices two versions of a stack with it).
 """
 
 from __future__ import annotations
@@ -15,9 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from covaex.docsite.inputs import Inputs, story_order
-from covaex.docsite.sections import PendingInput
-from covaex.docsite.tfjson import Resource, TerraformDoc
-from covaex.topology.tfjson import as_int, block
+from covaex.docsite.sections import FactError, PendingInput
+from covaex.topology.tfjson import Resource, TerraformDoc, as_int, block, blocks
 
 COST_PREFIXES = ("tobe-v1-", "platform-v2-", "state")
 
@@ -32,11 +37,17 @@ class Line:
     addresses: tuple[str, ...]
 
 
+class CostError(FactError):
+    """A billable resource the price table cannot price; the message names the resource and what is missing."""
+
+
 @dataclass
 class StackCost:
+    """One stack's fixed monthly floor: ``lines`` (item, kind, count, unit, monthly) and ``total``."""
+
     stack: str
     lines: list[Line] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -81,16 +92,30 @@ def costs(inputs: Inputs) -> dict[str, Any]:
     }
 
 
-def stack_cost(doc: TerraformDoc, prices: Mapping[str, Any]) -> StackCost:
-    """Price the always-on resources of one synthesized stack with ``prices`` (templates/data/prices.yaml)."""
+def monthly_cost(doc: TerraformDoc, prices: Mapping[str, Any]) -> StackCost:
+    """Price every resource of one synthesized stack with ``prices`` (templates/data/prices.yaml).
+
+    Raises `CostError` naming the resource when a type is neither priced nor
+    listed as free, or when a size is missing from the table.
+    """
     return _stack_cost(doc, _Pricer(prices))
+
+
+stack_cost = monthly_cost  # the name the tests and older callers use
 
 
 def _stack_cost(doc: TerraformDoc, pricer: _Pricer) -> StackCost:
     cost = StackCost(doc.stack)
-    for type_, fn in _RULES.items():
-        for res in doc.resources(type_):
-            fn(doc, res, pricer, cost)
+    free = {str(t) for t in pricer.p.get("free_types") or []}
+    for res in doc.all_resources():
+        rule = _RULES.get(res.type)
+        if rule is not None:
+            rule(doc, res, pricer, cost)
+        elif res.type not in free:
+            raise CostError(
+                f"{doc.stack}: {res.address}: resource type {res.type} is neither priced by "
+                "covaex/docsite/facts/cost.py nor listed under free_types in templates/data/prices.yaml"
+            )
     cost.lines.sort(key=lambda line: (-line.monthly, line.item))
     return cost
 
@@ -108,8 +133,7 @@ def _add(
     hours: float = 730.0,
 ) -> None:
     if hourly is None and monthly_unit is None:
-        cost.missing.append(f"{res.address}: no price for {kind}")
-        return
+        raise CostError(f"{res.address}: no price for {kind!r} in templates/data/prices.yaml")
     per_unit = monthly_unit if monthly_unit is not None else float(hourly or 0) * hours
     label = unit_label or (f"${hourly}/h" if hourly is not None else f"${monthly_unit}/month")
     cost.lines.append(Line(item, kind, count, label, round(per_unit * count, 2), (res.address,)))
@@ -123,22 +147,65 @@ def _sized(
     _add(cost, res, item, size, count, hourly=pr.hourly(table, size), hours=pr.hours)
 
 
+def _launch_template(doc: TerraformDoc, res: Resource) -> Resource | None:
+    address = next((a for a in _refs(doc, res.get("launch_template")) if a.startswith("aws_launch_template.")), None)
+    return doc.by_address(address) if address else None
+
+
+def _ebs(cost: StackCost, res: Resource, pr: _Pricer, volumes: list[tuple[str, int]], count: int) -> None:
+    """EBS volumes (type, GiB) attached to each of ``count`` instances, priced per GB-month by type."""
+    for vtype, size in volumes:
+        price = (pr.p.get("ebs_gb_month") or {}).get(vtype)
+        if price is None:
+            raise CostError(f"{res.address}: no price for EBS volume type {vtype!r} (ebs_gb_month in prices.yaml)")
+        _add(
+            cost, res, f"{res.address} EBS {vtype} ({count} x {size} GiB)", f"GB of EBS {vtype}", count * size,
+            monthly_unit=float(price), unit_label=f"${price}/GB-month",
+        )
+
+
+def _template_volumes(lt: Resource, owner: Resource) -> list[tuple[str, int]]:
+    """The EBS volumes a launch template declares; a volume without a size fails naming it."""
+    out = []
+    for mapping in blocks(lt.get("block_device_mappings")):
+        ebs = block(mapping.get("ebs"))
+        if not ebs:
+            continue
+        size = as_int(ebs.get("volume_size"))
+        if size is None:
+            raise CostError(f"{owner.address}: {lt.address} declares an EBS volume without volume_size")
+        out.append((str(ebs.get("volume_type") or "gp3"), size))
+    return out
+
+
 def _asg(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
     count = as_int(res.get("desired_capacity"), None) or as_int(res.get("min_size"), 0) or 0
-    lt_address = next(iter(_refs(doc, res.get("launch_template"))), None)
-    lt = doc.by_address(lt_address) if lt_address else None
-    itype = str(lt.get("instance_type")) if lt is not None else "?"
+    lt = _launch_template(doc, res)
+    if lt is None or not lt.get("instance_type"):
+        raise CostError(f"{res.address}: no launch template with an instance_type to price")
+    itype = str(lt.get("instance_type"))
     _sized(cost, res, pr, "ec2_instance", itype, count=count)
+    volumes = _template_volumes(lt, res)
+    if not volumes:
+        raise CostError(f"{res.address}: {lt.address} declares no root volume size (block_device_mappings)")
+    _ebs(cost, res, pr, volumes, count)
 
 
 def _instance(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
     itype = str(res.get("instance_type"))
     _sized(cost, res, pr, "ec2_instance", itype, count=1, label=f"{res.address} ({itype})")
+    root = block(res.get("root_block_device"))
+    lt = _launch_template(doc, res)
+    volumes = [(str(root.get("volume_type") or "gp3"), size)] if (size := as_int(root.get("volume_size"))) else []
+    volumes = volumes or (_template_volumes(lt, res) if lt is not None else [])
+    if not volumes:
+        raise CostError(f"{res.address}: no root volume size declared (root_block_device.volume_size)")
+    _ebs(cost, res, pr, volumes, 1)
 
 
 def _rds(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
     klass = str(res.get("instance_class"))
-    copies = 2 if res.get("multi_az") else 1
+    copies = 2 if res.flag("multi_az") else 1
     az = "Multi-AZ" if copies == 2 else "single-AZ"
     _sized(cost, res, pr, "rds_instance", klass, count=copies, label=f"{res.address} ({klass}, {az})")
     storage = as_int(res.get("allocated_storage"), 0) or 0
@@ -148,7 +215,7 @@ def _rds(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None
             cost,
             res,
             f"{res.address} storage ({storage} GB, {az})",
-            "rds-storage",
+            "GB of RDS storage",
             storage * copies,
             monthly_unit=price,
             unit_label=f"${price}/GB-month",
@@ -172,20 +239,57 @@ def _cache_cluster(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCos
     _sized(cost, res, pr, "elasticache_node", node, count=count)
 
 
+EKS_DEFAULT_DISK_GB = 20  # aws_eks_node_group disk_size default when no launch template sets a volume
+
+
 def _node_group(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
     scaling = block(res.get("scaling_config"))
     count = as_int(scaling.get("desired_size"), None) or as_int(scaling.get("min_size"), 0) or 0
-    types = res.get("instance_types") or ["?"]
-    itype = str(types[0])
-    _add(
-        cost,
-        res,
-        f"{res.address} ({count} x {itype})",
-        itype,
-        count,
-        hourly=pr.hourly("ec2_instance", itype),
-        hours=pr.hours,
-    )
+    types = [str(t) for t in res.get("instance_types") or []]
+    if not types:
+        raise CostError(f"{res.address}: node group without instance_types cannot be priced")
+    on_demand = {t: pr.hourly("ec2_instance", t) for t in types}
+    unknown = [t for t, price in on_demand.items() if price is None]
+    if unknown:
+        raise CostError(f"{res.address}: no price for instance type(s) {', '.join(unknown)} in prices.yaml")
+    # Several types: priced at the dearest, so the floor is an upper bound of what the group may run.
+    itype = max(types, key=lambda t: on_demand[t] or 0.0)
+    hourly = float(on_demand[itype] or 0.0)
+    item = f"{res.address} ({count} x {itype}"
+    if str(res.get("capacity_type") or "ON_DEMAND") == "SPOT":
+        spot = pr.p["spot"]
+        hourly = round(hourly * float(spot["fraction_of_on_demand"]), 5)
+        item += f", Spot at {float(spot['fraction_of_on_demand']):.0%} of On-Demand, assumption of {spot['recorded']}"
+        note = f"Spot: {spot['note']} (recorded {spot['recorded']})"
+        if note not in cost.assumptions:
+            cost.assumptions.append(note)
+    _add(cost, res, item + ")", itype, count, hourly=hourly, hours=pr.hours)
+    lt = _launch_template(doc, res)
+    volumes = _template_volumes(lt, res) if lt is not None else []
+    _ebs(cost, res, pr, volumes or [("gp3", as_int(res.get("disk_size"), EKS_DEFAULT_DISK_GB) or 0)], count)
+
+
+def _controller(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
+    """The ALB the AWS Load Balancer Controller creates for the Ingress: billed, though no stack declares it."""
+    if "aws-load-balancer-controller" not in str(res.get("chart")):
+        return
+    azs = int(pr.p["controller_alb"]["subnets"])
+    item = f"ALB created by {res.address} for the Ingress ({pr.p['controller_alb']['note']})"
+    _add(cost, res, item, "alb", 1, hourly=float(pr.p["alb_hour"]), hours=pr.hours)
+    _add(cost, res, f"{item}: public IPv4 ({azs})", "public-ipv4", azs, hourly=float(pr.p["public_ipv4_hour"]),
+         hours=pr.hours)
+
+
+def _flow_log(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
+    """Flow logs cost by volume; priced at the volume the price table states, labelled as such."""
+    dest = str(res.get("log_destination_type") or "cloud-watch-logs")
+    flow = pr.p["flow_logs"]
+    price = (flow.get("gb_price") or {}).get(dest)
+    if price is None:
+        raise CostError(f"{res.address}: no flow-log price for destination {dest!r} (flow_logs.gb_price)")
+    gb = float(flow["assumed_gb_month"])
+    _add(cost, res, f"{res.address} ({gb:g} GB/month assumed, to {dest})", "flow-logs", 1,
+         monthly_unit=round(gb * float(price), 2), unit_label=f"${price}/GB")
 
 
 def _flat(key: str, kind: str, per: str = "hour") -> Callable[[TerraformDoc, Resource, _Pricer, StackCost], None]:
@@ -229,6 +333,8 @@ _RULES: dict[str, Callable[[TerraformDoc, Resource, _Pricer, StackCost], None]] 
     "aws_elasticache_replication_group": _cache_group,
     "aws_elasticache_cluster": _cache_cluster,
     "aws_eks_node_group": _node_group,
+    "helm_release": _controller,
+    "aws_flow_log": _flow_log,
     "aws_nat_gateway": _flat("nat_gateway_hour", "nat-gateway"),
     "aws_eip": _flat("public_ipv4_hour", "public-ipv4"),
     "aws_lb": _lb,
@@ -241,7 +347,8 @@ _RULES: dict[str, Callable[[TerraformDoc, Resource, _Pricer, StackCost], None]] 
 
 
 def tradeoffs(inputs: Inputs) -> list[dict[str, Any]]:
-    """dev vs prod per priced kind: the monthly saving in dev and the SPOF findings only dev has on those resources."""
+    """dev vs prod per resource type: the monthly saving in dev (never negative: a dearer dev says so) and the
+    SPOF findings only dev has on those resources."""
     from covaex.docsite.topology import stack_topology
     from covaex.topology.spof import spof_findings
 
@@ -253,25 +360,37 @@ def tradeoffs(inputs: Inputs) -> list[dict[str, Any]]:
             continue
         dev_findings = spof_findings(stack_topology(inputs, dev.stack))
         prod_ids = {f.id for f in spof_findings(stack_topology(inputs, prod.stack))}
-        for kind in sorted({line.kind for line in dev.lines} | {line.kind for line in prod.lines}):
-            d = [line for line in dev.lines if line.kind == kind]
-            p = [line for line in prod.lines if line.kind == kind]
-            d_cost, p_cost = sum(x.monthly for x in d), sum(x.monthly for x in p)
-            d_count, p_count = sum(x.count for x in d), sum(x.count for x in p)
-            if round(d_cost, 2) == round(p_cost, 2) and d_count == p_count:
+        for type_ in sorted({_type_of(line) for line in dev.lines} | {_type_of(line) for line in prod.lines}):
+            d = [line for line in dev.lines if _type_of(line) == type_]
+            p = [line for line in prod.lines if _type_of(line) == type_]
+            d_cost, p_cost = round(sum(x.monthly for x in d), 2), round(sum(x.monthly for x in p), 2)
+            if _shape(d) == _shape(p) and d_cost == p_cost:
                 continue
             addresses = {a for x in d for a in x.addresses}
             accepted = sorted({f.id for f in dev_findings if f.id not in prod_ids and set(f.resources) & addresses})
             rows.append(
                 {
                     "family": family,
-                    "kind": kind,
-                    "dev": (d_count, round(d_cost, 2)),
-                    "prod": (p_count, round(p_cost, 2)),
-                    "saving": round(p_cost - d_cost, 2),
+                    "kind": type_,
+                    "dev": (_shape(d), d_cost),
+                    "prod": (_shape(p), p_cost),
+                    "saving": round(max(p_cost - d_cost, 0.0), 2),
+                    "extra": round(max(d_cost - p_cost, 0.0), 2),
                     "spof": accepted,
                 }
             )
     if not rows:
         raise PendingInput("no dev/prod stack pair is synthesized yet")
     return sorted(rows, key=lambda r: (r["family"], -r["saving"], r["kind"]))
+
+
+def _type_of(line: Line) -> str:
+    return line.addresses[0].split(".")[0] if line.addresses else line.kind
+
+
+def _shape(lines: list[Line]) -> str:
+    """``2 x t3.small, 40 x ebs-gp3``: what a side runs, by kind, for the trade-off table."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line.kind] = counts.get(line.kind, 0) + line.count
+    return ", ".join(f"{n} x {kind}" for kind, n in sorted(counts.items())) or "none"

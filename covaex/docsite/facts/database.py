@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from covaex.docsite.facts.hybrid import utc_kst
 from covaex.docsite.facts.stackfacts import per_stack, readable, refs, settings
-from covaex.docsite.inputs import Inputs
-from covaex.docsite.tfjson import TerraformDoc
-from covaex.docsite.topology import stack_topology
+from covaex.docsite.inputs import Inputs, environment_label
+from covaex.docsite.sections import PendingInput
+from covaex.docsite.topology import environment_topology
+from covaex.topology.tfjson import TerraformDoc
 
 BACKUP_KEYS = (
     "backup_retention_period",
@@ -46,9 +48,10 @@ def _rds(doc: TerraformDoc) -> list[dict[str, Any]]:
         {
             "address": db.address,
             "backup": settings(db, BACKUP_KEYS),
+            "windows": [(k, utc_kst(str(db.get(k)))) for k in ("backup_window", "maintenance_window") if db.get(k)],
             "instance": settings(db, INSTANCE_KEYS),
             "retention_days": db.get("backup_retention_period"),
-            "multi_az": bool(db.get("multi_az")),
+            "multi_az": db.flag("multi_az"),
             "security_groups": refs(doc, db.get("vpc_security_group_ids")),
             "subnet_group": refs(doc, db.get("db_subnet_group_name")),
             "port": readable(db.get("port")) if db.get("port") else _default_port(str(db.get("engine", ""))),
@@ -62,16 +65,32 @@ def _default_port(engine: str) -> str:
 
 
 def db_access(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
-    """Per stack: the SG rules that let traffic into the database's security groups."""
+    """Per environment (the union of its stacks): the SG rules that let traffic into the data tier's groups.
 
-    def access(doc: TerraformDoc) -> list[dict[str, Any]]:
-        topo = stack_topology(inputs, doc.stack)
-        out = []
-        for db in _rds(doc):
-            rules = [r for r in topo.sg_rules if r.destination in db["security_groups"]]
-            out.append(
-                {"db": db["address"], "security_groups": db["security_groups"], "port": db["port"], "rules": rules}
-            )
-        return out
+    Per environment because Platform v2 opens the v1 database and cache
+    groups to the EKS cluster group; a per-stack view would hide that.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for env in inputs.environments():
+        doc = inputs.environment(env)
+        topo = environment_topology(inputs, env)
+        found = []
+        for store in [*_rds(doc), *_caches(doc)]:
+            rules = [r for r in topo.sg_rules if r.destination in store["security_groups"]]
+            found.append({**store, "db": store["address"], "rules": rules})
+        if found:
+            out[environment_label(env)] = found
+    if not out:
+        raise PendingInput("no synthesized stack declares a database or cache yet")
+    return out
 
-    return per_stack(inputs, ("aws_db_instance",), access)
+
+def _caches(doc: TerraformDoc) -> list[dict[str, Any]]:
+    return [
+        {
+            "address": c.address,
+            "security_groups": refs(doc, c.get("security_group_ids")),
+            "port": readable(c.get("port")) if c.get("port") else "6379",
+        }
+        for c in doc.resources("aws_elasticache_replication_group")
+    ]

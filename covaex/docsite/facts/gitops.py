@@ -160,7 +160,7 @@ def _rbac(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def workflows(inputs: Inputs) -> list[dict[str, Any]]:
-    """Each CI workflow: triggers, jobs with their steps (name and first command line)."""
+    """Each CI workflow: triggers, jobs with their steps (name and the whole command)."""
     out = []
     for f in _files(WORKFLOWS, "*.yml"):
         doc = f.docs[0] or {}
@@ -170,8 +170,8 @@ def workflows(inputs: Inputs) -> list[dict[str, Any]]:
         for job_id, job in (doc.get("jobs") or {}).items():
             steps = []
             for step in job.get("steps") or []:
-                run = str(step.get("run", "")).strip().splitlines()
-                steps.append((step.get("name") or step.get("uses") or "-", run[0] if run else step.get("uses", "")))
+                run = str(step.get("run", "")).strip()
+                steps.append((step.get("name") or step.get("uses") or "-", run or step.get("uses", "")))
             needs = job.get("needs") or []
             jobs.append(
                 {
@@ -255,3 +255,25 @@ def dashboard(inputs: Inputs) -> dict[str, Any]:
                             }
                         )
     return {"boards": boards, "rules": rules}
+
+
+def alert_runbooks(inputs: Inputs) -> dict[str, Any]:
+    """``deploy/runbooks.md`` per Prometheus alert: its section text, and alerts that have none."""
+    path = DEPLOY / "runbooks.md"
+    if not path.is_file():
+        raise PendingInput("`deploy/runbooks.md` does not exist yet")
+    text = path.read_text(encoding="utf-8")
+    intro, *parts = text.split("\n## ")
+    sections = {}
+    for part in parts:
+        heading, _, body = part.partition("\n")
+        sections[heading.strip()] = body.strip()
+    rules = dashboard(inputs)["rules"]
+    return {
+        "intro": intro.split("\n", 1)[1].strip() if intro.startswith("# ") and "\n" in intro else intro.strip(),
+        "alerts": [
+            {"alert": r["alert"], "severity": r["severity"], "for": r["for"], "text": sections.get(r["alert"])}
+            for r in rules
+        ],
+        "extra": sorted(set(sections) - {r["alert"] for r in rules}),
+    }

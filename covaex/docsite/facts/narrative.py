@@ -6,13 +6,16 @@ they are about (one hand-written source); this module only orders them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from covaex.docsite.facts.stackfacts import stacks_with
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.paths import ASIS_INVENTORY
-from covaex.docsite.sections import PendingInput
+from covaex.docsite.sections import FactError, PendingInput
 from covaex.topology.asis import AsIs, Symptom
+from covaex.topology.tfjson import as_int
 
 LEVELS = {"low": 1, "medium": 2, "high": 3}
 
@@ -57,5 +60,52 @@ def risks(inputs: Inputs) -> list[RankedRisk]:
     return sorted(found, key=lambda r: (-r.score, r.id))
 
 
+TICK_METRIC = "covaex_tick_to_send_seconds"
+_THRESHOLD = re.compile(r">\s*([0-9.]+)\s*$")
+
+
+def metric_values(inputs: Inputs) -> dict[str, str]:
+    """The alarm numbers a success metric quotes: detection from the CloudWatch alarms, freshness from the
+    Prometheus alert on the tick-to-send histogram."""
+    from covaex.docsite.facts.gitops import dashboard
+    from covaex.docsite.facts.observability import alarm_numbers, alarm_period
+
+    slowest: tuple[int, str, str] | None = None
+    for doc in stacks_with(inputs, "aws_cloudwatch_metric_alarm"):
+        for res in doc.resources("aws_cloudwatch_metric_alarm"):
+            points = as_int(res.get("datapoints_to_alarm")) or as_int(res.get("evaluation_periods")) or 0
+            seconds = points * (alarm_period(res) or 0)
+            if slowest is None or seconds > slowest[0]:
+                slowest = (seconds, f"{doc.stack}: {res.address}", alarm_numbers(res)["fires_after"])
+    if slowest is None:
+        raise PendingInput("no synthesized CloudWatch alarm yet")
+    tick = [r for r in dashboard(inputs)["rules"] if TICK_METRIC in r["expr"]]
+    if len(tick) != 1 or not (match := _THRESHOLD.search(tick[0]["expr"])):
+        raise FactError(f"expected one Prometheus alert on {TICK_METRIC} ending in '> <seconds>', found {len(tick)}")
+    return {
+        "detect_within": slowest[2],
+        "detect_slowest_alarm": slowest[1],
+        "tick_alert": tick[0]["alert"],
+        "tick_alert_threshold": f"{float(match.group(1)):g}",
+        "tick_alert_for": str(tick[0]["for"]),
+    }
+
+
+def rollback_minutes(inputs: Inputs) -> int:
+    """The rollback budget, set once in ``metrics.yaml`` (the success metric) and quoted by the rollback rule."""
+    found = [m["rollback_minutes"] for m in inputs.data["metrics"]["metrics"] if "rollback_minutes" in m]
+    if len(found) != 1:
+        raise FactError(f"templates/data/metrics.yaml must set rollback_minutes once, found {len(found)}")
+    return int(found[0])
+
+
 def metrics(inputs: Inputs) -> list[dict[str, Any]]:
-    return list(inputs.data["metrics"]["metrics"])
+    """The success metrics, with every alarm number (`metric_values`) filled into their placeholders."""
+    values = {**metric_values(inputs), "rollback_minutes": str(rollback_minutes(inputs))}
+    out = []
+    for item in inputs.data["metrics"]["metrics"]:
+        try:
+            out.append({k: v.format_map(values) if isinstance(v, str) else v for k, v in item.items()})
+        except KeyError as exc:
+            raise FactError(f"success metric {item.get('name')!r}: unknown placeholder {exc}") from None
+    return out

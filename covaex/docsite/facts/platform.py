@@ -7,12 +7,11 @@ from typing import Any
 
 import yaml
 
-from covaex.docsite.facts.security import iam_roles
+from covaex.docsite.facts.security import Role, iam_roles
 from covaex.docsite.facts.stackfacts import per_stack, readable, settings
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.sections import PendingInput
-from covaex.docsite.tfjson import Resource, TerraformDoc
-from covaex.topology.tfjson import block
+from covaex.topology.tfjson import TerraformDoc, as_int, block
 
 CLUSTER_KEYS = ("version", "enabled_cluster_log_types", "deletion_protection", "bootstrap_self_managed_addons")
 NODEGROUP_KEYS = ("instance_types", "capacity_type", "ami_type", "disk_size", "labels", "taints")
@@ -39,10 +38,16 @@ def eks(inputs: Inputs) -> dict[str, dict[str, Any]]:
         groups = []
         for g in doc.resources("aws_eks_node_group"):
             scaling = block(g.get("scaling_config"))
+            low = as_int(scaling.get("min_size"), 0) or 0
+            azs = len(doc.refs(g.get("subnet_ids"))) or 1
             groups.append(
                 {
                     "address": g.address,
                     "min": scaling.get("min_size"),
+                    "azs": azs,
+                    # EC2 Auto Scaling balances a group's nodes over its AZs: an AZ holds at most ceil(min/azs).
+                    "after_node_loss": max(low - 1, 0),
+                    "after_az_loss": low - -(-low // azs) if azs > 1 else 0,
                     "desired": scaling.get("desired_size"),
                     "max": scaling.get("max_size"),
                     "settings": settings(g, NODEGROUP_KEYS),
@@ -56,44 +61,33 @@ def eks(inputs: Inputs) -> dict[str, dict[str, Any]]:
 
 
 def irsa(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
-    """Per stack: roles assumed through the cluster's OIDC provider, with the service account they are bound to."""
-    roles = iam_roles(inputs)
+    """Per stack: roles a Kubernetes service account assumes through the cluster's OIDC provider.
+
+    A role counts only when its trust policy's ``:sub`` condition names a
+    ``system:serviceaccount:<namespace>:<name>``; roles federated to another
+    provider (GitHub Actions' ``repo:...`` subjects) are not service accounts.
+    """
     out: dict[str, list[dict[str, Any]]] = {}
-    for stack, found in roles.items():
-        doc = inputs.stack(stack)
+    for stack, found in iam_roles(inputs).items():
         for role in found:
-            if not any("Federated" in t for t in role.trusted):
-                continue
-            res = doc.by_address(role.address)
-            out.setdefault(stack, []).append(
-                {"role": role, "subjects": _oidc_subjects(res), "statements": role.statements}
-            )
+            subjects = service_account_subjects(role)
+            if subjects:
+                out.setdefault(stack, []).append({"role": role, "subjects": subjects, "statements": role.statements})
     if not out:
-        raise PendingInput("no synthesized role is assumed through an OIDC provider (IRSA) yet")
+        raise PendingInput("no synthesized role is assumed by a Kubernetes service account (IRSA) yet")
     return out
 
 
-def _oidc_subjects(role: Resource | None) -> list[str]:
-    """``system:serviceaccount:<ns>:<name>`` values the trust policy's ``:sub`` condition allows."""
-    if role is None:
-        return []
-    raw = role.get("assume_role_policy")
-    policy: dict[str, Any] = {}
-    if isinstance(raw, str):
-        try:
-            policy = json.loads(raw)
-        except ValueError:  # built from tokens: fall back to a literal search below
-            policy = {}
-    found: set[str] = set()
-    statements = policy.get("Statement", [])
-    for st in [statements] if isinstance(statements, dict) else statements:
-        for cond in (st.get("Condition") or {}).values():
-            for key, value in cond.items():
-                if str(key).endswith(":sub"):
-                    found.update([value] if isinstance(value, str) else value)
-    if not found and isinstance(raw, str):  # a token-built policy: find the subject literally
-        found.update(part.strip('"\\') for part in raw.split('"') if part.startswith("system:serviceaccount:"))
-    return sorted(found)
+def service_account_subjects(role: Role) -> list[str]:
+    """``system:serviceaccount:<ns>:<name>`` values the trust policy's ``:sub`` conditions allow."""
+    return sorted(
+        value
+        for st in role.trust
+        for cond in st.conditions
+        if cond.key.endswith(":sub")
+        for value in cond.values
+        if value.startswith("system:serviceaccount:")
+    )
 
 
 def helm_releases(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
@@ -118,6 +112,7 @@ def helm_releases(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
                     "version": readable(rel.get("version", "-")),
                     "namespace": readable(rel.get("namespace", "default")),
                     "values_yaml": yaml.safe_dump(values, sort_keys=True, allow_unicode=True).strip() if values else "",
+                    "values": values,
                     "sets": sorted(sets),
                 }
             )
@@ -166,3 +161,23 @@ def ecr(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
         return out
 
     return per_stack(inputs, ("aws_ecr_repository",), one)
+
+
+def argocd_access(inputs: Inputs) -> dict[str, dict[str, Any]]:
+    """Per stack: how people reach Argo CD, from the argo-cd release's values (SSO only if Dex is enabled)."""
+    out = {}
+    for stack, releases in helm_releases(inputs).items():
+        for rel in releases:
+            if "argo-cd" not in rel["chart"]:
+                continue
+            values = rel["values"]
+            dex = bool((values.get("dex") or {}).get("enabled", True))  # the chart enables Dex by default
+            service = str(((values.get("server") or {}).get("service") or {}).get("type", "ClusterIP"))
+            ingress = bool(((values.get("server") or {}).get("ingress") or {}).get("enabled", False))
+            out[stack] = {
+                "release": rel["address"], "namespace": rel["namespace"], "dex": dex, "service": service,
+                "ingress": ingress,
+            }
+    if not out:
+        raise PendingInput("no synthesized stack installs the argo-cd chart yet")
+    return out

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from covaex.docsite.facts.stackfacts import per_stack, readable, refs
-from covaex.docsite.inputs import Inputs
-from covaex.docsite.tfjson import Resource, TerraformDoc
-from covaex.docsite.topology import stack_topology
+from covaex.docsite.inputs import Inputs, environment_label, story_order
+from covaex.docsite.sections import FactError, PendingInput
+from covaex.docsite.topology import environment_topology
 from covaex.topology.entities import SgRule
+from covaex.topology.tfjson import Resource, TerraformDoc
 
 
 @dataclass(frozen=True)
@@ -37,34 +39,40 @@ def _endpoint(label: str | None, address: str) -> str:
 
 
 def sg_matrix(inputs: Inputs) -> dict[str, dict[str, Any]]:
-    """Per stack: ``cells`` (source x destination tier with ports) and the raw ``rules``."""
+    """Per environment (the union of its stacks): ``cells`` (source x destination tier with ports) and ``rules``.
 
-    def matrix(doc: TerraformDoc) -> dict[str, Any]:
-        rules = stack_topology(inputs, doc.stack).sg_rules
-        cells: dict[tuple[str, str], tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-        for rule in rules:
-            src = _endpoint(rule.source_tier, rule.source)
-            dst = _endpoint(rule.target_tier, rule.destination)
-            ports, via = cells[(src, dst)]
-            ports.add(f"{rule.protocol}/{rule.ports}" if rule.protocol not in ("tcp", "all") else rule.ports)
-            via.add(rule.address)
-        found = [MatrixCell(s, d, tuple(sorted(p)), tuple(sorted(v))) for (s, d), (p, v) in sorted(cells.items())]
-        sources = sorted({c.source for c in found}, key=_tier_key)
-        targets = sorted({c.target for c in found}, key=_tier_key)
-        grid = {(c.source, c.target): c for c in found}
-        return {
-            "cells": found,
-            "sources": sources,
-            "targets": targets,
-            "grid": grid,
-            "rules": sorted(rules, key=_rule_key),
-        }
+    Per environment, not per stack: Platform v2 adds rules to v1's data-tier
+    groups, which a per-stack matrix would hide from both stacks.
+    """
+    envs = inputs.environments()
+    if not envs:
+        raise PendingInput("no To-Be / Platform stack is synthesized yet")
+    return {environment_label(env): _matrix(environment_topology(inputs, env).sg_rules) for env in envs}
 
-    return per_stack(inputs, ("aws_security_group",), matrix)
+
+def _matrix(rules: tuple[SgRule, ...]) -> dict[str, Any]:
+    cells: dict[tuple[str, str], tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for rule in rules:
+        src = _endpoint(rule.source_tier, rule.source)
+        dst = _endpoint(rule.target_tier, rule.destination)
+        ports, via = cells[(src, dst)]
+        ports.add(f"{rule.protocol}/{rule.ports}" if rule.protocol not in ("tcp", "all") else rule.ports)
+        via.add(rule.address)
+    found = [MatrixCell(s, d, tuple(sorted(p)), tuple(sorted(v))) for (s, d), (p, v) in sorted(cells.items())]
+    sources = sorted({c.source for c in found}, key=_tier_key)
+    targets = sorted({c.target for c in found}, key=_tier_key)
+    grid = {(c.source, c.target): c for c in found}
+    return {
+        "cells": found,
+        "sources": sources,
+        "targets": targets,
+        "grid": grid,
+        "rules": sorted(rules, key=_rule_key),
+    }
 
 
 def _tier_key(name: str) -> tuple[int, str]:
-    order = {"internet": 0, "on-prem": 1, "public": 2, "edge": 2, "app": 3, "data": 4}
+    order = {"internet": 0, "on-prem": 1, "public": 2, "edge": 2, "app": 3, "eks": 3, "data": 4}
     return (order.get(name, 5), name)
 
 
@@ -72,50 +80,84 @@ def _rule_key(rule: SgRule) -> tuple[str, str, str]:
     return (rule.source, rule.destination, rule.address)
 
 
+@dataclass(frozen=True, order=True)
+class Condition:
+    """One condition of a statement: ``operator`` (StringEquals, ...), the context ``key`` and its ``values``."""
+
+    operator: str
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One IAM statement, whole: nothing a reviewer needs is dropped."""
+
+    effect: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    conditions: tuple[Condition, ...] = ()
+    principals: tuple[str, ...] = ()
+    sid: str = ""
+    negated: tuple[str, ...] = ()  # "NotAction" / "NotResource" when the statement uses them
+
+
 @dataclass(frozen=True)
 class Role:
     address: str
     name: str
-    trusted: tuple[str, ...]
-    statements: tuple[tuple[str, str, str], ...]  # (effect, actions, resources)
+    trust: tuple[Statement, ...]
+    statements: tuple[Statement, ...]
     managed: tuple[str, ...]
     boundary: str
 
+    @property
+    def trusted(self) -> tuple[str, ...]:
+        return tuple(sorted({p for st in self.trust for p in st.principals}))
+
+    @property
+    def condition_keys(self) -> frozenset[str]:
+        return frozenset(c.key for st in (*self.trust, *self.statements) for c in st.conditions)
+
+
+class PolicyError(FactError):
+    """A policy that cannot be read; the message names the resource."""
+
 
 def iam_roles(inputs: Inputs) -> dict[str, list[Role]]:
-    """Per stack: each role, who may assume it, and what its policies allow."""
-    return per_stack(inputs, ("aws_iam_role",), _roles)
+    """Per stack: each role, its trust policy and every statement its policies allow, conditions included."""
+    return per_stack(inputs, ("aws_iam_role",), role_policies)
 
 
-def _roles(doc: TerraformDoc) -> list[Role]:
+def role_policies(doc: TerraformDoc) -> list[Role]:
+    """Every IAM role of a stack with its trust and permission statements (inline, customer and attached)."""
     policies = {p.address: p for p in doc.resources("aws_iam_policy")}
-    documents = {f"data.{d.address}": d for d in doc.data_sources("aws_iam_policy_document")}
+    documents = {d.address: d for d in doc.data_sources("aws_iam_policy_document")}
     out = []
     for role in doc.resources("aws_iam_role"):
-        statements: list[tuple[str, str, str]] = []
+        statements: list[Statement] = []
         managed: list[str] = []
         for inline in doc.resources("aws_iam_role_policy"):
             if role.address in refs(doc, inline.get("role")) or inline.get("role") == role.get("name"):
-                statements += _statements(inline.get("policy"), documents, doc)
+                statements += _statements(inline, inline.get("policy"), documents, doc)
         for att in doc.resources("aws_iam_role_policy_attachment"):
             if role.address not in refs(doc, att.get("role")) and att.get("role") != role.get("name"):
                 continue
             attached = [policies[a] for a in refs(doc, att.get("policy_arn")) if a in policies]
             if attached:
                 for pol in attached:
-                    statements += _statements(pol.get("policy"), documents, doc)
+                    statements += _statements(pol, pol.get("policy"), documents, doc)
             else:
                 managed.append(str(att.get("policy_arn")))
         managed += [str(a) for a in role.get("managed_policy_arns") or []]
         for block_ in role.get("inline_policy") or []:
-            statements += _statements(block_.get("policy"), documents, doc)
-        trusted = tuple(_principals(role.get("assume_role_policy"), documents, doc))
+            statements += _statements(role, block_.get("policy"), documents, doc)
         out.append(
             Role(
                 address=role.address,
                 name=readable(role.get("name") or role.get("name_prefix") or role.name),
-                trusted=trusted,
-                statements=tuple(sorted(set(statements))),
+                trust=tuple(_statements(role, role.get("assume_role_policy"), documents, doc)),
+                statements=tuple(sorted(set(statements), key=_statement_key)),
                 managed=tuple(sorted(managed)),
                 boundary=readable(role.get("permissions_boundary")) if role.get("permissions_boundary") else "-",
             )
@@ -123,57 +165,103 @@ def _roles(doc: TerraformDoc) -> list[Role]:
     return out
 
 
-def _policy_json(value: Any, documents: dict[str, Resource], doc: TerraformDoc) -> list[dict[str, Any]]:
-    """Statements of a policy given as a JSON string, or as a reference to a policy document."""
-    # A policy is a JSON string (possibly holding ${...} tokens as values) or a reference to a policy document.
-    if isinstance(value, str) and value.lstrip().startswith("{"):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return []
-        stmts = parsed.get("Statement", [])
-        return [stmts] if isinstance(stmts, dict) else list(stmts)
-    out: list[dict[str, Any]] = []
-    for address in refs(doc, value):
-        source = documents.get(address)
-        if source is None:
-            continue
-        for st in source.get("statement") or []:
-            out.append(
-                {
-                    "Effect": st.get("effect", "Allow"),
-                    "Action": st.get("actions", []),
-                    "Resource": st.get("resources", []),
-                    "Principal": {p.get("type", "?"): p.get("identifiers", []) for p in st.get("principals") or []},
-                }
-            )
-    return out
+@dataclass(frozen=True)
+class ResourcePolicy:
+    """A policy attached to a resource (bucket, key, topic, repository), with its statements whole."""
+
+    address: str
+    statements: tuple[Statement, ...]
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [readable(v) for v in value] if isinstance(value, list) else [readable(value)]
+IDENTITY_POLICY_TYPES = ("aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy")
 
 
-def _statements(value: Any, documents: dict[str, Resource], doc: TerraformDoc) -> list[tuple[str, str, str]]:
+def resource_policies(doc: TerraformDoc) -> list[ResourcePolicy]:
+    """Every resource-based policy of a stack (any resource with a ``policy`` that is not an identity policy)."""
+    documents = {d.address: d for d in doc.data_sources("aws_iam_policy_document")}
     return [
-        (
-            str(st.get("Effect", "Allow")),
-            ", ".join(sorted(_as_list(st.get("Action") or st.get("NotAction")))),
-            ", ".join(sorted(_as_list(st.get("Resource") or st.get("NotResource")))),
-        )
-        for st in _policy_json(value, documents, doc)
+        ResourcePolicy(res.address, tuple(_statements(res, res.get("policy"), documents, doc)))
+        for res in doc.all_resources()
+        if res.get("policy") and res.type not in IDENTITY_POLICY_TYPES and not res.type.startswith("aws_ecr_lifecycle")
     ]
 
 
-def _principals(value: Any, documents: dict[str, Resource], doc: TerraformDoc) -> list[str]:
-    found: set[str] = set()
-    for st in _policy_json(value, documents, doc):
-        principal = st.get("Principal") or {}
-        if isinstance(principal, str):
-            found.add(principal)
-            continue
-        for kind, ids in principal.items():
-            found.update(f"{kind}: {i}" for i in _as_list(ids))
-    return sorted(found)
+def resource_policy_pages(inputs: Inputs) -> dict[str, list[ResourcePolicy]]:
+    """Per stack: the resource-based policies (section ``resource_policies``)."""
+    out = {}
+    for name in sorted(inputs.stacks, key=story_order):
+        if found := resource_policies(inputs.stacks[name]):
+            out[name] = found
+    if not out:
+        raise PendingInput("no synthesized resource carries a resource-based policy yet")
+    return out
+
+
+def _statement_key(st: Statement) -> tuple[str, ...]:
+    return (st.sid, st.effect, *st.actions, "|", *st.resources)
+
+
+def _statements(owner: Resource, value: Any, documents: dict[str, Resource], doc: TerraformDoc) -> list[Statement]:
+    """Statements of a policy given as a JSON string, or as a reference to a policy document."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError as exc:
+            raise PolicyError(f"{owner.address}: policy is not valid JSON ({exc})") from None
+        raw = parsed.get("Statement", [])
+        return [_from_json(st) for st in ([raw] if isinstance(raw, dict) else raw)]
+    found = [documents[a] for a in refs(doc, value) if a in documents]
+    if value and not found:
+        raise PolicyError(f"{owner.address}: policy {readable(value)!r} is neither JSON nor a policy document")
+    return [_from_document(st) for source in found for st in source.get("statement") or []]
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(sorted(readable(v) for v in (value if isinstance(value, list) else [value])))
+
+
+def _from_json(st: Mapping[str, Any]) -> Statement:
+    principal = st.get("Principal") or {}
+    principals = (
+        (str(principal),)
+        if isinstance(principal, str)
+        else tuple(sorted(f"{kind}: {i}" for kind, ids in principal.items() for i in _texts(ids)))
+    )
+    conditions = tuple(
+        Condition(str(op), str(key), _texts(values))
+        for op, by_key in sorted((st.get("Condition") or {}).items())
+        for key, values in sorted(by_key.items())
+    )
+    return Statement(
+        effect=str(st.get("Effect", "Allow")),
+        actions=_texts(st.get("Action") or st.get("NotAction")),
+        resources=_texts(st.get("Resource") or st.get("NotResource")),
+        conditions=conditions,
+        principals=principals,
+        sid=str(st.get("Sid", "")),
+        negated=tuple(k for k in ("NotAction", "NotResource") if k in st),
+    )
+
+
+def _from_document(st: Mapping[str, Any]) -> Statement:
+    """A statement of ``data.aws_iam_policy_document`` (snake_case blocks) in the same shape."""
+    principals = tuple(
+        sorted(f"{p.get('type', '?')}: {i}" for p in st.get("principals") or [] for i in _texts(p.get("identifiers")))
+    )
+    conditions = tuple(
+        sorted(
+            Condition(str(c.get("test")), str(c.get("variable")), _texts(c.get("values")))
+            for c in st.get("condition") or []
+        )
+    )
+    return Statement(
+        effect=str(st.get("effect", "Allow")),
+        actions=_texts(st.get("actions") or st.get("not_actions")),
+        resources=_texts(st.get("resources") or st.get("not_resources")),
+        conditions=conditions,
+        principals=principals,
+        sid=str(st.get("sid", "")),
+        negated=tuple(k for k, key in (("NotAction", "not_actions"), ("NotResource", "not_resources")) if key in st),
+    )

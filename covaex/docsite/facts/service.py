@@ -1,8 +1,8 @@
 """EPIC 7-9 pages from the service's code: cache keys, the WebSocket contract, the guest policy, the UI.
 
-Values come from importing the modules that define them, so a page changes
-when the code does; a worked merge example is computed by the real
-``merge_guest_watchlist``.
+Values come from importing the modules that define them (normal imports,
+so mypy and a rename see the dependency), so a page changes when the code
+does; a worked merge example is computed by the real ``merge_guest_watchlist``.
 """
 
 from __future__ import annotations
@@ -10,50 +10,56 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from covaex.docsite.facts.codefacts import ModuleFacts, function_doc, js_header, load_module, module_facts
+from covaex_service.accounts import guest as guest_module
+from covaex_service.accounts import sessions
+from covaex_service.market import ingest
+from covaex_service.market.cache import contract
+from covaex_service.market.feeds import auto, binance, binance_client
+from covaex_service.market.gateway import handler, protocol
+from covaex_service.ui import names, page, views
+
+from covaex.docsite.facts.codefacts import ModuleFacts, function_doc, js_header, module_facts
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.paths import DOCS_DIR, REPO_ROOT
 
-SERVICE = "covaex_service"
 UI_DIR = REPO_ROOT / "service" / "covaex_service" / "ui"
 SCREENSHOTS = ("main-desktop.png", "main-phone.png")
 _HOOK = re.compile(r'data-(action|panel|field|badge|sort|chips)="([^"{]+)"')
 
 
 def cache_contract(inputs: Inputs) -> ModuleFacts:
-    return module_facts(f"{SERVICE}.market.cache.contract")
+    return module_facts(contract)
 
 
 def ws_protocol(inputs: Inputs) -> dict[str, Any]:
-    protocol = module_facts(f"{SERVICE}.market.gateway.protocol")
-    handler = module_facts(f"{SERVICE}.market.gateway.handler")
-    return {"protocol": protocol, "path": handler.get("WS_PATH").value, "errors": protocol.get("ERROR_CODES").value}
+    facts = module_facts(protocol)
+    return {"protocol": facts, "path": handler.WS_PATH, "errors": facts.get("ERROR_CODES").value}
 
 
 def feed(inputs: Inputs) -> dict[str, ModuleFacts]:
     return {
-        "binance": module_facts(f"{SERVICE}.market.feeds.binance"),
-        "client": module_facts(f"{SERVICE}.market.feeds.binance_client"),
-        "auto": module_facts(f"{SERVICE}.market.feeds.auto"),
-        "ingest": module_facts(f"{SERVICE}.market.ingest"),
+        "binance": module_facts(binance),
+        "client": module_facts(binance_client),
+        "auto": module_facts(auto),
+        "ingest": module_facts(ingest),
     }
 
 
 def ssr(inputs: Inputs) -> dict[str, str]:
     return {
-        "views": module_facts(f"{SERVICE}.ui.views").doc,
-        "main_page": function_doc(f"{SERVICE}.ui.page", "main_page"),
-        "page": module_facts(f"{SERVICE}.ui.page").doc,
+        "views": module_facts(views).doc,
+        "main_page": function_doc(page.main_page),
+        "page": module_facts(page).doc,
     }
 
 
 def guest(inputs: Inputs) -> dict[str, Any]:
-    facts = module_facts(f"{SERVICE}.accounts.guest")
+    facts = module_facts(guest_module)
     return {
         "module": facts,
-        "merge_doc": function_doc(f"{SERVICE}.accounts.guest", "merge_guest_watchlist"),
+        "merge_doc": function_doc(guest_module.merge_guest_watchlist),
         "example": _merge_example(),
-        "sessions": module_facts(f"{SERVICE}.accounts.sessions"),
+        "sessions": module_facts(sessions),
         "store_js": js_header(UI_DIR / "static" / "js" / "store.js"),
         "session_js": js_header(UI_DIR / "static" / "js" / "session.js"),
     }
@@ -61,8 +67,7 @@ def guest(inputs: Inputs) -> dict[str, Any]:
 
 def _merge_example() -> dict[str, Any]:
     """A small merge run through the real function, cap lowered to 3 so truncation shows."""
-    guest_mod = load_module(f"{SERVICE}.accounts.guest")
-    item = guest_mod.WatchItem
+    item = guest_module.WatchItem
     server = [item("BTCUSDT", 1_700_000_000_000), item("ETHUSDT", 1_700_000_100_000)]
     guest_items = [
         item("SOLUSDT", 1_732_000_300_000),
@@ -71,7 +76,7 @@ def _merge_example() -> dict[str, Any]:
         item("XRPUSDT", 1_732_000_200_000),
     ]
     known = {"BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"}
-    result = guest_mod.merge_guest_watchlist(server, guest_items, known, cap=3)
+    result = guest_module.merge_guest_watchlist(server, guest_items, known, cap=3)
     return {
         "server": [i.symbol for i in server],
         "guest": [(i.symbol, i.added_at) for i in guest_items],
@@ -82,7 +87,6 @@ def _merge_example() -> dict[str, Any]:
 
 def ui(inputs: Inputs) -> dict[str, Any]:
     js_dir = UI_DIR / "static" / "js"
-    names = load_module(f"{SERVICE}.ui.names")
     template = UI_DIR / "templates" / "index.html.j2"
     hooks: dict[str, list[str]] = {}
     if template.is_file():
@@ -95,7 +99,8 @@ def ui(inputs: Inputs) -> dict[str, Any]:
         "coin_names": sorted(names.COIN_NAMES.items()),
         "quote_assets": list(names.QUOTE_ASSETS),
         "hooks": {k: sorted(v) for k, v in sorted(hooks.items())},
-        "page_doc": module_facts(f"{SERVICE}.ui.page").doc,
+        "chip_groups": [(g.key, g.title) for g in page.chip_groups(())],
+        "page_doc": module_facts(page).doc,
         "screenshots": [
             f"assets/screenshots/{n}" for n in SCREENSHOTS if (DOCS_DIR / "assets/screenshots" / n).is_file()
         ],

@@ -11,8 +11,7 @@ from typing import Any, TypeVar
 
 from covaex.docsite.inputs import Inputs, story_order
 from covaex.docsite.sections import PendingInput
-from covaex.docsite.tfjson import Resource, TerraformDoc
-from covaex.topology.tfjson import references, strip_metadata
+from covaex.topology.tfjson import Resource, TerraformDoc, strip_metadata
 
 T = TypeVar("T")
 
@@ -35,9 +34,7 @@ def per_stack(inputs: Inputs, types: tuple[str, ...], fn: Callable[[TerraformDoc
 
 def refs(doc: TerraformDoc, value: Any) -> list[str]:
     """Addresses of this stack's resources referenced anywhere in ``value``, sorted."""
-    known = {r.address for r in doc.all_resources()}
-    known |= {f"data.{r.address}" for t in (doc.raw.get("data") or {}) for r in doc.data_sources(t)}
-    return sorted(references(value, known))
+    return doc.refs(value)
 
 
 def readable(value: Any) -> str:

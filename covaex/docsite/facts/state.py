@@ -70,7 +70,7 @@ def repo_layout(inputs: Inputs) -> dict[str, Any]:
     if not modules:
         raise PendingInput("cdktf/infraforge/ has no modules yet")
     stacks = [
-        {"stack": name, "resources": sum(1 for _ in doc.all_resources()), "types": len(doc.raw.get("resource") or {})}
+        {"stack": name, "resources": sum(1 for _ in doc.all_resources()), "types": len(doc.resource_types)}
         for name, doc in sorted(inputs.stacks.items())
     ]
     return {"modules": modules, "stacks": stacks}

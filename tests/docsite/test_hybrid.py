@@ -1,0 +1,86 @@
+"""New EPIC 2 pages: time windows in UTC and KST, VPN, ElastiCache, stack interface, resilience."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+
+from covaex.docsite.facts.hybrid import utc_kst
+from covaex.docsite.inputs import Inputs
+from covaex.docsite.sections import FactError
+from covaex.topology.tfjson import as_int, block
+
+
+def test_windows_are_shown_in_utc_and_kst_across_midnight_and_weekdays() -> None:
+    assert utc_kst("16:00-17:00") == "16:00–17:00 UTC (01:00–02:00 KST)"
+    assert utc_kst("sun:19:30-sun:20:30") == "Sun 19:30–Sun 20:30 UTC (Mon 04:30–Mon 05:30 KST)"
+    with pytest.raises(FactError, match="25:00"):
+        utc_kst("25:00-26:00x")
+
+
+def test_vpn_page_shows_routes_peer_and_marks_the_fake_peer(real_inputs: Inputs, rendered: Mapping[str, bytes]) -> None:
+    page = rendered["epic2/vpn.md"].decode()
+    for doc in (real_inputs.stack("tobe-v1-dev"), real_inputs.stack("tobe-v1-prod")):
+        for route in doc.resources("aws_vpn_connection_route"):
+            assert f"`{route.get('destination_cidr_block')}`" in page
+        for cgw in doc.resources("aws_customer_gateway"):
+            assert f"peer `{cgw.get('ip_address')}`" in page
+    assert "Placeholder values on this page" in page and "INFRAFORGE_<ENV>_VPN_PEER_IP" in page
+
+
+def test_elasticache_and_rds_windows_carry_both_time_zones(rendered: Mapping[str, bytes]) -> None:
+    assert "KST" in rendered["epic2/elasticache.md"].decode()
+    assert "KST" in rendered["epic2/rds-backup.md"].decode()
+
+
+def test_stack_interface_lists_every_output_and_provider_version(
+    real_inputs: Inputs, rendered: Mapping[str, bytes]
+) -> None:
+    page = rendered["epic2/stack-interface.md"].decode()
+    for doc in real_inputs.stacks.values():
+        for name in doc.raw.get("output") or {}:
+            assert f"`{name}`" in page, name
+        for spec in ((doc.raw.get("terraform") or {}).get("required_providers") or {}).values():
+            assert f"`{spec['source']}` {spec['version']}" in page
+    assert "`alb_dns_name`" in page
+
+
+def test_resilience_times_come_from_the_health_check(real_inputs: Inputs, rendered: Mapping[str, bytes]) -> None:
+    page = rendered["epic2/resilience.md"].decode()
+    for tg in real_inputs.stack("tobe-v1-prod").resources("aws_lb_target_group"):
+        hc = block(tg.get("health_check"))
+        assert f"after {as_int(hc['interval'], 0) * as_int(hc['unhealthy_threshold'], 0)} s" in page
+    for disruption in ("One app instance", "One Availability Zone", "NAT gateway", "Redis primary", "RDS primary",
+                       "One VPN tunnel", "Region"):
+        assert f"**{disruption}**" in page
+
+
+def test_every_diagram_has_a_16_9_slide_variant_holding_the_same_drawing(rendered: Mapping[str, bytes]) -> None:
+    import re
+
+    diagrams = [p for p in rendered if p.startswith("diagrams/") and p.endswith(".svg") and "/slides/" not in p]
+    assert diagrams
+    for path in diagrams:
+        name = path.removeprefix("diagrams/").removesuffix(".svg")
+        slide = rendered[f"diagrams/slides/{name}-16x9.svg"].decode()
+        w, h = (float(v) for v in re.search(r'viewBox="0 0 ([0-9.]+) ([0-9.]+)"', slide).groups())  # type: ignore[union-attr]
+        assert w / h == pytest.approx(16 / 9, rel=1e-3), path
+        original = rendered[path].decode()
+        assert original[original.index("<defs>") :].rstrip().removesuffix("</svg>") in slide
+
+
+def test_platform_v2_topology_shows_ingress_ecr_and_the_v1_data_tier(real_inputs: Inputs) -> None:
+    from covaex.docsite.topology import stack_topology
+
+    topo = stack_topology(real_inputs, "platform-v2-prod")
+    ingress = [n for n in topo.nodes if n.address.endswith("#ingress_alb")]
+    assert len(ingress) == 1 and ingress[0].tier == "public"
+    edges = {(e.source, e.target) for e in topo.edges}
+    groups = [n.address for n in topo.of_kind("aws_eks_node_group")]
+    assert groups
+    for group in groups:
+        assert (ingress[0].address, group) in edges
+        assert any(s.startswith("aws_ecr_repository.") and t == group for s, t in edges)
+        assert (group, "aws_db_instance.postgres") in edges
+        assert (group, "aws_elasticache_replication_group.redis") in edges
