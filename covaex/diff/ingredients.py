@@ -19,16 +19,14 @@ from typing import Any
 
 import yaml
 
-from covaex.docsite.facts.cost import stack_cost
-from covaex.docsite.facts.security import iam_roles
-from covaex.docsite.inputs import Inputs
+from covaex.docsite.facts.cost import monthly_cost
+from covaex.docsite.facts.security import role_policies
 from covaex.docsite.paths import DATA_DIR
-from covaex.docsite.sections import PendingInput
-from covaex.docsite.tfjson import TerraformDoc
 from covaex.errors import CliError
 from covaex.topology.model import build_topology
 from covaex.topology.report import findings_json
 from covaex.topology.spof import spof_findings
+from covaex.topology.tfjson import TerraformDoc
 
 WORLD = ("0.0.0.0/0", "::/0")
 
@@ -72,28 +70,23 @@ def load_prices() -> Mapping[str, Any]:
 
 
 def stack_facts(stack: str, doc: Mapping[str, Any], prices: Mapping[str, Any]) -> StackFacts:
-    topology = build_topology(doc, name=stack)
-    tf = TerraformDoc(stack, doc)
+    tf = TerraformDoc(stack, dict(doc))
+    topology = build_topology(tf)
     findings = tuple({**f, "stack": stack} for f in findings_json(spof_findings(topology))["findings"])
     exposure = frozenset(
         Exposure(rule.address.split("#", 1)[0], rule.destination, rule.protocol, rule.ports, rule.source)
         for rule in topology.sg_rules
         if rule.direction == "ingress" and not rule.source.startswith("aws_security_group.")
     )
-    return StackFacts(findings, stack_cost(tf, prices).total, exposure, _grants(tf))
+    return StackFacts(findings, monthly_cost(tf, prices).total, exposure, _grants(tf))
 
 
 def _grants(tf: TerraformDoc) -> dict[str, frozenset[str]]:
-    try:
-        roles = iam_roles(Inputs(stacks={tf.stack: tf}, data={}))[tf.stack]
-    except PendingInput:  # the stack has no IAM role
-        return {}
     return {
         role.address: frozenset(
-            {a for effect, actions, _ in role.statements if effect == "Allow" for a in actions.split(", ") if a}
-            | set(role.managed)
+            {a for st in role.statements if st.effect == "Allow" for a in st.actions} | set(role.managed)
         )
-        for role in roles
+        for role in role_policies(tf)
     }
 
 

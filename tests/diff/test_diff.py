@@ -207,6 +207,7 @@ def test_attribute_paths_walk_objects_and_name_scalar_lists_once() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a cold synth of the ref; minutes on a busy 2-core machine
 def test_git_refs_are_synthesized_without_touching_the_working_tree() -> None:
     def state() -> tuple[str, str]:
         status = subprocess.run(["git", "status", "--porcelain", "--ignored=no"], cwd=REPO,
