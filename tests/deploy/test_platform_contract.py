@@ -9,7 +9,7 @@ import re
 import yaml
 from deploy_checks import ENVIRONMENTS, REPO_ROOT, Rendered
 from infraforge.config import environment_config
-from infraforge.inputs import REGION, read_inputs
+from infraforge.inputs import DOCS_EXAMPLE_DEFAULTS, REGION, read_inputs
 from infraforge.platform.config import ECR, PLATFORM_DEV, PLATFORM_PROD, PlatformConfig
 from infraforge.platform.ecr import PUSH_ACTIONS, RELEASE_ENVIRONMENT
 
@@ -36,7 +36,7 @@ def test_image_comes_from_the_platform_ecr_repository(rendered: dict[str, Render
 
 def test_network_policy_uses_each_environments_vpc(rendered: dict[str, Rendered]) -> None:
     for env in ENVIRONMENTS:
-        vpc = environment_config(env, read_inputs(env, {})).network.vpc_cidr
+        vpc = environment_config(env, read_inputs(env, {}, None, DOCS_EXAMPLE_DEFAULTS)).network.vpc_cidr
         policy = rendered[env].one("NetworkPolicy")["spec"]
         assert policy["ingress"][0]["from"][0]["ipBlock"]["cidr"] == vpc
         assert policy["egress"][1]["to"][0]["ipBlock"]["cidr"] == vpc
