@@ -4,7 +4,7 @@ Both environments run the same constructs in Seoul (ap-northeast-2) across
 AZs 2a and 2c; :func:`environment_config` builds the per-environment
 settings. The fixed monthly floor of dev is lower than prod's by design:
 
-* one NAT gateway instead of one per AZ (:mod:`infraforge.constructs.network`);
+* one Graviton NAT instance instead of a NAT gateway per AZ (:mod:`infraforge.constructs.nat_instance`);
 * no site-to-site VPN unless asked for (input ``vpn_enabled``);
 * a single-AZ, smaller PostgreSQL instance (:mod:`infraforge.constructs.database`);
 * smaller cache nodes (the replica in the other AZ is kept in both);
@@ -27,6 +27,7 @@ from infraforge.constructs.cache import CacheConfig
 from infraforge.constructs.database import DatabaseConfig
 from infraforge.constructs.encryption_key import EncryptionKeyConfig
 from infraforge.constructs.iam import AppInstanceRoleConfig, CiDeployRoleConfig
+from infraforge.constructs.nat_instance import NatInstanceConfig
 from infraforge.constructs.network import NetworkConfig
 from infraforge.constructs.observability import ObservabilityConfig
 from infraforge.constructs.security_groups import SecurityGroupsConfig
@@ -118,6 +119,8 @@ def environment_config(environment: str, inputs: DeployInputs) -> EnvironmentCon
             availability_zones=AVAILABILITY_ZONES,
             single_nat=not prod,
             flow_log_retention_days=365 if prod else 90,
+            # dev: one Graviton NAT instance (~$4/month) instead of a NAT gateway (~$43/month + data).
+            nat_instance=None if prod else NatInstanceConfig(instance_type="t4g.nano", ami_id=inputs.app_ami_id),
         ),
         vpn=VpnConfig(
             name=name,

@@ -169,3 +169,40 @@ def test_an_existing_github_oidc_provider_is_used_not_created() -> None:
 
 def test_the_state_stack_creates_the_provider_by_default(stacks: dict[str, Json]) -> None:
     assert "github" in resources(stacks["state"], "aws_iam_openid_connect_provider")
+
+
+def test_dev_egress_is_a_graviton_nat_instance(dev: Json, prod: Json) -> None:
+    assert resources(dev, "aws_nat_gateway") == {}
+    nat = resource(dev, "aws_instance.nat")
+    assert nat["instance_type"] == "t4g.nano" and nat["ami"] == DEFAULTS["app_ami_id"]
+    assert nat["source_dest_check"] is False
+    assert nat["metadata_options"]["http_tokens"] == "required"
+    assert nat["root_block_device"]["encrypted"] is True
+    assert "MASQUERADE" in nat["user_data"] and "ip_forward = 1" in nat["user_data"]
+    assert nat["subnet_id"] == "${aws_subnet.public_a.id}"
+    assert resource(dev, "aws_eip.nat_instance")["instance"] == "${aws_instance.nat.id}"
+    for sfx in ("a", "c"):
+        route = resource(dev, f"aws_route.app_{sfx}_nat")
+        assert route["network_interface_id"] == "${aws_instance.nat.primary_network_interface_id}"
+    rules = resources(dev, "aws_vpc_security_group_ingress_rule")
+    from_vpc = [r for n, r in rules.items() if n.startswith("nat_from_vpc_")]
+    assert {(r["from_port"], r["cidr_ipv4"]) for r in from_vpc} == {(443, "10.20.0.0/16")}
+    # prod keeps a NAT gateway per AZ
+    assert sorted(resources(prod, "aws_nat_gateway")) == ["nat_a", "nat_c"]
+    assert resources(prod, "aws_instance") == {}
+
+
+def test_a_nat_instance_is_graviton_and_single() -> None:
+    from infraforge.constructs.nat_instance import NatInstanceConfig
+    from infraforge.constructs.network import NetworkConfig
+
+    with pytest.raises(ValueError, match="Graviton"):
+        NatInstanceConfig(instance_type="t3.nano", ami_id="ami-0123456789abcdef0")
+    with pytest.raises(ValueError, match="single_nat"):
+        NetworkConfig(
+            name="t",
+            vpc_cidr="10.99.0.0/16",
+            availability_zones=("ap-northeast-2a", "ap-northeast-2c"),
+            single_nat=False,
+            nat_instance=NatInstanceConfig(instance_type="t4g.nano", ami_id="ami-0123456789abcdef0"),
+        )
