@@ -1,12 +1,17 @@
 # syntax=docker/dockerfile:1
 # CovaEX service image: `covaex serve` on port 8000 as a non-root user.
-# Two stages: the builder installs the project into a virtualenv; the runtime
+# Two stages: the builder installs the service into a virtualenv; the runtime
 # stage copies only that virtualenv, so no compiler, pip cache or source tree
-# ships. No secret is baked in: COVAEX_SECRET_KEY, COVAEX_DATABASE_URL and
+# ships. The image holds the service alone: dependencies come from
+# requirements/service.lock (the `service` extra, every wheel hash-checked), in
+# a layer of their own that a source change does not rebuild; the project is
+# then installed with --no-deps, without the IaC (cdktf/) or docs toolchain. No secret is baked in: COVAEX_SECRET_KEY, COVAEX_DATABASE_URL and
 # COVAEX_REDIS_URL come from the environment at run time (deploy/README.md).
 # Tags are set by CI (sha-<git sha>, v<semver>); `latest` is never pushed.
 
-ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+# Tag for people, digest for machines: the multi-architecture index of the tag
+# (amd64 and arm64/Graviton), so a rebuild never picks up a different base.
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d
 
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -14,12 +19,14 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 RUN python -m venv /opt/covaex
-# Only what the wheel is built from (see .dockerignore): the three import roots.
+# Dependencies first: this layer changes only when the lock does.
+COPY requirements/service.lock ./requirements/service.lock
+RUN /opt/covaex/bin/pip install --no-cache-dir --require-hashes -r requirements/service.lock
+# Then the project (see .dockerignore): the CLI (`covaex serve`) and the service.
 COPY pyproject.toml README.md ./
 COPY covaex ./covaex
-COPY cdktf/infraforge ./cdktf/infraforge
 COPY service ./service
-RUN /opt/covaex/bin/pip install --no-cache-dir . \
+RUN /opt/covaex/bin/pip install --no-cache-dir --no-deps . \
     && /opt/covaex/bin/python -m compileall -q /opt/covaex/lib
 
 FROM ${PYTHON_IMAGE} AS runtime

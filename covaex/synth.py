@@ -48,6 +48,9 @@ def sources_hash(root: Path = REPO_ROOT) -> str:
             continue
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
+    # Deploy-time inputs change the output as much as the sources do.
+    for name in sorted(n for n in os.environ if n.startswith("INFRAFORGE_")):
+        digest.update(f"{name}={os.environ[name]}".encode())
     for dist in _VERSIONED:
         try:
             digest.update(f"{dist}={metadata.version(dist)}".encode())
@@ -79,7 +82,8 @@ def synth_stacks(
         env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "CDKTF_OUTDIR": str(out)}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / INFRA_SOURCES.name), env.get("PYTHONPATH")]))
         proc = subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "infraforge", "--out", str(out)],
+            # --docs-example: the docs show a prod with an alarm subscriber (infraforge.inputs.DOCS_EXAMPLE_DEFAULTS)
+            [sys.executable, "-m", "infraforge", "--out", str(out), "--docs-example"],
             cwd=root,
             env=env,
             capture_output=True,

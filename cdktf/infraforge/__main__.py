@@ -16,9 +16,14 @@ from infraforge.inputs import InputError
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m infraforge")
     parser.add_argument("--out", default=os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+    parser.add_argument(
+        "--docs-example",
+        action="store_true",
+        help="fill unset inputs from the documentation's example values (covaex synth), never for a deploy",
+    )
     args = parser.parse_args()
     try:
-        app = build_app(args.out)
+        app = build_app(args.out, docs_example=args.docs_example)
     except (InputError, ValueError) as exc:
         # A bad input or config is the operator's to fix: one line, no traceback.
         raise SystemExit(f"infraforge: {exc}") from None

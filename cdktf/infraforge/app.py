@@ -11,18 +11,23 @@ import os
 from cdktf import App
 
 from infraforge.config import ENVIRONMENTS, environment_config
-from infraforge.inputs import read_inputs
+from infraforge.inputs import DEFAULTS, DOCS_EXAMPLE_DEFAULTS, read_inputs
 from infraforge.platform import add_platform_stacks
 from infraforge.stacks.state import StateStack
 from infraforge.stacks.tobe_v1 import TobeV1Stack
 
 
-def build_app(outdir: str) -> App:
-    """An app holding the ``state`` bootstrap stack and ``tobe-v1-dev`` / ``tobe-v1-prod``."""
+def build_app(outdir: str, *, docs_example: bool = False) -> App:
+    """Every stack: ``state``, ``tobe-v1-dev`` / ``tobe-v1-prod`` and the Platform v2 stacks.
+
+    ``docs_example`` fills unset inputs from :data:`~infraforge.inputs.DOCS_EXAMPLE_DEFAULTS`.
+    """
     app = App(outdir=outdir)
-    StateStack(app, read_inputs("shared", os.environ, app.node.try_get_context))
+    defaults = DOCS_EXAMPLE_DEFAULTS if docs_example else DEFAULTS
+    context = app.node.try_get_context
+    StateStack(app, read_inputs("shared", os.environ, context, defaults))
     for environment in ENVIRONMENTS:
-        inputs = read_inputs(environment, os.environ, app.node.try_get_context)
+        inputs = read_inputs(environment, os.environ, context, defaults)
         TobeV1Stack(app, environment_config(environment, inputs))
-    add_platform_stacks(app)
+    add_platform_stacks(app, defaults)
     return app

@@ -32,13 +32,31 @@ DEFAULTS: dict[str, str] = {
     "github_repo": "covaex/infraforge",
     "app_git_ref": "main",
     "alarm_email": "",
+    "alarm_opt_out": "",
     "state_bucket": "covaex-infraforge-tfstate",
+    "vpn_enabled": "",
+    # Amazon Linux 2023 arm64 (Graviton) image of the app tier: a fake but well-formed id.
+    "app_ami_id": "ami-0123456789abcdef0",
+    "github_oidc_provider_arn": "",
 }
+
+DOCS_EXAMPLE_DEFAULTS: dict[str, str] = {**DEFAULTS, "alarm_email": "alarms@example.com"}
+"""The defaults of the documentation's synth (``covaex synth``, ``python -m infraforge --docs-example``).
+
+prod refuses to synthesize without an alarm subscriber (see
+:class:`~infraforge.constructs.observability.ObservabilityConfig`); the docs
+describe a prod that has one, so their synth subscribes this reserved
+example address (RFC 2606: it can never receive mail). ``cdktf synth`` and
+``cdktf deploy`` never use it.
+"""
 
 _ACM_ARN = re.compile(r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _GIT_REF = re.compile(r"^[A-Za-z0-9_./-]{1,100}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_AMI = re.compile(r"^ami-[0-9a-f]{8}([0-9a-f]{9})?$")
+_OIDC_PROVIDER_ARN = re.compile(r"^arn:aws:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
+_SWITCH = {"": None, "true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _DOCUMENTATION_NETS = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
 
@@ -58,8 +76,13 @@ class DeployInputs:
         allowed_cidrs: who may reach the ALB on 80/443 (``0.0.0.0/0`` for a public site).
         github_repo: ``owner/name`` of the repository whose workflows may assume the CI role.
         app_git_ref: git ref of that repository the app instances install and run.
-        alarm_email: optional address subscribed to the alarm topic (empty: none).
+        alarm_email: address subscribed to the alarm topic (empty: none; prod then needs ``alarm_opt_out``).
+        alarm_opt_out: the operator states that alarms go nowhere on purpose (prod without ``alarm_email``).
         state_bucket: S3 bucket holding every stack's Terraform state (bootstrap stack ``state``).
+        vpn_enabled: build the site-to-site VPN (None: the environment's default, on in prod, off in dev).
+        app_ami_id: the app tier's AMI (arm64 Amazon Linux 2023); pinned, so only a reviewed change of
+            this input rolls the instances, never a new AWS release read at plan time.
+        github_oidc_provider_arn: the account's existing GitHub OIDC provider (empty: stack ``state`` creates it).
     """
 
     acm_certificate_arn: str
@@ -69,15 +92,23 @@ class DeployInputs:
     github_repo: str
     app_git_ref: str
     alarm_email: str
+    alarm_opt_out: bool
     state_bucket: str
+    vpn_enabled: bool | None
+    app_ami_id: str
+    github_oidc_provider_arn: str
 
 
 def read_inputs(
     environment: str,
     environ: Mapping[str, str],
     context: Callable[[str], Any] | None = None,
+    defaults: Mapping[str, str] = DEFAULTS,
 ) -> DeployInputs:
-    """Read and validate the inputs of ``environment`` (see the module docstring for the order)."""
+    """Read and validate the inputs of ``environment`` (see the module docstring for the order).
+
+    ``defaults`` replaces the last step (the docs' synth passes :data:`DOCS_EXAMPLE_DEFAULTS`).
+    """
 
     def raw(name: str) -> tuple[str, str]:
         for var in (f"INFRAFORGE_{environment.upper()}_{name.upper()}", f"INFRAFORGE_{name.upper()}"):
@@ -88,13 +119,16 @@ def read_inputs(
                 value = context(key)
                 if value is not None:
                     return str(value).strip(), f"cdktf context {key!r}"
-        return DEFAULTS[name], f"default of {name}"
+        return defaults[name], f"default of {name}"
 
     def check(name: str, ok: Callable[[str], bool], expected: str) -> str:
         value, source = raw(name)
         if not ok(value):
             raise InputError(f"{source} must be {expected}, got {value!r}")
         return value
+
+    def switch(name: str) -> bool | None:
+        return _SWITCH[check(name, lambda v: v.lower() in _SWITCH, "true or false").lower()]
 
     allowed_raw = check(
         "allowed_cidrs",
@@ -113,7 +147,15 @@ def read_inputs(
         github_repo=check("github_repo", lambda v: bool(_REPO.match(v)), "a GitHub repository as owner/name"),
         app_git_ref=check("app_git_ref", lambda v: bool(_GIT_REF.match(v)), "a git branch, tag or commit"),
         alarm_email=check("alarm_email", lambda v: v == "" or bool(_EMAIL.match(v)), "an e-mail address or empty"),
+        alarm_opt_out=bool(switch("alarm_opt_out")),
         state_bucket=check("state_bucket", lambda v: bool(_BUCKET.match(v)), "a valid S3 bucket name"),
+        vpn_enabled=switch("vpn_enabled"),
+        app_ami_id=check("app_ami_id", lambda v: bool(_AMI.match(v)), "an AMI id such as ami-0123456789abcdef0"),
+        github_oidc_provider_arn=check(
+            "github_oidc_provider_arn",
+            lambda v: v == "" or bool(_OIDC_PROVIDER_ARN.match(v)),
+            "empty or arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com",
+        ),
     )
 
 

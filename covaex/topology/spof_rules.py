@@ -215,10 +215,11 @@ def check_nat(topology: Topology) -> list[Finding]:
     subnet_az = {s.address: s.az for s in topology.subnets}
     served: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for edge in topology.edges_of("route"):
-        if edge.target.startswith("aws_nat_gateway.") and edge.source in subnet_az:
+        # a NAT instance (route to its interface) is as much one AZ's machine as a zonal NAT gateway
+        if edge.target.startswith(("aws_nat_gateway.", "aws_instance.")) and edge.source in subnet_az:
             served[edge.target][subnet_az[edge.source] or "?"].add(edge.source)
     results = []
-    for nat in topology.of_kind("aws_nat_gateway"):
+    for nat in [*topology.of_kind("aws_nat_gateway"), *topology.of_kind("aws_instance")]:
         azs = served.get(nat.address, {})
         if not nat.azs or len(azs) < 2:  # a regional NAT has no single AZ to lose
             continue

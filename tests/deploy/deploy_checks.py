@@ -76,3 +76,36 @@ class Rendered:
 def render(path: Path) -> Rendered:
     text = kustomize(path)
     return Rendered(text=text, objects=[o for o in yaml.safe_load_all(text) if o])
+
+
+# A real-looking account for the site generator (never a placeholder the manifests could keep).
+SITE_ACCOUNT = "123456789012"
+
+
+def site_outputs(env: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``terraform output -json`` of platform-v2-<env> and platform-v2-registry in SITE_ACCOUNT."""
+    platform = {"service_role_arn": {"value": f"arn:aws:iam::{SITE_ACCOUNT}:role/covaex-{env}-service"}}
+    registry = {"repository_url": {"value": f"{SITE_ACCOUNT}.dkr.ecr.ap-northeast-2.amazonaws.com/covaex"}}
+    return platform, registry
+
+
+def render_as_argo_cd(env: str, application: dict[str, Any], workdir: Path) -> Rendered:
+    """What Argo CD renders for ``application``: its kustomize overrides applied to a copy of the overlay.
+
+    Argo CD runs ``kustomize edit set image`` and adds the patches to the
+    overlay's kustomization before building it; this does the same on a copy.
+    """
+    import shutil
+
+    root = workdir / "k8s"
+    shutil.copytree(DEPLOY / "k8s", root)
+    overlay = root / "overlays" / env
+    kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text(encoding="utf-8"))
+    overrides = application["spec"]["source"]["kustomize"]
+    for image in overrides["images"]:
+        name, _, new_name = image.partition("=")
+        (entry,) = [i for i in kustomization["images"] if i["name"] == name]
+        entry["newName"] = new_name
+    kustomization["patches"] = [*kustomization.get("patches", []), *overrides["patches"]]
+    (overlay / "kustomization.yaml").write_text(yaml.safe_dump(kustomization), encoding="utf-8")
+    return render(overlay)

@@ -119,3 +119,13 @@ def test_argo_cd_resources_are_structurally_valid(argocd: dict[str, Rendered]) -
         assert set(project) <= PROJECT_SPEC
         for kind in project["namespaceResourceWhitelist"] + project["clusterResourceWhitelist"]:
             assert set(kind) == {"group", "kind"}
+
+
+def test_argo_cd_respects_ignored_differences_when_it_syncs(argocd: dict[str, Rendered]) -> None:
+    # ignoreDifferences alone only hides the diff: a sync would still reset the HPA's replicas.
+    for env in ("dev", "prod"):
+        app = argocd[env].one("Application", f"covaex-{env}")["spec"]
+        assert {"group": "apps", "kind": "Deployment", "name": "covaex", "jsonPointers": ["/spec/replicas"]} in (
+            app["ignoreDifferences"]
+        )
+        assert "RespectIgnoreDifferences=true" in app["syncPolicy"]["syncOptions"]

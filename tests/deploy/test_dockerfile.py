@@ -132,5 +132,37 @@ def test_the_build_context_makes_a_wheel_with_the_ui_assets(tmp_path: Path) -> N
     missing = [str(p.relative_to(ui.parent)) for p in assets if str(p.relative_to(ui.parent)) not in names]
     assert missing == [], "assets the image would lack"
     assert "covaex/cli.py" in names
+    # the service alone: no IaC package (its toolchain is not installed in the image anyway)
+    assert not any(n.startswith("infraforge/") for n in names), "the image must not carry cdktf/"
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "covaex = covaex.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_dependencies_come_from_the_lock_in_a_layer_before_the_sources() -> None:
+    steps = instructions(DOCKERFILE.read_text(encoding="utf-8"))
+    builder = steps[: [i for i, (word, _) in enumerate(steps) if word == "FROM"][1]]
+    copies = [i for i, (word, args) in enumerate(builder) if word == "COPY"]
+    runs = [(i, args) for i, (word, args) in enumerate(builder) if word == "RUN"]
+    (lock_copy,) = [i for i in copies if "requirements/service.lock" in builder[i][1]]
+    (install_deps,) = [i for i, args in runs if "--require-hashes -r requirements/service.lock" in args]
+    (install_project,) = [i for i, args in runs if "--no-deps ." in args]
+    sources = [i for i in copies if i != lock_copy]
+    # the dependency layer is cached across source changes: nothing but the lock is copied before it
+    assert lock_copy < install_deps < min(sources) < install_project
+    assert all("cdktf" not in builder[i][1] for i in copies), "the image holds the service alone"
+
+
+def test_base_image_is_pinned_by_digest() -> None:
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    (image,) = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", text, flags=re.MULTILINE)
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", image), image
+    froms = [args for word, args in instructions(text) if word == "FROM"]
+    assert froms and all(args.startswith("${PYTHON_IMAGE}") for args in froms)
+
+
+def test_the_lock_pins_the_service_extra_with_hashes() -> None:
+    lock = (REPO_ROOT / "requirements" / "service.lock").read_text(encoding="utf-8")
+    pinned = re.findall(r"^([a-z0-9][a-z0-9._-]*)==", lock, flags=re.MULTILINE)
+    assert {"sanic", "redis", "asyncpg", "argon2-cffi", "websockets"} <= set(pinned)
+    assert not {"cdktf", "mkdocs", "diagrams", "checkov"} & set(pinned)
+    assert lock.count("--hash=sha256:") >= len(pinned)

@@ -7,7 +7,8 @@ from typing import Any
 
 from deploy_checks import OVERLAYS, Rendered, kustomize, render
 
-ECR_IMAGE = "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/covaex"
+# the registry is the account's, set by the Argo CD Application (tests/deploy/test_gitops_site.py)
+ECR_IMAGE = "registry.invalid/covaex"
 SHA_TAG = re.compile(r"^sha-[0-9a-f]{40}$")
 RELEASE_TAG = re.compile(r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
@@ -92,7 +93,7 @@ def test_probes_security_context_and_resources(rendered: dict[str, Rendered]) ->
 
 
 def test_ingress_is_an_https_alb_fit_for_websockets(rendered: dict[str, Rendered]) -> None:
-    for env, r in rendered.items():
+    for r in rendered.values():
         ingress = r.one("Ingress")
         a = ingress["metadata"]["annotations"]
         assert ingress["spec"]["ingressClassName"] == "alb"
@@ -104,7 +105,6 @@ def test_ingress_is_an_https_alb_fit_for_websockets(rendered: dict[str, Rendered
         assert a["alb.ingress.kubernetes.io/target-type"] == "ip"
         assert '{"HTTPS": 443}' in a["alb.ingress.kubernetes.io/listen-ports"]
         assert a["alb.ingress.kubernetes.io/ssl-redirect"] == "443"
-        assert a["alb.ingress.kubernetes.io/certificate-arn"].startswith("arn:aws:acm:ap-northeast-2:"), env
         backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
         service = r.one("Service")
         assert backend == {"name": service["metadata"]["name"], "port": {"name": "http"}}

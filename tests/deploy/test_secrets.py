@@ -55,11 +55,13 @@ def test_baseline_entries_are_all_audited_false_positives() -> None:
 def test_only_vendored_files_and_imdsv2_settings_are_excluded() -> None:
     filters = json.loads(BASELINE.read_text(encoding="utf-8"))["filters_used"]
     excluded = {f["path"].rpartition(".")[2]: f["pattern"] for f in filters if "pattern" in f}
-    # Third-party minified code, lock files, this baseline itself, and the EC2
-    # IMDSv2 switch `http_tokens` (a keyword false positive in the stacks): nothing else.
+    # Third-party minified code, lock files, this baseline itself, the EC2
+    # IMDSv2 switch `http_tokens` (a keyword false positive in the stacks), and
+    # image digests (`@sha256:<64 hex>`, a public content address the Dockerfile
+    # pins its base by): nothing else.
     assert excluded == {
         "should_exclude_file": [r"^\.secrets\.baseline$|(^|/)vendor/|\.min\.(js|css)$|package-lock\.json$"],
-        "should_exclude_line": ["http_tokens"],
+        "should_exclude_line": ["http_tokens", "@sha256:[0-9a-f]{64}"],
     }
 
 

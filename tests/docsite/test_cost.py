@@ -40,16 +40,21 @@ def test_dev_floor_is_lower_than_prod_for_the_documented_reasons(synthesized: Sy
     dev, prod = _floor(synthesized, "tobe-v1-dev"), _floor(synthesized, "tobe-v1-prod")
     assert dev.total < prod.total
     dev_types, prod_types = _by_type(dev), _by_type(prod)
-    # infraforge/config.py: one NAT, a smaller single-AZ database, smaller cache nodes, one app instance.
+    # infraforge/config.py: a NAT instance instead of NAT gateways, no VPN unless asked (so no
+    # tunnel alarms), a smaller single-AZ database, smaller cache nodes, one app instance.
     cheaper = {t for t, monthly in prod_types.items() if dev_types.get(t, 0.0) < monthly - 0.005}
     assert cheaper == {
         "aws_nat_gateway",
-        "aws_eip",  # each NAT gateway's public address
+        "aws_eip",  # each NAT gateway's public address (dev: the NAT instance's one)
+        "aws_vpn_connection",
+        "aws_cloudwatch_metric_alarm",  # the two VPN tunnel alarms
         "aws_db_instance",
         "aws_elasticache_replication_group",
         "aws_autoscaling_group",
     }
-    assert prod_types["aws_nat_gateway"] == pytest.approx(2 * dev_types["aws_nat_gateway"])
+    assert "aws_nat_gateway" not in dev_types and "aws_vpn_connection" not in dev_types
+    # the NAT instance, priced from the same EC2 table, costs under a tenth of prod's two NAT gateways
+    assert dev_types["aws_instance"] < prod_types["aws_nat_gateway"] / 10
     assert dev_types["aws_lb"] == pytest.approx(prod_types["aws_lb"])
 
 

@@ -104,10 +104,23 @@ def test_render_refuses_values_that_would_break_out_of_the_script() -> None:
 
 def test_config_refuses_inconsistent_sizes() -> None:
     with pytest.raises(ValueError, match="min_size"):
-        AppTierConfig(name="t", instance_type="t3.small", min_size=3, max_size=2, desired_capacity=2)
+        AppTierConfig(
+            name="t",
+            instance_type="t4g.small",
+            ami_id="ami-0123456789abcdef0",
+            min_size=3,
+            max_size=2,
+            desired_capacity=2,
+        )
     with pytest.raises(ValueError, match="cpu_target"):
         AppTierConfig(
-            name="t", instance_type="t3.small", min_size=1, max_size=2, desired_capacity=1, cpu_target_percent=99
+            name="t",
+            instance_type="t4g.small",
+            ami_id="ami-0123456789abcdef0",
+            min_size=1,
+            max_size=2,
+            desired_capacity=1,
+            cpu_target_percent=99,
         )
 
 

@@ -19,9 +19,9 @@ def test_key_rotates_and_its_policy_names_the_services(prod: Json) -> None:
     assert statements["CloudWatchAlarmsPublishToTheTopic"]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     logs = statements["CloudWatchLogsForThisEnvironment"]
     assert logs["Principal"] == {"Service": "logs.ap-northeast-2.amazonaws.com"}
-    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"].endswith(
-        ":log-group:/covaex/covaex-prod/*"
-    )
+    allowed = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert allowed[0].endswith(":log-group:/covaex/covaex-prod/*")
+    assert allowed[1].endswith(":log-group:/aws/rds/instance/covaex-prod-postgres/*")
     assert "kms:*" not in statements["AccountAdministersAndUsesThroughIam"]["Action"]
     assert resource(prod, "aws_kms_alias.main")["name"] == "alias/covaex-prod"
 

@@ -32,13 +32,13 @@ def _network(stack: object) -> Network:
 
 
 def test_vpn_is_switched_by_config(synth_construct: SynthConstruct) -> None:
-    off = VpnConfig(name="t", enabled=False, onprem_cidr="172.16.0.0/16", peer_ip="203.0.113.10")
+    off = VpnConfig(name="t", enabled=False, onprem_cidr="172.16.0.0/16", peer_ip="203.0.113.10", bgp_asn=65000)
     out = synth_construct(lambda stack: SiteToSiteVpn(stack, "vpn", off, _network(stack)))
     for rtype in ("aws_customer_gateway", "aws_vpn_gateway", "aws_vpn_connection", "aws_vpn_connection_route"):
         assert resources(out, rtype) == {}
 
 
 def test_onprem_range_overlapping_the_vpc_is_refused(synth_construct: SynthConstruct) -> None:
-    overlapping = VpnConfig(name="t", enabled=True, onprem_cidr="10.99.0.0/24", peer_ip="203.0.113.10")
+    overlapping = VpnConfig(name="t", enabled=True, onprem_cidr="10.99.0.0/24", peer_ip="203.0.113.10", bgp_asn=65000)
     with pytest.raises(ValueError, match="overlaps the VPC"):
         synth_construct(lambda stack: SiteToSiteVpn(stack, "vpn", overlapping, _network(stack)))

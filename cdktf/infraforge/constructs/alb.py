@@ -8,6 +8,8 @@
   market streams are quiet between updates; load-balancer-cookie stickiness
   sends a reconnecting browser back to the same instance, and the
   deregistration delay lets open streams drain during a rollout.
+* ``/metrics`` and ``/readyz`` answer 404 at the listener (:data:`INTERNAL_PATHS`):
+  scraping and health checks stay inside the VPC.
 * Malformed headers are dropped; access logs go to a private bucket;
   deletion protection is on where ``deletion_protection`` says so (prod).
 """
@@ -21,6 +23,13 @@ from cdktf_cdktf_provider_aws.lb_listener import (
     LbListener,
     LbListenerDefaultAction,
     LbListenerDefaultActionRedirect,
+)
+from cdktf_cdktf_provider_aws.lb_listener_rule import (
+    LbListenerRule,
+    LbListenerRuleAction,
+    LbListenerRuleActionFixedResponse,
+    LbListenerRuleCondition,
+    LbListenerRuleConditionPathPattern,
 )
 from cdktf_cdktf_provider_aws.lb_target_group import (
     LbTargetGroup,
@@ -36,6 +45,10 @@ from infraforge.constructs.security_groups import SecurityGroups
 # The ELB log-delivery account of ap-northeast-2 (regions older than 2022 use an account, not a service principal).
 ELB_LOG_DELIVERY_ACCOUNTS = {"ap-northeast-2": "600734575887"}
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+# Operator endpoints the internet must not reach: /metrics (host, PID, counters) and
+# /readyz (dependency state). Prometheus and the target-group checks reach the
+# instances directly inside the VPC, never through the listener.
+INTERNAL_PATHS = ("/metrics", "/metrics/*", "/readyz")
 
 
 @dataclass(frozen=True)
@@ -97,7 +110,7 @@ class ApplicationLoadBalancer(Construct):
         self.config = config
         bucket_name = f"{config.name}-alb-logs-{account_id}"
         delivery = ELB_LOG_DELIVERY_ACCOUNTS[config.region]
-        self.logs_bucket = PrivateBucket(
+        logs = PrivateBucket(
             self,
             "logs",
             bucket_name=bucket_name,
@@ -115,7 +128,8 @@ class ApplicationLoadBalancer(Construct):
                     "Resource": [f"arn:aws:s3:::{bucket_name}/alb/AWSLogs/{account_id}/*"],
                 },
             ),
-        ).bucket
+        )
+        self.logs_bucket = logs.bucket
 
         self.lb = Lb(
             self,
@@ -130,6 +144,9 @@ class ApplicationLoadBalancer(Construct):
             enable_deletion_protection=config.deletion_protection,
             access_logs=LbAccessLogs(bucket=self.logs_bucket.bucket, prefix="alb", enabled=True),
             tags={"Name": f"{config.name}-alb"},
+            # Enabling access logs makes ELB test-write into the bucket; without the policy
+            # in place yet the first apply fails with "Access Denied for bucket".
+            depends_on=[logs.policy],
         )
         self.lb.override_logical_id("alb")
 
@@ -185,3 +202,22 @@ class ApplicationLoadBalancer(Construct):
             default_action=[LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
         )
         self.https_listener.override_logical_id("https")
+        blocked = LbListenerRule(
+            self,
+            "internal_paths",
+            listener_arn=self.https_listener.arn,
+            priority=1,
+            condition=[
+                LbListenerRuleCondition(path_pattern=LbListenerRuleConditionPathPattern(values=list(INTERNAL_PATHS)))
+            ],
+            action=[
+                LbListenerRuleAction(
+                    type="fixed-response",
+                    fixed_response=LbListenerRuleActionFixedResponse(
+                        content_type="text/plain", status_code="404", message_body="Not Found"
+                    ),
+                )
+            ],
+            tags={"Name": f"{config.name}-internal-paths"},
+        )
+        blocked.override_logical_id("internal_paths")

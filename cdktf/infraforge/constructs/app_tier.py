@@ -10,7 +10,11 @@ checks, so an instance failing ``/readyz`` is replaced, not just taken out of
 rotation. A target-tracking policy holds average CPU near
 ``cpu_target_percent`` between ``min_size`` and ``max_size``. Changing the
 launch template triggers a rolling instance refresh that keeps
-``min_healthy_percentage`` of capacity in service.
+``min_healthy_percentage`` of capacity in service; with ``min_healthy_percentage``
+100 and ``max_healthy_percentage`` 200 (prod) it launches each replacement
+before it terminates the old instance, so capacity never dips below desired.
+The AMI is an input (``ami_id``), pinned: only a reviewed change of it rolls
+the instances.
 
 Cost trade-off: prod keeps at least two instances (one per AZ) so losing an
 AZ leaves the site up; dev runs one at rest.
@@ -35,7 +39,6 @@ from cdktf_cdktf_provider_aws.autoscaling_policy import (
     AutoscalingPolicyTargetTrackingConfigurationPredefinedMetricSpecification,
 )
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplate,
     LaunchTemplateBlockDeviceMappings,
@@ -54,8 +57,10 @@ from infraforge.constructs.network import Network
 from infraforge.constructs.security_groups import SecurityGroups
 from infraforge.constructs.user_data import ServiceBoot, cloudwatch_agent_config, render_user_data
 
-# Amazon Linux 2023, resolved at plan time from AWS's public SSM parameter.
-AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+# Where an operator looks up the current Amazon Linux 2023 arm64 AMI to pin
+# (README "Deploy to AWS"); never read at plan time, where each AWS release
+# would silently turn the next apply into a rolling refresh of prod.
+AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 # Metrics the ASG publishes (needed by the asg-capacity alarm).
 GROUP_METRICS = ("GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances")
 
@@ -66,17 +71,21 @@ class AppTierConfig:
 
     Attributes:
         name: name prefix of the resources.
-        instance_type: EC2 instance type.
+        instance_type: EC2 instance type (Graviton: the image is arm64).
+        ami_id: the pinned AMI (input ``app_ami_id``).
         min_size / max_size / desired_capacity: Auto Scaling bounds and start size.
         cpu_target_percent: average CPU the scaling policy aims for.
         root_volume_gb: size of the encrypted root volume.
         health_check_grace_seconds: time a new instance gets before ELB checks count (boot + install).
         min_healthy_percentage: capacity kept in service during an instance refresh.
+        max_healthy_percentage: capacity allowed during a refresh; above 100 it launches before terminating.
+        instance_warmup_seconds: the group's default warm-up (scaling metrics and refreshes wait for it).
         log_retention_days: retention of the service's log group.
     """
 
     name: str
     instance_type: str
+    ami_id: str
     min_size: int
     max_size: int
     desired_capacity: int
@@ -84,6 +93,8 @@ class AppTierConfig:
     root_volume_gb: int = 20
     health_check_grace_seconds: int = 300
     min_healthy_percentage: int = 50
+    max_healthy_percentage: int = 100
+    instance_warmup_seconds: int = 300
     log_retention_days: int = 30
 
     def __post_init__(self) -> None:
@@ -94,6 +105,12 @@ class AppTierConfig:
             )
         if not 10 <= self.cpu_target_percent <= 90:
             raise ValueError(f"cpu_target_percent must be between 10 and 90, got {self.cpu_target_percent}")
+        if (
+            not 100 <= self.max_healthy_percentage <= 200
+            or self.max_healthy_percentage - self.min_healthy_percentage > 100
+        ):
+            # the AWS rule for instance refresh preferences
+            raise ValueError("need 100 <= max_healthy_percentage <= 200 and max - min healthy percentage <= 100")
 
     @property
     def log_group_name(self) -> str:
@@ -148,15 +165,13 @@ class AppTier(Construct):
         user_data = render_user_data(
             boot, log_group=config.log_group_name, agent_config_parameter=config.agent_config_parameter
         )
-        ami = DataAwsSsmParameter(self, "ami", name=AMI_PARAMETER)
-        ami.override_logical_id("al2023_ami")
         tags = {**instance_tags, "Name": f"{config.name}-app", "Tier": "app"}
         self.launch_template = LaunchTemplate(
             self,
             "launch_template",
             name=f"{config.name}-app",
             description="CovaEX app instances (covaex serve)",
-            image_id=ami.value,
+            image_id=config.ami_id,
             instance_type=config.instance_type,
             vpc_security_group_ids=[security_groups.app.id],
             iam_instance_profile=LaunchTemplateIamInstanceProfile(arn=role.instance_profile.arn),
@@ -197,6 +212,7 @@ class AppTier(Construct):
             target_group_arns=[alb.target_group.arn],
             health_check_type="ELB",
             health_check_grace_period=config.health_check_grace_seconds,
+            default_instance_warmup=config.instance_warmup_seconds,
             launch_template=AutoscalingGroupLaunchTemplate(
                 id=self.launch_template.id, version=Fn.tostring(self.launch_template.latest_version)
             ),
@@ -204,7 +220,7 @@ class AppTier(Construct):
                 strategy="Rolling",
                 preferences=AutoscalingGroupInstanceRefreshPreferences(
                     min_healthy_percentage=config.min_healthy_percentage,
-                    instance_warmup=str(config.health_check_grace_seconds),
+                    max_healthy_percentage=config.max_healthy_percentage,
                 ),
             ),
             enabled_metrics=list(GROUP_METRICS),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
@@ -32,6 +33,8 @@ from infraforge.constructs.network import Network
 from infraforge.constructs.security_groups import POSTGRES_PORT, SecurityGroups
 
 MIN_BACKUP_RETENTION_DAYS = 7
+# Logs RDS exports to CloudWatch; it writes them to /aws/rds/instance/<identifier>/<type>.
+EXPORTED_LOGS = ("postgresql", "upgrade")
 ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
 
@@ -50,6 +53,7 @@ class DatabaseConfig:
         deletion_protection: refuse deletion of the instance.
         database_name / master_username: the database the service uses and its owner.
         slow_statement_ms: statements slower than this are logged.
+        log_retention_days: retention of the exported log groups (RDS would create them never expiring).
     """
 
     name: str
@@ -66,12 +70,22 @@ class DatabaseConfig:
     master_username: str = "covaex"
     slow_statement_ms: int = 500
     monitoring_interval_seconds: int = 60
+    log_retention_days: int = 30
 
     def __post_init__(self) -> None:
         if self.backup_retention_days < MIN_BACKUP_RETENTION_DAYS:
             raise ValueError(f"backup_retention_days must be >= {MIN_BACKUP_RETENTION_DAYS}")
         if self.max_allocated_storage_gb < self.allocated_storage_gb:
             raise ValueError("max_allocated_storage_gb must be >= allocated_storage_gb")
+
+    @property
+    def identifier(self) -> str:
+        return f"{self.name}-postgres"
+
+    @property
+    def log_group_prefix(self) -> str:
+        """Prefix of the exported log groups (the KMS key lets CloudWatch Logs use it for these)."""
+        return f"/aws/rds/instance/{self.identifier}/"
 
     @property
     def parameter_group_family(self) -> str:
@@ -130,11 +144,25 @@ class PostgresDatabase(Construct):
             self, "monitoring_policy", role=monitoring_role.name, policy_arn=ENHANCED_MONITORING_POLICY
         )
         attachment.override_logical_id("rds_monitoring")
+        # Created before the instance, so RDS exports into groups with retention and our key
+        # instead of creating never-expiring, unencrypted ones on first export.
+        self.log_groups = [
+            CloudwatchLogGroup(
+                self,
+                f"log_group_{kind}",
+                name=f"{config.log_group_prefix}{kind}",
+                retention_in_days=config.log_retention_days,
+                kms_key_id=kms_key_arn,
+            )
+            for kind in EXPORTED_LOGS
+        ]
+        for kind, group in zip(EXPORTED_LOGS, self.log_groups, strict=True):
+            group.override_logical_id(f"rds_{kind}")
 
         self.instance = DbInstance(
             self,
             "instance",
-            identifier=f"{config.name}-postgres",
+            identifier=config.identifier,
             engine="postgres",
             engine_version=config.engine_version,
             instance_class=config.instance_class,
@@ -161,13 +189,14 @@ class PostgresDatabase(Construct):
             skip_final_snapshot=False,
             final_snapshot_identifier=f"{config.name}-postgres-final",
             auto_minor_version_upgrade=True,
-            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+            enabled_cloudwatch_logs_exports=list(EXPORTED_LOGS),
             monitoring_interval=config.monitoring_interval_seconds,
             monitoring_role_arn=monitoring_role.arn,
             performance_insights_enabled=True,
             performance_insights_retention_period=7,
             performance_insights_kms_key_id=kms_key_arn,
             tags={"Name": f"{config.name}-postgres"},
+            depends_on=list(self.log_groups),
         )
         self.instance.override_logical_id("postgres")
 

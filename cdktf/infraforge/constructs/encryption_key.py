@@ -57,6 +57,7 @@ class EncryptionKeyConfig:
         name: alias of the key (``alias/<name>``) and prefix of its description.
         region: region of the log groups allowed to use the key.
         log_group_prefix: only log groups whose name starts with this may use the key.
+        more_log_group_prefixes: further prefixes fixed by AWS services (RDS exports to ``/aws/rds/...``).
         deletion_window_days: waiting period before a scheduled deletion (7-30).
     """
 
@@ -64,6 +65,7 @@ class EncryptionKeyConfig:
     region: str
     log_group_prefix: str
     deletion_window_days: int = 30
+    more_log_group_prefixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:
@@ -76,7 +78,10 @@ class EncryptionKey(Construct):
     def __init__(self, scope: Construct, id_: str, config: EncryptionKeyConfig, *, account_id: str) -> None:
         super().__init__(scope, id_)
         self.config = config
-        log_groups = f"arn:aws:logs:{config.region}:{account_id}:log-group:{config.log_group_prefix}*"
+        log_groups = [
+            f"arn:aws:logs:{config.region}:{account_id}:log-group:{prefix}*"
+            for prefix in (config.log_group_prefix, *config.more_log_group_prefixes)
+        ]
         self.key = KmsKey(
             self,
             "key",

@@ -15,8 +15,10 @@ data     /24 per AZ   local only (+ on-prem via the VPN gateway when enabled)
 The app tier is the largest because it will also hold EKS pods (platform v2).
 Data subnets have no route to the internet at all.
 
-Cost trade-off: ``single_nat=True`` (dev) runs one NAT gateway in the first
-AZ that both app subnets use; that saves one NAT gateway (~US$ 43/month in
+Cost trade-off: ``nat_instance`` (dev) replaces the NAT gateways with one
+Graviton NAT instance (:mod:`infraforge.constructs.nat_instance`) in the
+first AZ, about a tenth of a NAT gateway's price. ``single_nat=True`` runs one
+NAT gateway in the first AZ that both app subnets use; that saves one NAT gateway (~US$ 43/month in
 Seoul plus data processing) and makes the NAT a single point of failure
 for the app tier's outbound traffic, which dev accepts and prod does not.
 
@@ -46,6 +48,7 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from infraforge.constructs.iam import policy_document, service_trust_policy
+from infraforge.constructs.nat_instance import NatInstance, NatInstanceConfig
 
 TIERS = ("public", "app", "data")
 # New bits each tier's subnets take from the VPC /16 and the index of the first one.
@@ -83,6 +86,7 @@ class NetworkConfig:
         availability_zones: exactly two AZs of the region, e.g. ``ap-northeast-2a``, ``ap-northeast-2c``.
         single_nat: one NAT gateway for both AZs (dev, cheaper) instead of one per AZ (prod).
         flow_log_retention_days: how long VPC flow logs are kept in CloudWatch Logs.
+        nat_instance: egress through one NAT instance instead of NAT gateways (dev); needs ``single_nat``.
     """
 
     name: str
@@ -90,6 +94,7 @@ class NetworkConfig:
     availability_zones: tuple[str, ...]
     single_nat: bool
     flow_log_retention_days: int = 90
+    nat_instance: NatInstanceConfig | None = None
 
     def __post_init__(self) -> None:
         if len(self.availability_zones) != 2:
@@ -102,6 +107,8 @@ class NetworkConfig:
         except ValueError as exc:
             raise ValueError(f"vpc_cidr is not a valid network: {exc}") from exc
         plan_subnets(self.vpc_cidr, len(self.availability_zones))
+        if self.nat_instance is not None and not self.single_nat:
+            raise ValueError("a NAT instance is one machine: it needs single_nat=True (one egress for both AZs)")
 
     @property
     def subnet_plan(self) -> dict[str, tuple[str, ...]]:
@@ -113,7 +120,7 @@ class Network(Construct):
 
     Outputs: :attr:`vpc`, :attr:`subnets` (tier -> AZ suffix -> subnet),
     :attr:`private_route_tables` (for VPN route propagation),
-    :attr:`nat_gateways` (AZ suffix -> NAT).
+    :attr:`nat_gateways` (AZ suffix -> NAT, empty with a NAT instance), :attr:`nat_instance`.
     """
 
     def __init__(self, scope: Construct, id_: str, config: NetworkConfig, *, kms_key_arn: str | None = None) -> None:
@@ -153,7 +160,21 @@ class Network(Construct):
 
         self._lock_default_security_group()
         self._public_routes()
-        self.nat_gateways = self._nat_gateways()
+        self.nat_instance: NatInstance | None = None
+        if config.nat_instance is not None:
+            self.nat_instance = NatInstance(
+                self,
+                "nat_instance",
+                config.nat_instance,
+                name=config.name,
+                vpc_id=self.vpc.id,
+                vpc_cidr=config.vpc_cidr,
+                subnet_id=self.subnets["public"][self.suffixes[0]].id,
+                depends_on_gateway=self.internet_gateway,
+            )
+            self.nat_gateways: dict[str, NatGateway] = {}
+        else:
+            self.nat_gateways = self._nat_gateways()
         self.private_route_tables = self._private_routes()
         self._flow_logs()
 
@@ -217,19 +238,23 @@ class Network(Construct):
 
     def _private_routes(self) -> list[RouteTable]:
         tables: list[RouteTable] = []
-        first_nat = next(iter(self.nat_gateways.values()))
+        first_nat = next(iter(self.nat_gateways.values()), None)
         for sfx in self.suffixes:
             table = RouteTable(
                 self, f"rt_app_{sfx}", vpc_id=self.vpc.id, tags={"Name": f"{self.config.name}-app-{sfx}", "Tier": "app"}
             )
             table.override_logical_id(f"app_{sfx}")
-            nat = self.nat_gateways.get(sfx, first_nat)
+            target = (
+                {"network_interface_id": self.nat_instance.instance.primary_network_interface_id}
+                if self.nat_instance is not None
+                else {"nat_gateway_id": self.nat_gateways.get(sfx, first_nat).id}  # type: ignore[union-attr]
+            )
             route = Route(
                 self,
                 f"route_app_{sfx}_nat",
                 route_table_id=table.id,
                 destination_cidr_block="0.0.0.0/0",
-                nat_gateway_id=nat.id,
+                **target,
             )
             route.override_logical_id(f"app_{sfx}_nat")
             assoc = RouteTableAssociation(

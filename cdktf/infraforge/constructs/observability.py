@@ -24,6 +24,8 @@ from infraforge.constructs.alb import ApplicationLoadBalancer
 from infraforge.constructs.app_tier import AppTier
 from infraforge.constructs.cache import RedisCache
 from infraforge.constructs.database import PostgresDatabase
+from infraforge.constructs.vpn import SiteToSiteVpn
+from infraforge.inputs import InputError
 
 RUNBOOK_SLUGS = (
     "alb-5xx",
@@ -34,7 +36,10 @@ RUNBOOK_SLUGS = (
     "rds-free-storage",
     "rds-connections",
     "redis-memory",
+    "vpn-tunnel",
 )
+# Slugs whose alarms exist only where the resource does (the VPN is optional in dev).
+OPTIONAL_SLUGS = ("vpn-tunnel",)
 GIB = 1024**3
 
 
@@ -66,6 +71,8 @@ class ObservabilityConfig:
     Attributes:
         name: name prefix of the topic and alarms.
         alarm_email: address subscribed to the topic (empty: subscribe later, e.g. chat integration).
+        require_subscriber: refuse a topic nobody reads (prod) unless ``subscriber_opt_out``.
+        subscriber_opt_out: the operator's explicit "alarms go nowhere for now" (input ``alarm_opt_out``).
         thresholds: the alarm thresholds.
         app_min_instances: in-service instances below which ``asg-capacity`` fires.
     """
@@ -73,7 +80,17 @@ class ObservabilityConfig:
     name: str
     app_min_instances: int
     alarm_email: str = ""
+    require_subscriber: bool = False
+    subscriber_opt_out: bool = False
     thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
+
+    def __post_init__(self) -> None:
+        if self.require_subscriber and not self.alarm_email and not self.subscriber_opt_out:
+            env = self.name.removeprefix("covaex-").upper()
+            raise InputError(
+                f"{self.name}: alarms would reach nobody; set INFRAFORGE_{env}_ALARM_EMAIL to an address, "
+                f"or INFRAFORGE_{env}_ALARM_OPT_OUT=true to deploy without a subscriber on purpose"
+            )
 
 
 @dataclass(frozen=True)
@@ -107,6 +124,7 @@ class Observability(Construct):
         app_tier: AppTier,
         database: PostgresDatabase,
         cache: RedisCache,
+        vpn: SiteToSiteVpn,
         kms_key_arn: str,
     ) -> None:
         super().__init__(scope, id_)
@@ -125,7 +143,7 @@ class Observability(Construct):
             )
             subscription.override_logical_id("alarms_email")
         self.alarms: dict[str, CloudwatchMetricAlarm] = {}
-        for spec in alarm_specs(config, alb=alb, app_tier=app_tier, database=database, cache=cache):
+        for spec in alarm_specs(config, alb=alb, app_tier=app_tier, database=database, cache=cache, vpn=vpn):
             self.alarms[spec.logical_id] = self._alarm(spec)
 
     def _alarm(self, spec: AlarmSpec) -> CloudwatchMetricAlarm:
@@ -160,6 +178,7 @@ def alarm_specs(
     app_tier: AppTier,
     database: PostgresDatabase,
     cache: RedisCache,
+    vpn: SiteToSiteVpn,
 ) -> list[AlarmSpec]:
     """The alarm catalogue of one environment (one entry per watched metric and resource)."""
     t = config.thresholds
@@ -266,4 +285,24 @@ def alarm_specs(
                 statistic="Maximum",
             )
         )
+    if vpn.connection is not None:
+        # One alarm per tunnel: AWS maintenance takes one tunnel down at a time, and a
+        # connection-wide alarm stays green while the link runs without redundancy.
+        for number, address in ((1, vpn.connection.tunnel1_address), (2, vpn.connection.tunnel2_address)):
+            specs.append(
+                AlarmSpec(
+                    "vpn-tunnel",
+                    f"vpn_tunnel_{number}",
+                    f"VPN tunnel {number} to on-prem is down",
+                    "AWS/VPN",
+                    "TunnelState",
+                    {"VpnId": vpn.connection.id, "TunnelIpAddress": address},
+                    "LessThanThreshold",
+                    1,
+                    statistic="Maximum",
+                    period_seconds=300,
+                    evaluation_periods=2,
+                    missing_data="breaching",
+                )
+            )
     return specs

@@ -147,3 +147,5 @@ class PrivateBucket(Construct):
         ]
         for part in parts:
             part.override_logical_id(logical_id)
+        # Writers that the policy admits (ALB log delivery) must wait for it: ``depends_on`` this.
+        self.policy = parts[-1]

@@ -8,6 +8,13 @@ The VPN gateway propagates that route into the private route tables (app and
 data), so the app tier can reach on-prem services without touching the
 internet. Switched off by ``enabled=False`` (no resources at all).
 
+One customer gateway per environment: AWS answers ``CreateCustomerGateway``
+with the existing gateway when type, IP address and ASN match one, so two
+stacks declaring the same peer would adopt one gateway (tag fights, and
+destroying dev would fail while prod uses it). Each environment declares its
+own ASN (:data:`ONPREM_BGP_ASNS`); with static routing the ASN is only an
+identifier, never spoken in a BGP session.
+
 Routing is not permission: the app tier's security group opens no port towards
 on-prem yet; each on-prem service the app comes to use gets its own egress
 rule in :mod:`infraforge.constructs.security_groups`, naming its port.
@@ -27,8 +34,9 @@ from constructs import Construct
 
 from infraforge.constructs.network import Network
 
-# Private ASN of the on-prem device (RFC 6996 range); AWS keeps its default 64512.
-DEFAULT_ONPREM_BGP_ASN = 65000
+# Private ASNs (RFC 6996) naming the on-prem device, one per environment so the
+# customer gateways never collide (see the module docstring); AWS keeps 64512.
+ONPREM_BGP_ASNS = {"prod": 65000, "dev": 65001}
 
 
 @dataclass(frozen=True)
@@ -40,14 +48,14 @@ class VpnConfig:
         enabled: build the VPN at all.
         onprem_cidr: the on-prem network routed through the tunnels; must not overlap the VPC.
         peer_ip: public IPv4 address of the on-prem VPN device.
-        bgp_asn: ASN of the on-prem device (required by AWS even with static routing).
+        bgp_asn: ASN of the on-prem device (required by AWS even with static routing), unique per environment.
     """
 
     name: str
     enabled: bool
     onprem_cidr: str
     peer_ip: str
-    bgp_asn: int = DEFAULT_ONPREM_BGP_ASN
+    bgp_asn: int
 
     def check_against(self, vpc_cidr: str) -> None:
         """Refuse an on-prem range that overlaps the VPC: routes would be ambiguous."""

@@ -1,4 +1,13 @@
-"""Cluster add-ons through the CDKTF Helm provider, every chart version pinned.
+"""Cluster add-ons: EKS managed add-ons, then Helm charts, every version pinned.
+
+* EKS managed add-ons (:data:`~infraforge.platform.config.MANAGED_ADDONS`):
+  vpc-cni with network-policy enforcement, kube-proxy, coredns and the EBS
+  CSI driver (IRSA role with the AWS-managed driver policy), plus the
+  encrypted gp3 StorageClass Prometheus' volume is provisioned from.
+* Order: the load balancer controller first. Its admission webhook
+  (``failurePolicy: Fail``) rejects every Service until its pods are ready,
+  so kube-prometheus-stack and Argo CD, whose Services it would reject (and
+  ``atomic`` would roll back), install after it.
 
 * AWS Load Balancer Controller in ``kube-system`` under the service account
   ``aws-load-balancer-controller``, which assumes its scoped IRSA role. Region
@@ -13,15 +22,19 @@
   ServiceMonitor/PrometheusRule in the cluster (the service's own live in
   ``deploy/``), Grafana's sidecar loads dashboards from labelled ConfigMaps in
   every namespace, Grafana gets a generated admin password (never the chart's
-  well-known default), retention per environment.
+  well-known default), retention per environment on a persistent volume, and
+  Alertmanager sends to the environment's v1 alarm topic (SNS, signed with
+  its own IRSA role), so cluster alerts reach the same people as the v1 alarms.
 * Argo CD in ``argocd``: Dex off (no SSO configured yet); the server stays
   ClusterIP and is reached through ``kubectl port-forward``; applications,
   the AppProject and ``argocd-rbac-cm`` are the delivery side's
   (``deploy/argocd/``), so the chart does not render the RBAC ConfigMap.
 
-The Helm provider talks to the new cluster with a short-lived token from
-``aws eks get-token`` (no kubeconfig, no long-lived credential); the
-operator's IP must be inside the cluster's public-access CIDRs.
+The Helm and Kubernetes providers talk to the new cluster with a short-lived
+token from ``aws eks get-token`` (no kubeconfig, no long-lived credential);
+the operator's IP must be inside the cluster's public-access CIDRs. They
+cannot plan against a cluster that does not exist yet, so the first apply
+runs in two phases (README "Deploy to AWS": :data:`PHASE_ONE_TARGETS`).
 """
 
 from __future__ import annotations
@@ -30,12 +43,27 @@ from collections.abc import Mapping, Sequence
 
 import yaml
 from cdktf import Fn, ITerraformDependable
+from cdktf_cdktf_provider_aws.eks_addon import EksAddon
 from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes, HelmProviderKubernetesExec
 from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
+from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
+from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1, StorageClassV1Metadata
 from constructs import Construct
 
-from infraforge.platform.config import REGION, AddonsConfig, HelmChart, ServiceAccountRef
+from infraforge.platform.config import (
+    EBS_CSI_ADDON,
+    REGION,
+    STORAGE_CLASS,
+    AddonsConfig,
+    HelmChart,
+    ServiceAccountRef,
+)
 from infraforge.platform.eks import EksPlatform
+
+PHASE_ONE_TARGETS = ("aws_eks_node_group", "aws_eks_addon")
+"""Resource types whose apply (``-target``) makes the cluster the Helm/Kubernetes providers then talk to."""
+# The SNS receiver's topic, a computed value, is set by path into this receiver.
+ALERTMANAGER_SNS_TOPIC_PATH = "alertmanager.config.receivers[1].sns_configs[0].topic_arn"
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 # the same annotation as a Helm ``set`` path: dots inside a key are escaped
@@ -58,27 +86,63 @@ class ClusterAddons(Construct):
         vpc_id: str,
         alb_controller_account: ServiceAccountRef,
         alb_controller_role_arn: str,
+        ebs_csi_role_arn: str,
+        alertmanager_account: ServiceAccountRef,
+        alertmanager_role_arn: str,
+        alarm_topic_arn: str,
         depends_on: Sequence[ITerraformDependable] = (),
     ) -> None:
         super().__init__(scope, id_)
         cluster = eks.cluster
+        token = {
+            "api_version": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster.name, "--region", REGION],
+        }
+        endpoint = {
+            "host": cluster.endpoint,
+            "cluster_ca_certificate": Fn.base64decode(cluster.certificate_authority.get(0).data),
+        }
         self.provider = HelmProvider(
-            self,
-            "helm",
-            kubernetes=HelmProviderKubernetes(
-                host=cluster.endpoint,
-                cluster_ca_certificate=Fn.base64decode(cluster.certificate_authority.get(0).data),
-                exec=HelmProviderKubernetesExec(
-                    api_version="client.authentication.k8s.io/v1beta1",
-                    command="aws",
-                    args=["eks", "get-token", "--cluster-name", cluster.name, "--region", REGION],
-                ),
-            ),
+            self, "helm", kubernetes=HelmProviderKubernetes(**endpoint, exec=HelmProviderKubernetesExec(**token))
         )
-        # nodes must exist before any chart can schedule a pod
-        after = [eks.node_group, *depends_on]
+        kubernetes = KubernetesProvider(self, "kubernetes", **endpoint, exec=[KubernetesProviderExec(**token)])
+
+        self.managed: dict[str, EksAddon] = {}
+        for addon in config.managed:
+            resource = EksAddon(
+                self,
+                addon.name,
+                cluster_name=cluster.name,
+                addon_name=addon.name,
+                addon_version=addon.version,
+                configuration_values=addon.configuration or None,
+                service_account_role_arn=ebs_csi_role_arn if addon.name == EBS_CSI_ADDON else None,
+                # EKS installs vpc-cni, kube-proxy and coredns itself; the managed add-on takes them over
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                depends_on=[eks.node_group, *depends_on] if addon.needs_nodes else list(depends_on),
+            )
+            resource.override_logical_id(addon.name.replace("-", "_"))
+            self.managed[addon.name] = resource
+        storage_class = StorageClassV1(
+            self,
+            "storage_class",
+            provider=kubernetes,
+            metadata=StorageClassV1Metadata(name=STORAGE_CLASS),
+            storage_provisioner="ebs.csi.aws.com",
+            parameters={"type": "gp3", "encrypted": "true"},
+            reclaim_policy="Retain",
+            volume_binding_mode="WaitForFirstConsumer",
+            allow_volume_expansion=True,
+            depends_on=[self.managed[EBS_CSI_ADDON]],
+        )
+        storage_class.override_logical_id("gp3_encrypted")
+
+        # nodes, networking and DNS must exist before any chart can schedule a pod
+        after: list[ITerraformDependable] = [eks.node_group, *self.managed.values(), *depends_on]
         self.releases: dict[str, Release] = {}
-        self._release(
+        controller = self._release(
             config.alb_controller,
             {
                 "region": REGION,
@@ -105,7 +169,35 @@ class ClusterAddons(Construct):
                         "serviceMonitorSelectorNilUsesHelmValues": False,
                         "podMonitorSelectorNilUsesHelmValues": False,
                         "ruleSelectorNilUsesHelmValues": False,
+                        # samples survive a pod restart or reschedule, so the retention holds
+                        "storageSpec": {
+                            "volumeClaimTemplate": {
+                                "spec": {
+                                    "storageClassName": STORAGE_CLASS,
+                                    "accessModes": ["ReadWriteOnce"],
+                                    "resources": {"requests": {"storage": f"{config.prometheus_storage_gib}Gi"}},
+                                }
+                            }
+                        },
                     }
+                },
+                "alertmanager": {
+                    "serviceAccount": {"name": alertmanager_account.name},
+                    "config": {
+                        "route": {
+                            "receiver": "sns",
+                            "group_by": ["alertname", "namespace"],
+                            # Watchdog fires forever by design (a dead-man's switch), not a page
+                            "routes": [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}],
+                        },
+                        "receivers": [
+                            {"name": "null"},
+                            {
+                                "name": "sns",
+                                "sns_configs": [{"sigv4": {"region": REGION}, "send_resolved": True, "topic_arn": ""}],
+                            },
+                        ],
+                    },
                 },
                 "grafana": {
                     # empty: the Grafana chart generates a random password into its Secret
@@ -121,7 +213,11 @@ class ClusterAddons(Construct):
                     },
                 },
             },
-            after,
+            [*after, controller, storage_class],
+            wired={
+                ALERTMANAGER_SNS_TOPIC_PATH: alarm_topic_arn,
+                r"alertmanager.serviceAccount.annotations.eks\.amazonaws\.com/role-arn": alertmanager_role_arn,
+            },
         )
         self._release(
             config.argo_cd,
@@ -131,7 +227,7 @@ class ClusterAddons(Construct):
                 # argocd-rbac-cm (policy.csv, default role) has one owner: deploy/argocd/common
                 "configs": {"rbac": {"create": False}},
             },
-            after,
+            [*after, controller],
         )
 
     def _release(
@@ -140,7 +236,7 @@ class ClusterAddons(Construct):
         values: Mapping[str, object],
         after: Sequence[ITerraformDependable],
         wired: Mapping[str, str] | None = None,
-    ) -> None:
+    ) -> Release:
         """One release: ``values`` are literal chart values, ``wired`` the ones Terraform computes.
 
         Computed values go through ``set`` so the ``values`` document stays
@@ -166,3 +262,4 @@ class ClusterAddons(Construct):
         )
         release.override_logical_id(chart.release.replace("-", "_"))
         self.releases[chart.release] = release
+        return release

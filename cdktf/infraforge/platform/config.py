@@ -185,6 +185,37 @@ ARGO_CD_CHART = HelmChart(
 
 
 @dataclass(frozen=True)
+class ManagedAddon:
+    """An EKS managed add-on pinned to a version EKS publishes for ``ClusterConfig.kubernetes_version``.
+
+    Upgrades are a reviewed change of ``version`` (``aws eks describe-addon-versions
+    --kubernetes-version <v> --addon-name <name>`` lists the valid ones).
+    """
+
+    name: str
+    version: str
+    configuration: str = ""
+    """JSON configuration values (the add-on's schema), empty for the defaults."""
+    needs_nodes: bool = False
+    """Its pods are a Deployment that cannot become ACTIVE before nodes exist."""
+
+
+# Valid for Kubernetes 1.35 (the versions EKS lists for a 1.35 cluster, pinned).
+MANAGED_ADDONS = (
+    # enableNetworkPolicy: the CNI's node agent enforces NetworkPolicy, so the
+    # service's default-deny policy (deploy/k8s/base/networkpolicy.yaml) applies.
+    ManagedAddon("vpc-cni", "v1.21.1-eksbuild.3", configuration='{"enableNetworkPolicy": "true"}'),
+    ManagedAddon("kube-proxy", "v1.35.0-eksbuild.2"),
+    ManagedAddon("coredns", "v1.13.2-eksbuild.1", needs_nodes=True),
+    # Prometheus keeps its TSDB on an EBS volume (AddonsConfig.prometheus_storage).
+    ManagedAddon("aws-ebs-csi-driver", "v1.59.0-eksbuild.1", needs_nodes=True),
+)
+EBS_CSI_ADDON = "aws-ebs-csi-driver"
+STORAGE_CLASS = "gp3-encrypted"
+"""The StorageClass the platform stack creates for EBS volumes (gp3, encrypted)."""
+
+
+@dataclass(frozen=True)
 class AddonsConfig:
     """Cluster add-ons installed by the Helm provider."""
 
@@ -194,8 +225,12 @@ class AddonsConfig:
     """Prometheus, Alertmanager and Grafana (EPIC 4)."""
     argo_cd: HelmChart = ARGO_CD_CHART
     """Argo CD, which syncs ``deploy/`` overlays into the cluster (EPIC 6)."""
+    managed: tuple[ManagedAddon, ...] = MANAGED_ADDONS
+    """EKS managed add-ons, installed before the Helm releases."""
     prometheus_retention: str = "15d"
     """How long Prometheus keeps samples."""
+    prometheus_storage_gib: int = 20
+    """Prometheus' persistent volume, sized for ``prometheus_retention`` (a pod restart keeps the samples)."""
     alb_controller_replicas: int = 2
     """Controller replicas (leader election: one active, one warm standby)."""
 
@@ -259,6 +294,17 @@ class PlatformConfig:
     def alb_controller_account(self) -> ServiceAccountRef:
         return ServiceAccountRef(namespace=self.addons.alb_controller.namespace, name="aws-load-balancer-controller")
 
+    @property
+    def ebs_csi_account(self) -> ServiceAccountRef:
+        """The EBS CSI controller's account (fixed by the add-on)."""
+        return ServiceAccountRef(namespace="kube-system", name="ebs-csi-controller-sa")
+
+    @property
+    def alertmanager_account(self) -> ServiceAccountRef:
+        """Alertmanager's account as kube-prometheus-stack names it (``<release>-alertmanager``)."""
+        chart = self.addons.kube_prometheus_stack
+        return ServiceAccountRef(namespace=chart.namespace, name=f"{chart.release}-alertmanager")
+
     def with_public_access_cidrs(self, cidrs: tuple[str, ...]) -> PlatformConfig:
         """The same config with the deploy-time operator CIDRs (see ``ADMIN_CIDR_PLACEHOLDER``)."""
         return replace(self, cluster=replace(self.cluster, public_access_cidrs=cidrs))
@@ -276,7 +322,7 @@ PLATFORM_DEV = PlatformConfig(
         max_size=3,
     ),
     network=NetworkLookup(environment="dev"),
-    addons=AddonsConfig(prometheus_retention="3d"),
+    addons=AddonsConfig(prometheus_retention="3d", prometheus_storage_gib=10),
 )
 
 PLATFORM_PROD = PlatformConfig(
@@ -291,7 +337,7 @@ PLATFORM_PROD = PlatformConfig(
         max_size=6,
     ),
     network=NetworkLookup(environment="prod"),
-    addons=AddonsConfig(prometheus_retention="15d"),
+    addons=AddonsConfig(prometheus_retention="15d", prometheus_storage_gib=50),
 )
 
 ECR = EcrConfig()

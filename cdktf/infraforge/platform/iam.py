@@ -66,8 +66,10 @@ class ServiceRole(Construct):
 class IrsaRole(Construct):
     """An IAM role for one Kubernetes service account (IRSA).
 
-    Outputs: ``role`` (its ``arn`` goes into the service account's
-    ``eks.amazonaws.com/role-arn`` annotation) and ``attachment``.
+    ``statements`` become one policy of our own; ``managed_policy_arns`` are
+    AWS-managed policies maintained with the service they serve (the EBS CSI
+    driver's). Outputs: ``role`` (its ``arn`` goes into the service account's
+    ``eks.amazonaws.com/role-arn`` annotation) and ``attachments``.
     """
 
     def __init__(
@@ -79,7 +81,8 @@ class IrsaRole(Construct):
         oidc_provider_arn: str,
         oidc_issuer_host: str,
         account: ServiceAccountRef,
-        statements: Sequence[dict[str, object]],
+        statements: Sequence[dict[str, object]] = (),
+        managed_policy_arns: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id_)
         address = id_
@@ -95,16 +98,31 @@ class IrsaRole(Construct):
             ),
         )
         self.role.override_logical_id(address)
-        self.policy = IamPolicy(
-            self,
-            "policy",
-            name=name,
-            description=f"What {account.namespace}/{account.name} may do in AWS",
-            policy=policy_document(*statements),
-        )
-        self.policy.override_logical_id(address)
-        self.attachment = IamRolePolicyAttachment(self, "attachment", role=self.role.name, policy_arn=self.policy.arn)
-        self.attachment.override_logical_id(address)
+        self.attachments: list[IamRolePolicyAttachment] = []
+        if statements:
+            self.policy = IamPolicy(
+                self,
+                "policy",
+                name=name,
+                description=f"What {account.namespace}/{account.name} may do in AWS",
+                policy=policy_document(*statements),
+            )
+            self.policy.override_logical_id(address)
+            attachment = IamRolePolicyAttachment(self, "attachment", role=self.role.name, policy_arn=self.policy.arn)
+            attachment.override_logical_id(address)
+            self.attachments.append(attachment)
+        for arn in managed_policy_arns:
+            policy_name = arn.rsplit("/", 1)[-1]
+            attachment = IamRolePolicyAttachment(self, policy_name, role=self.role.name, policy_arn=arn)
+            attachment.override_logical_id(f"{address}_{policy_name.lower()}")
+            self.attachments.append(attachment)
+        if not self.attachments:
+            raise ValueError(f"IRSA role {name}: give statements or managed policies (a role that can do nothing)")
+
+    @property
+    def attachment(self) -> IamRolePolicyAttachment:
+        """The last attachment: ``depends_on`` it so the role is never used before its permissions exist."""
+        return self.attachments[-1]
 
 
 def irsa_trust_condition(issuer_host: str, account: ServiceAccountRef) -> dict[str, object]:

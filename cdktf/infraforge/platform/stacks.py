@@ -39,19 +39,21 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 from infraforge.config import ENVIRONMENTS
-from infraforge.inputs import DeployInputs, read_inputs
+from infraforge.inputs import DEFAULTS, DeployInputs, read_inputs
 from infraforge.platform.addons import ClusterAddons
 from infraforge.platform.alb_controller_policy import alb_controller_statements
 from infraforge.platform.config import ECR, PLATFORM_DEV, PLATFORM_PROD, REGION, EcrConfig, PlatformConfig
 from infraforge.platform.data_access import PodDataAccess
 from infraforge.platform.ecr import ImagePushRole, ImageRepository
 from infraforge.platform.eks import EksPlatform, cluster_log_group_name
+from infraforge.platform.foundation import V1Foundation
 from infraforge.platform.iam import IrsaRole
 from infraforge.platform.kms import KeyConfig, PlatformKey
 from infraforge.platform.network import ExistingNetwork
 from infraforge.tags import CommonTags, common_tags
 
 PUBLIC_CIDRS_INPUT = "eks_public_cidrs"
+EBS_CSI_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
 REGISTRY_STACK = "platform-v2-registry"
 CONFIGS = {"dev": PLATFORM_DEV, "prod": PLATFORM_PROD}
 
@@ -70,11 +72,16 @@ def _foundation(stack: TerraformStack, environment: str, state_key: str, inputs:
     return str(DataAwsCallerIdentity(stack, "current").account_id)
 
 
-def service_statements(config: PlatformConfig, account_id: str) -> list[dict[str, object]]:
+def service_statements(config: PlatformConfig, account_id: str, v1: V1Foundation) -> list[dict[str, object]]:
     """What the CovaEX pods may do in AWS: read their own secrets, nothing else.
 
-    The v1 secrets of an environment are named ``covaex/<env>/...``
-    (:mod:`infraforge.constructs.app_secrets`); the pods read exactly those.
+    The pods read the v1 secrets of their environment: those named
+    ``covaex/<env>/...`` (:mod:`infraforge.constructs.app_secrets`) and the
+    database secret RDS manages under its own name. Reading a secret encrypted
+    with a customer key also needs ``kms:Decrypt`` on that key, granted only
+    through Secrets Manager (``kms:ViaService``), so the role can never
+    decrypt anything directly. ``tests/infra/platform/test_irsa.py`` evaluates
+    this policy against the calls in :data:`SERVICE_AWS_CALLS`.
     """
     prefix = f"{config.project}/{config.environment}/"
     return [
@@ -82,8 +89,32 @@ def service_statements(config: PlatformConfig, account_id: str) -> list[dict[str
             "Sid": "ReadOwnSecrets",
             "Effect": "Allow",
             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-            "Resource": f"arn:aws:secretsmanager:{REGION}:{account_id}:secret:{prefix}*",
-        }
+            "Resource": [
+                f"arn:aws:secretsmanager:{REGION}:{account_id}:secret:{prefix}*",
+                v1.database_secret_arn,
+            ],
+        },
+        {
+            "Sid": "DecryptOwnSecrets",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": v1.key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}},
+        },
+    ]
+
+
+def alertmanager_statements(v1: V1Foundation) -> list[dict[str, object]]:
+    """Alertmanager publishes to the environment's v1 alarm topic, which the v1 key encrypts."""
+    return [
+        {"Sid": "PublishAlarms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": v1.alarm_topic_arn},
+        {
+            "Sid": "EncryptForTheTopic",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": v1.key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}},
+        },
     ]
 
 
@@ -107,6 +138,7 @@ class PlatformStack(TerraformStack):
             account_id=account_id,
         )
         self.network = ExistingNetwork(self, "network", lookup=config.network)
+        self.v1 = V1Foundation(self, "v1", name=f"{config.project}-{config.environment}")
         self.eks = EksPlatform(
             self,
             "eks",
@@ -138,7 +170,23 @@ class PlatformStack(TerraformStack):
             # the name deploy/k8s/overlays/<env>/serviceaccount.yaml annotates
             name=f"{name}-service",
             account=config.service_account,
-            statements=service_statements(config, account_id),
+            statements=service_statements(config, account_id, self.v1),
+            **irsa,
+        )
+        self.ebs_csi_role = IrsaRole(
+            self,
+            "irsa_ebs_csi",
+            name=f"{name}-ebs-csi-driver",
+            account=config.ebs_csi_account,
+            managed_policy_arns=(EBS_CSI_POLICY_ARN,),
+            **irsa,
+        )
+        self.alertmanager_role = IrsaRole(
+            self,
+            "irsa_alertmanager",
+            name=f"{name}-alertmanager",
+            account=config.alertmanager_account,
+            statements=alertmanager_statements(self.v1),
             **irsa,
         )
         self.addons = ClusterAddons(
@@ -149,7 +197,15 @@ class PlatformStack(TerraformStack):
             vpc_id=self.network.vpc_id,
             alb_controller_account=config.alb_controller_account,
             alb_controller_role_arn=self.alb_controller_role.role.arn,
-            depends_on=[self.alb_controller_role.attachment],
+            ebs_csi_role_arn=self.ebs_csi_role.role.arn,
+            alertmanager_account=config.alertmanager_account,
+            alertmanager_role_arn=self.alertmanager_role.role.arn,
+            alarm_topic_arn=self.v1.alarm_topic_arn,
+            depends_on=[
+                *self.alb_controller_role.attachments,
+                *self.ebs_csi_role.attachments,
+                *self.alertmanager_role.attachments,
+            ],
         )
         outputs = {
             "cluster_name": self.eks.cluster.name,
@@ -206,14 +262,14 @@ def public_access_cidrs(
     return cidrs or None
 
 
-def add_platform_stacks(app: App) -> list[TerraformStack]:
+def add_platform_stacks(app: App, defaults: Mapping[str, str] = DEFAULTS) -> list[TerraformStack]:
     """Register every Platform v2 stack on ``app`` (the one line ``app.py`` calls)."""
     context = app.node.try_get_context
-    stacks: list[TerraformStack] = [RegistryStack(app, ECR, read_inputs("shared", os.environ, context))]
+    stacks: list[TerraformStack] = [RegistryStack(app, ECR, read_inputs("shared", os.environ, context, defaults))]
     for environment in ENVIRONMENTS:
         config = CONFIGS[environment]
         cidrs = public_access_cidrs(environment, os.environ, context)
         if cidrs:
             config = config.with_public_access_cidrs(cidrs)
-        stacks.append(PlatformStack(app, config, read_inputs(environment, os.environ, context)))
+        stacks.append(PlatformStack(app, config, read_inputs(environment, os.environ, context, defaults)))
     return stacks

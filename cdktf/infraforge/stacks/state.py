@@ -2,6 +2,9 @@
 
 Holds the Terraform state bucket and the account's GitHub OIDC identity
 provider (one per account, so it cannot live in a per-environment stack).
+An account that already has that provider (``EntityAlreadyExists``) names it
+in the input ``github_oidc_provider_arn`` and the stack uses it instead of
+creating a second one; the CI roles trust it by its fixed ARN either way.
 Its own state is local on the first apply; the README shows how to move it
 into the bucket it has just created.
 """
@@ -32,6 +35,10 @@ class StateStack(TerraformStack):
         LocalBackend(self, path=LOCAL_STATE_PATH)
         Aspects.of(self).add(CommonTags(common_tags("shared")))
         self.backend = StateBackend(self, "state_backend", StateBackendConfig(bucket_name=inputs.state_bucket))
-        self.github_oidc = GithubOidcProvider(self, "github_oidc")
+        self.github_oidc: GithubOidcProvider | None = None
+        provider_arn = inputs.github_oidc_provider_arn
+        if not provider_arn:
+            self.github_oidc = GithubOidcProvider(self, "github_oidc")
+            provider_arn = self.github_oidc.provider.arn
         TerraformOutput(self, "state_bucket", value=self.backend.bucket.bucket)
-        TerraformOutput(self, "github_oidc_provider_arn", value=self.github_oidc.provider.arn)
+        TerraformOutput(self, "github_oidc_provider_arn", value=provider_arn)

@@ -113,6 +113,7 @@ class TobeV1Stack(TerraformStack):
             app_tier=self.app_tier,
             database=self.database,
             cache=self.cache,
+            vpn=self.vpn,
             kms_key_arn=key_arn,
         )
 

@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from covaex.docsite.inputs import Inputs, story_order
 from covaex.docsite.sections import FactError, PendingInput
 from covaex.topology.tfjson import Resource, TerraformDoc, as_int, block, blocks
@@ -269,8 +271,14 @@ def _node_group(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) 
     _ebs(cost, res, pr, volumes or [("gp3", as_int(res.get("disk_size"), EKS_DEFAULT_DISK_GB) or 0)], count)
 
 
-def _controller(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
-    """The ALB the AWS Load Balancer Controller creates for the Ingress: billed, though no stack declares it."""
+def _helm_release(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
+    """What a chart makes AWS bill though no stack declares it: the controller's ALB, the volumes its claims ask for."""
+    _controller(res, pr, cost)
+    _claimed_volumes(doc, res, pr, cost)
+
+
+def _controller(res: Resource, pr: _Pricer, cost: StackCost) -> None:
+    """The ALB the AWS Load Balancer Controller creates for the Ingress."""
     if "aws-load-balancer-controller" not in str(res.get("chart")):
         return
     azs = int(pr.p["controller_alb"]["subnets"])
@@ -278,6 +286,31 @@ def _controller(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) 
     _add(cost, res, item, "alb", 1, hourly=float(pr.p["alb_hour"]), hours=pr.hours)
     _add(cost, res, f"{item}: public IPv4 ({azs})", "public-ipv4", azs, hourly=float(pr.p["public_ipv4_hour"]),
          hours=pr.hours)
+
+
+def _claimed_volumes(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
+    """EBS volumes that a release's ``volumeClaimTemplate`` requests, typed by the stack's StorageClass."""
+    classes = {
+        str(block(sc.get("metadata")).get("name")): str(block(sc.get("parameters")).get("type") or "gp3")
+        for sc in doc.resources("kubernetes_storage_class_v1")
+    }
+    for text in res.get("values") or []:
+        for claim in _claims(yaml.safe_load(str(text))):
+            spec = block(claim.get("spec"))
+            size = str(block(block(spec.get("resources")).get("requests")).get("storage", ""))
+            sc_name = str(spec.get("storageClassName", ""))
+            if not size.endswith("Gi") or sc_name not in classes:
+                raise CostError(f"{res.address}: cannot price a volume claim of {size!r} in class {sc_name!r}")
+            _ebs(cost, res, pr, [(classes[sc_name], int(size[:-2]))], 1)
+
+
+def _claims(value: Any) -> list[Mapping[str, Any]]:
+    if isinstance(value, Mapping):
+        found = [value["volumeClaimTemplate"]] if isinstance(value.get("volumeClaimTemplate"), Mapping) else []
+        return found + [c for v in value.values() for c in _claims(v)]
+    if isinstance(value, list):
+        return [c for v in value for c in _claims(v)]
+    return []
 
 
 def _flow_log(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
@@ -333,7 +366,7 @@ _RULES: dict[str, Callable[[TerraformDoc, Resource, _Pricer, StackCost], None]] 
     "aws_elasticache_replication_group": _cache_group,
     "aws_elasticache_cluster": _cache_cluster,
     "aws_eks_node_group": _node_group,
-    "helm_release": _controller,
+    "helm_release": _helm_release,
     "aws_flow_log": _flow_log,
     "aws_nat_gateway": _flat("nat_gateway_hour", "nat-gateway"),
     "aws_eip": _flat("public_ipv4_hour", "public-ipv4"),

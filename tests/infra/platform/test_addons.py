@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -91,3 +92,67 @@ def test_argo_cd_leaves_rbac_to_deploy(platform_json: dict[str, Any], stack: str
     values = values_of(releases(platform_json[stack])["argo-cd"])
     assert values["configs"]["rbac"] == {"create": False}, "deploy/argocd/common owns argocd-rbac-cm"
     assert values["dex"] == {"enabled": False}
+
+
+# --- issue 13: order, managed add-ons, persistence, alert delivery ---------------------
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_charts_install_after_the_load_balancer_controller(platform_json: dict[str, Any], stack: str) -> None:
+    # Its webhook (failurePolicy: Fail) rejects every Service until the controller is ready.
+    for name in ("kube-prometheus-stack", "argo-cd"):
+        depends = releases(platform_json[stack])[name]["depends_on"]
+        assert "helm_release.aws_load_balancer_controller" in depends, name
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_managed_addons_are_pinned_for_the_cluster_version(platform_json: dict[str, Any], stack: str) -> None:
+    doc = platform_json[stack]
+    addons = {a["addon_name"]: a for a in doc["resource"]["aws_eks_addon"].values()}
+    assert set(addons) == {"vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"}
+    for addon in addons.values():
+        assert re.fullmatch(r"v\d+\.\d+\.\d+-eksbuild\.\d+", addon["addon_version"]), addon
+        assert addon["cluster_name"] == "${aws_eks_cluster.main.name}"
+    # kube-proxy follows the control plane's minor version exactly
+    cluster_version = doc["resource"]["aws_eks_cluster"]["main"]["version"]
+    assert addons["kube-proxy"]["addon_version"].startswith(f"v{cluster_version}.")
+    # without it, the default-deny NetworkPolicy in deploy/ is stored but never enforced
+    assert json.loads(addons["vpc-cni"]["configuration_values"]) == {"enableNetworkPolicy": "true"}
+    assert addons["aws-ebs-csi-driver"]["service_account_role_arn"] == "${aws_iam_role.irsa_ebs_csi.arn}"
+    for needs_nodes in ("coredns", "aws-ebs-csi-driver"):
+        assert "aws_eks_node_group.general" in addons[needs_nodes]["depends_on"]
+    attachments = doc["resource"]["aws_iam_role_policy_attachment"]
+    assert any(
+        a["policy_arn"].endswith("service-role/AmazonEBSCSIDriverPolicy")
+        and a["role"] == "${aws_iam_role.irsa_ebs_csi.name}"
+        for a in attachments.values()
+    )
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_prometheus_keeps_its_samples_on_an_encrypted_volume(platform_json: dict[str, Any], stack: str) -> None:
+    doc = platform_json[stack]
+    release = releases(doc)["kube-prometheus-stack"]
+    claim = values_of(release)["prometheus"]["prometheusSpec"]["storageSpec"]["volumeClaimTemplate"]["spec"]
+    (storage_class,) = doc["resource"]["kubernetes_storage_class_v1"].values()
+    assert claim["storageClassName"] == storage_class["metadata"]["name"]
+    assert claim["resources"]["requests"]["storage"].endswith("Gi")
+    assert storage_class["storage_provisioner"] == "ebs.csi.aws.com"
+    assert storage_class["parameters"] == {"type": "gp3", "encrypted": "true"}
+    assert "kubernetes_storage_class_v1.gp3_encrypted" in release["depends_on"]
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_alertmanager_sends_to_the_v1_alarm_topic(platform_json: dict[str, Any], stack: str) -> None:
+    release = releases(platform_json[stack])["kube-prometheus-stack"]
+    config = values_of(release)["alertmanager"]["config"]
+    receivers = {r["name"]: r for r in config["receivers"]}
+    assert config["route"]["receiver"] == "sns"
+    (sns,) = receivers["sns"]["sns_configs"]
+    assert sns["sigv4"] == {"region": "ap-northeast-2"} and sns["send_resolved"] is True
+    wired = {s["name"]: s["value"] for s in release["set"]}
+    assert wired["alertmanager.config.receivers[1].sns_configs[0].topic_arn"] == "${data.aws_sns_topic.v1_alarms.arn}"
+    assert config["receivers"][1]["name"] == "sns", "the set path above points at this receiver"
+    assert wired[r"alertmanager.serviceAccount.annotations.eks\.amazonaws\.com/role-arn"] == (
+        "${aws_iam_role.irsa_alertmanager.arn}"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from typing import Any
 
@@ -86,9 +87,140 @@ def test_alb_controller_changes_only_what_it_tagged(platform_json: dict[str, Any
     assert not any(":loadbalancer/net/" in r for r in resources), "CovaEX uses an ALB only"
 
 
+# --- The service role, evaluated against the calls the service makes -----------------
+#
+# The pods read their secrets through Secrets Manager (External Secrets or the
+# SDK: GetSecretValue on the session key and on the RDS-managed database
+# secret); Secrets Manager then calls kms:Decrypt on the v1 key on the pod's
+# behalf, with kms:ViaService set. The evaluator below is IAM's rule for one
+# identity policy: allowed when an Allow statement matches action, resource and
+# every condition, and no Deny does.
+
+ACCOUNT = "123456789012"
+REGION = "ap-northeast-2"
+
+
+def concrete(env: str) -> dict[str, str]:
+    """Values for the policy's ${...} tokens, as the v1 lookups would resolve them in one account."""
+    return {
+        "${data.aws_caller_identity.current.account_id}": ACCOUNT,
+        "${data.aws_db_instance.v1.master_user_secret[0].secret_arn}": secret_arn(
+            "rds!db-5f0e8d2c-1111-4c4c-9a9a-0123456789ab"
+        ),
+        "${data.aws_kms_key.v1.arn}": key_arn(env),
+    }
+
+
+def secret_arn(name: str) -> str:
+    return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
+
+
+def key_arn(env: str) -> str:
+    return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{'d' if env == 'dev' else 'p'}0000000-0000-0000-0000-000000000000"
+
+
+def resolved_policy(doc: dict[str, Any], name: str, env: str) -> list[dict[str, Any]]:
+    text = doc["resource"]["aws_iam_policy"][name]["policy"]
+    for token, value in concrete(env).items():
+        text = text.replace(token, value)
+    assert "${" not in text, f"unresolved token in {text}"
+    statements: list[dict[str, Any]] = json.loads(text)["Statement"]
+    return statements
+
+
+def _matches(patterns: str | list[str], value: str) -> bool:
+    return any(fnmatch.fnmatchcase(value, p) for p in as_list(patterns))
+
+
+def _conditions_hold(condition: dict[str, dict[str, Any]], context: dict[str, str]) -> bool:
+    for operator, pairs in condition.items():
+        for key, expected in pairs.items():
+            if key not in context:
+                return False
+            if operator == "StringEquals" and context[key] not in as_list(expected):
+                return False
+            if operator == "StringLike" and not _matches(expected, context[key]):
+                return False
+            if operator not in {"StringEquals", "StringLike"}:
+                raise AssertionError(f"evaluator does not know {operator}")
+    return True
+
+
+def allowed(statements: list[dict[str, Any]], action: str, resource: str, context: dict[str, str]) -> bool:
+    def hits(effect: str) -> bool:
+        return any(
+            s["Effect"] == effect
+            and _matches(s["Action"], action)
+            and _matches(s["Resource"], resource)
+            and _conditions_hold(s.get("Condition", {}), context)
+            for s in statements
+        )
+
+    return hits("Allow") and not hits("Deny")
+
+
+def service_calls(env: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(action, resource, request context) of every AWS call reading the pod's secrets makes."""
+    via = {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
+    calls = []
+    for name in (f"covaex/{env}/session-key", "rds!db-5f0e8d2c-1111-4c4c-9a9a-0123456789ab"):
+        calls.append(("secretsmanager:GetSecretValue", secret_arn(name), {}))
+        calls.append(("kms:Decrypt", key_arn(env), via))
+    return calls
+
+
 @pytest.mark.parametrize("stack", ENV_STACKS)
-def test_service_reads_only_its_own_secrets(platform_json: dict[str, Any], stack: str) -> None:
+def test_service_role_allows_every_call_the_service_makes(platform_json: dict[str, Any], stack: str) -> None:
     env = CONFIGS[stack].environment
-    (statement,) = json.loads(platform_json[stack]["resource"]["aws_iam_policy"]["irsa_covaex"]["policy"])["Statement"]
-    assert statement["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    assert statement["Resource"].endswith(f":secret:covaex/{env}/*")
+    policy = resolved_policy(platform_json[stack], "irsa_covaex", env)
+    for action, resource, context in service_calls(env):
+        assert allowed(policy, action, resource, context), (action, resource)
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_service_role_allows_nothing_beyond_them(platform_json: dict[str, Any], stack: str) -> None:
+    env = CONFIGS[stack].environment
+    other = "prod" if env == "dev" else "dev"
+    policy = resolved_policy(platform_json[stack], "irsa_covaex", env)
+    via = {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
+    denied = [
+        ("secretsmanager:GetSecretValue", secret_arn(f"covaex/{other}/session-key"), {}),
+        ("secretsmanager:GetSecretValue", secret_arn("rds!db-99999999-2222-4d4d-8b8b-0123456789ab"), {}),
+        ("secretsmanager:PutSecretValue", secret_arn(f"covaex/{env}/session-key"), {}),
+        ("secretsmanager:ListSecrets", "*", {}),
+        # the key only through Secrets Manager, and only this environment's key
+        ("kms:Decrypt", key_arn(env), {}),
+        ("kms:Decrypt", key_arn(env), {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}),
+        ("kms:Decrypt", key_arn(other), via),
+        ("kms:Encrypt", key_arn(env), via),
+    ]
+    for action, resource, context in denied:
+        assert not allowed(policy, action, resource, context), (action, resource, context)
+
+
+def test_the_evaluator_denies_what_the_old_policy_denied() -> None:
+    """Control: the policy before issue 13 (prefix only, no KMS) fails the service's calls."""
+    old = [
+        {
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:covaex/dev/*",
+        }
+    ]
+    results = [allowed(old, a, r, c) for a, r, c in service_calls("dev")]
+    assert results == [True, False, False, False]
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_alertmanager_may_publish_to_the_alarm_topic_only(platform_json: dict[str, Any], stack: str) -> None:
+    statements = json.loads(platform_json[stack]["resource"]["aws_iam_policy"]["irsa_alertmanager"]["policy"])[
+        "Statement"
+    ]
+    publish = next(s for s in statements if s["Action"] == ["sns:Publish"])
+    assert publish["Resource"] == "${data.aws_sns_topic.v1_alarms.arn}"
+    kms = next(s for s in statements if s["Action"] != ["sns:Publish"])
+    assert kms["Condition"] == {"StringEquals": {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}}
+    account = CONFIGS[stack].alertmanager_account
+    assert trust(platform_json[stack], "irsa_alertmanager")["Condition"]["StringEquals"][f"{ISSUER}:sub"] == (
+        account.subject
+    )

@@ -1,0 +1,148 @@
+"""A NAT instance on Graviton: dev's low-cost egress instead of a NAT gateway.
+
+A NAT gateway costs ~US$ 43/month in Seoul before data processing; a
+``t4g.nano`` that forwards and masquerades costs a tenth of that. What dev
+gives up, on purpose: the instance is one machine in one AZ (like dev's
+single NAT gateway it is a SPOF for outbound traffic, and the SPOF report
+says so), its bandwidth is the instance's, and an AMI update is ours to roll.
+
+The instance: Amazon Linux 2023 arm64 from the pinned AMI input, source/dest
+check off (it forwards other hosts' packets), an Elastic IP (a stable egress
+address, as the NAT gateway had), IMDSv2 only, an encrypted root volume, no
+SSH key, no instance role (it calls no AWS API), and a security group that
+admits HTTPS from the VPC only and sends HTTPS out only: the app tier's one
+egress (package and artifact downloads, AWS APIs, the Binance feed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.eip import Eip
+from cdktf_cdktf_provider_aws.instance import (
+    Instance,
+    InstanceMetadataOptions,
+    InstanceRootBlockDevice,
+)
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+# the app tier sends only HTTPS out (infraforge.constructs.security_groups), so only 443 is forwarded
+FORWARDED_PORTS = (443,)
+# The AWS-documented NAT setup for Amazon Linux 2023: forward, masquerade on the
+# primary interface, persist both across reboots.
+USER_DATA = """#!/bin/bash
+set -euo pipefail
+dnf install -y iptables-services
+echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
+sysctl --system
+iface=$(ip -o route show default | awk '{print $5; exit}')
+iptables -t nat -A POSTROUTING -o "$iface" -j MASQUERADE
+iptables -F FORWARD
+service iptables save
+systemctl enable --now iptables
+"""
+
+
+@dataclass(frozen=True)
+class NatInstanceConfig:
+    """Settings of :class:`NatInstance`.
+
+    Attributes:
+        instance_type: a Graviton type (the AMI is arm64).
+        ami_id: the pinned Amazon Linux 2023 arm64 AMI (input ``app_ami_id``).
+    """
+
+    instance_type: str
+    ami_id: str
+
+    def __post_init__(self) -> None:
+        family = self.instance_type.split(".", 1)[0]  # t4g, m7g, c7gn: Graviton families carry a "g"
+        if "g" not in family[1:]:
+            raise ValueError(f"the NAT instance runs the arm64 AMI: use a Graviton type, got {self.instance_type}")
+
+
+class NatInstance(Construct):
+    """Security group, instance and Elastic IP. Output: :attr:`instance` (route to its primary interface)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        config: NatInstanceConfig,
+        *,
+        name: str,
+        vpc_id: str,
+        vpc_cidr: str,
+        subnet_id: str,
+        depends_on_gateway: ITerraformDependable,
+    ) -> None:
+        super().__init__(scope, id_)
+        group = SecurityGroup(
+            self,
+            "security_group",
+            name=f"{name}-nat",
+            description="NAT instance: HTTPS from the VPC, out to the internet",
+            vpc_id=vpc_id,
+            tags={"Name": f"{name}-nat"},
+        )
+        group.override_logical_id("nat")
+        for port in FORWARDED_PORTS:
+            ingress = VpcSecurityGroupIngressRule(
+                self,
+                f"from_vpc_{port}",
+                security_group_id=group.id,
+                description=f"forwarded tcp/{port} from the VPC",
+                cidr_ipv4=vpc_cidr,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+            )
+            ingress.override_logical_id(f"nat_from_vpc_{port}")
+            egress = VpcSecurityGroupEgressRule(
+                self,
+                f"to_internet_{port}",
+                security_group_id=group.id,
+                description=f"forwarded tcp/{port} to the internet",
+                cidr_ipv4="0.0.0.0/0",
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+            )
+            egress.override_logical_id(f"nat_to_internet_{port}")
+        self.instance = Instance(
+            self,
+            "instance",
+            ami=config.ami_id,
+            instance_type=config.instance_type,
+            subnet_id=subnet_id,
+            vpc_security_group_ids=[group.id],
+            source_dest_check=False,
+            associate_public_ip_address=False,
+            monitoring=True,
+            ebs_optimized=True,
+            metadata_options=InstanceMetadataOptions(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            # 8 GiB is the AL2023 AMI's root snapshot: stated, so the bill and any drift are explicit
+            root_block_device=InstanceRootBlockDevice(
+                volume_type="gp3", volume_size=8, encrypted=True, delete_on_termination=True
+            ),
+            user_data=USER_DATA,
+            # a new AMI input replaces the instance on the next apply: the reviewed change that rolls it
+            user_data_replace_on_change=True,
+            tags={"Name": f"{name}-nat", "Tier": "public"},
+        )
+        self.instance.override_logical_id("nat")
+        eip = Eip(
+            self,
+            "eip",
+            domain="vpc",
+            instance=self.instance.id,
+            tags={"Name": f"{name}-nat"},
+            depends_on=[depends_on_gateway],
+        )
+        eip.override_logical_id("nat_instance")
