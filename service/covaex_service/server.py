@@ -16,6 +16,7 @@ from sanic.worker.loader import AppLoader
 
 from covaex_service.app import create_app
 from covaex_service.errors import CovaexError
+from covaex_service.market.gateway.guard import GuardedWebSocketProtocol
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.settings import Settings, load_settings
 
@@ -61,5 +62,11 @@ def serve(settings: Settings) -> None:
         os.environ["COVAEX_SECRET_KEY"] = settings.secret_key
     loader = AppLoader(factory=_factory)
     app = loader.load()
-    app.prepare(host=settings.host, port=settings.port, workers=settings.workers, access_log=False)
+    app.prepare(
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        access_log=False,
+        protocol=GuardedWebSocketProtocol,  # bounds control-frame floods (market/gateway/guard.py)
+    )
     Sanic.serve(primary=app, app_loader=loader)
