@@ -103,6 +103,7 @@ async def _open(app: ServiceApp) -> None:
     app.ctx.market = area
     area.tasks.append(asyncio.create_task(area.ingest.run(), name="covaex-ingest"))
     area.tasks.append(asyncio.create_task(area.hub.run(cache.updates()), name="covaex-hub"))
+    area.tasks.append(asyncio.create_task(area.metrics.sync_forever(), name="covaex-metrics"))
     log.info(
         "market area started",
         extra={"event": "market_started", "feed": settings.feed, "cache": "redis" if cache.shared else "embedded",
@@ -130,4 +131,5 @@ async def _close(app: ServiceApp) -> None:
     for task in area.tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    area.metrics.close()
     await area.cache.close()
