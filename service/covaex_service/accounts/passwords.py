@@ -7,6 +7,9 @@ multiply the memory by the number of requests. At most ``hash_queue`` more
 requests wait for a thread; the next one is refused at once with 503 and
 ``Retry-After`` (:class:`~covaex_service.errors.Unavailable`), so a flood
 degrades signups and logins only, never ``/healthz``, the page or the WebSocket.
+The hashing threads also run at a lower CPU priority (:data:`HASH_THREAD_NICENESS`;
+Linux keeps a nice value per thread, and Argon2's lane threads inherit it), so
+on a busy box the event loop wins the CPU over a hash.
 
 Passwords are hashed in Unicode NFKC form (NIST SP 800-63B 5.1.1.2), so the
 same password typed on two keyboards is one password. Only the encoded hash
@@ -16,7 +19,10 @@ same password typed on two keyboards is one password. Only the encoded hash
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import secrets
+import threading
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +37,15 @@ from covaex_service.errors import Unavailable
 
 T = TypeVar("T")
 
+HASH_THREAD_NICENESS = 10
+"""Added to the hashing threads' nice value: they yield the CPU to the event loop."""
+
+
+def _lower_priority() -> None:
+    # Per thread on Linux (the pool's thread, then the lanes Argon2 starts from it); elsewhere best effort.
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICENESS)
+
 
 def normalized(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
@@ -44,7 +59,9 @@ class PasswordHasher:
             parallelism=config.hash_parallelism,
             type=Type.ID,
         )
-        self._pool = ThreadPoolExecutor(max_workers=config.hash_concurrency, thread_name_prefix="covaex-argon2")
+        self._pool = ThreadPoolExecutor(
+            max_workers=config.hash_concurrency, thread_name_prefix="covaex-argon2", initializer=_lower_priority
+        )
         self._capacity = config.hash_concurrency + config.hash_queue
         self._retry_after_s = config.hash_retry_after_s
         self._admitted = 0

@@ -41,6 +41,8 @@ log = logging.getLogger("covaex.market.gateway")
 
 MAX_PENDING_CHUNKS = 2
 """Chunks read but not yet processed per connection; the socket is not read past this."""
+PARSE_SLICE_BYTES = 2048
+"""Bytes parsed between two checks of the frame budget (a legitimate frame is parsed in a few slices)."""
 ABORT_AFTER_SECONDS = 1.0
 """Grace for a refused client to read its close frame before the TCP connection is cut."""
 
@@ -80,14 +82,18 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
             return
         if self._refused:
             return
-        # What WebsocketImplProtocol.data_received does (sanic 25.x), with the frames counted first.
-        ws.ws_proto.receive_data(data)
-        events: Sequence[Any] = ws.ws_proto.events_received()
+        # What WebsocketImplProtocol.data_received does (sanic 25.x), with the frames counted as they
+        # are parsed: a chunk of 10,000 tiny PINGs is refused after a slice, not after parsing them all.
+        events: list[Any] = []
+        for start in range(0, len(data), PARSE_SLICE_BYTES):
+            ws.ws_proto.receive_data(data[start : start + PARSE_SLICE_BYTES])
+            parsed: Sequence[Any] = ws.ws_proto.events_received()
+            frames = sum(1 for event in parsed if isinstance(event, Frame))
+            if frames and not self._frames_allowed(frames):
+                self._refuse(ws)
+                return
+            events.extend(parsed)
         to_send = ws.ws_proto.data_to_send()
-        frames = sum(1 for event in events if isinstance(event, Frame))
-        if frames and not self._frames_allowed(frames):
-            self._refuse(ws)
-            return
         if not to_send and not events:
             return
         self._pending += 1
