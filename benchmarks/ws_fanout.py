@@ -120,7 +120,8 @@ async def serve_covaex(port: int, rate: float, flush: float) -> None:
             async for data in ticker.ticks():
                 sink([Market.from_json(data, "simulator")])
 
-    settings = Settings(symbols=SYMBOLS, feed="simulator", database_url="sqlite:////tmp/covaex-bench.db")
+    # An in-memory database: a file shared between runs of different checkouts would carry one's schema to the other.
+    settings = Settings(symbols=SYMBOLS, feed="simulator", database_url="sqlite:///:memory:")
     app = create_app(settings, name="covaex_bench")
     options: MarketOptions = app.ctx.market_options
     options.feed_factory = lambda s, stats: BenchFeed()  # type: ignore[assignment,return-value]

@@ -14,8 +14,8 @@ Why username plus address, not username alone: a per-username lockout lets
 anyone lock any account by typing five wrong passwords. Keyed by username and
 address, the owner logging in from their own address is never locked out by
 someone else's failures; guessing one account from many addresses is bounded
-by the per-address limit, the Argon2 queue (:mod:`.passwords`) and the ALB's
-WAF rate rules (docs: threat model).
+by the per-address limit and the Argon2 queue (:mod:`.passwords`); the docs'
+threat model names what is left.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from covaex_service.market.area import MarketOptions
+from covaex_service.market.gateway.guard import frames_allowed
 from covaex_service.market.gateway.protocol import GatewayLimits
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
@@ -141,3 +142,15 @@ async def test_a_deeply_nested_frame_gets_an_error_frame_and_the_socket_stays(tm
         while (frame := json.loads(await asyncio.wait_for(ws.recv(), 5)))["type"] == "status":
             pass
         assert frame == {"type": "pong", "id": 2}
+
+
+def test_the_frame_budget_allows_the_burst_then_the_rate() -> None:
+    limits = GatewayLimits(frames_per_second=10, frame_burst=5)
+    at, now = 0.0, 100.0
+    for _ in range(5):  # the burst at once
+        allowed = frames_allowed(at, 1, limits, now)
+        assert allowed is not None
+        at = allowed
+    assert frames_allowed(at, 1, limits, now) is None  # one more at once is too many
+    assert frames_allowed(at, 1, limits, now + 0.1) is not None  # a tenth of a second later: one more
+    assert frames_allowed(at, 6, limits, now + 10) is None  # never more than the burst in one go

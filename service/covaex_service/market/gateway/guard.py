@@ -10,8 +10,9 @@ The application's rate limit never sees control frames.
 :class:`GuardedWebSocketProtocol` takes over that one seam, ``data_received``:
 
 * every frame counts, control frames included, against a per-connection token
-  bucket (:attr:`~.protocol.GatewayLimits.frames_per_second`); past it the
-  connection is closed with 1008 and cut a second later;
+  bucket (:attr:`~.protocol.GatewayLimits.frames_per_second`), checked every
+  :data:`PARSE_SLICE_BYTES` while a chunk is parsed; past it the connection is
+  closed with 1008 and cut a second later, without parsing the rest;
 * at most :data:`MAX_PENDING_CHUNKS` chunks may wait to be processed; while
   they wait the socket is not read (``pause_reading``), so TCP pushes back on
   the client instead of the worker buffering for it.
@@ -47,31 +48,27 @@ ABORT_AFTER_SECONDS = 1.0
 """Grace for a refused client to read its close frame before the TCP connection is cut."""
 
 
-class TokenBucket:
-    """``rate`` events a second on average, ``burst`` at once."""
+def frames_allowed(budget_at: float, count: int, limits: GatewayLimits, now: float) -> float | None:
+    """The token bucket as one number (GCRA): when the budget is next full, or ``None`` when ``count`` exceeds it.
 
-    __slots__ = ("_at", "_burst", "_rate", "_tokens")
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self._rate, self._burst = rate, float(burst)
-        self._tokens, self._at = float(burst), time.monotonic()
-
-    def take(self, count: int) -> bool:
-        now = time.monotonic()
-        self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
-        self._at = now
-        self._tokens -= count
-        return self._tokens >= 0
+    ``budget_at`` is the time at which the bucket would be full again; each frame
+    pushes it ``1 / rate`` seconds later, and the bucket is overdrawn once it lies
+    more than ``burst / rate`` seconds ahead. One float per connection instead of
+    an object: an idle connection costs what it did before the guard.
+    """
+    interval = 1.0 / limits.frames_per_second
+    pushed = max(budget_at, now) + count * interval
+    return None if pushed - now > limits.frame_burst * interval else pushed
 
 
 class GuardedWebSocketProtocol(WebSocketProtocol):
     """Sanic's WebSocket protocol with frames counted and reads paused while work is pending."""
 
-    __slots__ = ("_bucket", "_pending", "_refused")
+    __slots__ = ("_budget_at", "_pending", "_refused")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._bucket: TokenBucket | None = None
+        self._budget_at = 0.0
         self._pending = 0
         self._refused = False
 
@@ -112,10 +109,11 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
             self.transport.resume_reading()
 
     def _frames_allowed(self, count: int) -> bool:
-        if self._bucket is None:
-            limits = _limits_of(self)
-            self._bucket = TokenBucket(limits.frames_per_second, limits.frame_burst)
-        return self._bucket.take(count)
+        budget_at = frames_allowed(self._budget_at, count, _limits_of(self), time.monotonic())
+        if budget_at is None:
+            return False
+        self._budget_at = budget_at
+        return True
 
     def _refuse(self, ws: Any) -> None:
         self._refused = True
