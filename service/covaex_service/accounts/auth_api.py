@@ -21,7 +21,7 @@ from covaex_service.accounts.sessions import (
 )
 from covaex_service.accounts.throttle import login_throttle, signup_throttle
 from covaex_service.clock import now_ms
-from covaex_service.errors import Conflict, Unauthorized, Unavailable
+from covaex_service.errors import BadRequest, Conflict, Unauthorized, Unavailable
 
 log = logging.getLogger("covaex.accounts")
 
@@ -40,13 +40,17 @@ async def signup(request: Request) -> HTTPResponse:
     await guard_credentials(request)
     username, password = inputs.new_account(inputs.json_object(request))
     accounts = accounts_of(request)
-    # Counted before hashing: a flood from one address is refused before it costs 64 MiB a request.
+    # Counted before the strength check and the hash: a flood from one address is refused before it costs
+    # tens of milliseconds of CPU and 64 MiB a request.
     throttle = signup_throttle(accounts, client_address(request))
     await throttle.reserve(now_ms())
     try:
+        weak = await accounts.hasher.run(inputs.weak_password_reason, username, password)
+        if weak is not None:
+            raise BadRequest(weak)
         password_hash = await accounts.hasher.hash(password)
-    except Unavailable:
-        await throttle.release()  # turned away before any work: not an account made
+    except (BadRequest, Unavailable):
+        await throttle.release()  # no account made: a weak password or a busy queue costs no signup
         raise
     user = await accounts.store.create_user(uuid.uuid4().hex, username, password_hash, now_ms())
     if user is None:

@@ -30,9 +30,10 @@ class AccountsConfig:
     max_failures_per_user_address: int = 5
     # ...and per client address over every username (password spraying from one address).
     max_failures_per_client: int = 20
-    # Accounts created per client address per window.
+    # Accounts created per client address per window: a flood is the hashing queue's to absorb; this
+    # stops one address from filling the user table, with room for a household or office behind one NAT.
     signup_window_s: int = 3600
-    max_signups_per_client: int = 5
+    max_signups_per_client: int = 20
     # Guest syncs remembered per user (a client retries one syncId within seconds)...
     max_sync_records_per_user: int = 10
     # ...and for how long.

@@ -28,6 +28,8 @@ MAX_TIMESTAMP_MS = 2**53 - 1  # the largest integer a JavaScript client keeps ex
 
 PASSWORD_MIN_SCORE = 3
 """zxcvbn's score (0-4) a new password needs: 3 is "safely unguessable" (about 10^8 guesses or more)."""
+STRENGTH_CHECKED_CHARS = 72
+"""zxcvbn's own input limit (its cost is quadratic in the length)."""
 SERVICE_WORDS = ("covaex", "coin", "crypto", "bitcoin", "watchlist")
 """Context-specific words (NIST SP 800-63B 5.1.1.2) a password is also checked against."""
 
@@ -79,35 +81,42 @@ def is_valid_username(username: str) -> bool:
 
 
 def new_account(body: dict[str, Any]) -> tuple[str, str]:
-    """Validated signup input: the canonical username and the password (policy: :func:`check_password`)."""
+    """Signup input past the cheap checks: the canonical username and the password.
+
+    The strength check (:func:`weak_password_reason`) costs tens of milliseconds of
+    CPU, so the caller runs it off the event loop, after the signup limit.
+    """
     username, password = credentials(body)
     if not is_valid_username(username):
         raise BadRequest(
             f"username must be {USERNAME_MIN} to {USERNAME_MAX} characters: letters, digits, '_', '.' or '-', "
             "starting with a letter or digit"
         )
-    check_password(canonical_username(username), password)
-    return canonical_username(username), password
-
-
-def check_password(username: str, password: str) -> None:
-    """NIST SP 800-63B 5.1.1.2: length, then a check against common, repetitive and contextual passwords.
-
-    The length counts characters after Unicode NFKC normalisation (what is hashed); no
-    composition rules. zxcvbn (pinned) carries the lists of common passwords, words and
-    names and spots repeats, sequences and keyboard patterns; the username and the
-    service's own words count as known to an attacker.
-    """
     text = unicodedata.normalize("NFKC", password)
     if not PASSWORD_MIN <= len(text) <= PASSWORD_MAX:
         raise BadRequest(f"password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long")
-    if username in text.lower():
+    if canonical_username(username) in text.lower():
         raise BadRequest("password is too easy to guess: it must not contain the username")
+    return canonical_username(username), password
+
+
+def weak_password_reason(username: str, password: str) -> str | None:
+    """Why a new password is refused, or ``None``: NIST SP 800-63B 5.1.1.2.
+
+    Length counts characters after Unicode NFKC normalisation (what is hashed); no
+    composition rules. zxcvbn (pinned) carries the lists of common passwords, words and
+    names and spots repeats, sequences and keyboard patterns; the username and the
+    service's own words count as known to an attacker. zxcvbn's cost grows with the
+    square of the length, so it judges the first :data:`STRENGTH_CHECKED_CHARS`
+    characters: a password weak there is weak.
+    """
+    text = unicodedata.normalize("NFKC", password)[:STRENGTH_CHECKED_CHARS]
     if zxcvbn(text, user_inputs=[username, *SERVICE_WORDS])["score"] < PASSWORD_MIN_SCORE:
-        raise BadRequest(
+        return (
             "password is too easy to guess: it is common, or made of repeats, sequences or keyboard patterns; "
             "a few unrelated words make a strong one"
         )
+    return None
 
 
 def symbol_text(value: object, where: str) -> str:

@@ -67,7 +67,8 @@ class PasswordHasher:
         self._admitted = 0
         self._dummy_hash: str | None = None
 
-    async def _run(self, work: Callable[..., T], *args: str) -> T:
+    async def run(self, work: Callable[..., T], *args: str) -> T:
+        """``work(*args)`` on the hashing pool, or 503 at once when the queue is full (any password work)."""
         # Counted on the event loop thread: no lock needed between the check and the increment.
         if self._admitted >= self._capacity:
             raise Unavailable(
@@ -82,7 +83,7 @@ class PasswordHasher:
             self._admitted -= 1
 
     async def hash(self, password: str) -> str:
-        return await self._run(self._argon2.hash, normalized(password))
+        return await self.run(self._argon2.hash, normalized(password))
 
     async def verify(self, password_hash: str, password: str) -> bool:
         """True when ``password`` matches; hashes made before normalisation are checked as typed too."""
@@ -92,7 +93,7 @@ class PasswordHasher:
 
     async def _verify(self, password_hash: str, password: str) -> bool:
         try:
-            return await self._run(self._argon2.verify, password_hash, password)
+            return await self.run(self._argon2.verify, password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 

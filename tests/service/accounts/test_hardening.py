@@ -201,3 +201,13 @@ async def test_prod_sends_hsts_and_secure_cookies_whatever_the_forwarded_proto(d
         login = await client.post(LOGIN, json={"username": username, "password": PASSWORD})
     cookie = next(h for h in login.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
     assert "secure" in cookie.lower()
+
+
+async def test_long_passwords_are_judged_not_crashed_on(database_url: str) -> None:
+    """zxcvbn refuses input over 72 characters with a ValueError; the policy judges the first 72."""
+    async with serve(app_settings(database_url)) as live, live.client() as client:
+        long_strong = "violet orbit cactus lantern " * 4 + "tidepool"
+        weak_long = "1234567890" * 12
+        for password, status in ((long_strong[:128], 201), (weak_long, 400)):
+            response = await client.post(SIGNUP, json={"username": unique_name(), "password": password})
+            assert response.status_code == status, (password, response.text)
