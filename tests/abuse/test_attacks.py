@@ -102,6 +102,16 @@ async def test_a_ping_flood_keeps_workers_small_and_health_fast(served: Served) 
     assert sampler.max_rss < 300 * MIB
     assert sampler.p90_ms("/healthz") < 100
 
+    async def upgrades_again() -> bool:  # the flooding address is refused for a while, then served again
+        try:
+            async with connect(served.ws):
+                return True
+        except InvalidStatus as refused:
+            assert refused.response.status_code == 429
+            return False
+
+    await eventually(upgrades_again, within=30)
+
 
 async def test_a_signup_flood_degrades_signups_only(served: Served) -> None:
     """Items 3 and the Argon2 queue: 80 signups at once (from many addresses, past the per-address limit)."""

@@ -79,6 +79,11 @@ async def test_a_control_frame_flood_is_closed_with_1008(tmp_path: Path) -> None
                 pass
         await eventually(lambda: running.market.gateway_stats.clients == 0, what="the flooder gone")
         writer.close()
+        # Reconnecting to flood again is refused before the handshake, for a while.
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(running.ws)
+        assert refused.value.response.status_code == 429
+        assert int(refused.value.response.headers["Retry-After"]) >= 1
 
 
 async def test_a_client_that_never_reads_is_pushed_back_not_buffered(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ The application's rate limit never sees control frames.
   the client instead of the worker buffering for it.
 
 :class:`AddressSlots` caps the open connections per client address and
-worker, and the upgrade is refused (403) to pages of another site
+worker and refuses an address that flooded for :data:`PENALTY_SECONDS`, and the
+upgrade is refused (403) to pages of another site
 (:func:`~covaex_service.origin.is_foreign_origin`).
 """
 
@@ -45,6 +46,9 @@ MAX_PENDING_CHUNKS = 2
 PARSE_SLICE_BYTES = 2048
 """Bytes parsed between two checks of the frame budget (a legitimate frame is parsed in a few slices)."""
 ABORT_AFTER_SECONDS = 1.0
+PENALTY_SECONDS = 10
+"""After a flood close, new upgrades from that address are refused (429) this long: reconnecting
+to flood again costs the worker a handshake each time, refusing costs a short HTTP answer."""
 """Grace for a refused client to read its close frame before the TCP connection is cut."""
 
 
@@ -121,6 +125,10 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         stats = getattr(getattr(self.app.ctx, "market", None), "gateway_stats", None)
         if stats is not None:
             stats.rate_limit_closes += 1
+        request = getattr(getattr(self, "_http", None), "request", None)
+        area = getattr(self.app.ctx, "market", None)
+        if request is not None and area is not None:
+            area.addresses.penalize(client_address(request), PENALTY_SECONDS)
         ws.fail_connection(CLOSE_POLICY_VIOLATION, "too many frames")
         transport = self.transport
         if transport is not None:
@@ -134,11 +142,27 @@ def _limits_of(protocol: WebSocketProtocol) -> GatewayLimits:
 
 
 class AddressSlots:
-    """Open WebSocket connections per client address, on this worker."""
+    """Open WebSocket connections per client address, on this worker, and addresses refused for a while."""
 
     def __init__(self, per_address: int) -> None:
         self.per_address = per_address
         self._open: dict[str, int] = {}
+        self._penalized: dict[str, float] = {}
+
+    def penalize(self, address: str, seconds: float) -> None:
+        self._penalized[address] = time.monotonic() + seconds
+
+    def penalty_left(self, address: str) -> float:
+        """Seconds this address is still refused (0 when it is not)."""
+        until = self._penalized.get(address)
+        if until is None:
+            return 0.0
+        left = until - time.monotonic()
+        if left <= 0:
+            # Forgotten once served: the table holds only addresses refused in the last few seconds.
+            del self._penalized[address]
+            return 0.0
+        return left
 
     def full(self, address: str) -> bool:
         return self._open.get(address, 0) >= self.per_address
@@ -166,7 +190,13 @@ def check_upgrade(request: Request, slots: AddressSlots) -> None:
     """Refuse an upgrade before the handshake: a foreign page (403), an address at its limit (429)."""
     if is_foreign_origin(request):
         raise Forbidden("WebSocket connections from another site's page are refused", code="cross_origin")
-    if slots.full(client_address(request)):
+    address = client_address(request)
+    penalty = slots.penalty_left(address)
+    if penalty > 0:
+        raise TooManyRequests(
+            "this address flooded a WebSocket connection; try again later", retry_after_s=max(1, round(penalty))
+        )
+    if slots.full(address):
         raise TooManyRequests(
             f"at most {slots.per_address} WebSocket connections per address; close one first", retry_after_s=5
         )
