@@ -70,10 +70,13 @@ def children(pid: int) -> list[int]:
 
 
 def process_name(pid: int) -> str:
-    """Sanic names its processes (``Sanic-Server-0-0``, ``Sanic-Inspector``...); fall back to the command."""
-    comm = Path(f"/proc/{pid}/comm").read_text().strip()
-    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    return f"{comm}:{pid}" if comm.startswith("Sanic") else f"{cmdline.split(' -c ')[-1][:40].strip()}:{pid}"
+    """Sanic's workers carry ``SANIC_WORKER_NAME`` (``Sanic-Server-0-0``); the other children are helpers."""
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    for entry in environ:
+        if entry.startswith(b"SANIC_WORKER_NAME="):
+            return entry.split(b"=", 1)[1].decode()
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    return f"resource-tracker:{pid}" if b"resource_tracker" in cmdline else f"helper:{pid}"
 
 
 def wait_port(port: int, within: float = 30) -> None:
