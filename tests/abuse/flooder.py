@@ -2,7 +2,8 @@
 
 Each of ``--sockets`` connections upgrades, sends PING frames as fast as the
 socket takes them, never reads, and reconnects whenever it is cut. Prints how
-many times the server cut a connection.
+many times the server cut a connection, and how many connections were still
+flooding when the time was up (a bounded server leaves none).
 
     python tests/abuse/flooder.py --port 8000 --seconds 8 --sockets 4
 """
@@ -20,8 +21,8 @@ PING = bytes([0x89, 0x80, 0, 0, 0, 0])
 """FIN + PING, masked with an all-zero key, empty payload: 6 bytes."""
 
 
-async def flood(port: int, seconds: float) -> int:
-    cuts = 0
+async def flood(port: int, seconds: float) -> tuple[int, int]:
+    cuts = held = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         writer = None
@@ -39,13 +40,14 @@ async def flood(port: int, seconds: float) -> int:
             while time.monotonic() < deadline:
                 writer.write(PING * 10_000)
                 await asyncio.wait_for(writer.drain(), 2)
+            held += 1
         except (OSError, TimeoutError, asyncio.IncompleteReadError):
             cuts += 1
         finally:
             if writer is not None:
                 with contextlib.suppress(Exception):
                     writer.transport.abort()
-    return cuts
+    return cuts, held
 
 
 async def main() -> None:
@@ -54,8 +56,8 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--sockets", type=int, default=4)
     args = parser.parse_args()
-    cuts = await asyncio.gather(*(flood(args.port, args.seconds) for _ in range(args.sockets)))
-    print(sum(cuts))
+    results = await asyncio.gather(*(flood(args.port, args.seconds) for _ in range(args.sockets)))
+    print(sum(cuts for cuts, _ in results), sum(held for _, held in results))
 
 
 if __name__ == "__main__":
