@@ -101,6 +101,7 @@ class Ticker:
 async def serve_covaex(port: int, rate: float, flush: float) -> None:
     from covaex_service.app import create_app
     from covaex_service.market.area import MarketOptions
+    from covaex_service.market.gateway.guard import GuardedWebSocketProtocol
     from covaex_service.market.gateway.protocol import GatewayLimits
     from covaex_service.market.model import Market
     from covaex_service.settings import Settings
@@ -119,13 +120,21 @@ async def serve_covaex(port: int, rate: float, flush: float) -> None:
             async for data in ticker.ticks():
                 sink([Market.from_json(data, "simulator")])
 
-    settings = Settings(symbols=SYMBOLS, feed="simulator", database_url="sqlite:////tmp/covaex-bench.db")
+    # An in-memory database: a file shared between runs of different checkouts would carry one's schema to the other.
+    settings = Settings(symbols=SYMBOLS, feed="simulator", database_url="sqlite:///:memory:")
     app = create_app(settings, name="covaex_bench")
     options: MarketOptions = app.ctx.market_options
     options.feed_factory = lambda s, stats: BenchFeed()  # type: ignore[assignment,return-value]
     options.flush_interval = flush
-    options.limits = GatewayLimits(send_timeout=30.0)
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    # Thousands of clients from one loopback address: the per-address cap is not what is measured.
+    options.limits = GatewayLimits(send_timeout=30.0, max_connections_per_address=1_000_000)
+    server = await app.create_server(
+        host="127.0.0.1",
+        port=port,
+        return_asyncio_server=True,
+        access_log=False,
+        protocol=GuardedWebSocketProtocol,
+    )
     assert server is not None
     await server.startup()
     await server.before_start()

@@ -8,16 +8,25 @@
         ├── Forbidden             403 forbidden
         ├── NotFound              404 not_found
         ├── Conflict              409 conflict
+        ├── UnsupportedMediaType  415 unsupported_media_type
         ├── TooManyRequests       429 rate_limited
         └── Unavailable           503 unavailable
 
-Handlers raise these; :func:`error_body` shapes the JSON body
-``{"error": {"code": str, "message": str}}`` that INTERFACE.md promises.
+Handlers raise these; :func:`error_response` is the one mapping from any
+exception to the JSON body ``{"error": {"code": str, "message": str}}`` that
+INTERFACE.md promises (with ``Retry-After`` when the error names a wait), and
+:func:`error_body` shapes that body. The app's error handlers call it and
+nothing else builds an error body.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
+
+from sanic.response import HTTPResponse, json
+
+log = logging.getLogger("covaex")
 
 
 class CovaexError(Exception):
@@ -32,9 +41,11 @@ class ApiError(CovaexError):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, retry_after_s: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # Seconds after which the same request may succeed: sent as ``Retry-After``.
+        self.retry_after_s = retry_after_s
         if code is not None:
             self.code = code  # type: ignore[misc]
 
@@ -64,6 +75,11 @@ class Conflict(ApiError):
     code = "conflict"
 
 
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class TooManyRequests(ApiError):
     status = 429
     code = "rate_limited"
@@ -76,3 +92,20 @@ class Unavailable(ApiError):
 
 def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
+
+
+# Sanic's own 4xx (unknown route, wrong method, body too big) keep their status with our body.
+_SANIC_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def error_response(exc: BaseException, where: str = "") -> HTTPResponse:
+    """The JSON response for ``exc``: ours as they say, Sanic's 4xx kept, anything else a logged 500."""
+    if isinstance(exc, ApiError):
+        headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s is not None else None
+        return json(error_body(exc.code, exc.message), status=exc.status, headers=headers)
+    status = getattr(exc, "status_code", 500)
+    if not isinstance(status, int) or status >= 500:
+        log.error("unhandled error on %s", where or "?", exc_info=exc)
+        return json(error_body("internal", "internal error; it has been logged"), status=500)
+    code = _SANIC_CODES.get(status, "invalid_request")
+    return json(error_body(code, str(exc) or code), status=status)

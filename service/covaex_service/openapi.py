@@ -38,11 +38,18 @@ JsonObject = dict[str, Any]
 _ERROR_MEANINGS = {
     400: "Malformed or invalid input; the message says what to fix.",
     401: "Not logged in, or wrong username or password.",
-    403: f"A state-changing request with the session cookie lacks the right `{CSRF_HEADER}` header.",
+    403: (
+        f"A state-changing request with the session cookie lacks the right `{CSRF_HEADER}` header, "
+        "or signup/login came from another site's page (`Origin`)."
+    ),
     404: "No such resource.",
-    409: "Conflict with the current state.",
-    429: "Too many failed logins; see the `Retry-After` header.",
-    503: "The account database is unavailable; try again shortly.",
+    409: "Conflict with the current state (a full list, a taken name, a `syncId` reused for other items).",
+    415: "Signup and login accept only `Content-Type: application/json`.",
+    429: "Too many failed logins or signups from this address; see the `Retry-After` header.",
+    503: (
+        "The account database is unavailable, or the service is busy hashing other passwords; "
+        "see the `Retry-After` header."
+    ),
 }
 
 
@@ -59,10 +66,11 @@ def _json(schema: JsonObject, description: str, headers: JsonObject | None = Non
 
 def _errors(*statuses: int) -> JsonObject:
     responses = {str(s): _json(_ref("Error"), _ERROR_MEANINGS[s]) for s in statuses}
-    if "429" in responses:
-        responses["429"]["headers"] = {
-            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 1}}
-        }
+    for waits in ("429", "503"):
+        if waits in responses:
+            responses[waits]["headers"] = {
+                "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 1}}
+            }
     return responses
 
 
@@ -256,7 +264,7 @@ PATHS: JsonObject = {
             "tags": ["auth"],
             "summary": "Create an account (does not log in)",
             "requestBody": _body(_ref("NewAccount")),
-            "responses": {"201": _json(_ref("Account"), "Created."), **_errors(400, 403, 409, 503)},
+            "responses": {"201": _json(_ref("Account"), "Created."), **_errors(400, 403, 409, 415, 429, 503)},
         }
     },
     "/api/v1/auth/login": {
@@ -275,7 +283,7 @@ PATHS: JsonObject = {
                     "Logged in.",
                     {"Set-Cookie": {"description": "The session and CSRF cookies.", "schema": {"type": "string"}}},
                 ),
-                **_errors(400, 401, 403, 429, 503),
+                **_errors(400, 401, 403, 415, 429, 503),
             },
         }
     },
@@ -341,7 +349,7 @@ PATHS: JsonObject = {
             "Clear the guest copy only after a 2xx.",
             "security": _SESSION_AND_CSRF,
             "requestBody": _body(_ref("GuestSync")),
-            "responses": {"200": _json(_ref("SyncResult"), "Merged."), **_errors(400, 401, 403, 503)},
+            "responses": {"200": _json(_ref("SyncResult"), "Merged."), **_errors(400, 401, 403, 409, 503)},
         }
     },
     "/healthz": {

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
+import tempfile
 
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
 from covaex_service.app import create_app
 from covaex_service.errors import CovaexError
+from covaex_service.market.gateway.guard import GuardedWebSocketProtocol
+from covaex_service.market.metrics import MULTIPROCESS_DIR_ENV
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.settings import Settings, load_settings
 
@@ -59,7 +63,20 @@ def serve(settings: Settings) -> None:
     if settings.secret_generated:
         # One generated key for every worker, so a session works on all of them.
         os.environ["COVAEX_SECRET_KEY"] = settings.secret_key
+    # One scrape of /metrics answers for every worker (prometheus_client multiprocess mode):
+    # a fresh folder per run, since its files must not outlive the workers that wrote them.
+    metrics_dir = tempfile.mkdtemp(prefix="covaex-metrics-")
+    os.environ[MULTIPROCESS_DIR_ENV] = metrics_dir
     loader = AppLoader(factory=_factory)
     app = loader.load()
-    app.prepare(host=settings.host, port=settings.port, workers=settings.workers, access_log=False)
-    Sanic.serve(primary=app, app_loader=loader)
+    app.prepare(
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        access_log=False,
+        protocol=GuardedWebSocketProtocol,  # bounds control-frame floods (market/gateway/guard.py)
+    )
+    try:
+        Sanic.serve(primary=app, app_loader=loader)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

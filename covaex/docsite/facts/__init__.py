@@ -59,6 +59,7 @@ def _registry() -> dict[str, SectionFn]:
         "ssr": service.ssr,
         "guest": service.guest,
         "ui": service.ui,
+        "threats": service.threats,
         "alb": compute.alb,
         "asg": compute.asg,
         "rds": database.rds,

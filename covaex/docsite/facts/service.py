@@ -7,6 +7,7 @@ does; a worked merge example is computed by the real ``merge_guest_watchlist``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -104,4 +105,31 @@ def ui(inputs: Inputs) -> dict[str, Any]:
         "screenshots": [
             f"assets/screenshots/{n}" for n in SCREENSHOTS if (DOCS_DIR / "assets/screenshots" / n).is_file()
         ],
+    }
+
+
+def threats(inputs: Inputs) -> dict[str, Any]:
+    """The threat model's controls, each with the limit the code enforces (defaults of the config dataclasses)."""
+    accounts = load_module(f"{SERVICE}.accounts.config").AccountsConfig()
+    limits = load_module(f"{SERVICE}.market.gateway.protocol").GatewayLimits()
+    headers = module_facts(f"{SERVICE}.headers")
+    return {
+        "accounts": dataclasses.asdict(accounts),
+        "gateway": dataclasses.asdict(limits),
+        # Worst-case hashing memory per worker: every admitted hash runs at once only up to the concurrency.
+        "hash_memory_mib_per_worker": accounts.hash_concurrency * accounts.hash_memory_kib // 1024,
+        "inputs": module_facts(f"{SERVICE}.accounts.inputs"),
+        "client": module_facts(f"{SERVICE}.market.feeds.binance_client"),
+        "guard": module_facts(f"{SERVICE}.market.gateway.guard"),
+        "headers": headers,
+        "common_headers": headers.get("COMMON_HEADERS").value,
+        "docs": {
+            "throttle": module_facts(f"{SERVICE}.accounts.throttle").doc,
+            "passwords": module_facts(f"{SERVICE}.accounts.passwords").doc,
+            "sessions": module_facts(f"{SERVICE}.accounts.sessions").doc,
+            "guard": module_facts(f"{SERVICE}.market.gateway.guard").doc,
+            "headers": headers.doc,
+            "metrics": module_facts(f"{SERVICE}.market.metrics").doc,
+            "store": module_facts(f"{SERVICE}.accounts.storage.store").doc,
+        },
     }

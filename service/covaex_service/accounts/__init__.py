@@ -10,10 +10,12 @@ re-exported here for the UI and the docs.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from sanic import Request
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse
 
 from covaex_service.accounts.auth_api import auth
 from covaex_service.accounts.config import AccountsConfig
@@ -30,8 +32,11 @@ from covaex_service.accounts.guest import (
 from covaex_service.accounts.passwords import PasswordHasher
 from covaex_service.accounts.sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, current_session
 from covaex_service.accounts.storage import DatabaseUnavailable, open_store
+from covaex_service.accounts.storage.store import SyncIdReused
+from covaex_service.accounts.throttle import longest_window_ms
 from covaex_service.accounts.watchlist_api import watchlist
-from covaex_service.errors import Unavailable, error_body
+from covaex_service.clock import now_ms
+from covaex_service.errors import Conflict, Unavailable, error_response
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.settings import Settings
 
@@ -61,6 +66,7 @@ def install(app: ServiceApp) -> None:
 
     app.ctx.accounts_config = AccountsConfig()
     app.error_handler.add(DatabaseUnavailable, _database_unavailable)
+    app.error_handler.add(SyncIdReused, _sync_id_reused)
     app.blueprint(auth)
     app.blueprint(watchlist)
     openapi.install(app)
@@ -78,10 +84,17 @@ def install(app: ServiceApp) -> None:
             known_symbols=frozenset(settings.symbols),
         )
         log.info("accounts store open (%s)", store.db.dialect)
+        app.ctx.accounts_purge = asyncio.create_task(_purge_forever(app.ctx.accounts), name="covaex-accounts-purge")
 
     async def close_accounts(app: ServiceApp) -> None:
+        purge = getattr(app.ctx, "accounts_purge", None)
+        if isinstance(purge, asyncio.Task):
+            purge.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purge
         accounts = getattr(app.ctx, "accounts", None)
         if isinstance(accounts, Accounts):
+            accounts.hasher.close()
             await accounts.store.db.close()
 
     # Before the other areas (higher priority runs first): a database that cannot be opened
@@ -90,10 +103,30 @@ def install(app: ServiceApp) -> None:
     app.after_server_stop(close_accounts)
 
 
+async def _purge_forever(accounts: Accounts) -> None:
+    """Delete expired sessions, spent throttle events and old sync records, at start and then periodically.
+
+    Every worker runs it: the deletes are idempotent and cheap on their indexes.
+    """
+    while True:
+        try:
+            deleted = await accounts.store.purge(
+                now_ms(),
+                throttle_window_ms=longest_window_ms(accounts),
+                sync_ttl_ms=accounts.config.sync_record_ttl_s * 1000,
+            )
+            if deleted:
+                log.info("purged %d expired account rows", deleted)
+        except DatabaseUnavailable as exc:
+            log.warning("purge skipped, database unavailable: %s", exc)
+        await asyncio.sleep(accounts.config.purge_interval_s)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> HTTPResponse:
     # A lost database is an outage to wait out (503), not a bug in the request (500).
     log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
-    error = Unavailable("the account database is unavailable; try again shortly")
-    return json(error_body(error.code, error.message), status=error.status)
+    return error_response(Unavailable("the account database is unavailable; try again shortly", retry_after_s=5))
+
+
+async def _sync_id_reused(request: Request, exc: Exception) -> HTTPResponse:
+    return error_response(Conflict(f"{exc}: send a new syncId for new items", code="sync_id_reused"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from dataclasses import dataclass
 
 from sanic import Request
@@ -34,7 +33,3 @@ def accounts_of(request: Request) -> Accounts:
     accounts = request.app.ctx.accounts
     assert isinstance(accounts, Accounts), "the accounts area is not started"
     return accounts
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)

@@ -6,13 +6,16 @@ Each function turns untrusted JSON into checked values or raises
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import unicodedata
 import uuid
 from collections.abc import Collection
 from typing import Any
 
 from sanic import Request
+from zxcvbn import zxcvbn  # type: ignore[import-untyped]  # zxcvbn ships no type information
 
 from covaex_service.accounts.guest import MAX_GUEST_ITEMS, WATCHLIST_CAP, WatchItem
 from covaex_service.errors import BadRequest
@@ -23,10 +26,14 @@ USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
 SYMBOL_MAX = 32
 MAX_TIMESTAMP_MS = 2**53 - 1  # the largest integer a JavaScript client keeps exact
 
+PASSWORD_MIN_SCORE = 3
+"""zxcvbn's score (0-4) a new password needs: 3 is "safely unguessable" (about 10^8 guesses or more)."""
+STRENGTH_CHECKED_CHARS = 72
+"""zxcvbn's own input limit (its cost is quadratic in the length)."""
+SERVICE_WORDS = ("covaex", "coin", "crypto", "bitcoin", "watchlist")
+"""Context-specific words (NIST SP 800-63B 5.1.1.2) a password is also checked against."""
+
 _USERNAME = re.compile(USERNAME_PATTERN)
-_COMMON_PASSWORDS = frozenset(
-    {"123456789012", "password1234", "passwordpassword", "qwertyuiopas", "111111111111", "iloveyou1234"}
-)
 
 
 def json_object(request: Request) -> dict[str, Any]:
@@ -35,6 +42,9 @@ def json_object(request: Request) -> dict[str, Any]:
         body = json.loads(request.body or b"")
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("the request body must be JSON") from None
+    except RecursionError:
+        # json.loads recurses once per nesting level: [[[[... deep enough exhausts the stack.
+        raise BadRequest("the request body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     return body
@@ -44,6 +54,15 @@ def _string(body: dict[str, Any], field: str) -> str:
     value = body.get(field)
     if not isinstance(value, str):
         raise BadRequest(f"'{field}' is required and must be a string")
+    return _valid_unicode(value, f"'{field}'")
+
+
+def _valid_unicode(value: str, where: str) -> str:
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        # JSON allows "\ud800" alone; it is no character and cannot be stored or hashed.
+        raise BadRequest(f"{where} holds an unpaired UTF-16 surrogate: send valid Unicode text") from None
     return value
 
 
@@ -62,27 +81,49 @@ def is_valid_username(username: str) -> bool:
 
 
 def new_account(body: dict[str, Any]) -> tuple[str, str]:
-    """Validated signup input: the canonical username and the password."""
+    """Signup input past the cheap checks: the canonical username and the password.
+
+    The strength check (:func:`weak_password_reason`) costs tens of milliseconds of
+    CPU, so the caller runs it off the event loop, after the signup limit.
+    """
     username, password = credentials(body)
     if not is_valid_username(username):
         raise BadRequest(
             f"username must be {USERNAME_MIN} to {USERNAME_MAX} characters: letters, digits, '_', '.' or '-', "
             "starting with a letter or digit"
         )
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+    text = unicodedata.normalize("NFKC", password)
+    if not PASSWORD_MIN <= len(text) <= PASSWORD_MAX:
         raise BadRequest(f"password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long")
-    if password.strip() == "" or len(set(password)) < 4:
-        raise BadRequest("password is too simple: use a mix of at least 4 different characters")
-    if canonical_username(username) in password.lower() or password.lower() in _COMMON_PASSWORDS:
-        raise BadRequest("password is too easy to guess: it must not contain the username or be a common password")
+    if canonical_username(username) in text.lower():
+        raise BadRequest("password is too easy to guess: it must not contain the username")
     return canonical_username(username), password
+
+
+def weak_password_reason(username: str, password: str) -> str | None:
+    """Why a new password is refused, or ``None``: NIST SP 800-63B 5.1.1.2.
+
+    Length counts characters after Unicode NFKC normalisation (what is hashed); no
+    composition rules. zxcvbn (pinned) carries the lists of common passwords, words and
+    names and spots repeats, sequences and keyboard patterns; the username and the
+    service's own words count as known to an attacker. zxcvbn's cost grows with the
+    square of the length, so it judges the first :data:`STRENGTH_CHECKED_CHARS`
+    characters: a password weak there is weak.
+    """
+    text = unicodedata.normalize("NFKC", password)[:STRENGTH_CHECKED_CHARS]
+    if zxcvbn(text, user_inputs=[username, *SERVICE_WORDS])["score"] < PASSWORD_MIN_SCORE:
+        return (
+            "password is too easy to guess: it is common, or made of repeats, sequences or keyboard patterns; "
+            "a few unrelated words make a strong one"
+        )
+    return None
 
 
 def symbol_text(value: object, where: str) -> str:
     """A symbol as the client sent it, upper-cased (market symbols are upper case)."""
     if not isinstance(value, str) or not 1 <= len(value) <= SYMBOL_MAX:
         raise BadRequest(f"{where}: 'symbol' must be a string of 1 to {SYMBOL_MAX} characters")
-    return value.strip().upper()
+    return _valid_unicode(value, f"{where}: 'symbol'").strip().upper()
 
 
 def _items(body: dict[str, Any], limit: int) -> list[Any]:
@@ -107,6 +148,12 @@ def replacement_symbols(body: dict[str, Any], known: Collection[str]) -> list[st
     if duplicates:
         raise BadRequest(f"symbols listed more than once: {', '.join(duplicates)}")
     return symbols
+
+
+def items_digest(items: list[WatchItem]) -> str:
+    """Fingerprint of a sync's items: a replayed ``syncId`` must carry the same ones."""
+    text = "\n".join(f"{item.symbol}\t{item.added_at}" for item in items)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def guest_sync(body: dict[str, Any]) -> tuple[str, list[WatchItem]]:

@@ -1,7 +1,8 @@
 """Server-side sessions in a cookie, and the CSRF token bound to each.
 
-* ``covaex_session``: a random id, HttpOnly, SameSite=Lax, Secure when the
-  request came over HTTPS. The database keeps only a keyed hash of it, so a
+* ``covaex_session``: a random id, HttpOnly, SameSite=Lax, Secure in prod
+  (always: the ALB ends TLS, so the header saying so is not the authority)
+  and whenever the request came over HTTPS. The database keeps only a keyed hash of it, so a
   leaked table yields no usable session; logout deletes the row (revocation).
 * ``covaex_csrf``: the session's CSRF token, readable by the page's script
   (not HttpOnly), which sends it back as ``X-CSRF-Token``. Every state-changing
@@ -9,6 +10,13 @@
 
 A new session id is issued at every login (and the one the client came with
 is revoked), so an id planted before login is worthless after it.
+
+Signup and login carry no session yet, so no token can protect them: instead
+they accept only ``Content-Type: application/json`` (which a cross-site HTML
+form cannot send, and a cross-site ``fetch`` can only send after a CORS
+preflight this service never grants) and refuse a foreign ``Origin``
+(:func:`guard_credentials`): a page elsewhere cannot log its visitor into the
+attacker's account (login CSRF).
 """
 
 from __future__ import annotations
@@ -19,9 +27,11 @@ import secrets
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from covaex_service.accounts.context import Accounts, accounts_of, now_ms
+from covaex_service.accounts.context import Accounts, accounts_of
 from covaex_service.accounts.storage import Session
-from covaex_service.errors import Forbidden, Unauthorized
+from covaex_service.clock import now_ms
+from covaex_service.errors import Forbidden, Unauthorized, UnsupportedMediaType
+from covaex_service.origin import is_foreign_origin
 
 SESSION_COOKIE = "covaex_session"
 CSRF_COOKIE = "covaex_csrf"
@@ -65,8 +75,13 @@ async def require_session(request: Request) -> Session:
     return session
 
 
-async def guard_optional_session(request: Request) -> Session | None:
-    """For endpoints open to anyone (signup, login): a live session still needs its CSRF token."""
+async def guard_credentials(request: Request) -> Session | None:
+    """For signup and login, open to anyone: JSON from this site only; a live session still needs its token."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType("send the body as JSON with the header Content-Type: application/json")
+    if is_foreign_origin(request):
+        raise Forbidden("requests from another site's page are refused here", code="cross_origin")
     session = await current_session(request)
     if session is not None:
         check_csrf(request, session)
@@ -98,9 +113,14 @@ async def end_session(request: Request) -> None:
         await accounts.store.end_session(_id_hash(accounts, session_id))
 
 
+def _secure(request: Request) -> bool:
+    # In prod every user reaches the service over HTTPS at the ALB, whatever X-Forwarded-Proto says.
+    return request.app.ctx.settings.env == "prod" or request.scheme == "https"
+
+
 def set_session_cookies(request: Request, response: HTTPResponse, session_id: str, csrf_token: str) -> None:
     max_age = accounts_of(request).config.session_ttl_s
-    secure = request.scheme == "https"
+    secure = _secure(request)
     response.add_cookie(
         SESSION_COOKIE, session_id, path="/", max_age=max_age, httponly=True, samesite="Lax", secure=secure
     )
@@ -117,11 +137,11 @@ def set_csrf_cookie(request: Request, response: HTTPResponse, csrf_token: str) -
         max_age=max_age,
         httponly=False,
         samesite="Lax",
-        secure=request.scheme == "https",
+        secure=_secure(request),
     )
 
 
 def clear_session_cookies(request: Request, response: HTTPResponse) -> None:
-    secure = request.scheme == "https"
+    secure = _secure(request)
     for name, httponly in ((SESSION_COOKIE, True), (CSRF_COOKIE, False)):
         response.add_cookie(name, "", path="/", max_age=0, httponly=httponly, samesite="Lax", secure=secure)

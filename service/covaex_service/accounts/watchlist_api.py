@@ -6,10 +6,12 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from covaex_service.accounts import inputs
-from covaex_service.accounts.context import accounts_of, now_ms
+from covaex_service.accounts.context import accounts_of
 from covaex_service.accounts.guest import WatchItem, merge_guest_watchlist
 from covaex_service.accounts.sessions import require_session
+from covaex_service.accounts.storage.store import SyncRetention
 from covaex_service.accounts.watchlist import add_symbol, remove_symbol, replace_with
+from covaex_service.clock import now_ms
 from covaex_service.errors import NotFound
 
 watchlist = Blueprint("accounts_watchlist", url_prefix="/api/v1/watchlist")
@@ -59,10 +61,13 @@ async def sync_guest_watchlist(request: Request) -> HTTPResponse:
     session = await require_session(request)
     accounts = accounts_of(request)
     sync_id, guest = inputs.guest_sync(inputs.json_object(request))
+    config = accounts.config
     body = await accounts.store.sync_watchlist(
         session.user_id,
         sync_id,
+        inputs.items_digest(guest),
         lambda server: merge_guest_watchlist(server, guest, accounts.known_symbols),
         now_ms(),
+        retention=SyncRetention(per_user=config.max_sync_records_per_user, ttl_ms=config.sync_record_ttl_s * 1000),
     )
     return json(body)

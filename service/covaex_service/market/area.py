@@ -18,8 +18,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sanic import Request
+
 from covaex_service.market.cache import Keys, MarketCache, open_cache
 from covaex_service.market.feeds import MarketFeed, build_feed
+from covaex_service.market.gateway.guard import AddressSlots, check_upgrade
 from covaex_service.market.gateway.handler import WS_PATH, market_socket
 from covaex_service.market.gateway.hub import Hub
 from covaex_service.market.gateway.protocol import CLOSE_GOING_AWAY, GatewayLimits
@@ -59,6 +62,7 @@ class MarketArea:
     feed_stats: FeedStats
     gateway_stats: GatewayStats
     metrics: MarketMetrics
+    addresses: AddressSlots
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -71,6 +75,7 @@ def install(app: ServiceApp) -> None:
     app.ctx.market_options = MarketOptions()
     app.blueprint(blueprint)
     app.add_websocket_route(market_socket, WS_PATH, name="market_socket")
+    app.register_middleware(_check_upgrade, "request")
     app.register_listener(_open, "before_server_start")
     app.register_listener(_close_clients, "before_server_stop")
     app.register_listener(_close, "after_server_stop")
@@ -93,15 +98,22 @@ async def _open(app: ServiceApp) -> None:
         feed_stats=feed_stats,
         gateway_stats=gateway_stats,
         metrics=MarketMetrics(feed_stats, gateway_stats, worker=owner, leading=lambda: ingest.leading),
+        addresses=AddressSlots(options.limits.max_connections_per_address),
     )
     app.ctx.market = area
     area.tasks.append(asyncio.create_task(area.ingest.run(), name="covaex-ingest"))
     area.tasks.append(asyncio.create_task(area.hub.run(cache.updates()), name="covaex-hub"))
+    area.tasks.append(asyncio.create_task(area.metrics.sync_forever(), name="covaex-metrics"))
     log.info(
         "market area started",
         extra={"event": "market_started", "feed": settings.feed, "cache": "redis" if cache.shared else "embedded",
                "worker": owner},
     )  # fmt: skip
+
+
+async def _check_upgrade(request: Request) -> None:
+    if request.path == WS_PATH:
+        check_upgrade(request, request.app.ctx.market.addresses)
 
 
 async def _close_clients(app: ServiceApp) -> None:
@@ -119,4 +131,5 @@ async def _close(app: ServiceApp) -> None:
     for task in area.tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    area.metrics.close()
     await area.cache.close()

@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Sequence
 
+from covaex_service.clock import now_ms
 from covaex_service.market.cache.contract import (
     HEARTBEAT_INTERVAL_SECONDS,
     LEADER_RENEW_SECONDS,
@@ -35,10 +36,6 @@ log = logging.getLogger("covaex.market.ingest")
 
 FLUSH_INTERVAL_SECONDS = 0.1
 """Batching window of cache writes: at most ten round trips a second whatever the tick rate."""
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class Ingest:

@@ -11,8 +11,8 @@ import logging
 import time
 from typing import Any
 
+from covaex_service.clock import now_ms
 from covaex_service.market.cache.contract import EMPTY_SNAPSHOT, CacheUnavailable, MarketCache, Snapshot
-from covaex_service.market.ingest import now_ms
 from covaex_service.market.model import Source
 
 log = logging.getLogger("covaex.market.view")

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from covaex_service.accounts import AccountsConfig
 from covaex_service.app import create_app
+from covaex_service.market.gateway.guard import GuardedWebSocketProtocol
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.settings import Settings, load_settings
 
@@ -54,7 +55,13 @@ async def serve(settings: Settings, config: AccountsConfig = FAST_HASHING) -> As
     # recompile already rewritten code and fail, so tests (many apps per process) turn it off.
     app.config.TOUCHUP = False
     port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    server = await app.create_server(
+        host="127.0.0.1",
+        port=port,
+        return_asyncio_server=True,
+        access_log=False,
+        protocol=GuardedWebSocketProtocol,
+    )
     assert server is not None
     try:
         await server.startup()

@@ -86,9 +86,9 @@ def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest
 async def live(module_database_url: str) -> AsyncIterator[LiveApp]:
     """The app serving for a whole module; tests stay independent by using fresh usernames.
 
-    Its client limit on failed logins is raised so that one test's failures cannot throttle
-    another's (all come from 127.0.0.1); the limits have their own test with their own app.
+    Its client limits on failed logins and signups are raised so that one test's attempts cannot
+    throttle another's (all come from 127.0.0.1); the limits have their own tests with their own app.
     """
-    config = replace(FAST_HASHING, max_failures_per_client=10_000)
+    config = replace(FAST_HASHING, max_failures_per_client=10_000, max_signups_per_client=10_000)
     async with serve(app_settings(module_database_url), config) as running:
         yield running

@@ -23,6 +23,7 @@ from covaex_service.app import create_app
 from covaex_service.market.area import MarketArea, MarketOptions
 from covaex_service.market.cache import Keys
 from covaex_service.market.devtools.binance_server import LocalBinance
+from covaex_service.market.gateway.guard import GuardedWebSocketProtocol
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.settings import Settings
 
@@ -149,7 +150,13 @@ async def running_app(
     if configure is not None:
         configure(options)
     port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    server = await app.create_server(
+        host="127.0.0.1",
+        port=port,
+        return_asyncio_server=True,
+        access_log=False,
+        protocol=GuardedWebSocketProtocol,
+    )
     assert server is not None
     await server.startup()
     await server.before_start()

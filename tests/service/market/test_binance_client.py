@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+from covaex_service.market import view
+from covaex_service.market.backoff import Backoff
 from covaex_service.market.devtools.binance_server import LocalBinance
-from covaex_service.market.feeds.binance_client import BinanceFeed
+from covaex_service.market.feeds.binance_client import UPSTREAM_BACKOFF_CAP_SECONDS, BinanceFeed
+from covaex_service.market.gateway import hub
 from covaex_service.market.model import Market
 from covaex_service.market.stats import FeedStats
 
@@ -186,3 +190,34 @@ async def test_reconnects_forever_until_the_server_appears() -> None:
             await eventually(lambda: got.last("BTCUSDT") == "1.23", what="ticks")
         finally:
             await server.stop()
+
+
+async def test_dropping_every_stream_of_a_connection_closes_it_upstream() -> None:
+    """Code review: update_symbols dropped the connection from its list without cancelling its task."""
+    server = LocalBinance(SYMBOLS, ping_interval=None, max_streams=2)
+    await server.start()
+    try:
+        feed = feed_for(server, FeedStats(), max_streams_per_connection=2)
+        async with running(feed):
+            await eventually(lambda: len(server.open_connections) == 2, what="two connections")
+            await feed.update_symbols(SYMBOLS[:2])  # the second connection keeps no stream
+            assert len(feed.connections) == 1
+            await eventually(lambda: len(server.open_connections) == 1, what="the emptied connection closed")
+    finally:
+        await server.stop()
+
+
+def test_reconnect_delays_stay_within_a_few_seconds() -> None:
+    """Item 15: the backoff reached ~30 s, so prices came back 13 s after the upstream did."""
+    feed = BinanceFeed(SYMBOLS, "ws://unused", "http://unused", FeedStats())
+    backoff = Backoff(feed.backoff_base, feed.backoff_cap)
+    delays = [backoff.next_delay() for _ in range(200)]
+    assert max(delays) <= UPSTREAM_BACKOFF_CAP_SECONDS <= 5
+
+
+def test_the_read_side_does_not_import_the_ingest() -> None:
+    """Code review: view and hub imported the ingest module only for its clock."""
+    for module in (view, hub):
+        tree = ast.parse(Path(str(module.__file__)).read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert "covaex_service.market.ingest" not in imported, module.__name__

@@ -25,27 +25,23 @@ from .conftest import SYMBOLS, RedisServer, eventually, free_port
 COVAEX = Path(sys.executable).with_name("covaex")
 
 
-def parse_metrics(text: str) -> tuple[str, dict[str, float]]:
-    worker = re.search(r'covaex_worker_info\{worker="([^"]+)"\}', text)
-    assert worker is not None
-    values = {}
-    for name in ("covaex_ws_clients", "covaex_ingest_leader"):
-        found = re.search(rf"^{name} ([0-9.e+]+)$", text, re.MULTILINE)
-        assert found is not None
-        values[name] = float(found.group(1))
-    return worker.group(1), values
+def metric(text: str, name: str) -> float:
+    found = re.search(rf"^{name} ([0-9.e+]+)$", text, re.MULTILINE)
+    assert found is not None, name
+    return float(found.group(1))
 
 
-async def scrape_workers(base: str, rounds: int = 40) -> dict[str, dict[str, float]]:
-    """Scrape /metrics over fresh connections until both workers answered; latest figures per worker."""
-    seen: dict[str, dict[str, float]] = {}
-    for _ in range(rounds):
-        async with httpx.AsyncClient(base_url=base) as http:  # a new connection: any worker may accept it
-            worker, values = parse_metrics((await http.get("/metrics")).text)
-        seen[worker] = values
-        if len(seen) == 2 and rounds > 0:
-            break
-    return seen
+async def scrape(base: str) -> str:
+    async with httpx.AsyncClient(base_url=base) as http:  # a new connection: any worker may accept it
+        return (await http.get("/metrics")).text
+
+
+async def scrape_workers(base: str) -> dict[str, dict[str, float]]:
+    """One scrape answers for the instance: the per-worker client gauges, and the leader count."""
+    text = await scrape(base)
+    per_worker = re.findall(r'^covaex_worker_ws_clients\{[^}]*worker="([^"]+)"[^}]*\} ([0-9.e+]+)$', text, re.MULTILINE)
+    leaders = metric(text, "covaex_ingest_leader")
+    return {worker: {"covaex_ws_clients": float(v), "covaex_ingest_leader": leaders} for worker, v in per_worker}
 
 
 @dataclass
@@ -116,9 +112,10 @@ async def test_two_workers_share_one_feed_and_fan_out_to_every_client(
             workers = await scrape_workers(base)
             if len(workers) == 2 and all(v["covaex_ws_clients"] > 0 for v in workers.values()):
                 break
-        assert len(workers) == 2, "only one worker ever answered"
+        assert len(workers) == 2, "one scrape did not show both workers"
         assert sorted(v["covaex_ws_clients"] for v in workers.values())[0] > 0, workers
-        assert sum(v["covaex_ingest_leader"] for v in workers.values()) == 1  # one feed for the deployment
+        # one feed for the deployment, and every scrape says so whichever worker answers
+        assert {v["covaex_ingest_leader"] for v in workers.values()} == {1}
         assert len(binance.open_connections) == 1
 
         received: list[list[dict[str, Any]]] = [[] for _ in clients]
@@ -150,6 +147,15 @@ async def test_two_workers_share_one_feed_and_fan_out_to_every_client(
             assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
         for task in readers:
             task.cancel()
+
+        # Item 7: counters are the instance's, not the answering worker's: never 0 on the non-leader,
+        # never going back between scrapes (Prometheus would read a reset).
+        ticks = []
+        for _ in range(8):
+            text = await scrape(base)
+            ticks.append(metric(text, "covaex_ticks_ingested_total"))
+            assert metric(text, "covaex_ws_clients") == len(clients)
+        assert ticks[0] > 0 and ticks == sorted(ticks), ticks
     finally:
         for ws in clients:
             with contextlib.suppress(Exception):

@@ -64,6 +64,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX login_failures_key_at ON login_failures (key, at)",
         ),
     ),
+    Migration(
+        2,
+        "sync request digests, throttle attempt ids, indexes for the purge",
+        (
+            # A replayed syncId is compared with the first request: other items are a conflict, not a replay.
+            "ALTER TABLE watchlist_syncs ADD COLUMN request_digest TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX watchlist_syncs_user_created ON watchlist_syncs (user_id, created_at)",
+            "CREATE INDEX watchlist_syncs_created ON watchlist_syncs (created_at)",
+            "CREATE INDEX sessions_expires ON sessions (expires_at)",
+            # Names one attempt's events, so a refused or successful attempt takes back exactly its own.
+            "ALTER TABLE login_failures ADD COLUMN attempt TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX login_failures_at ON login_failures (at)",
+        ),
+    ),
 )
 
 # Any constant: serialises concurrent migrators (several workers starting at once).

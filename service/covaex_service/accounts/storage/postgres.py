@@ -40,6 +40,19 @@ def _rowcount(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
+# What a lost connection or a failover looks like (an RDS Multi-AZ switch, pg_terminate_backend,
+# a restart): the request can succeed again shortly, so it is a 503, not a 500.
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,  # class 08: connection exceptions
+    asyncpg.InterfaceError,  # the connection closed under a query (ConnectionDoesNotExistError...)
+    asyncpg.InternalClientError,  # "cannot perform operation: another operation is in progress" on a dead one
+    asyncpg.exceptions.OperatorInterventionError,  # class 57: admin shutdown, crash shutdown, cannot connect now
+    asyncpg.exceptions.ReadOnlySQLTransactionError,  # writing to a former primary that is now a replica
+    asyncpg.exceptions.InsufficientResourcesError,  # class 53: too many connections, out of memory or disk
+)
+
+
 @contextmanager
 def _translated() -> Iterator[None]:
     """asyncpg's errors as the storage layer's own (the rest are bugs and stay as they are)."""
@@ -47,8 +60,8 @@ def _translated() -> Iterator[None]:
         yield
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise IntegrityViolation(str(exc)) from exc
-    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
-        raise DatabaseUnavailable(f"PostgreSQL is unavailable: {exc}") from exc
+    except _UNAVAILABLE as exc:
+        raise DatabaseUnavailable(f"PostgreSQL is unavailable: {type(exc).__name__}: {exc}") from exc
 
 
 class _Connection:

@@ -42,6 +42,10 @@ def _translated() -> Iterator[None]:
         raise DatabaseUnavailable(f"SQLite is unavailable: {exc}") from exc
     except ValueError as exc:  # aiosqlite: "no active connection" once closed
         raise DatabaseUnavailable(f"SQLite is unavailable: {exc}") from exc
+    except sqlite3.ProgrammingError as exc:
+        if "closed" not in str(exc):  # "Cannot operate on a closed database"; anything else is a bug
+            raise
+        raise DatabaseUnavailable(f"SQLite is unavailable: {exc}") from exc
 
 
 class _Connection:

@@ -4,6 +4,10 @@ Multi-row changes (a watchlist rewrite, a guest sync, a login that replaces a
 session) run inside one transaction that first locks the user's row, so two
 concurrent changes of the same user's list run one after the other and neither
 loses the other's items.
+
+Nothing only grows: :meth:`AccountStore.purge` deletes expired sessions, throttle
+events past every window and old sync records, and each user keeps at most a
+few sync records (:class:`SyncRetention`).
 """
 
 from __future__ import annotations
@@ -16,8 +20,17 @@ from typing import Any
 from covaex_service.accounts.guest import MergeResult, WatchItem
 from covaex_service.accounts.storage.database import Database, Executor, IntegrityViolation, StorageError
 
-SYNC_RECORD_TTL_MS = 30 * 24 * 3600 * 1000
-"""How long a syncId is remembered (a client retries within seconds, not months)."""
+
+@dataclass(frozen=True)
+class SyncRetention:
+    """How many guest-sync records a user keeps, and for how long (a client retries within seconds)."""
+
+    per_user: int = 10
+    ttl_ms: int = 24 * 3600 * 1000
+
+
+class SyncIdReused(StorageError):
+    """A syncId came back with other items than its first request: not a retry, so not answered as one."""
 
 
 @dataclass(frozen=True)
@@ -101,21 +114,29 @@ class AccountStore:
     async def end_session(self, id_hash: str) -> bool:
         return await self.db.execute("DELETE FROM sessions WHERE id_hash = ?", id_hash) > 0
 
-    # login failures
+    # throttle events (login attempts, signups), in the table first made for login failures
 
-    async def record_login_failure(self, keys: Sequence[str], now: int, *, forget_before: int) -> None:
-        async with self.db.transaction() as tx:
-            for key in keys:
-                await tx.execute("DELETE FROM login_failures WHERE key = ? AND at < ?", key, forget_before)
-            await tx.executemany("INSERT INTO login_failures (key, at) VALUES (?, ?)", [(key, now) for key in keys])
+    async def record_throttle_events(self, keys: Sequence[str], now: int, attempt: str) -> None:
+        await self.db.executemany(
+            "INSERT INTO login_failures (key, at, attempt) VALUES (?, ?, ?)", [(key, now, attempt) for key in keys]
+        )
 
-    async def login_failures_since(self, key: str, since: int) -> list[int]:
-        """Times of the failures recorded for ``key`` from ``since`` on, oldest first."""
+    async def throttle_events_since(self, key: str, since: int) -> list[int]:
+        """Times of the events recorded for ``key`` from ``since`` on, oldest first."""
         rows = await self.db.fetch("SELECT at FROM login_failures WHERE key = ? AND at >= ? ORDER BY at", key, since)
         return [_int(row[0]) for row in rows]
 
-    async def clear_login_failures(self, key: str) -> None:
-        await self.db.execute("DELETE FROM login_failures WHERE key = ?", key)
+    async def forget_throttle_events(self, keys: Sequence[str], attempt: str) -> None:
+        """Take back one attempt's events (it was refused, or it succeeded)."""
+        for key in keys:
+            await self.db.execute("DELETE FROM login_failures WHERE key = ? AND attempt = ?", key, attempt)
+
+    async def purge(self, now: int, *, throttle_window_ms: int, sync_ttl_ms: int) -> int:
+        """Delete what no longer counts for anything; return how many rows went."""
+        deleted = await self.db.execute("DELETE FROM sessions WHERE expires_at <= ?", now)
+        deleted += await self.db.execute("DELETE FROM login_failures WHERE at < ?", now - throttle_window_ms)
+        deleted += await self.db.execute("DELETE FROM watchlist_syncs WHERE created_at < ?", now - sync_ttl_ms)
+        return deleted
 
     # watchlists
 
@@ -135,15 +156,30 @@ class AccountStore:
             return updated
 
     async def sync_watchlist(
-        self, user_id: str, sync_id: str, merge: Callable[[list[WatchItem]], MergeResult], now: int
+        self,
+        user_id: str,
+        sync_id: str,
+        request_digest: str,
+        merge: Callable[[list[WatchItem]], MergeResult],
+        now: int,
+        *,
+        retention: SyncRetention = SyncRetention(),
     ) -> dict[str, Any]:
-        """Apply ``merge`` once per ``sync_id``; a replay returns the first response body unchanged."""
+        """Apply ``merge`` once per ``sync_id``; a replay returns the first response body unchanged.
+
+        A replay is the same ``sync_id`` with the same ``request_digest``; the same id with
+        another digest raises :class:`SyncIdReused` instead of silently dropping the new items.
+        """
         async with self.db.transaction() as tx:
             await self._lock_user(tx, user_id)
             stored = await tx.fetchrow(
-                "SELECT response FROM watchlist_syncs WHERE user_id = ? AND sync_id = ?", user_id, sync_id
+                "SELECT response, request_digest FROM watchlist_syncs WHERE user_id = ? AND sync_id = ?",
+                user_id,
+                sync_id,
             )
             if stored is not None:
+                if str(stored[1]) != request_digest:
+                    raise SyncIdReused(f"syncId {sync_id} was already used for other items")
                 body: dict[str, Any] = json.loads(str(stored[0]))
                 return body
             current = await _read_watchlist(tx, user_id)
@@ -152,14 +188,22 @@ class AccountStore:
                 await _write_watchlist(tx, user_id, list(result.items))
             body = result.to_json()
             await tx.execute(
-                "DELETE FROM watchlist_syncs WHERE user_id = ? AND created_at < ?", user_id, now - SYNC_RECORD_TTL_MS
-            )
-            await tx.execute(
-                "INSERT INTO watchlist_syncs (user_id, sync_id, response, created_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO watchlist_syncs (user_id, sync_id, response, request_digest, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
                 user_id,
                 sync_id,
                 json.dumps(body, separators=(",", ":")),
+                request_digest,
                 now,
+            )
+            # Keep the newest few and none past the TTL: a flood of new syncIds cannot fill the table.
+            await tx.execute(
+                "DELETE FROM watchlist_syncs WHERE user_id = ? AND (created_at < ? OR sync_id NOT IN"
+                " (SELECT sync_id FROM watchlist_syncs WHERE user_id = ? ORDER BY created_at DESC, sync_id LIMIT ?))",
+                user_id,
+                now - retention.ttl_ms,
+                user_id,
+                retention.per_user,
             )
             return body
 

@@ -66,6 +66,9 @@ HTTP_TIMEOUT_SECONDS = 10.0
 COMMAND_REPLY_TIMEOUT_SECONDS = 10.0
 MAX_PARAMS_PER_COMMAND = 200
 MAX_UPSTREAM_FRAME_BYTES = 1 << 20
+UPSTREAM_BACKOFF_CAP_SECONDS = 4.0
+"""Longest wait between reconnect attempts: prices return within a few seconds of the upstream.
+Binance allows 300 connection attempts per 5 minutes per IP; a few workers retrying every 4 s stay far below."""
 
 
 class CommandLimiter:
@@ -209,7 +212,7 @@ class BinanceFeed:
         max_streams_per_connection: int = MAX_STREAMS_PER_CONNECTION,
         max_connection_age: float = MAX_CONNECTION_AGE_SECONDS,
         backoff_base: float = 0.5,
-        backoff_cap: float = 30.0,
+        backoff_cap: float = UPSTREAM_BACKOFF_CAP_SECONDS,
     ) -> None:
         self.symbols = tuple(symbols)
         self.ws_base = ws_base
@@ -290,7 +293,14 @@ class BinanceFeed:
                 await self.resync([symbol_of_stream(s) for s in take])
         for start in range(0, len(added), self.max_streams):
             self._start(added[start : start + self.max_streams])
+        emptied = [c for c in self.connections if not c.streams]
         self.connections = [c for c in self.connections if c.streams]
+        for connection in emptied:
+            # A connection left with no stream is closed now, not left orphaned upstream.
+            if connection.task is not None:
+                connection.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await connection.task
         self.symbols = tuple(dict.fromkeys(symbols))
 
     async def resync(self, symbols: Sequence[str]) -> None:

@@ -7,13 +7,21 @@ import contextlib
 from sanic import Request, Websocket
 from websockets.exceptions import ConnectionClosed
 
+from covaex_service.market.gateway.guard import client_address
 from covaex_service.market.gateway.hub import ClientClosed
+from covaex_service.market.gateway.protocol import CLOSE_POLICY_VIOLATION
 
 WS_PATH = "/ws/v1/market"
 
 
 async def market_socket(request: Request, ws: Websocket) -> None:
-    hub = request.app.ctx.market.hub
+    area = request.app.ctx.market
+    address = client_address(request)
+    # The upgrade was checked (guard.check_upgrade); this catches the race of parallel upgrades.
+    if not area.addresses.acquire(address):
+        await ws.close(CLOSE_POLICY_VIOLATION, "too many connections from your address")
+        return
+    hub = area.hub
     session = hub.connect(ws)
     try:
         # Oversized frames close with 1009 inside the WebSocket layer (WEBSOCKET_MAX_SIZE).
@@ -23,4 +31,5 @@ async def market_socket(request: Request, ws: Websocket) -> None:
                     break
                 await hub.handle(session, message)
     finally:
+        area.addresses.release(address)
         await hub.disconnect(session)

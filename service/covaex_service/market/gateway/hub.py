@@ -24,6 +24,7 @@ import time
 from collections.abc import AsyncIterator, Collection
 from typing import Any, Protocol
 
+from covaex_service.clock import now_ms
 from covaex_service.market.gateway.protocol import (
     CLOSE_POLICY_VIOLATION,
     CLOSE_SLOW_CLIENT,
@@ -38,7 +39,6 @@ from covaex_service.market.gateway.protocol import (
     status_frame,
     update_frame,
 )
-from covaex_service.market.ingest import now_ms
 from covaex_service.market.model import SOURCES, Source
 from covaex_service.market.stats import GatewayStats
 from covaex_service.market.view import MarketView

@@ -29,7 +29,10 @@ previous one (values a slow reader missed are coalesced, never queued).
 
 Error codes: :data:`ERROR_CODES`. Limits: :data:`MAX_SYMBOLS_PER_CONNECTION`,
 :data:`MAX_FRAME_BYTES`, :data:`RATE_LIMIT_PER_SECOND` (burst
-:data:`RATE_LIMIT_BURST`), :data:`SEND_TIMEOUT_SECONDS`.
+:data:`RATE_LIMIT_BURST`), :data:`SEND_TIMEOUT_SECONDS`, every frame including
+control frames :data:`FRAMES_PER_SECOND` (burst :data:`FRAME_BURST`), open
+connections :data:`MAX_CONNECTIONS_PER_ADDRESS` per address and worker (the
+upgrade is answered 429 past it, and 403 for a page of another site).
 
 Close codes:
 
@@ -37,7 +40,8 @@ Close codes:
 code   when
 =====  ==============================================================
 1001   the server is shutting down (:data:`CLOSE_GOING_AWAY`)
-1008   the client kept flooding past the rate limit (:data:`CLOSE_POLICY_VIOLATION`)
+1008   the client kept flooding past the rate limit, or sent frames of any kind
+       faster than :data:`FRAMES_PER_SECOND` (:data:`CLOSE_POLICY_VIOLATION`)
 1009   a client frame over :data:`MAX_FRAME_BYTES` (:data:`CLOSE_MESSAGE_TOO_BIG`)
 4008   the client did not read fast enough: one frame could not be written
        within :data:`SEND_TIMEOUT_SECONDS` (:data:`CLOSE_SLOW_CLIENT`)
@@ -61,6 +65,11 @@ RATE_LIMIT_BURST = 20
 RATE_LIMIT_CLOSE_AFTER = 50
 """Messages rejected in a row by the rate limit before the connection is closed with 1008."""
 SEND_TIMEOUT_SECONDS = 5.0
+FRAMES_PER_SECOND = 30.0
+FRAME_BURST = 60
+"""Every frame a client sends, control frames (ping, pong) included; past it: close 1008 (:mod:`.guard`)."""
+MAX_CONNECTIONS_PER_ADDRESS = 50
+"""Open connections per client address and worker (a household or office NAT shares one address)."""
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY_VIOLATION = 1008
@@ -86,6 +95,9 @@ class GatewayLimits:
     rate_burst: int = RATE_LIMIT_BURST
     rate_close_after: int = RATE_LIMIT_CLOSE_AFTER
     send_timeout: float = SEND_TIMEOUT_SECONDS
+    frames_per_second: float = FRAMES_PER_SECOND
+    frame_burst: int = FRAME_BURST
+    max_connections_per_address: int = MAX_CONNECTIONS_PER_ADDRESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +125,9 @@ def parse_request(raw: str | bytes, known_symbols: Collection[str]) -> ClientReq
         message = json.loads(raw)
     except ValueError as exc:
         raise ProtocolError("malformed_json", f"frame is not valid JSON: {exc}") from None
+    except RecursionError:
+        # json.loads recurses per nesting level; [[[[... deep enough exhausts the stack.
+        raise ProtocolError("malformed_json", "frame is nested too deeply") from None
     if not isinstance(message, dict):
         raise ProtocolError("invalid_message", "a message must be a JSON object with an 'op'")
     request_id = message.get("id")

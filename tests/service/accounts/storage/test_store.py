@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from covaex_service.accounts.guest import MergeResult, WatchItem, merge_guest_watchlist
 from covaex_service.accounts.storage import AccountStore, User, open_store
+from covaex_service.accounts.storage.store import SyncIdReused, SyncRetention
 from covaex_service.errors import Conflict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -66,16 +67,44 @@ async def test_a_new_session_replaces_the_one_presented(store: AccountStore) -> 
     assert await store.session("new", now=3) is not None
 
 
-async def test_login_failures_are_counted_per_key_within_the_window(store: AccountStore) -> None:
+async def test_throttle_events_are_counted_per_key_and_taken_back_per_attempt(store: AccountStore) -> None:
     key, other = secrets.token_hex(8), secrets.token_hex(8)
     for at in (100, 200, 300):
-        await store.record_login_failure([key, other], at, forget_before=0)
-    assert await store.login_failures_since(key, 150) == [200, 300]
-    await store.record_login_failure([key], 400, forget_before=250)  # forgets the old ones
-    assert await store.login_failures_since(key, 0) == [300, 400]
-    await store.clear_login_failures(key)
-    assert await store.login_failures_since(key, 0) == []
-    assert len(await store.login_failures_since(other, 0)) == 3
+        await store.record_throttle_events([key, other], at, f"attempt-{at}")
+    await store.record_throttle_events([key], 300, "twin")  # same key, same millisecond
+    assert await store.throttle_events_since(key, 150) == [200, 300, 300]
+    await store.forget_throttle_events([key], "twin")  # only that attempt's event goes
+    assert await store.throttle_events_since(key, 0) == [100, 200, 300]
+    assert len(await store.throttle_events_since(other, 0)) == 3
+
+
+async def test_the_purge_deletes_what_only_grew_and_keeps_what_counts(store: AccountStore) -> None:
+    """Expired sessions of users who never return, spent throttle events and old sync records go."""
+    gone, kept = await new_user(store), await new_user(store)
+    await store.start_session("expired", gone.id, "c", now=1, expires_at=50, replacing=None)
+    await store.start_session("live", kept.id, "c", now=1, expires_at=10**12, replacing=None)
+    await store.record_throttle_events(["old-key"], 10, "a")
+    await store.record_throttle_events(["new-key"], 990, "b")
+    await store.sync_watchlist(gone.id, str(uuid.uuid4()), "d", merger([]), now=20)
+    await store.sync_watchlist(kept.id, str(uuid.uuid4()), "d", merger([]), now=995)
+    assert await store.purge(1000, throttle_window_ms=100, sync_ttl_ms=100) >= 3  # the database is shared
+
+    async def left(sql: str, *args: str) -> int:
+        return len(await store.db.fetch(sql, *args))
+
+    assert await left("SELECT 1 FROM sessions WHERE id_hash IN (?, ?)", "expired", "live") == 1
+    assert await left("SELECT 1 FROM login_failures WHERE key IN (?, ?)", "old-key", "new-key") == 1
+    assert await left("SELECT 1 FROM watchlist_syncs WHERE user_id IN (?, ?)", gone.id, kept.id) == 1
+    assert await store.session("live", now=1000) is not None
+
+
+async def test_sync_records_per_user_are_bounded(store: AccountStore) -> None:
+    user = await new_user(store)
+    retention = SyncRetention(per_user=3, ttl_ms=10**12)
+    for n in range(8):
+        await store.sync_watchlist(user.id, str(uuid.uuid4()), "d", merger([]), now=n, retention=retention)
+    rows = await store.db.fetch("SELECT created_at FROM watchlist_syncs WHERE user_id = ?", user.id)
+    assert sorted(row[0] for row in rows) == [5, 6, 7]  # the newest three
 
 
 async def test_a_failed_rewrite_changes_nothing(store: AccountStore) -> None:
@@ -106,7 +135,7 @@ async def test_a_replayed_sync_id_changes_nothing_and_returns_the_first_body(sto
     user = await new_user(store)
     sync_id = str(uuid.uuid4())
     guest = [WatchItem("ETHUSDT", 5), WatchItem("NOPEUSDT", 1)]
-    first = await store.sync_watchlist(user.id, sync_id, merger(guest), now=10)
+    first = await store.sync_watchlist(user.id, sync_id, "digest-1", merger(guest), now=10)
     assert first == {
         "items": [{"symbol": "ETHUSDT", "addedAt": 5}],
         "added": ["ETHUSDT"],
@@ -115,12 +144,16 @@ async def test_a_replayed_sync_id_changes_nothing_and_returns_the_first_body(sto
     }
     # the user changes the list, then the same sync arrives again (a retry)
     await store.rewrite_watchlist(user.id, lambda _: [WatchItem("BTCUSDT", 20)])
-    replay = await store.sync_watchlist(user.id, sync_id, merger([WatchItem("SOLUSDT", 1)]), now=30)
+    replay = await store.sync_watchlist(user.id, sync_id, "digest-1", merger(guest), now=30)
     assert replay == first
+    assert await store.watchlist(user.id) == [WatchItem("BTCUSDT", 20)]
+    # the same syncId with other items is no retry: refused, not answered with the first body
+    with pytest.raises(SyncIdReused):
+        await store.sync_watchlist(user.id, sync_id, "digest-2", merger([WatchItem("SOLUSDT", 1)]), now=30)
     assert await store.watchlist(user.id) == [WatchItem("BTCUSDT", 20)]
     # the same syncId from another user is that user's own first sync
     other = await new_user(store)
-    theirs = await store.sync_watchlist(other.id, sync_id, merger([WatchItem("SOLUSDT", 1)]), now=30)
+    theirs = await store.sync_watchlist(other.id, sync_id, "digest-2", merger([WatchItem("SOLUSDT", 1)]), now=30)
     assert theirs["added"] == ["SOLUSDT"]
 
 
@@ -136,7 +169,7 @@ async def test_concurrent_syncs_of_one_user_lose_nothing_and_duplicate_nothing(s
     # the same three syncs twice each, all at once: two devices retrying
     bodies = await asyncio.gather(
         *(
-            store.sync_watchlist(user.id, sid, merger(g), now=50)
+            store.sync_watchlist(user.id, sid, sid, merger(g), now=50)
             for sid, g in zip(sync_ids * 2, guests * 2, strict=True)
         )
     )
@@ -180,13 +213,13 @@ def test_stored_syncs_follow_the_pure_rule_and_retries_change_nothing(
             merge = lambda current: merge_guest_watchlist(current, guest, KNOWN, cap=cap)  # noqa: E731
             expected = merge_guest_watchlist(start, guest, KNOWN, cap=cap)
             sync_id = str(uuid.uuid4())
-            first = await store.sync_watchlist(user.id, sync_id, merge, now=1)
+            first = await store.sync_watchlist(user.id, sync_id, "d", merge, now=1)
             assert first == expected.to_json()
             for _ in range(retries):
-                assert await store.sync_watchlist(user.id, sync_id, merge, now=2) == first
+                assert await store.sync_watchlist(user.id, sync_id, "d", merge, now=2) == first
             assert await store.watchlist(user.id) == list(expected.items)
             # the same guest list under a new syncId (a second login) adds nothing more
-            again = await store.sync_watchlist(user.id, str(uuid.uuid4()), merge, now=3)
+            again = await store.sync_watchlist(user.id, str(uuid.uuid4()), "d", merge, now=3)
             assert again["added"] == [] and again["items"] == first["items"]
         finally:
             await store.db.close()

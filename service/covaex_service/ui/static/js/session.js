@@ -151,6 +151,10 @@ export class Session extends EventTarget {
       items: guestItems,
     });
     if (!result.ok || !result.data) {
+      if (result.status === 409) {
+        // The id was spent on other items (the list changed since): the next try is a new sync.
+        this.pendingSyncId = null;
+      }
       this.notify(`이 기기의 관심 목록을 계정으로 옮기지 못했어요. 다음 로그인 때 다시 시도할게요. (${result.message})`);
       return;
     }
@@ -177,6 +181,8 @@ export class Session extends EventTarget {
   dropSession() {
     forgetCsrfCookie();
     this.user = null;
+    // A sync id belongs to one login: the next account's sync must not replay it.
+    this.pendingSyncId = null;
     this.items = readGuestWatchlist();
     this.emit("change");
   }

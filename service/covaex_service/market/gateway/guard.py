@@ -1,0 +1,202 @@
+"""Bounds on what one WebSocket client, or one address, can make a worker hold.
+
+Sanic's WebSocket layer (``sanic/server/websockets/impl.py``) parses each chunk
+read from the socket and starts a task per chunk to write what the chunk
+called for (a pong for every ping) and to queue its messages. A client that
+floods PING frames and never reads makes every such task wait on a socket that
+cannot be written: tasks and pongs pile up without limit (3.4 GiB in 35 s).
+The application's rate limit never sees control frames.
+
+:class:`GuardedWebSocketProtocol` takes over that one seam, ``data_received``:
+
+* every frame counts, control frames included, against a per-connection token
+  bucket (:attr:`~.protocol.GatewayLimits.frames_per_second`), checked every
+  :data:`PARSE_SLICE_BYTES` while a chunk is parsed; past it the connection is
+  closed with 1008 and cut a second later, without parsing the rest;
+* at most :data:`MAX_PENDING_CHUNKS` chunks may wait to be processed; while
+  they wait the socket is not read (``pause_reading``), so TCP pushes back on
+  the client instead of the worker buffering for it.
+
+:class:`AddressSlots` caps the open connections per client address and
+worker and refuses an address that flooded for :data:`PENALTY_SECONDS`, and the
+upgrade is refused (403) to pages of another site
+(:func:`~covaex_service.origin.is_foreign_origin`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sanic import Request
+from sanic.server.protocols.websocket_protocol import WebSocketProtocol
+from websockets.frames import Frame
+
+from covaex_service.errors import Forbidden, TooManyRequests
+from covaex_service.market.gateway.protocol import CLOSE_POLICY_VIOLATION, GatewayLimits
+from covaex_service.origin import is_foreign_origin
+
+log = logging.getLogger("covaex.market.gateway")
+
+MAX_PENDING_CHUNKS = 2
+"""Chunks read but not yet processed per connection; the socket is not read past this."""
+PARSE_SLICE_BYTES = 2048
+"""Bytes parsed between two checks of the frame budget (a legitimate frame is parsed in a few slices)."""
+ABORT_AFTER_SECONDS = 1.0
+PENALTY_SECONDS = 10
+"""After a flood close, new upgrades from that address are refused (429) this long: reconnecting
+to flood again costs the worker a handshake each time, refusing costs a short HTTP answer."""
+"""Grace for a refused client to read its close frame before the TCP connection is cut."""
+
+
+def frames_allowed(budget_at: float, count: int, limits: GatewayLimits, now: float) -> float | None:
+    """The token bucket as one number (GCRA): when the budget is next full, or ``None`` when ``count`` exceeds it.
+
+    ``budget_at`` is the time at which the bucket would be full again; each frame
+    pushes it ``1 / rate`` seconds later, and the bucket is overdrawn once it lies
+    more than ``burst / rate`` seconds ahead. One float per connection instead of
+    an object: an idle connection costs what it did before the guard.
+    """
+    interval = 1.0 / limits.frames_per_second
+    pushed = max(budget_at, now) + count * interval
+    return None if pushed - now > limits.frame_burst * interval else pushed
+
+
+class GuardedWebSocketProtocol(WebSocketProtocol):
+    """Sanic's WebSocket protocol with frames counted and reads paused while work is pending."""
+
+    __slots__ = ("_budget_at", "_pending", "_refused")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._budget_at = 0.0
+        self._pending = 0
+        self._refused = False
+
+    def data_received(self, data: bytes) -> None:
+        ws = self.websocket
+        if ws is None:  # still HTTP: the upgrade request
+            super().data_received(data)  # type: ignore[no-untyped-call]  # sanic leaves it unannotated
+            return
+        if self._refused:
+            return
+        # What WebsocketImplProtocol.data_received does (sanic 25.x), with the frames counted as they
+        # are parsed: a chunk of 10,000 tiny PINGs is refused after a slice, not after parsing them all.
+        events: list[Any] = []
+        for start in range(0, len(data), PARSE_SLICE_BYTES):
+            ws.ws_proto.receive_data(data[start : start + PARSE_SLICE_BYTES])
+            parsed: Sequence[Any] = ws.ws_proto.events_received()
+            frames = sum(1 for event in parsed if isinstance(event, Frame))
+            if frames and not self._frames_allowed(frames):
+                self._refuse(ws)
+                return
+            events.extend(parsed)
+        to_send = ws.ws_proto.data_to_send()
+        if not to_send and not events:
+            return
+        self._pending += 1
+        processing = ws.async_data_received(to_send, events)  # type: ignore[no-untyped-call]  # as above
+        task = asyncio.get_running_loop().create_task(processing)
+        task.add_done_callback(self._processed)
+        if self._pending >= MAX_PENDING_CHUNKS and self.transport is not None:
+            self.transport.pause_reading()
+
+    def _processed(self, _: asyncio.Task[None]) -> None:
+        self._pending -= 1
+        ws = self.websocket
+        # Sanic pauses reading too (its message queue is full): leave that pause to it.
+        paused_by_sanic = ws is not None and ws.pause_frame_fut is not None
+        if self._pending < MAX_PENDING_CHUNKS and not paused_by_sanic and self.transport is not None:
+            self.transport.resume_reading()
+
+    def _frames_allowed(self, count: int) -> bool:
+        budget_at = frames_allowed(self._budget_at, count, _limits_of(self), time.monotonic())
+        if budget_at is None:
+            return False
+        self._budget_at = budget_at
+        return True
+
+    def _refuse(self, ws: Any) -> None:
+        self._refused = True
+        log.info("closing a WebSocket client that floods frames", extra={"event": "ws_frame_flood_closed"})
+        stats = getattr(getattr(self.app.ctx, "market", None), "gateway_stats", None)
+        if stats is not None:
+            stats.rate_limit_closes += 1
+        request = getattr(getattr(self, "_http", None), "request", None)
+        area = getattr(self.app.ctx, "market", None)
+        if request is not None and area is not None:
+            area.addresses.penalize(client_address(request), PENALTY_SECONDS)
+        ws.fail_connection(CLOSE_POLICY_VIOLATION, "too many frames")
+        transport = self.transport
+        if transport is not None:
+            asyncio.get_running_loop().call_later(ABORT_AFTER_SECONDS, transport.abort)
+
+
+def _limits_of(protocol: WebSocketProtocol) -> GatewayLimits:
+    limits = protocol.app.ctx.market_options.limits
+    assert isinstance(limits, GatewayLimits)
+    return limits
+
+
+class AddressSlots:
+    """Open WebSocket connections per client address, on this worker, and addresses refused for a while."""
+
+    def __init__(self, per_address: int) -> None:
+        self.per_address = per_address
+        self._open: dict[str, int] = {}
+        self._penalized: dict[str, float] = {}
+
+    def penalize(self, address: str, seconds: float) -> None:
+        self._penalized[address] = time.monotonic() + seconds
+
+    def penalty_left(self, address: str) -> float:
+        """Seconds this address is still refused (0 when it is not)."""
+        until = self._penalized.get(address)
+        if until is None:
+            return 0.0
+        left = until - time.monotonic()
+        if left <= 0:
+            # Forgotten once served: the table holds only addresses refused in the last few seconds.
+            del self._penalized[address]
+            return 0.0
+        return left
+
+    def full(self, address: str) -> bool:
+        return self._open.get(address, 0) >= self.per_address
+
+    def acquire(self, address: str) -> bool:
+        if self.full(address):
+            return False
+        self._open[address] = self._open.get(address, 0) + 1
+        return True
+
+    def release(self, address: str) -> None:
+        left = self._open.get(address, 0) - 1
+        if left > 0:
+            self._open[address] = left
+        else:
+            self._open.pop(address, None)
+
+
+def client_address(request: Request) -> str:
+    # remote_addr is set only when the proxy headers are trusted (PROXIES_COUNT / FORWARDED_SECRET).
+    return request.remote_addr or request.ip or "unknown"
+
+
+def check_upgrade(request: Request, slots: AddressSlots) -> None:
+    """Refuse an upgrade before the handshake: a foreign page (403), an address at its limit (429)."""
+    if is_foreign_origin(request):
+        raise Forbidden("WebSocket connections from another site's page are refused", code="cross_origin")
+    address = client_address(request)
+    penalty = slots.penalty_left(address)
+    if penalty > 0:
+        raise TooManyRequests(
+            "this address flooded a WebSocket connection; try again later", retry_after_s=max(1, round(penalty))
+        )
+    if slots.full(address):
+        raise TooManyRequests(
+            f"at most {slots.per_address} WebSocket connections per address; close one first", retry_after_s=5
+        )
