@@ -19,6 +19,7 @@ from covaex_service.errors import BadRequest
 
 USERNAME_MIN, USERNAME_MAX = 3, 32
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
+PASSWORD_DISTINCT_MIN = 4
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
 SYMBOL_MAX = 32
 MAX_TIMESTAMP_MS = 2**53 - 1  # the largest integer a JavaScript client keeps exact
@@ -71,8 +72,8 @@ def new_account(body: dict[str, Any]) -> tuple[str, str]:
         )
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise BadRequest(f"password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long")
-    if password.strip() == "" or len(set(password)) < 4:
-        raise BadRequest("password is too simple: use a mix of at least 4 different characters")
+    if password.strip() == "" or len(set(password)) < PASSWORD_DISTINCT_MIN:
+        raise BadRequest(f"password is too simple: use a mix of at least {PASSWORD_DISTINCT_MIN} different characters")
     if canonical_username(username) in password.lower() or password.lower() in _COMMON_PASSWORDS:
         raise BadRequest("password is too easy to guess: it must not contain the username or be a common password")
     return canonical_username(username), password

@@ -11,7 +11,14 @@ from sanic.response import HTTPResponse, html
 
 from covaex_service import market
 from covaex_service.accounts import CSRF_COOKIE, CSRF_HEADER, GUEST_SCHEMA_VERSION, GUEST_STORAGE_KEY, WATCHLIST_CAP
-from covaex_service.accounts.inputs import PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN
+from covaex_service.accounts.inputs import (
+    PASSWORD_DISTINCT_MIN,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    USERNAME_MAX,
+    USERNAME_MIN,
+    USERNAME_PATTERN,
+)
 from covaex_service.ui.names import COIN_NAMES, QUOTE_ASSETS
 from covaex_service.ui.page import main_page
 
@@ -54,6 +61,15 @@ def page_config() -> dict[str, Any]:
         "csrfHeader": CSRF_HEADER,
         "wsPath": "/ws/v1/market",
         "quoteAssets": list(QUOTE_ASSETS),
+        # The signup rules, checked in the page before sending so a user reads them in Korean.
+        "credentials": {
+            "usernameMin": USERNAME_MIN,
+            "usernameMax": USERNAME_MAX,
+            "usernamePattern": USERNAME_PATTERN,
+            "passwordMin": PASSWORD_MIN,
+            "passwordMax": PASSWORD_MAX,
+            "passwordDistinctMin": PASSWORD_DISTINCT_MIN,
+        },
         "names": {base: {"ko": ko, "en": en} for base, (ko, en) in COIN_NAMES.items()},
     }
 

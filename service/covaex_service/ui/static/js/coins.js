@@ -6,11 +6,14 @@ import { directionOf, formatChange, formatPrice, formatVolume } from "./format.j
 const DIRECTIONS = ["rise", "fall", "flat"];
 const SORT_CYCLE = { none: "descending", descending: "ascending", ascending: "none" };
 
+const FLASHES = ["flash-rise-0", "flash-rise-1", "flash-fall-0", "flash-fall-1"];
+
 function flash(element, direction) {
-  element.classList.remove("flash-rise", "flash-fall");
-  // Reading layout restarts the animation when two updates come close together.
-  void element.offsetWidth;
-  element.classList.add(direction === "fall" ? "flash-fall" : "flash-rise");
+  // A different animation name restarts the flash; no layout read (no forced reflow per cell).
+  const parity = element.dataset.flash === "0" ? "1" : "0";
+  element.dataset.flash = parity;
+  element.classList.remove(...FLASHES);
+  element.classList.add(`flash-${direction === "fall" ? "fall" : "rise"}-${parity}`);
 }
 
 export class CoinList {

@@ -27,9 +27,13 @@ const dialog = $("#auth-dialog");
 const markets = $("#markets");
 
 // ---------- toasts ----------
-function toast(message, action) {
+function toast(message, action, scope) {
   const node = document.createElement("div");
   node.className = "toast";
+  if (scope) {
+    // A scoped toast (the guest hint) goes away when its situation ends (login).
+    node.dataset.scope = scope;
+  }
   node.textContent = message;
   if (action) {
     const button = document.createElement("button");
@@ -55,27 +59,36 @@ const live = {
   retryAt: 0,
 };
 const conn = $(".conn");
-const CONN_TEXT = { connecting: "연결 중…", live: "실시간", offline: "연결 끊김" };
+const CONN_TEXT = { connecting: "연결 중…", live: "실시간", stale: "시세 지연", offline: "연결 끊김" };
+
+// Writing an unchanged value still costs a style recalculation: write only changes.
+function setIfChanged(target, key, value) {
+  if (target[key] !== value) {
+    target[key] = value;
+  }
+}
 
 function renderLiveState() {
-  conn.dataset.conn = live.connection;
-  let text = CONN_TEXT[live.connection];
-  const retryInMs = live.retryAt - Date.now();
-  if (live.connection === "offline" && retryInMs > 0) {
-    text = `연결 끊김 · ${Math.ceil(retryInMs / 1000)}초 후 다시 연결`;
-  }
-  $(".conn__text", conn).textContent = text;
-  // Screen readers hear state changes, not the retry countdown ticking.
-  const announce = $("[data-conn-announce]");
-  if (announce.dataset.state !== live.connection) {
-    announce.dataset.state = live.connection;
-    announce.textContent = `실시간 시세: ${CONN_TEXT[live.connection]}`;
-  }
   const now = Date.now();
   const stale =
     live.serverStale ||
     (live.connection !== "live" && now - live.offlineSince > OFFLINE_STALE_AFTER_MS) ||
     (live.connection === "live" && live.lastFrameAt > 0 && now - live.lastFrameAt > SILENT_STALE_AFTER_MS);
+  // The badge is never green beside stale prices: a live socket carrying stale data says so.
+  const state = live.connection === "live" && stale ? "stale" : live.connection;
+  setIfChanged(conn.dataset, "conn", state);
+  let text = CONN_TEXT[state];
+  const retryInMs = live.retryAt - now;
+  if (state === "offline" && retryInMs > 0) {
+    text = `연결 끊김 · ${Math.ceil(retryInMs / 1000)}초 후 다시 연결`;
+  }
+  setIfChanged($(".conn__text", conn), "textContent", text);
+  // Screen readers hear state changes, not the retry countdown ticking.
+  const announce = $("[data-conn-announce]");
+  if (announce.dataset.state !== state) {
+    announce.dataset.state = state;
+    announce.textContent = `실시간 시세: ${CONN_TEXT[state]}`;
+  }
   $('[data-badge="stale"]').hidden = !stale;
   if (markets) {
     if (stale) {
@@ -147,14 +160,33 @@ function openLogin(mode = "login") {
   $(".auth__form", dialog).elements.username.focus();
 }
 
+/** The rules the server enforces on a new account, checked before sending (a Korean hint, or ""). */
+function signupProblem(username, password) {
+  const { usernameMin, usernameMax, usernamePattern, passwordMin, passwordMax, passwordDistinctMin } = config.credentials;
+  if (!new RegExp(usernamePattern).test(username)) {
+    return `아이디는 영문, 숫자, _ . - 로 ${usernameMin}~${usernameMax}자예요 (첫 글자는 영문이나 숫자).`;
+  }
+  if (password.length < passwordMin || password.length > passwordMax) {
+    return `비밀번호는 ${passwordMin}~${passwordMax}자로 정해 주세요.`;
+  }
+  if (new Set(password).size < passwordDistinctMin) {
+    return `비밀번호에 서로 다른 문자를 ${passwordDistinctMin}가지 이상 섞어 주세요.`;
+  }
+  if (password.toLowerCase().includes(username.toLowerCase())) {
+    return "비밀번호에 아이디를 넣을 수 없어요.";
+  }
+  return "";
+}
+
 async function submitAuth(event) {
   event.preventDefault();
   const form = event.currentTarget;
   const username = form.elements.username.value.trim();
   const password = form.elements.password.value;
   const error = $(".auth__error", dialog);
-  if (!username || !password) {
-    error.textContent = "아이디와 비밀번호를 입력해 주세요.";
+  const invalid = !username || !password ? "아이디와 비밀번호를 입력해 주세요." : authMode === "signup" ? signupProblem(username, password) : "";
+  if (invalid) {
+    error.textContent = invalid;
     error.hidden = false;
     return;
   }
@@ -206,7 +238,7 @@ async function toggleWatch(symbol) {
   await session.toggle(symbol);
   if (adding && !session.loggedIn && session.has(symbol) && !guestHintShown) {
     guestHintShown = true;
-    toast("이 기기에만 임시 저장했어요. 로그인하면 계정에 보관돼요.", { label: "로그인", run: () => openLogin() });
+    toast("이 기기에만 임시 저장했어요. 로그인하면 계정에 보관돼요.", { label: "로그인", run: () => openLogin() }, "guest");
   }
 }
 
@@ -289,7 +321,12 @@ session.addEventListener("change", () => {
   renderAccount();
   panels.refresh();
 });
-session.addEventListener("notice", (event) => toast(event.detail.message, event.detail.action));
+session.addEventListener("notice", (event) => toast(event.detail.message, event.detail.action, event.detail.scope));
+session.addEventListener("login", () => {
+  for (const node of toasts.querySelectorAll('[data-scope="guest"]')) {
+    node.remove();
+  }
+});
 
 // ---------- search ----------
 new SearchBox($("#search-input"), $("#search-results"), {
@@ -374,5 +411,6 @@ if (symbols.length > 0) {
 }
 
 coins.markWatched((symbol) => session.has(symbol));
+session.follow();
 session.restore();
 document.documentElement.dataset.ready = "true";

@@ -87,8 +87,14 @@ export class Panels {
     if (!this.isOpen) {
       return;
     }
-    if (this.kind === "movers") {
+    if (this.kind === "movers" && this.moversKey() !== this.body.dataset.ranking) {
+      // The ranking changed: rebuild, and keep keyboard focus on the coin it was on.
+      const focused = this.body.contains(document.activeElement) ? document.activeElement.dataset.coin : "";
       this.render();
+      if (focused) {
+        const again = this.body.querySelector(`[data-coin="${focused}"]`) || this.title;
+        again.focus();
+      }
       return;
     }
     for (const item of this.body.querySelectorAll("[data-coin]")) {
@@ -175,38 +181,43 @@ export class Panels {
     if (this.session.loggedIn) {
       return [this.coinList(symbols, "아직 담은 코인이 없어요. 시세 목록의 별을 눌러 담아 보세요.")];
     }
-    const nodes = [
+    // A guest's list works: it is shown first; logging in is offered as keeping it everywhere.
+    return [
+      this.coinList(symbols, "아직 담은 코인이 없어요. 시세 목록의 별을 눌러 담아 보세요."),
       this.loginNote(
-        "로그인이 필요해요",
-        "관심 목록을 계정에 저장하고 어느 기기에서나 보려면 로그인해 주세요. 로그인 전에 담은 코인은 로그인할 때 함께 옮겨져요.",
+        "이 기기에 저장돼 있어요",
+        "로그인하면 지금 담은 코인이 계정으로 옮겨져 어느 기기에서나 볼 수 있어요.",
       ),
     ];
-    if (symbols.length > 0) {
-      nodes.push(element("h3", "panel-section", `이 기기에 임시 저장된 코인 ${symbols.length}개`));
-      nodes.push(this.coinList(symbols, ""));
-    }
-    return nodes;
   }
 
   recent() {
     return [this.coinList(readRecent(), "최근에 본 코인이 없어요. 코인 이름을 누르거나 검색해 보세요.")];
   }
 
-  movers() {
+  moverLists() {
     const ranked = rankMarkets(this.coins.allMarkets());
     const gainers = this.coins.allMarkets().sort((a, b) => Number(b.changePct) - Number(a.changePct));
     const count = Math.min(MOVERS_COUNT, gainers.length);
+    const symbols = (markets) => markets.map((market) => market.symbol);
     return [
-      element("h3", "panel-section", "오른 코인"),
-      this.coinList(gainers.slice(0, count).map((market) => market.symbol), "시세가 아직 없어요."),
-      element("h3", "panel-section", "내린 코인"),
-      this.coinList(
-        [...gainers].reverse().slice(0, count).map((market) => market.symbol),
-        "시세가 아직 없어요.",
-      ),
-      element("h3", "panel-section", "거래 많은 코인"),
-      this.coinList(ranked.traded.map((market) => market.symbol), "시세가 아직 없어요."),
+      ["오른 코인", symbols(gainers.slice(0, count))],
+      ["내린 코인", symbols([...gainers].reverse().slice(0, count))],
+      ["거래 많은 코인", symbols(ranked.traded)],
     ];
+  }
+
+  moversKey() {
+    return JSON.stringify(this.moverLists().map(([, symbols]) => symbols));
+  }
+
+  movers() {
+    const lists = this.moverLists();
+    this.body.dataset.ranking = JSON.stringify(lists.map(([, symbols]) => symbols));
+    return lists.flatMap(([title, symbols]) => [
+      element("h3", "panel-section", title),
+      this.coinList(symbols, "시세가 아직 없어요."),
+    ]);
   }
 
   placeholder(name, text, needsAccount) {
