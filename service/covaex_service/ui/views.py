@@ -1,4 +1,10 @@
-"""The ui blueprint: ``GET /`` and ``/static/``."""
+"""The ui blueprint: ``GET /`` (the list), ``GET /coins/<SYMBOL>`` (one coin) and ``/static/``.
+
+Both pages are rendered from the cached snapshot only, and from nothing per
+visitor (who is logged in, their stars, their theme are the browser's job), so
+a render-once cache keyed by the snapshot can wrap :func:`render_index` and
+:func:`render_coin` as they are.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +25,9 @@ from covaex_service.accounts.inputs import (
     USERNAME_MIN,
     USERNAME_PATTERN,
 )
+from covaex_service.market.candles import INTERVALS
 from covaex_service.ui.names import COIN_NAMES, QUOTE_ASSETS
-from covaex_service.ui.page import main_page
+from covaex_service.ui.page import coin_page, main_page
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -42,6 +49,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
+
+INTERVAL_LABELS = {"1m": "1분", "1h": "1시간", "1d": "1일"}
+"""The chart's intervals as the page names them (the service keeps exactly these)."""
+if set(INTERVAL_LABELS) != set(INTERVALS):  # pragma: no cover - a wrong edit fails at import, not on a page
+    raise RuntimeError("INTERVAL_LABELS must name exactly the kept candle intervals")
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 
 CREDENTIAL_LIMITS = {
     "username_min": USERNAME_MIN,
@@ -83,34 +102,63 @@ def template_environment() -> Environment:
     )
 
 
-def ui_blueprint() -> Blueprint:
+class Pages:
+    """The two server-rendered pages of one app: pure functions of (snapshot, symbols)."""
+
+    def __init__(self, symbols: tuple[str, ...]) -> None:
+        templates = template_environment()
+        self._index = templates.get_template("index.html.j2")
+        self._coin = templates.get_template("coin.html.j2")
+        self._missing = templates.get_template("missing.html.j2")
+        self._config = page_config()
+        self._symbols = symbols
+
+    def _state(self, snapshot: dict[str, Any], page_as_of: int, page_stale: bool, page_source: str) -> dict[str, Any]:
+        return {
+            **self._config,
+            # The configured list, so a page rendered before the first tick still subscribes.
+            "symbols": [m["symbol"] for m in snapshot.get("markets", ())] or list(self._symbols),
+            "asOf": page_as_of,
+            "stale": page_stale,
+            "source": page_source,
+        }
+
+    def render_index(self, snapshot: dict[str, Any]) -> str:
+        page = main_page(snapshot)
+        state = self._state(snapshot, page.as_of_ms, page.stale, page.source)
+        return self._index.render(page=page, config=state, limits=CREDENTIAL_LIMITS)
+
+    def render_coin(self, snapshot: dict[str, Any], symbol: str) -> str:
+        page = coin_page(snapshot, symbol)
+        # The coin page has no table to read prices from: the snapshot seeds its search and panels.
+        state = self._state(snapshot, page.as_of_ms, page.stale, page.source)
+        state["markets"] = snapshot.get("markets", [])
+        return self._coin.render(
+            page=page, config=state, limits=CREDENTIAL_LIMITS, intervals=list(INTERVAL_LABELS.items())
+        )
+
+    def render_missing(self, symbol: str) -> str:
+        return self._missing.render(page=None, config=self._config, limits=CREDENTIAL_LIMITS, symbol=symbol[:40])
+
+
+def ui_blueprint(symbols: tuple[str, ...]) -> Blueprint:
     """A fresh blueprint (and template environment) for one app."""
     bp = Blueprint("ui")
-    templates = template_environment()
-    template = templates.get_template("index.html.j2")
-    config = page_config()
+    pages = Pages(symbols)
 
     @bp.get("/")
     async def index(request: Request) -> HTTPResponse:
         snapshot = await market.read_snapshot(request.app)
-        page = main_page(snapshot)
-        state = {
-            # The configured list, so a page rendered before the first tick still subscribes.
-            "symbols": [row.symbol for row in page.rows] or list(request.app.ctx.settings.symbols),
-            "asOf": page.as_of_ms,
-            "stale": page.stale,
-            "source": page.source,
-        }
-        body = template.render(page=page, config={**config, **state}, limits=CREDENTIAL_LIMITS)
-        return html(
-            body,
-            headers={
-                "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-                "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "same-origin",
-                "Cache-Control": "no-store",
-            },
-        )
+        return html(pages.render_index(snapshot), headers=PAGE_HEADERS)
+
+    @bp.get("/coins/<symbol:str>")
+    async def coin(request: Request, symbol: str) -> HTTPResponse:
+        wanted = symbol.strip().upper()
+        if wanted not in symbols:
+            # A person followed a wrong address: a page in Korean, not the API's JSON error.
+            return html(pages.render_missing(symbol), status=404, headers=PAGE_HEADERS)
+        snapshot = await market.read_snapshot(request.app)
+        return html(pages.render_coin(snapshot, wanted), headers=PAGE_HEADERS)
 
     bp.static("/static", STATIC_DIR, name="static")
     return bp

@@ -6,8 +6,12 @@
 // unanswered for PONG_TIMEOUT_MS (or the browser's `offline` event) declares it dead at
 // once: worst case QUIET_MS + WATCHDOG_MS + PONG_TIMEOUT_MS = 4.5 s, within the 5 s promised.
 //
+// Candles: `watchKlines(symbol, interval)` adds the gateway's candle extension
+// ({"op": "subscribe", "symbols": [symbol], "klines": [interval]}), kept across reconnects.
+//
 // Events: "state" ({detail: {state: "connecting"|"live"|"offline", retryInMs}}),
-//         "markets" ({detail: {kind: "snapshot"|"update", markets}}).
+//         "markets" ({detail: {kind: "snapshot"|"update", markets}}),
+//         "kline" ({detail: {symbol, interval, source, kline}}).
 
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 30000;
@@ -29,6 +33,23 @@ export class LiveFeed extends EventTarget {
     this.lastSeq = 0;
     this.requestId = 0;
     this.stopped = false;
+    this.klines = null;
+  }
+
+  /** Follow one symbol's open candle at `interval` (replacing the candle followed before). */
+  watchKlines(symbol, interval) {
+    const before = this.klines;
+    this.klines = { symbol, interval };
+    if (before) {
+      this.send({ op: "unsubscribe", symbols: [before.symbol], klines: [before.interval] });
+    }
+    this.subscribeKlines();
+  }
+
+  subscribeKlines() {
+    if (this.klines) {
+      this.send({ op: "subscribe", symbols: [this.klines.symbol], klines: [this.klines.interval] });
+    }
   }
 
   emit(type, detail) {
@@ -73,6 +94,7 @@ export class LiveFeed extends EventTarget {
       this.lastFrameAt = Date.now();
       this.pingSentAt = 0;
       this.send({ op: "subscribe", symbols: this.symbols });
+      this.subscribeKlines();
       window.clearInterval(this.watchdog);
       this.watchdog = window.setInterval(() => this.checkAlive(), WATCHDOG_MS);
     });
@@ -138,6 +160,8 @@ export class LiveFeed extends EventTarget {
       }
       this.lastSeq = frame.seq;
       this.emit("markets", { kind: "update", markets: frame.data || [] });
+    } else if (frame.type === "kline") {
+      this.emit("kline", { symbol: frame.symbol, interval: frame.interval, source: frame.source, kline: frame.data });
     } else if (frame.type === "error") {
       this.emit("error", { code: frame.code, message: frame.message });
     }

@@ -1,6 +1,5 @@
-// The side panel opened from the quick bar: watchlist, recently viewed, top movers,
-// one coin's detail, and clearly marked placeholders for features still to come.
-// What needs an account says so and offers login instead of failing.
+// The side panel opened from the quick bar: watchlist, recently viewed, top movers and
+// price alerts. Every coin in it links to the coin's own page.
 
 import { coinInfo } from "./config.js";
 import { directionOf, formatChange, formatPrice, formatVolume } from "./format.js";
@@ -12,7 +11,6 @@ const TITLES = {
   recent: "최근 본 코인",
   movers: "급등락",
   alerts: "가격 알림",
-  portfolio: "내 자산",
 };
 const MOVERS_COUNT = 5;
 
@@ -35,7 +33,6 @@ export class Panels {
     this.session = session;
     this.coins = coins;
     this.kind = "";
-    this.symbol = "";
     this.opener = null;
   }
 
@@ -43,9 +40,8 @@ export class Panels {
     return !this.panel.hidden;
   }
 
-  open(kind, { symbol = "", opener = null } = {}) {
+  open(kind, { opener = null } = {}) {
     this.kind = kind;
-    this.symbol = symbol;
     if (opener) {
       this.opener = opener;
     }
@@ -114,15 +110,12 @@ export class Panels {
   }
 
   render() {
-    const coin = this.kind === "coin" ? coinInfo(this.symbol) : null;
-    this.title.textContent = coin ? `${coin.ko} ${coin.base}` : TITLES[this.kind] || "";
+    this.title.textContent = TITLES[this.kind] || "";
     const renderers = {
       watchlist: () => this.watchlist(),
       recent: () => this.recent(),
       movers: () => this.movers(),
       alerts: () => this.placeholder("가격 알림", "원하는 가격에 닿으면 알려 드리는 기능을 준비하고 있어요.", true),
-      portfolio: () => this.placeholder("내 자산", "보유 코인과 수익률을 한곳에서 보는 기능을 준비하고 있어요.", true),
-      coin: () => this.detail(this.symbol),
     };
     this.body.replaceChildren(...(renderers[this.kind] || (() => []))());
   }
@@ -142,8 +135,8 @@ export class Panels {
     const info = coinInfo(symbol);
     const market = this.coins.market(symbol) || {};
     const item = element("li");
-    const button = element("button", "panel-item");
-    button.type = "button";
+    const button = element("a", "panel-item");
+    button.href = `/coins/${encodeURIComponent(symbol)}`;
     button.dataset.action = "view";
     button.dataset.target = symbol;
     button.dataset.coin = symbol;
@@ -229,36 +222,5 @@ export class Panels {
       nodes.push(this.loginNote("계정이 필요한 기능이에요", `${name} 기능이 열리면 로그인한 계정에서 쓸 수 있어요.`));
     }
     return nodes;
-  }
-
-  detail(symbol) {
-    const market = this.coins.market(symbol) || {};
-    const wrapper = element("div");
-    wrapper.dataset.coin = symbol;
-    const price = element("p", "detail__price", market.last ? formatPrice(market.last) : "—");
-    price.dataset.value = "last";
-    const change = element("p", `detail__change ${directionOf(market.changePct)}`, formatChange(market.changePct || "0"));
-    change.dataset.value = "changePct";
-    const stats = element("dl", "stats");
-    for (const [key, label] of [
-      ["open", "시가 (24시간 전)"],
-      ["high", "24시간 최고"],
-      ["low", "24시간 최저"],
-      ["quoteVolume", "24시간 거래대금"],
-    ]) {
-      const stat = element("div", "stat");
-      const value = element("dd", "stat__value", market[key] ? (key === "quoteVolume" ? formatVolume(market[key]) : formatPrice(market[key])) : "—");
-      value.dataset.value = key;
-      stat.append(element("dt", "stat__label", label), value);
-      stats.append(stat);
-    }
-    const watched = this.session.has(symbol);
-    const star = element("button", "btn btn--block", watched ? "관심 목록에서 빼기" : "관심 목록에 담기");
-    star.type = "button";
-    star.dataset.action = "toggle-watch";
-    star.dataset.target = symbol;
-    star.setAttribute("aria-pressed", String(watched));
-    wrapper.append(price, change, stats, star);
-    return [wrapper];
   }
 }
