@@ -12,7 +12,7 @@ import { rememberViewed } from "./store.js";
 const main = $("main[data-symbol]");
 const symbol = main.dataset.symbol;
 const book = new MarketBook(config.markets || []);
-const shell = new Shell(book);
+const shell = new Shell(book, { symbol });
 const chart = new CandleChart($("#chart"), $("[data-chart-status]"), symbol);
 const star = $('.coin-head [data-action="toggle-watch"]');
 const starLabel = star.getAttribute("aria-label").replace(/ 관심 목록에 추가$/, "");

@@ -1,7 +1,8 @@
 // The side panel opened from the quick bar: watchlist, recently viewed, top movers and
 // price alerts. Every coin in it links to the coin's own page.
 
-import { coinInfo } from "./config.js";
+import { ALERTS_MAX } from "./alerts.js";
+import { coinInfo, config } from "./config.js";
 import { directionOf, formatChange, formatPrice, formatVolume } from "./format.js";
 import { rankMarkets } from "./keywords.js";
 import { readRecent } from "./store.js";
@@ -26,12 +27,14 @@ function element(tag, className, text) {
 }
 
 export class Panels {
-  constructor(panel, { session, coins }) {
+  constructor(panel, { session, coins, alerts, symbol = "" }) {
     this.panel = panel;
     this.title = panel.querySelector(".panel__title");
     this.body = panel.querySelector(".panel__body");
     this.session = session;
     this.coins = coins;
+    this.alerts = alerts;
+    this.alertSymbol = symbol || (config.symbols || [])[0] || "";
     this.kind = "";
     this.opener = null;
   }
@@ -115,7 +118,7 @@ export class Panels {
       watchlist: () => this.watchlist(),
       recent: () => this.recent(),
       movers: () => this.movers(),
-      alerts: () => this.placeholder("가격 알림", "원하는 가격에 닿으면 알려 드리는 기능을 준비하고 있어요.", true),
+      alerts: () => this.alertsView(),
     };
     this.body.replaceChildren(...(renderers[this.kind] || (() => []))());
   }
@@ -213,13 +216,80 @@ export class Panels {
     ]);
   }
 
-  placeholder(name, text, needsAccount) {
-    const note = element("div", "panel-note panel-note--soon");
-    note.dataset.placeholder = this.kind;
-    note.append(element("span", "soon-tag", "준비 중"), element("strong", "", `${name}은(는) 곧 찾아와요`), element("p", "", text));
-    const nodes = [note];
-    if (needsAccount && !this.session.loggedIn) {
-      nodes.push(this.loginNote("계정이 필요한 기능이에요", `${name} 기능이 열리면 로그인한 계정에서 쓸 수 있어요.`));
+  alertsView() {
+    const form = element("form", "alert-form");
+    form.noValidate = true;
+    const symbolField = element("label", "field");
+    const select = element("select", "field__input");
+    select.name = "symbol";
+    for (const symbol of config.symbols || []) {
+      const info = coinInfo(symbol);
+      const option = element("option", "", `${info.ko} ${info.base}`);
+      option.value = symbol;
+      option.selected = symbol === this.alertSymbol;
+      select.append(option);
+    }
+    symbolField.append(element("span", "field__label", "코인"), select);
+    const priceField = element("label", "field");
+    const input = element("input", "field__input");
+    input.name = "price";
+    input.inputMode = "decimal";
+    input.autocomplete = "off";
+    input.placeholder = "예: 100,000";
+    priceField.append(element("span", "field__label", "알림 가격 (USDT)"), input);
+    const hint = element("p", "alert-form__hint");
+    const showHint = () => {
+      this.alertSymbol = select.value;
+      const market = this.coins.market(select.value) || {};
+      hint.textContent = market.last
+        ? `지금 ${formatPrice(market.last)} USDT · 이 가격까지 오르거나 내리면 알려 드려요.`
+        : "아직 이 코인의 시세가 없어요.";
+    };
+    select.addEventListener("change", showHint);
+    showHint();
+    const error = element("p", "auth__error");
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    const submit = element("button", "btn btn--primary btn--block", "알림 만들기");
+    submit.type = "submit";
+    form.append(symbolField, priceField, hint, error, submit);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const market = this.coins.market(select.value) || {};
+      const problem = this.alerts.add(select.value, input.value, market.last);
+      error.textContent = problem;
+      error.hidden = !problem;
+      if (!problem) {
+        input.value = "";
+      }
+    });
+    const nodes = [form];
+    if ("Notification" in window && Notification.permission === "default") {
+      const allow = element("button", "btn btn--block", "시스템 알림도 받기");
+      allow.type = "button";
+      allow.dataset.action = "enable-notifications";
+      nodes.push(allow);
+    }
+    nodes.push(element("h3", "panel-section", `내 가격 알림 ${this.alerts.items.length}/${ALERTS_MAX}`));
+    if (this.alerts.items.length === 0) {
+      nodes.push(element("p", "panel-note", "아직 만든 알림이 없어요. 알림은 이 브라우저에 저장돼요."));
+    } else {
+      const list = element("ul", "panel-list");
+      for (const alert of this.alerts.items) {
+        const info = coinInfo(alert.symbol);
+        const item = element("li", "alert-item");
+        item.dataset.alert = alert.id;
+        const text = `${info.ko} ${formatPrice(alert.price)} ${alert.rising ? "이상" : "이하"}`;
+        const remove = element("button", "icon-button");
+        remove.type = "button";
+        remove.dataset.action = "remove-alert";
+        remove.dataset.target = alert.id;
+        remove.setAttribute("aria-label", `${text} 알림 지우기`);
+        remove.textContent = "✕";
+        item.append(element("span", "alert-item__text", text), remove);
+        list.append(item);
+      }
+      nodes.push(list);
     }
     return nodes;
   }

@@ -3,9 +3,10 @@
 // A page starts it with the markets it shows (`book`: market(symbol), allMarkets())
 // and hands it its LiveFeed, whose connection state the badge then follows.
 
+import { PriceAlerts } from "./alerts.js";
 import { api } from "./api.js";
-import { config } from "./config.js";
-import { formatAsOf } from "./format.js";
+import { coinInfo as coinInfoOf, config } from "./config.js";
+import { formatAsOf, formatPrice } from "./format.js";
 import { Panels } from "./panels.js";
 import { SearchBox } from "./search.js";
 import { Session } from "./session.js";
@@ -32,14 +33,15 @@ function setIfChanged(target, key, value) {
 }
 
 export class Shell {
-  constructor(book) {
+  constructor(book, { symbol = "" } = {}) {
     this.book = book;
     this.session = new Session();
+    this.alerts = new PriceAlerts();
     this.toasts = $(".toasts");
     this.dialog = $("#auth-dialog");
     this.conn = $(".conn");
     this.stalePanel = $("[data-stale-scope]");
-    this.panels = new Panels($("#panel"), { session: this.session, coins: book });
+    this.panels = new Panels($("#panel"), { session: this.session, coins: book, alerts: this.alerts, symbol });
     this.authMode = "login";
     this.guestHintShown = false;
     this.live = {
@@ -75,8 +77,27 @@ export class Shell {
       priceOf: (symbol) => (this.book.market(symbol) || {}).last,
       onSelect: (symbol) => this.openCoin(symbol),
     });
+    this.alerts.addEventListener("change", () => {
+      if (this.panels.kind === "alerts") {
+        this.panels.refresh();
+      }
+    });
+    this.alerts.addEventListener("fired", (event) => this.tellAlert(event.detail));
     this.session.follow();
     this.session.restore();
+  }
+
+  tellAlert({ alert, last }) {
+    const info = coinInfoOf(alert.symbol);
+    const message = `${info.ko} ${formatPrice(last)} USDT · 알림 가격 ${formatPrice(alert.price)}에 닿았어요.`;
+    this.toast(message, { label: "보기", run: () => this.openCoin(alert.symbol) });
+    if ("Notification" in window && Notification.permission === "granted") {
+      try {
+        new Notification("CovaEX 가격 알림", { body: message, tag: alert.id });
+      } catch {
+        // Some browsers only notify from a service worker: the in-page notice is enough.
+      }
+    }
   }
 
   openCoin(symbol) {
@@ -184,6 +205,7 @@ export class Shell {
     });
     feed.addEventListener("status", (event) => this.applyServerStatus(event.detail));
     feed.addEventListener("markets", (event) => {
+      this.alerts.check(event.detail.markets);
       live.lastFrameAt = Date.now();
       for (const market of event.detail.markets) {
         live.asOf = Math.max(live.asOf, Number(market.eventTime) || 0);
@@ -321,6 +343,11 @@ export class Shell {
         this.session.logout();
       },
       view: (target) => rememberViewed(target.dataset.target),
+      "remove-alert": (target) => this.alerts.remove(target.dataset.target),
+      "enable-notifications": async () => {
+        await Notification.requestPermission();
+        this.panels.refresh();
+      },
     };
     document.addEventListener("click", (event) => {
       const target = event.target.closest("[data-action]");
