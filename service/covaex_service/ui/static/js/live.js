@@ -91,6 +91,7 @@ export class LiveFeed extends EventTarget {
     this.socket = socket;
     socket.addEventListener("open", () => {
       this.lastSeq = 0;
+      this.snapshotAsked = true;
       this.lastFrameAt = Date.now();
       this.pingSentAt = 0;
       this.send({ op: "subscribe", symbols: this.symbols });
@@ -150,10 +151,16 @@ export class LiveFeed extends EventTarget {
       this.emit("status", { source: frame.source, stale: frame.stale });
     }
     if (frame.type === "snapshot") {
+      this.snapshotAsked = false;
       this.attempt = 0;
       this.emit("state", { state: "live", retryInMs: 0 });
       this.emit("markets", { kind: "snapshot", markets: frame.data || [] });
     } else if (frame.type === "update") {
+      if (this.snapshotAsked) {
+        // Updates flow but the snapshot that makes the connection live was lost: ask again, once.
+        this.snapshotAsked = false;
+        this.send({ op: "subscribe", symbols: this.symbols });
+      }
       if (this.lastSeq && frame.seq !== this.lastSeq + 1) {
         // A gap means frames were lost: a fresh subscription brings a new snapshot.
         this.send({ op: "subscribe", symbols: this.symbols });
