@@ -77,8 +77,7 @@ shell.follow(feed);
 feed.addEventListener("markets", (event) => {
   book.apply(event.detail.markets);
   renderMarket();
-  shell.renderLiveState();
-  shell.panels.refreshPrices();
+  shell.paintPrices();
 });
 feed.addEventListener("kline", (event) => {
   if (event.detail.symbol === symbol) {

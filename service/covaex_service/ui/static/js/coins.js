@@ -108,6 +108,17 @@ export class CoinList {
     }
   }
 
+  /** Show only the rows `keep(symbol)` accepts (all with null); returns how many are shown. */
+  filter(keep) {
+    let shown = 0;
+    for (const [symbol, cells] of this.rows) {
+      const visible = keep === null || keep(symbol);
+      cells.row.hidden = !visible;
+      shown += visible ? 1 : 0;
+    }
+    return shown;
+  }
+
   /** Sort by a column: descending, then ascending, then the original order. */
   sortBy(key) {
     const first = key === "name" ? "ascending" : "descending";

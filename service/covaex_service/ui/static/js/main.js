@@ -19,7 +19,29 @@ if (linked && config.symbols.includes(linked[1])) {
 const coins = new CoinList($("table.coins"));
 const shell = new Shell(coins);
 shell.actions.watch = (target) => shell.toggleWatch(target.closest("[data-symbol]").dataset.symbol);
-shell.session.addEventListener("change", () => coins.markWatched((symbol) => shell.session.has(symbol)));
+let onlyWatched = false;
+
+// The 관심 tab: the same table, only the starred rows (it follows stars made anywhere).
+function applyFilter() {
+  const watched = (symbol) => shell.session.has(symbol);
+  const shown = coins.filter(onlyWatched ? watched : null);
+  $("[data-watch-empty]").hidden = !(onlyWatched && shown === 0);
+  for (const tab of document.querySelectorAll(".list-tab[data-filter]")) {
+    tab.setAttribute("aria-pressed", String((tab.dataset.filter === "watch") === onlyWatched));
+  }
+}
+
+for (const tab of document.querySelectorAll(".list-tab[data-filter]")) {
+  tab.addEventListener("click", () => {
+    onlyWatched = tab.dataset.filter === "watch";
+    applyFilter();
+  });
+}
+
+shell.session.addEventListener("change", () => {
+  coins.markWatched((symbol) => shell.session.has(symbol));
+  applyFilter();
+});
 
 const symbols = coins.symbols.length > 0 ? coins.symbols : config.symbols || [];
 let keywordsDue = 0;
@@ -27,8 +49,7 @@ let paintRequested = false;
 const pending = new Map();
 
 function paint() {
-  shell.renderLiveState();
-  shell.panels.refreshPrices();
+  shell.paintPrices();
   const now = Date.now();
   if (now >= keywordsDue) {
     keywordsDue = now + KEYWORDS_EVERY_MS;

@@ -54,6 +54,7 @@ export class Shell {
     };
     // Pages add their own data-action handlers here ({action: (target, event) => ...}).
     this.actions = {};
+    this.search = null;
   }
 
   start() {
@@ -72,7 +73,7 @@ export class Shell {
         node.remove();
       }
     });
-    new SearchBox($("#search-input"), $("#search-results"), {
+    this.search = new SearchBox($("#search-input"), $("#search-results"), {
       symbols: config.symbols || [],
       priceOf: (symbol) => (this.book.market(symbol) || {}).last,
       onSelect: (symbol) => this.openCoin(symbol),
@@ -137,6 +138,15 @@ export class Shell {
       (live.connection !== "live" && now - live.offlineSince > OFFLINE_STALE_AFTER_MS) ||
       (live.connection === "live" && live.lastFrameAt > 0 && now - live.lastFrameAt > SILENT_STALE_AFTER_MS)
     );
+  }
+
+  /** What a page calls after it painted a batch of prices: the parts of the shell that show prices. */
+  paintPrices() {
+    this.renderLiveState();
+    this.panels.refreshPrices();
+    if (this.search) {
+      this.search.refreshPrices();
+    }
   }
 
   renderLiveState() {
