@@ -58,7 +58,7 @@ def test_the_chart_draws_history_follows_the_live_candle_and_switches_interval(p
         "(first) => document.querySelector('#chart').dataset.liveClose !== first", arg=first, timeout=15_000
     )
     # The vendored chart library, served by the service itself.
-    assert any(url.endswith("/static/vendor/lightweight-charts.standalone.production.js") for url in requested)
+    assert any("/static/vendor/lightweight-charts.standalone.production.js?v=" in url for url in requested)
     assert not [url for url in requested if not url.startswith((service.base_url, "ws://127.0.0.1", "data:"))]
 
     page.locator('.intervals [data-interval="1h"]').click()

@@ -58,7 +58,7 @@ def test_page_loads_nothing_from_elsewhere(page: Page, service: Service) -> None
     open_live(page, service)
     foreign = [url for url in requested if not url.startswith((service.base_url, "ws://127.0.0.1", "data:"))]
     assert foreign == []
-    assert any(url.endswith("/static/js/main.js") for url in requested)
+    assert any(re.search(r"/static/js/main\.js\?v=[0-9a-f]{12}$", url) for url in requested)
 
 
 def test_a_price_cell_changes_within_a_few_seconds(page: Page, service: Service) -> None:
