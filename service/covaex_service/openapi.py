@@ -30,6 +30,7 @@ from covaex_service.accounts.inputs import (
     USERNAME_PATTERN,
 )
 from covaex_service.accounts.sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from covaex_service.market.candles import INTERVALS, KLINES_KEPT
 from covaex_service.sanic_types import ServiceApp
 
 OPENAPI_PATH = "/openapi.json"
@@ -127,6 +128,31 @@ SCHEMAS: JsonObject = {
             "stale": {"type": "boolean"},
             "source": {"type": "string", "enum": ["binance", "simulator"]},
             "markets": {"type": "array", "items": _ref("Market")},
+        },
+    },
+    "Kline": {
+        "type": "object",
+        "description": "One candle; `closeTime` is the candle's last millisecond. The newest may still be open.",
+        "required": ["openTime", "open", "high", "low", "close", "volume", "closeTime"],
+        "properties": {
+            "openTime": {"type": "integer", "description": "ms since the epoch"},
+            "open": _DECIMAL,
+            "high": _DECIMAL,
+            "low": _DECIMAL,
+            "close": _DECIMAL,
+            "volume": _DECIMAL,
+            "closeTime": {"type": "integer", "description": "ms since the epoch"},
+        },
+    },
+    "Klines": {
+        "type": "object",
+        "required": ["symbol", "interval", "source", "stale", "klines"],
+        "properties": {
+            "symbol": {"type": "string"},
+            "interval": {"type": "string", "enum": list(INTERVALS)},
+            "source": {"type": "string", "enum": ["binance", "simulator"]},
+            "stale": {"type": "boolean"},
+            "klines": {"type": "array", "items": _ref("Kline"), "description": "Oldest first."},
         },
     },
     "Health": {"type": "object", "description": "Status details; the HTTP status is the verdict."},
@@ -256,6 +282,39 @@ PATHS: JsonObject = {
             "summary": "One market",
             "parameters": [_SYMBOL_PARAM],
             "responses": {"200": _json(_ref("Market"), "The market."), **_errors(404)},
+        }
+    },
+    "/api/v1/markets/{symbol}/klines": {
+        "get": {
+            "operationId": "getKlines",
+            "tags": ["market"],
+            "summary": "Candles of one market, from the cache (Binance klines or simulated, labelled)",
+            "description": (
+                "History comes from Binance's REST klines when the feed connects and the open candle from its "
+                "kline streams, both through the cache: a request never reaches Binance. Live candles also arrive "
+                "over the WebSocket (`klines` in a subscribe)."
+            ),
+            "parameters": [
+                _SYMBOL_PARAM,
+                {
+                    "name": "interval",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": list(INTERVALS), "default": INTERVALS[0]},
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": KLINES_KEPT, "default": KLINES_KEPT},
+                    "description": "How many of the newest candles.",
+                },
+            ],
+            "responses": {
+                "200": _json(_ref("Klines"), "The candles, oldest first."),
+                **_errors(400, 404),
+                "503": _json(_ref("Error"), "No candles yet (the feed is starting) or the cache is unreachable."),
+            },
         }
     },
     "/api/v1/auth/signup": {

@@ -162,3 +162,29 @@ def page(context: BrowserContext, console: Console) -> Iterator[Page]:
     console.watch(page)
     yield page
     assert console.errors == [], "the page logged errors:\n" + "\n".join(console.errors)
+
+
+PASSWORD = "correct-horse-battery-42"
+
+
+def sign_up_and_log_in(context: BrowserContext, service: Service, username: str | None = None) -> str:
+    """A fresh account, logged in for every page of ``context`` (the cookies are the context's)."""
+    import uuid
+
+    username = username or f"ui{uuid.uuid4().hex[:12]}"
+    created = context.request.post(
+        f"{service.base_url}/api/v1/auth/signup", data={"username": username, "password": PASSWORD}
+    )
+    assert created.status in (201, 409), created.text()
+    logged_in = context.request.post(
+        f"{service.base_url}/api/v1/auth/login", data={"username": username, "password": PASSWORD}
+    )
+    assert logged_in.ok, logged_in.text()
+    return username
+
+
+def open_live(page: Page, service: Service, path: str = "/") -> None:
+    """Load a page and wait until its scripts ran and the live feed is connected."""
+    page.goto(service.base_url + path)
+    expect(page.locator("html[data-ready=true]")).to_have_count(1)
+    expect(page.locator('.conn[data-conn="live"]')).to_have_count(1)

@@ -88,9 +88,9 @@ def _merge_example() -> dict[str, Any]:
 
 def ui(inputs: Inputs) -> dict[str, Any]:
     js_dir = UI_DIR / "static" / "js"
-    template = UI_DIR / "templates" / "index.html.j2"
     hooks: dict[str, list[str]] = {}
-    if template.is_file():
+    # Every page's templates (the shared base, the list, the coin page), in a stable order.
+    for template in sorted((UI_DIR / "templates").glob("*.html.j2")):
         for kind, value in _HOOK.findall(template.read_text(encoding="utf-8")):
             hooks.setdefault(kind, [])
             if value not in hooks[kind]:

@@ -11,6 +11,11 @@ the symbol count); a flush loop writes what changed every
 :data:`FLUSH_INTERVAL_SECONDS` in one round trip, and refreshes the heartbeat
 while the feed is live. When the cache is down the changes are kept and
 written once it is back.
+
+Candles take the same path: the sink keeps each ``(symbol, interval)`` series
+in memory (at most :data:`~.candles.KLINES_KEPT` candles) and the flush writes
+a series only when it gained a candle, and the open candle whenever it moved
+(:meth:`~.cache.contract.MarketCache.write_klines`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from covaex_service.market.cache.contract import (
     LEADER_RENEW_SECONDS,
     CacheUnavailable,
     MarketCache,
+    SeriesKey,
 )
+from covaex_service.market.candles import KLINES_KEPT, Kline, merge_series
 from covaex_service.market.feeds.base import MarketFeed
 from covaex_service.market.model import Market, Source
 from covaex_service.market.stats import FeedStats
@@ -59,6 +66,9 @@ class Ingest:
         self._flush_interval = flush_interval
         self._latest: dict[str, Market] = {}
         self._pending: dict[str, Market] = {}
+        self._series: dict[SeriesKey, list[Kline]] = {}
+        self._series_dirty: set[SeriesKey] = set()
+        self._open_pending: dict[SeriesKey, Kline] = {}
         self._feed_task: asyncio.Task[None] | None = None
         self._last_write = 0.0
         self._cache_down = False
@@ -74,6 +84,23 @@ class Ingest:
             self._latest[market.symbol] = market
             self._pending[market.symbol] = market
         self._stats.ticks_ingested += len(markets)
+
+    def _kline_sink(self, klines: Sequence[Kline]) -> None:
+        for kline in klines:
+            if kline.symbol not in self._order:
+                continue
+            key = (kline.symbol, kline.interval)
+            series = self._series.setdefault(key, [])
+            if series and series[-1].open_time == kline.open_time:
+                series[-1] = kline  # the open candle moved: a small write
+            elif not series or kline.open_time > series[-1].open_time:
+                series.append(kline)  # a new candle: the series document is rewritten
+                del series[:-KLINES_KEPT]
+                self._series_dirty.add(key)
+            else:
+                self._series[key] = merge_series(series, [kline])  # history (REST resync, simulator start)
+                self._series_dirty.add(key)
+            self._open_pending[key] = self._series[key][-1]
 
     async def run(self) -> None:
         """Compete for the lease and flush, until cancelled."""
@@ -101,7 +128,7 @@ class Ingest:
                 lead = self.leading  # nobody can take over while the cache is down: keep what we have
             if lead and not self.leading:
                 log.info("ingest lease taken by %s; starting the %s feed", self._owner, self.feed.source)
-                self._feed_task = asyncio.create_task(self.feed.run(self._sink), name="covaex-feed")
+                self._feed_task = asyncio.create_task(self.feed.run(self._sink, self._kline_sink), name="covaex-feed")
             elif not lead and self.leading:
                 log.info("ingest lease lost by %s; stopping the feed", self._owner)
                 await self._stop_feed()
@@ -145,8 +172,23 @@ class Ingest:
                 log.warning("cache write failed, keeping the batch for later: %s", exc)
             self._cache_down = True
             return
+        await self._flush_klines()
         if self._cache_down:
             log.info("cache writes recovered")
             self._cache_down = False
             # The cache may have restarted empty: rewrite the whole snapshot at once.
             self._pending = {**self._latest, **self._pending}
+            self._series_dirty.update(self._series)
+
+    async def _flush_klines(self) -> None:
+        if not self._series_dirty and not self._open_pending:
+            return
+        dirty, self._series_dirty = self._series_dirty, set()
+        live, self._open_pending = self._open_pending, {}
+        try:
+            await self._cache.write_klines([self._series[k] for k in dirty], list(live.values()), now_ms())
+        except CacheUnavailable as exc:
+            self._series_dirty |= dirty
+            self._open_pending = {**live, **self._open_pending}
+            self._stats.cache_write_errors += 1
+            log.debug("candle write failed, keeping it for later: %s", exc)

@@ -3,6 +3,8 @@
 * ``GET /api/v1/markets`` — ``{"asOf", "stale", "source", "markets": [...]}``
 * ``GET /api/v1/markets/<symbol>`` — one market (its fields, plus ``source`` and ``stale``);
   404 for a symbol the service does not carry, 503 while it has no price yet
+* ``GET /api/v1/markets/<symbol>/klines?interval=1m&limit=N`` — candles from the cache,
+  ``{"symbol", "interval", "source", "stale", "klines": [...]}`` oldest first
 * ``GET /healthz`` — liveness: the process answers
 * ``GET /readyz`` — readiness: 200 when the cache answers and the feed is fresh, else 503;
   the body names each check
@@ -14,8 +16,9 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
-from covaex_service.errors import NotFound, Unavailable
+from covaex_service.errors import BadRequest, NotFound, Unavailable
 from covaex_service.market.cache.contract import CacheUnavailable
+from covaex_service.market.candles import INTERVALS, KLINES_KEPT
 from covaex_service.market.metrics import CONTENT_TYPE
 
 blueprint = Blueprint("market")
@@ -26,16 +29,55 @@ async def markets(request: Request) -> HTTPResponse:
     return json(await request.app.ctx.market.view.snapshot_json())
 
 
-@blueprint.get("/api/v1/markets/<symbol:str>")
-async def market(request: Request, symbol: str) -> HTTPResponse:
+def _carried(request: Request, symbol: str) -> str:
     wanted = symbol.strip().upper()
     if wanted not in request.app.ctx.settings.symbols:
         raise NotFound(f"unknown symbol {symbol!r}; GET /api/v1/markets lists the symbols carried")
+    return wanted
+
+
+@blueprint.get("/api/v1/markets/<symbol:str>")
+async def market(request: Request, symbol: str) -> HTTPResponse:
+    wanted = _carried(request, symbol)
     body = await request.app.ctx.market.view.snapshot_json()
     for item in body["markets"]:
         if item["symbol"] == wanted:
             return json({**item, "source": body["source"], "stale": body["stale"]})
     raise Unavailable(f"no price for {wanted} yet; the feed is starting or unreachable")
+
+
+def _klines_query(request: Request) -> tuple[str, int]:
+    interval = request.args.get("interval", "1m")
+    if interval not in INTERVALS:
+        raise BadRequest(f"interval must be one of {', '.join(INTERVALS)}, got {interval!r}", code="unknown_interval")
+    raw_limit = request.args.get("limit", str(KLINES_KEPT))
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= KLINES_KEPT:
+        raise BadRequest(f"limit must be a whole number from 1 to {KLINES_KEPT}, got {raw_limit!r}")
+    return interval, int(raw_limit)
+
+
+@blueprint.get("/api/v1/markets/<symbol:str>/klines")
+async def klines(request: Request, symbol: str) -> HTTPResponse:
+    wanted = _carried(request, symbol)
+    interval, limit = _klines_query(request)
+    area = request.app.ctx.market
+    try:
+        stored = await area.cache.klines(wanted, interval)
+    except CacheUnavailable as exc:
+        raise Unavailable("the market cache is unreachable; try again shortly") from exc
+    if stored is None:
+        raise Unavailable(f"no {interval} candles for {wanted} yet; the feed is starting or unreachable")
+    source, series = stored
+    _, stale = await area.view.snapshot()
+    return json(
+        {
+            "symbol": wanted,
+            "interval": interval,
+            "source": source,
+            "stale": stale,
+            "klines": [kline.to_json() for kline in series[-limit:]],
+        }
+    )
 
 
 @blueprint.get("/healthz")

@@ -15,4 +15,4 @@ from covaex_service.ui.views import ui_blueprint
 
 def install(app: ServiceApp) -> None:
     """Register the main page and ``/static/`` on ``app``."""
-    app.blueprint(ui_blueprint())
+    app.blueprint(ui_blueprint(tuple(app.ctx.settings.symbols)))

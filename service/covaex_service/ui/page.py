@@ -223,3 +223,53 @@ def main_page(snapshot: Mapping[str, Any]) -> MainPage:
         stale=bool(snapshot.get("stale", False)),
         source=str(snapshot.get("source", "")),
     )
+
+
+@dataclass(frozen=True)
+class CoinStat:
+    key: str
+    label: str
+    value: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CoinPage:
+    """The view model of ``GET /coins/<SYMBOL>``: one coin's price, 24 h stats and what the chart needs."""
+
+    row: CoinRow
+    stats: tuple[CoinStat, ...]
+    as_of_ms: int
+    as_of_iso: str
+    as_of_text: str
+    stale: bool
+    source: str
+
+
+def coin_page(snapshot: Mapping[str, Any], symbol: str) -> CoinPage:
+    """The coin's view model from one cached snapshot body (a coin without a price yet shows dashes)."""
+    market = next((m for m in snapshot.get("markets", ()) if m.get("symbol") == symbol), {"symbol": symbol})
+    row = coin_row(market)
+    priced = "last" in market
+    volume = str(market.get("volume", "0"))
+
+    def stat(key: str, label: str, value: str, text: str) -> CoinStat:
+        return CoinStat(key, label, value, text if priced else "—")
+
+    as_of_ms = int(snapshot.get("asOf") or 0)
+    as_of_iso, as_of_text = format_as_of(as_of_ms)
+    return CoinPage(
+        row=row,
+        stats=(
+            stat("open", "시가 (24시간 전)", row.open, format_price(row.open)),
+            stat("high", "24시간 최고", row.high, format_price(row.high)),
+            stat("low", "24시간 최저", row.low, format_price(row.low)),
+            stat("volume", f"24시간 거래량 ({row.base})", volume, format_volume(volume)),
+            stat("quoteVolume", "24시간 거래대금", row.quote_volume, row.volume_text),
+        ),
+        as_of_ms=as_of_ms,
+        as_of_iso=as_of_iso,
+        as_of_text=as_of_text if as_of_ms else "아직 시세가 없어요",
+        stale=bool(snapshot.get("stale", False)),
+        source=str(snapshot.get("source", "")),
+    )

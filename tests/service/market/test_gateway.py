@@ -189,7 +189,7 @@ async def test_a_feed_that_never_delivers_is_shown_stale(tmp_path: Path) -> None
         def is_live(self) -> bool:
             return False
 
-        async def run(self, sink: Any) -> None:
+        async def run(self, sink: Any, klines: Any = None) -> None:
             sink([])
             await asyncio.Event().wait()
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from covaex_service.market.cache import EmbeddedCache, Keys, RedisCache
 from covaex_service.market.cache.contract import LEADER_RENEW_SECONDS, LEADER_TTL_MS
-from covaex_service.market.feeds.base import MarketSink
+from covaex_service.market.feeds.base import KlineSink, MarketSink
 from covaex_service.market.ingest import Ingest
 from covaex_service.market.model import Market, Source
 from covaex_service.market.stats import FeedStats
@@ -24,6 +24,7 @@ class ScriptedFeed:
         self._source: Source = source
         self.running = False
         self.sink: MarketSink | None = None
+        self.klines: KlineSink | None = None
 
     @property
     def source(self) -> Source:
@@ -32,8 +33,8 @@ class ScriptedFeed:
     def is_live(self) -> bool:
         return self.running
 
-    async def run(self, sink: MarketSink) -> None:
-        self.sink, self.running = sink, True
+    async def run(self, sink: MarketSink, klines: KlineSink | None = None) -> None:
+        self.sink, self.klines, self.running = sink, klines, True
         try:
             await asyncio.Event().wait()
         finally:

@@ -16,8 +16,20 @@ key / channel (default namespace)           value                               
                                             while the feed is live
 ``covaex:v1:feed:leader``                   id of the worker running the feed     :data:`LEADER_TTL_MS` (renewed)
 ``covaex:v1:updates`` (pub/sub channel)     ``{"asOf", "source", "markets"}`` with
-                                            only the symbols that changed
+                                            only the symbols that changed; candle
+                                            batches add ``"klines": [{"symbol",
+                                            "interval", "kline"}]`` (open candles)
+``covaex:v1:klines:<SYMBOL>:<INTERVAL>``    a candle series, oldest first:         :data:`KLINES_TTL_SECONDS`
+                                            ``{"source", "klines": [...]}``,
+                                            rewritten when a candle is added
+``covaex:v1:kline:<SYMBOL>:<INTERVAL>``     the open candle ``{"source",           :data:`KLINES_TTL_SECONDS`
+                                            "kline"}``, rewritten as it changes
 ==========================================  ====================================  =====================
+
+Candles are split in two keys so a live candle's change, many a second, is a
+small write; the series (up to :data:`~..candles.KLINES_KEPT` candles) is
+rewritten only when a candle opens or history arrives. A reader lays the
+open candle over the series (same ``openTime`` replaces, newer appends).
 
 Staleness: a snapshot is *stale* when the heartbeat is missing or older than
 :data:`STALE_AFTER_MS`, or when the cache cannot be reached and a worker
@@ -36,6 +48,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from covaex_service.market.candles import Kline, merge_series
 from covaex_service.market.model import SOURCES, InvalidMarket, Market, Source
 
 NAMESPACE = "covaex:v1"
@@ -49,6 +62,7 @@ MARKET_KEY_PATTERN = f"{NAMESPACE}:market:<SYMBOL>"
 
 MARKET_TTL_SECONDS = 24 * 3600
 SNAPSHOT_TTL_SECONDS = 24 * 3600
+KLINES_TTL_SECONDS = 24 * 3600
 HEARTBEAT_TTL_SECONDS = 30
 HEARTBEAT_INTERVAL_SECONDS = 1.0
 STALE_AFTER_MS = 10_000
@@ -84,6 +98,16 @@ class Keys:
 
     def market(self, symbol: str) -> str:
         return f"{self.namespace}:market:{symbol}"
+
+    def klines(self, symbol: str, interval: str) -> str:
+        return f"{self.namespace}:klines:{symbol}:{interval}"
+
+    def open_kline(self, symbol: str, interval: str) -> str:
+        return f"{self.namespace}:kline:{symbol}:{interval}"
+
+
+SeriesKey = tuple[str, str]
+"""``(symbol, interval)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +145,48 @@ def encode_heartbeat(source: Source, at_ms: int) -> bytes:
 def encode_update(changed: Sequence[Market], source: Source, at_ms: int) -> bytes:
     """The pub/sub message: the snapshot document's shape, with only the changed markets."""
     return encode_snapshot(changed, source, at_ms)
+
+
+def label_of(klines: Sequence[Kline]) -> Source:
+    """Honest labelling: a series holding any simulated candle is labelled ``simulator`` as a whole."""
+    return "simulator" if any(k.source == "simulator" for k in klines) else "binance"
+
+
+def encode_klines(series: Sequence[Kline]) -> bytes:
+    return _dumps({"source": label_of(series), "klines": [k.to_json() for k in series]})
+
+
+def encode_open_kline(kline: Kline) -> bytes:
+    return _dumps({"source": kline.source, "kline": kline.to_json()})
+
+
+def encode_kline_update(live: Sequence[Kline], at_ms: int) -> bytes:
+    """The pub/sub message of a candle batch: no markets, the changed open candles."""
+    klines = [{"symbol": k.symbol, "interval": k.interval, "kline": k.to_json()} for k in live]
+    return _dumps({"asOf": at_ms, "source": label_of(live), "markets": [], "klines": klines})
+
+
+def decode_klines(
+    symbol: str, interval: str, series_doc: bytes | str | None, open_doc: bytes | str | None
+) -> tuple[Source, list[Kline]] | None:
+    """The stored series with the open candle laid over it; ``None`` when neither is stored."""
+    if series_doc is None and open_doc is None:
+        return None
+    try:
+        source: Source | None = None
+        series: list[Kline] = []
+        if series_doc is not None:
+            doc = json.loads(series_doc)
+            source = _source(doc["source"])
+            series = [Kline.from_json(k, symbol, interval, source) for k in doc["klines"]]
+        if open_doc is not None:
+            doc = json.loads(open_doc)
+            open_source = _source(doc["source"])
+            source = open_source if source is None or open_source == "simulator" else source
+            series = merge_series(series, [Kline.from_json(doc["kline"], symbol, interval, open_source)])
+        return source or "binance", series
+    except (ValueError, KeyError, TypeError, InvalidMarket) as exc:
+        raise CacheUnavailable(f"cache holds a malformed candle document: {exc}") from exc
 
 
 def _source(value: object) -> Source:
@@ -175,6 +241,15 @@ class MarketCache(Protocol):
 
     async def market(self, symbol: str) -> tuple[Source, dict[str, Any]] | None:
         """The latest value of one symbol, or ``None``; raises :class:`CacheUnavailable`."""
+
+    async def write_klines(self, series: Sequence[Sequence[Kline]], live: Sequence[Kline], at_ms: int) -> None:
+        """Pipelined: each whole series in ``series``, each open candle in ``live``, then publish ``live``."""
+
+    async def klines(self, symbol: str, interval: str) -> tuple[Source, list[Kline]] | None:
+        """One series, oldest first, with its open candle; ``None`` when none is stored.
+
+        Raises :class:`CacheUnavailable`.
+        """
 
     def updates(self) -> AsyncIterator[bytes | None]:
         """Published update messages, forever; ``None`` after a gap (re-subscribed: resync from the snapshot)."""

@@ -14,17 +14,23 @@ from typing import Any
 
 from covaex_service.market.cache.contract import (
     HEARTBEAT_TTL_SECONDS,
+    KLINES_TTL_SECONDS,
     MARKET_TTL_SECONDS,
     SNAPSHOT_TTL_SECONDS,
     Keys,
     Snapshot,
+    decode_klines,
     decode_market,
     decode_snapshot,
     encode_heartbeat,
+    encode_kline_update,
+    encode_klines,
     encode_market,
+    encode_open_kline,
     encode_snapshot,
     encode_update,
 )
+from covaex_service.market.candles import Kline
 from covaex_service.market.model import Market, Source
 
 SUBSCRIBER_QUEUE_SIZE = 256
@@ -61,6 +67,24 @@ class EmbeddedCache:
         self._set(self._keys.heartbeat, encode_heartbeat(source, at_ms), HEARTBEAT_TTL_SECONDS)
         if changed:
             self._publish(encode_update(changed, source, at_ms))
+
+    async def write_klines(self, series: Sequence[Sequence[Kline]], live: Sequence[Kline], at_ms: int) -> None:
+        for candles in series:
+            if candles:
+                key = self._keys.klines(candles[0].symbol, candles[0].interval)
+                self._set(key, encode_klines(candles), KLINES_TTL_SECONDS)
+        for kline in live:
+            self._set(self._keys.open_kline(kline.symbol, kline.interval), encode_open_kline(kline), KLINES_TTL_SECONDS)
+        if live:
+            self._publish(encode_kline_update(live, at_ms))
+
+    async def klines(self, symbol: str, interval: str) -> tuple[Source, list[Kline]] | None:
+        return decode_klines(
+            symbol,
+            interval,
+            self._get(self._keys.klines(symbol, interval)),
+            self._get(self._keys.open_kline(symbol, interval)),
+        )
 
     def _publish(self, message: bytes) -> None:
         for queue in self._subscribers:

@@ -19,19 +19,25 @@ from redis.exceptions import RedisError
 from covaex_service.market.backoff import Backoff
 from covaex_service.market.cache.contract import (
     HEARTBEAT_TTL_SECONDS,
+    KLINES_TTL_SECONDS,
     LEADER_TTL_MS,
     MARKET_TTL_SECONDS,
     SNAPSHOT_TTL_SECONDS,
     CacheUnavailable,
     Keys,
     Snapshot,
+    decode_klines,
     decode_market,
     decode_snapshot,
     encode_heartbeat,
+    encode_kline_update,
+    encode_klines,
     encode_market,
+    encode_open_kline,
     encode_snapshot,
     encode_update,
 )
+from covaex_service.market.candles import Kline
 from covaex_service.market.model import Market, Source
 
 log = logging.getLogger("covaex.market.cache")
@@ -90,6 +96,33 @@ class RedisCache:
         except (RedisError, OSError) as exc:
             _unless_cancelled(exc)
             raise CacheUnavailable(f"redis write failed: {exc}") from exc
+
+    async def write_klines(self, series: Sequence[Sequence[Kline]], live: Sequence[Kline], at_ms: int) -> None:
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for candles in series:
+                    if candles:
+                        key = self._keys.klines(candles[0].symbol, candles[0].interval)
+                        pipe.set(key, encode_klines(candles), ex=KLINES_TTL_SECONDS)
+                for kline in live:
+                    key = self._keys.open_kline(kline.symbol, kline.interval)
+                    pipe.set(key, encode_open_kline(kline), ex=KLINES_TTL_SECONDS)
+                if live:
+                    pipe.publish(self._keys.updates, encode_kline_update(live, at_ms))
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            _unless_cancelled(exc)
+            raise CacheUnavailable(f"redis candle write failed: {exc}") from exc
+
+    async def klines(self, symbol: str, interval: str) -> tuple[Source, list[Kline]] | None:
+        try:
+            series_doc, open_doc = await self._redis.mget(
+                [self._keys.klines(symbol, interval), self._keys.open_kline(symbol, interval)]
+            )
+        except (RedisError, OSError) as exc:
+            _unless_cancelled(exc)
+            raise CacheUnavailable(f"redis read failed: {exc}") from exc
+        return decode_klines(symbol, interval, series_doc, open_doc)
 
     async def beat(self, source: Source, at_ms: int) -> None:
         try:

@@ -13,7 +13,13 @@ It serves, on one loopback port, what Binance serves on two hosts:
   ``max_streams`` streams is refused;
 * ``serverShutdown`` events, abrupt drops, garbage frames, on demand;
 * REST ``GET /api/v3/ticker/24hr`` with ``symbols=[...]`` or ``symbol=``,
-  ``400 {"code": -1121, "msg": "Invalid symbol."}`` for unknown symbols.
+  ``400 {"code": -1121, "msg": "Invalid symbol."}`` for unknown symbols;
+* candles: ``<symbol>@kline_<interval>`` streams (``{"e": "kline", "E", "s",
+  "k": {t T s i f L o c h l v n x q V Q B}}``) and REST ``GET /api/v3/klines``
+  (``symbol`` and ``interval`` required, ``limit`` default 500 and 1 to 1000,
+  optional ``startTime``/``endTime``; rows of twelve fields, oldest first),
+  with Binance's errors ``-1102`` (missing parameter), ``-1120`` (invalid
+  interval), ``-1121`` (invalid symbol) and ``-1130`` (bad limit).
 
 The client under test only gets the two base URLs. Run it by hand::
 
@@ -42,11 +48,15 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from covaex_service.market.candles import Kline
 from covaex_service.market.feeds.simulator import SimulatorFeed
 from covaex_service.market.model import Market, change_pct
 from covaex_service.settings import DEFAULT_SYMBOLS
 
-_STREAM = re.compile(r"^([a-z0-9]+)@(ticker|miniTicker)$")
+KLINE_INTERVALS = ("1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M")
+"""Every interval Binance's spot API accepts (the service keeps a few of them)."""
+_STREAM = re.compile(rf"^([a-z0-9]+)@(ticker|miniTicker|kline_(?:{'|'.join(KLINE_INTERVALS)}))$")
+KLINES_DEFAULT_LIMIT, KLINES_MAX_LIMIT = 500, 1000
 
 
 def _now_ms() -> int:
@@ -95,6 +105,25 @@ class Ticker:
         }  # fmt: skip
 
 
+def kline_row(kline: Kline) -> list[Any]:
+    """One row of ``/api/v3/klines``: open time, OHLCV, close time, quote volume, trades, taker volumes, ignore."""
+    return [
+        kline.open_time, kline.open, kline.high, kline.low, kline.close, kline.volume, kline.close_time,
+        "0", 0, "0", "0", "0",
+    ]  # fmt: skip
+
+
+def kline_payload(kline: Kline) -> dict[str, Any]:
+    return {
+        "e": "kline", "E": _now_ms(), "s": kline.symbol,
+        "k": {
+            "t": kline.open_time, "T": kline.close_time, "s": kline.symbol, "i": kline.interval, "f": 0, "L": 0,
+            "o": kline.open, "c": kline.close, "h": kline.high, "l": kline.low, "v": kline.volume, "n": 0,
+            "x": kline.closed, "q": "0", "V": "0", "Q": "0", "B": "0",
+        },
+    }  # fmt: skip
+
+
 @dataclass(eq=False)
 class LocalConnection:
     """One client connection as the server sees it (tests inspect these)."""
@@ -123,6 +152,7 @@ class LocalBinance:
         max_streams: int = 1024,
     ) -> None:
         self.tickers: dict[str, Ticker] = {s: Ticker(s, event_time=_now_ms()) for s in symbols}
+        self.klines: dict[tuple[str, str], dict[int, Kline]] = {}
         self.host = host
         self.port = port
         self.ping_interval = ping_interval
@@ -180,6 +210,21 @@ class LocalBinance:
                     body = {"stream": stream, "data": payload()} if connection.combined else payload()
                     await self._send(connection, json.dumps(body))
 
+    def set_klines(self, klines: Sequence[Kline]) -> None:
+        """Store candles for REST (a candle with the same open time replaces the older one)."""
+        for kline in klines:
+            self.klines.setdefault((kline.symbol, kline.interval), {})[kline.open_time] = kline
+
+    async def push_kline(self, kline: Kline) -> None:
+        """Store a candle and send it to every connection subscribed to its ``@kline_<interval>`` stream."""
+        self.set_klines([kline])
+        stream = f"{kline.symbol.lower()}@kline_{kline.interval}"
+        for connection in self.open_connections:
+            if stream in connection.streams:
+                payload = kline_payload(kline)
+                body = {"stream": stream, "data": payload} if connection.combined else payload
+                await self._send(connection, json.dumps(body))
+
     async def send_raw(self, text: str | bytes) -> None:
         """Send a frame as is (garbage, truncated JSON...) to every open connection."""
         for connection in self.open_connections:
@@ -220,7 +265,14 @@ class LocalBinance:
                 }  # fmt: skip
                 asyncio.get_running_loop().create_task(self.push(market.symbol, **fields))
 
-        self._ticking = asyncio.create_task(SimulatorFeed(list(self.tickers), interval=interval).run(publish))
+        def publish_klines(klines: Sequence[Kline]) -> None:
+            live = [k for k in klines if not k.closed]
+            self.set_klines([k for k in klines if k.closed])
+            for kline in live:
+                asyncio.get_running_loop().create_task(self.push_kline(kline))
+
+        feed = SimulatorFeed(list(self.tickers), interval=interval)
+        self._ticking = asyncio.create_task(feed.run(publish, publish_klines))
 
     # -- protocol ----------------------------------------------------------
 
@@ -243,12 +295,16 @@ class LocalBinance:
         parts = urlsplit(request.path)
         if parts.path == "/stream" or parts.path.startswith("/ws/"):
             return None  # go on with the WebSocket handshake
-        if parts.path != "/api/v3/ticker/24hr":
+        if parts.path not in ("/api/v3/ticker/24hr", "/api/v3/klines"):
             return self._json(connection, HTTPStatus.NOT_FOUND, {"code": -1, "msg": "Not found."})
         self.rest_requests.append(request.path)
         if self.refuse_rest:
             return self._json(connection, HTTPStatus.SERVICE_UNAVAILABLE, {"code": -1001, "msg": "Unavailable."})
         query = parse_qs(parts.query)
+        status, body = self._klines(query) if parts.path == "/api/v3/klines" else self._tickers(query)
+        return self._json(connection, status, body)
+
+    def _tickers(self, query: dict[str, list[str]]) -> tuple[HTTPStatus, object]:
         try:
             if "symbols" in query:
                 wanted = json.loads(query["symbols"][0])
@@ -259,11 +315,37 @@ class LocalBinance:
             else:
                 wanted = list(self.tickers)
         except ValueError:
-            return self._json(connection, HTTPStatus.BAD_REQUEST, {"code": -1100, "msg": "Illegal characters."})
+            return HTTPStatus.BAD_REQUEST, {"code": -1100, "msg": "Illegal characters."}
         if any(s not in self.tickers for s in wanted):
-            return self._json(connection, HTTPStatus.BAD_REQUEST, {"code": -1121, "msg": "Invalid symbol."})
+            return HTTPStatus.BAD_REQUEST, {"code": -1121, "msg": "Invalid symbol."}
         body = [self.tickers[s].rest_payload() for s in wanted]
-        return self._json(connection, HTTPStatus.OK, body if "symbol" not in query else body[0])
+        return HTTPStatus.OK, body if "symbol" not in query else body[0]
+
+    def _klines(self, query: dict[str, list[str]]) -> tuple[HTTPStatus, object]:
+        for name in ("symbol", "interval"):
+            if not query.get(name, [""])[0]:
+                return HTTPStatus.BAD_REQUEST, {
+                    "code": -1102,
+                    "msg": f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed.",
+                }
+        symbol, interval = query["symbol"][0], query["interval"][0]
+        if interval not in KLINE_INTERVALS:
+            return HTTPStatus.BAD_REQUEST, {"code": -1120, "msg": "Invalid interval."}
+        if symbol not in self.tickers:
+            return HTTPStatus.BAD_REQUEST, {"code": -1121, "msg": "Invalid symbol."}
+        try:
+            limit = int(query.get("limit", [str(KLINES_DEFAULT_LIMIT)])[0])
+            start = int(query["startTime"][0]) if "startTime" in query else None
+            end = int(query["endTime"][0]) if "endTime" in query else None
+        except ValueError:
+            return HTTPStatus.BAD_REQUEST, {"code": -1100, "msg": "Illegal characters found in a parameter."}
+        if not 1 <= limit <= KLINES_MAX_LIMIT:
+            return HTTPStatus.BAD_REQUEST, {"code": -1130, "msg": "Invalid data sent for a parameter."}
+        series = [k for t, k in sorted(self.klines.get((symbol, interval), {}).items())]
+        series = [k for k in series if (start is None or k.open_time >= start) and (end is None or k.open_time <= end)]
+        # Without startTime the most recent candles; with it, the first ones from there.
+        chosen = series[:limit] if start is not None else series[-limit:]
+        return HTTPStatus.OK, [kline_row(k) for k in chosen]
 
     @staticmethod
     def _json(connection: ServerConnection, status: HTTPStatus, body: object) -> Response:

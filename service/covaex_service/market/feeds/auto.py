@@ -15,7 +15,8 @@ import logging
 import time
 from collections.abc import Sequence
 
-from covaex_service.market.feeds.base import MarketSink
+from covaex_service.market.candles import Kline
+from covaex_service.market.feeds.base import KlineSink, MarketSink
 from covaex_service.market.feeds.binance_client import BinanceFeed
 from covaex_service.market.feeds.simulator import SimulatorFeed
 from covaex_service.market.model import Market, Source
@@ -42,12 +43,16 @@ class AutoFeed:
     def is_live(self) -> bool:
         return self.binance.is_live() or self._simulating is not None
 
-    async def run(self, sink: MarketSink) -> None:
+    async def run(self, sink: MarketSink, klines: KlineSink | None = None) -> None:
         def from_binance(markets: Sequence[Market]) -> None:
             if self._simulating is None:
                 sink(markets)
 
-        upstream = asyncio.create_task(self.binance.run(from_binance), name="covaex-auto-binance")
+        def klines_from_binance(candles: Sequence[Kline]) -> None:
+            if self._simulating is None and klines is not None:
+                klines(candles)
+
+        upstream = asyncio.create_task(self.binance.run(from_binance, klines_from_binance), name="covaex-auto-binance")
         last_live = time.monotonic()
         try:
             while True:
@@ -62,7 +67,9 @@ class AutoFeed:
                 elif self._simulating is None and time.monotonic() - last_live >= self._fallback_after:
                     log.warning("Binance unreachable for %.0fs: serving simulated prices", self._fallback_after)
                     self.simulator.reseed(self.binance.latest)
-                    self._simulating = asyncio.create_task(self.simulator.run(sink), name="covaex-auto-simulator")
+                    self._simulating = asyncio.create_task(
+                        self.simulator.run(sink, klines), name="covaex-auto-simulator"
+                    )
         finally:
             upstream.cancel()
             await self._stop_simulator()

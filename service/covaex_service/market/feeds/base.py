@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from covaex_service.market.candles import Kline
 from covaex_service.market.model import Market, Source
 
 MarketSink = Callable[[Sequence[Market]], None]
 """Receives each batch; it must not block (the ingest keeps only the latest value per symbol)."""
+
+KlineSink = Callable[[Sequence[Kline]], None]
+"""Receives candles (history and the live candle); it must not block either."""
 
 
 class MarketFeed(Protocol):
@@ -21,4 +25,5 @@ class MarketFeed(Protocol):
     def is_live(self) -> bool:
         """True while the feed delivers fresh data (drives the heartbeat, hence staleness)."""
 
-    async def run(self, sink: MarketSink) -> None: ...
+    async def run(self, sink: MarketSink, klines: KlineSink | None = None) -> None:
+        """Deliver tickers to ``sink`` and, when given, candles to ``klines``."""

@@ -24,6 +24,23 @@ a disconnection (also accepted wrapped in the combined envelope).
 REST bootstrap ``GET <rest>/api/v3/ticker/24hr?symbols=["BTCUSDT","ETHUSDT"]``
 answers a list of objects with ``symbol lastPrice openPrice highPrice
 lowPrice priceChangePercent volume quoteVolume closeTime``.
+
+Candles: ``<symbol>@kline_<interval>`` pushes the current candle (every 2 s
+for 1m and longer)::
+
+    {"stream": "btcusdt@kline_1m",
+     "data": {"e": "kline", "E": 1732600000123, "s": "BTCUSDT",
+              "k": {"t": 1732599960000, "T": 1732600019999, "s": "BTCUSDT", "i": "1m",
+                    "f": 100, "L": 200, "o": "95990.00", "c": "96000.10", "h": "96010.00",
+                    "l": "95980.00", "v": "12.345", "n": 100, "x": false,
+                    "q": "1185000.00", "V": "6.1", "Q": "585000.00", "B": "0"}}}
+
+``x`` is true on the candle's last message. History: ``GET
+<rest>/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=500`` answers arrays,
+oldest first, the last one the open candle::
+
+    [[1732599960000, "95990.00", "96010.00", "95980.00", "96000.10", "12.345",
+      1732600019999, "1185000.00", 100, "6.1", "585000.00", "0"], ...]
 """
 
 from __future__ import annotations
@@ -34,6 +51,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from covaex_service.market.candles import Kline
 from covaex_service.market.model import InvalidMarket, Market, change_pct, decimal_string, epoch_ms, symbol_string
 
 STREAM_KIND = "ticker"
@@ -41,6 +59,7 @@ STREAM_KIND = "ticker"
 MAX_STREAMS_PER_CONNECTION = 1024
 MAX_REST_SYMBOLS_PER_REQUEST = 100
 TICKER_PATH = "/api/v3/ticker/24hr"
+KLINES_PATH = "/api/v3/klines"
 
 
 class MalformedFrame(ValueError):
@@ -50,6 +69,11 @@ class MalformedFrame(ValueError):
 @dataclass(frozen=True, slots=True)
 class TickerEvent:
     market: Market
+
+
+@dataclass(frozen=True, slots=True)
+class KlineEvent:
+    kline: Kline
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +87,16 @@ class CommandReply:
     error: str | None  # None when the command succeeded
 
 
-StreamFrame = TickerEvent | ServerShutdown | CommandReply
+StreamFrame = TickerEvent | KlineEvent | ServerShutdown | CommandReply
 
 
 def stream_name(symbol: str, kind: str = STREAM_KIND) -> str:
     """Binance stream names are lower case: ``BTCUSDT`` -> ``btcusdt@ticker``."""
     return f"{symbol.lower()}@{kind}"
+
+
+def kline_stream_name(symbol: str, interval: str) -> str:
+    return stream_name(symbol, f"kline_{interval}")
 
 
 def symbol_of_stream(stream: str) -> str:
@@ -83,6 +111,10 @@ def ticker_url(rest_base: str, symbols: Sequence[str]) -> str:
     """``/api/v3/ticker/24hr?symbols=[...]`` with the JSON array URL-encoded, as Binance documents."""
     array = json.dumps(list(symbols), separators=(",", ":"))
     return f"{rest_base.rstrip('/')}{TICKER_PATH}?symbols={quote(array, safe='')}"
+
+
+def klines_url(rest_base: str, symbol: str, interval: str, limit: int) -> str:
+    return f"{rest_base.rstrip('/')}{KLINES_PATH}?symbol={symbol}&interval={interval}&limit={limit}"
 
 
 def command(method: str, streams: Sequence[str], command_id: int) -> str:
@@ -111,6 +143,32 @@ def parse_ticker_event(data: dict[str, Any]) -> Market:
         raise MalformedFrame(f"bad ticker payload: {exc}") from None
 
 
+def parse_kline_event(data: dict[str, Any]) -> Kline:
+    """A ``kline`` stream payload; raises :class:`MalformedFrame`."""
+    candle = data.get("k")
+    try:
+        if not isinstance(candle, dict):
+            raise InvalidMarket("'k' is not an object")
+        closed = candle.get("x")
+        if not isinstance(closed, bool):
+            raise InvalidMarket(f"x must be a boolean, got {closed!r}")
+        return Kline(
+            symbol=symbol_string(candle.get("s"), "s"),
+            interval=str(candle.get("i")),
+            open_time=epoch_ms(candle.get("t"), "t"),
+            close_time=epoch_ms(candle.get("T"), "T"),
+            open=decimal_string(candle.get("o"), "o"),
+            high=decimal_string(candle.get("h"), "h"),
+            low=decimal_string(candle.get("l"), "l"),
+            close=decimal_string(candle.get("c"), "c"),
+            volume=decimal_string(candle.get("v"), "v"),
+            closed=closed,
+            source="binance",
+        )
+    except InvalidMarket as exc:
+        raise MalformedFrame(f"bad kline payload: {exc}") from None
+
+
 def _shutdown(payload: dict[str, Any]) -> ServerShutdown | None:
     if payload.get("e") == "serverShutdown":
         stamp = payload.get("E")
@@ -133,6 +191,8 @@ def parse_stream_frame(raw: str | bytes) -> StreamFrame:
         shutdown = _shutdown(data)
         if shutdown is not None:
             return shutdown
+        if data.get("e") == "kline":
+            return KlineEvent(parse_kline_event(data))
         if data.get("e") not in ("24hrTicker", "24hrMiniTicker"):
             raise MalformedFrame(f"unexpected event {data.get('e')!r} on stream {message.get('stream')!r}")
         return TickerEvent(parse_ticker_event(data))
@@ -179,3 +239,34 @@ def parse_rest_tickers(body: object) -> tuple[list[Market], int]:
         except InvalidMarket:
             skipped += 1
     return markets, skipped
+
+
+def parse_rest_klines(body: object, symbol: str, interval: str, now_ms: int) -> tuple[list[Kline], int]:
+    """Candles from a ``/api/v3/klines`` answer (oldest first), and how many rows were skipped as malformed."""
+    if not isinstance(body, list):
+        raise MalformedFrame("klines answer is not a JSON list")
+    klines: list[Kline] = []
+    skipped = 0
+    for row in body:
+        try:
+            if not isinstance(row, list) or len(row) < 7:
+                raise InvalidMarket("row is not a list of at least 7 fields")
+            close_time = epoch_ms(row[6], "closeTime")
+            klines.append(
+                Kline(
+                    symbol=symbol,
+                    interval=interval,
+                    open_time=epoch_ms(row[0], "openTime"),
+                    close_time=close_time,
+                    open=decimal_string(row[1], "open"),
+                    high=decimal_string(row[2], "high"),
+                    low=decimal_string(row[3], "low"),
+                    close=decimal_string(row[4], "close"),
+                    volume=decimal_string(row[5], "volume"),
+                    closed=close_time < now_ms,
+                    source="binance",
+                )
+            )
+        except InvalidMarket:
+            skipped += 1
+    return klines, skipped

@@ -16,6 +16,10 @@ Behaviour, per Binance's documented WebSocket rules:
   before Binance's 24 h cut;
 * bootstraps every connection, and re-syncs after each reconnect, from REST
   ``GET <rest>/api/v3/ticker/24hr?symbols=[...]``;
+* with a candle sink, also carries ``<symbol>@kline_<interval>`` for every
+  kept interval (the live candle) and fetches the history from REST
+  ``GET <rest>/api/v3/klines`` at the same moments (a history row older than
+  a live candle already seen is harmless: the next push, within 2 s, wins);
 * :meth:`BinanceFeed.update_symbols` changes the set live with
   ``SUBSCRIBE``/``UNSUBSCRIBE`` on the open connections;
 * malformed frames are skipped and counted (``FeedStats.malformed_frames``).
@@ -36,16 +40,21 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from covaex_service.market.backoff import Backoff
-from covaex_service.market.feeds.base import MarketSink
+from covaex_service.market.candles import INTERVALS, KLINES_KEPT, Kline
+from covaex_service.market.feeds.base import KlineSink, MarketSink
 from covaex_service.market.feeds.binance import (
     MAX_REST_SYMBOLS_PER_REQUEST,
     MAX_STREAMS_PER_CONNECTION,
     CommandReply,
+    KlineEvent,
     MalformedFrame,
     ServerShutdown,
     TickerEvent,
     combined_stream_url,
     command,
+    kline_stream_name,
+    klines_url,
+    parse_rest_klines,
     parse_rest_tickers,
     parse_stream_frame,
     stream_name,
@@ -103,7 +112,7 @@ class _Connection:
 
     @property
     def symbols(self) -> list[str]:
-        return [symbol_of_stream(s) for s in self.streams]
+        return list(dict.fromkeys(symbol_of_stream(s) for s in self.streams))
 
     async def run(self) -> None:
         backoff = Backoff(self.feed.backoff_base, self.feed.backoff_cap)
@@ -144,6 +153,9 @@ class _Connection:
                         if isinstance(frame, TickerEvent):
                             backoff.reset()  # data flows: the next failure starts from a short delay again
                             self.feed.emit([frame.market])
+                        elif isinstance(frame, KlineEvent):
+                            backoff.reset()
+                            self.feed.emit_klines([frame.kline])
                         elif isinstance(frame, ServerShutdown):
                             self.feed.stats.server_shutdowns += 1
                             return "serverShutdown"
@@ -162,7 +174,7 @@ class _Connection:
                 self._replies.clear()
         return "closed by the server"
 
-    def _parse(self, raw: str | bytes) -> TickerEvent | ServerShutdown | CommandReply | None:
+    def _parse(self, raw: str | bytes) -> TickerEvent | KlineEvent | ServerShutdown | CommandReply | None:
         try:
             return parse_stream_frame(raw)
         except MalformedFrame as exc:
@@ -224,6 +236,7 @@ class BinanceFeed:
         self.backoff_cap = backoff_cap
         self.connections: list[_Connection] = []
         self._sink: MarketSink | None = None
+        self._kline_sink: KlineSink | None = None
         self._http: httpx.AsyncClient | None = None
         self._event_times: dict[str, int] = {}
         self.latest: dict[str, Market] = {}
@@ -247,11 +260,25 @@ class BinanceFeed:
         if fresh and self._sink is not None:
             self._sink(fresh)
 
-    async def run(self, sink: MarketSink) -> None:
+    def emit_klines(self, klines: Sequence[Kline]) -> None:
+        if klines and self._kline_sink is not None:
+            self._kline_sink(klines)
+
+    def streams_of(self, symbols: Sequence[str]) -> list[str]:
+        """The ticker stream of each symbol, and its candle streams when candles are wanted."""
+        intervals = INTERVALS if self._kline_sink is not None else ()
+        return [
+            name
+            for symbol in dict.fromkeys(symbols)
+            for name in (stream_name(symbol), *(kline_stream_name(symbol, i) for i in intervals))
+        ]
+
+    async def run(self, sink: MarketSink, klines: KlineSink | None = None) -> None:
         self._sink = sink
+        self._kline_sink = klines
         async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_SECONDS) as http:
             self._http = http
-            streams = [stream_name(s) for s in self.symbols]
+            streams = self.streams_of(self.symbols)
             try:
                 for start in range(0, len(streams), self.max_streams):
                     self._start(streams[start : start + self.max_streams])
@@ -274,7 +301,7 @@ class BinanceFeed:
 
     async def update_symbols(self, symbols: Sequence[str]) -> None:
         """Change the symbol set live: UNSUBSCRIBE what went, SUBSCRIBE what came (new connections past the limit)."""
-        wanted = [stream_name(s) for s in dict.fromkeys(symbols)]
+        wanted = self.streams_of(symbols)
         wanted_set = set(wanted)
         for connection in self.connections:
             removed = [s for s in connection.streams if s not in wanted_set]
@@ -290,7 +317,7 @@ class BinanceFeed:
             if take:
                 connection.streams.update(dict.fromkeys(take))
                 await connection.send_command("SUBSCRIBE", take)
-                await self.resync([symbol_of_stream(s) for s in take])
+                await self.resync(list(dict.fromkeys(symbol_of_stream(s) for s in take)))
         for start in range(0, len(added), self.max_streams):
             self._start(added[start : start + self.max_streams])
         emptied = [c for c in self.connections if not c.streams]
@@ -322,3 +349,21 @@ class BinanceFeed:
             self.stats.malformed_frames += skipped
             self.stats.rest_resyncs += 1
             self.emit(markets)
+        if self._kline_sink is not None:
+            await self._resync_klines(http, symbols)
+
+    async def _resync_klines(self, http: httpx.AsyncClient, symbols: Sequence[str]) -> None:
+        """Candle history per symbol and interval (weight 2 each; sequential, far under Binance's limits)."""
+        for symbol in symbols:
+            for interval in INTERVALS:
+                try:
+                    response = await http.get(klines_url(self.rest_base, symbol, interval, KLINES_KEPT))
+                    if response.status_code != 200:
+                        log.warning("Binance klines answered %s: %s", response.status_code, response.text[:200])
+                        continue
+                    klines, skipped = parse_rest_klines(response.json(), symbol, interval, int(time.time() * 1000))
+                except (httpx.HTTPError, ValueError) as exc:
+                    log.warning("Binance klines resync failed: %r", exc)
+                    continue
+                self.stats.malformed_frames += skipped
+                self.emit_klines(klines)

@@ -5,6 +5,11 @@ steps on the symbol's tick size, with Decimal arithmetic, so the strings it
 emits look like Binance's (``"97012.34"``, ``"0.00001234"``). It can start
 from the last real prices (the ``auto`` feed's fallback) so a switch does not
 jump.
+
+Candles too, labelled ``"simulator"`` like the prices: at start a history of
+:data:`~covaex_service.market.candles.KLINES_KEPT` candles per interval, walked
+backwards from the current price, then every tick updates each interval's
+open candle and starts a new one when its period is over.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ import random
 import time
 import zlib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from covaex_service.market.feeds.base import MarketSink
+from covaex_service.market.candles import INTERVAL_MS, KLINES_KEPT, Kline
+from covaex_service.market.feeds.base import KlineSink, MarketSink
 from covaex_service.market.model import Market, Source, change_pct
 
 TICK_INTERVAL_SECONDS = 1.0
@@ -93,6 +100,78 @@ class _Walk:
         )
 
 
+class _Candles:
+    """One symbol's candles at every interval: a made-up history, then the live candle from each tick."""
+
+    def __init__(self, walk: _Walk, now_ms: int) -> None:
+        self.walk = walk
+        self.open: dict[str, Kline] = {}
+        self.history: list[Kline] = []
+        for interval, length in INTERVAL_MS.items():
+            self.history.extend(self._history(interval, length, now_ms))
+            self.open[interval] = self.history[-1]
+
+    def _price(self, value: float) -> str:
+        return format(max(Decimal(repr(value)).quantize(self.walk.tick), self.walk.tick), "f")
+
+    def _history(self, interval: str, length: int, now_ms: int) -> list[Kline]:
+        rng = self.walk.rng
+        # A random walk's spread grows with the square root of time.
+        sigma = STEP_SIGMA * (length / 1000 / TICK_INTERVAL_SECONDS) ** 0.5
+        close = float(self.walk.last)
+        first_open = now_ms - now_ms % length
+        candles: list[Kline] = []
+        for index in range(KLINES_KEPT):
+            opened = close * (1 - rng.gauss(0, sigma))
+            wick = abs(rng.gauss(0, sigma / 2)) * close
+            open_time = first_open - index * length
+            candles.append(
+                Kline(
+                    symbol=self.walk.symbol,
+                    interval=interval,
+                    open_time=open_time,
+                    close_time=open_time + length - 1,
+                    open=self._price(opened),
+                    high=self._price(max(opened, close) + wick),
+                    low=self._price(max(min(opened, close) - wick, 0.0)),
+                    close=self._price(close),
+                    volume=str(rng.randint(10, 10_000)),
+                    closed=index > 0,
+                    source="simulator",
+                )
+            )
+            close = opened
+        candles.reverse()
+        return candles
+
+    def step(self, market: Market) -> list[Kline]:
+        """The open candle of every interval after this tick (a new one when the period rolled over)."""
+        price = Decimal(market.last)
+        updated = []
+        for interval, length in INTERVAL_MS.items():
+            current = self.open[interval]
+            open_time = market.event_time - market.event_time % length
+            if open_time > current.open_time:
+                candle = Kline(
+                    symbol=market.symbol, interval=interval, open_time=open_time,
+                    close_time=open_time + length - 1, open=current.close, high=market.last, low=market.last,
+                    close=market.last, volume="0", closed=False, source="simulator",
+                )  # fmt: skip
+            else:
+                candle = current
+            traded = Decimal(self.walk.rng.randint(1, 50))
+            candle = replace(
+                candle,
+                high=format(max(Decimal(candle.high), price), "f"),
+                low=format(min(Decimal(candle.low), price), "f"),
+                close=market.last,
+                volume=format(Decimal(candle.volume) + traded, "f"),
+            )
+            self.open[interval] = candle
+            updated.append(candle)
+        return updated
+
+
 class SimulatorFeed:
     """Offline feed; ``interval`` and ``rng_seed`` exist for tests and benchmarks."""
 
@@ -121,10 +200,20 @@ class SimulatorFeed:
         """Start the next run from these prices (the auto feed hands over Binance's last values)."""
         self._seeds = dict(seeds)
 
-    async def run(self, sink: MarketSink) -> None:
+    async def run(self, sink: MarketSink, klines: KlineSink | None = None) -> None:
         walks = [_Walk(s, self._rng, self._seeds.get(s)) for s in self._symbols]
         now_ms = int(time.time() * 1000)
-        sink([walk.step(now_ms) for walk in walks])  # a full first batch: the page fills at once
+        first = [walk.step(now_ms) for walk in walks]
+        sink(first)  # a full first batch: the page fills at once
+        candles = {m.symbol: _Candles(walk, now_ms) for m, walk in zip(first, walks, strict=True)}
+        if klines is not None:
+            klines([k for series in candles.values() for k in series.history])
+
+        def tick(batch: list[Market]) -> None:
+            sink(batch)
+            if klines is not None:
+                klines([k for market in batch for k in candles[market.symbol].step(market)])
+
         # Spread the symbols over the interval, as a real exchange's tickers arrive.
         slots = max(1, min(10, len(walks)))
         self._running = True
@@ -133,6 +222,6 @@ class SimulatorFeed:
                 for slot in range(slots):
                     await asyncio.sleep(self._interval / slots)
                     now_ms = int(time.time() * 1000)
-                    sink([walk.step(now_ms) for walk in walks[slot::slots]])
+                    tick([walk.step(now_ms) for walk in walks[slot::slots]])
         finally:
             self._running = False

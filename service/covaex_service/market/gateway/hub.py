@@ -12,6 +12,10 @@ complete within the send timeout the client is closed with
 
 The hub also keeps the latest encoded value of every symbol, so a subscribe
 is answered with a snapshot from memory, without a cache round trip.
+
+Candles (the ``klines`` extension of a subscribe) go the same way: the open
+candle of each ``(symbol, interval)`` is encoded once, kept as the latest, and
+coalesced per client, one pending ``kline`` frame per series.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from covaex_service.market.gateway.protocol import (
     ProtocolError,
     ack_frame,
     error_frame,
+    kline_frame,
     parse_request,
     pong_frame,
     snapshot_frame,
@@ -72,7 +77,9 @@ class ClientSession:
         self.limits = limits
         self.stats = stats
         self.symbols: dict[str, None] = {}  # ordered set
+        self.klines: set[tuple[str, str]] = set()
         self.pending: dict[str, str] = {}
+        self.pending_klines: dict[tuple[str, str], str] = {}
         self.pending_source: Source = "binance"
         self.pending_since: int | None = None
         self.status: str | None = None
@@ -98,6 +105,10 @@ class ClientSession:
         self.pending_source = source
         if self.pending_since is None:
             self.pending_since = as_of
+        self.wake.set()
+
+    def queue_kline(self, series: tuple[str, str], frame: str) -> None:
+        self.pending_klines[series] = frame
         self.wake.set()
 
     def close(self, code: int, reason: str, *, abort_after: float | None = None) -> None:
@@ -151,6 +162,8 @@ class Hub:
         self.source: Source = "binance"
         self.stale = True
         self._by_symbol: dict[str, set[ClientSession]] = {}
+        self.latest_klines: dict[tuple[str, str], str] = {}
+        self._by_kline: dict[tuple[str, str], set[ClientSession]] = {}
         self._clients: dict[ClientSession, asyncio.Task[None]] = {}
 
     # -- upstream side -----------------------------------------------------
@@ -182,10 +195,15 @@ class Hub:
             source = doc["source"]
             markets = doc["markets"]
             as_of = int(doc["asOf"])
-            if source not in SOURCES or not isinstance(markets, list):
-                raise ValueError("bad source or markets")
+            klines = doc.get("klines", [])
+            if source not in SOURCES or not isinstance(markets, list) or not isinstance(klines, list):
+                raise ValueError("bad source, markets or klines")
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("skipping a malformed update message: %s", exc)
+            return
+        if klines:
+            self._fan_out_klines(klines, source)
+        if not markets:
             return
         if self.stale or source != self.source:
             # A published batch means the feed is live and the cache writable: fresh again.
@@ -202,6 +220,16 @@ class Hub:
             self.latest[symbol] = encoded
             for session in self._by_symbol.get(symbol, ()):
                 session.queue(symbol, encoded, source, as_of)
+
+    def _fan_out_klines(self, klines: list[Any], source: Source) -> None:
+        for item in klines:
+            if not isinstance(item, dict) or item.get("symbol") not in self._known or "kline" not in item:
+                continue
+            series = (str(item["symbol"]), str(item.get("interval")))
+            encoded = kline_frame(series[0], series[1], source, json.dumps(item["kline"], separators=(",", ":")))
+            self.latest_klines[series] = encoded
+            for session in self._by_kline.get(series, ()):
+                session.queue_kline(series, encoded)
 
     async def _watch_status(self) -> None:
         while True:
@@ -234,6 +262,8 @@ class Hub:
         session.closed = True
         for symbol in session.symbols:
             self._by_symbol.get(symbol, set()).discard(session)
+        for series in session.klines:
+            self._by_kline.get(series, set()).discard(session)
         task = self._clients.pop(session, None)
         self._stats.clients = len(self._clients)
         if task is not None:
@@ -263,6 +293,10 @@ class Hub:
                         self._stats.updates_sent += 1
                         if since is not None:
                             self._stats.observe_latency(max(0, now_ms() - since) / 1000)
+                    if session.pending_klines:
+                        frames, session.pending_klines = session.pending_klines, {}
+                        for frame in frames.values():
+                            await session.write(frame)
 
     async def handle(self, session: ClientSession, raw: str | bytes) -> None:
         """Answer one client frame; bad input gets an error frame and the connection stays usable."""
@@ -313,10 +347,21 @@ class Hub:
             await session.write(ack_frame("subscribed", request.id, list(request.symbols)))
             data = [self.latest[s] for s in request.symbols if s in self.latest]
             await session.write(snapshot_frame(self.source, self.stale, data))
+            for series in ((s, i) for s in request.symbols for i in request.klines):
+                session.klines.add(series)
+                self._by_kline.setdefault(series, set()).add(session)
+                session.pending_klines.pop(series, None)
+                if series in self.latest_klines:
+                    await session.write(self.latest_klines[series])
 
     async def _unsubscribe(self, session: ClientSession, request: ClientRequest) -> None:
         async with session.lock:
-            for symbol in request.symbols:
+            for series in [k for k in session.klines if k[0] in request.symbols]:
+                if not request.klines or series[1] in request.klines:
+                    session.klines.discard(series)
+                    session.pending_klines.pop(series, None)
+                    self._by_kline.get(series, set()).discard(session)
+            for symbol in request.symbols if not request.klines else ():
                 session.symbols.pop(symbol, None)
                 session.pending.pop(symbol, None)
                 self._by_symbol.get(symbol, set()).discard(session)

@@ -3,7 +3,9 @@
 Client -> server (JSON text frames)::
 
     {"op": "subscribe",   "symbols": ["BTCUSDT", ...], "id": <any>}
+    {"op": "subscribe",   "symbols": ["BTCUSDT"], "klines": ["1m", "1h"], "id": <any>}   candles too
     {"op": "unsubscribe", "symbols": ["BTCUSDT", ...], "id": <any>}
+    {"op": "unsubscribe", "symbols": ["BTCUSDT"], "klines": ["1m"], "id": <any>}          candles only
     {"op": "ping", "id": <any>}
 
 Server -> client::
@@ -15,6 +17,17 @@ Server -> client::
     {"type": "pong", "id": ...}
     {"type": "status", "source": ..., "stale": bool}           when the feed's label or freshness changes
     {"type": "error", "code": ..., "message": ..., "id": ...}  the connection stays usable
+    {"type": "kline", "symbol": ..., "interval": ..., "source": ..., "data": kline}
+
+The candle extension: a subscribe may carry ``"klines"``, a list of
+intervals (:data:`~covaex_service.market.candles.INTERVALS`); the connection
+then also gets, for every listed symbol and interval, the open candle as a
+``kline`` frame (``data`` has the fields of ``GET
+/api/v1/markets/<SYMBOL>/klines``), first the latest one known right after the
+snapshot, then each change (coalesced per candle series like prices). An
+unsubscribe with ``"klines"`` stops those candles only; one without stops the
+symbols and their candles. History is fetched over REST. An interval the
+service does not keep is refused with ``unknown_interval``.
 
 ``symbols`` in an ack are the request's symbols, upper-cased and
 de-duplicated (``"btcusdt"`` is accepted as ``BTCUSDT``); the snapshot that
@@ -55,6 +68,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from covaex_service.market.candles import INTERVALS
 from covaex_service.market.model import Source
 
 MAX_SYMBOLS_PER_CONNECTION = 50
@@ -82,6 +96,7 @@ ERROR_CODES: dict[str, str] = {
     "unknown_op": "the op is not subscribe, unsubscribe or ping",
     "unknown_symbol": "a symbol this service does not carry",
     "too_many_symbols": f"the subscription would exceed {MAX_SYMBOLS_PER_CONNECTION} symbols",
+    "unknown_interval": f"a candle interval this service does not keep (it keeps {', '.join(INTERVALS)})",
     "rate_limited": f"more than {RATE_LIMIT_PER_SECOND:g} messages a second; the message was ignored",
 }
 
@@ -105,6 +120,7 @@ class ClientRequest:
     op: Literal["subscribe", "unsubscribe", "ping"]
     id: Any
     symbols: tuple[str, ...] = ()
+    klines: tuple[str, ...] = ()
 
 
 class ProtocolError(Exception):
@@ -144,7 +160,21 @@ def parse_request(raw: str | bytes, known_symbols: Collection[str]) -> ClientReq
     if unknown:
         shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
         raise ProtocolError("unknown_symbol", f"unknown symbols: {shown}", request_id)
-    return ClientRequest(op=op, id=request_id, symbols=wanted)
+    return ClientRequest(op=op, id=request_id, symbols=wanted, klines=_intervals(message, request_id))
+
+
+def _intervals(message: dict[str, Any], request_id: Any) -> tuple[str, ...]:
+    if "klines" not in message:
+        return ()
+    intervals = message["klines"]
+    if not isinstance(intervals, list) or not intervals or not all(isinstance(i, str) for i in intervals):
+        raise ProtocolError("invalid_message", "'klines' must be a non-empty list of intervals like \"1m\"", request_id)
+    unknown = [i for i in intervals if i not in INTERVALS]
+    if unknown:
+        raise ProtocolError(
+            "unknown_interval", f"unknown intervals: {', '.join(unknown[:5])}; use {', '.join(INTERVALS)}", request_id
+        )
+    return tuple(dict.fromkeys(intervals))
 
 
 def _frame(payload: dict[str, Any]) -> str:
@@ -174,3 +204,7 @@ def snapshot_frame(source: Source, stale: bool, encoded_markets: list[str]) -> s
 
 def update_frame(seq: int, source: Source, encoded_markets: list[str]) -> str:
     return f'{{"type":"update","seq":{seq},"source":"{source}","data":[{",".join(encoded_markets)}]}}'
+
+
+def kline_frame(symbol: str, interval: str, source: Source, encoded_kline: str) -> str:
+    return f'{{"type":"kline","symbol":"{symbol}","interval":"{interval}","source":"{source}","data":{encoded_kline}}}'

@@ -1,6 +1,7 @@
 // Same-origin JSON calls to the REST API, with the CSRF header on state changes.
 
 import { config } from "./config.js";
+import { koreanError } from "./errors.js";
 
 export const CSRF_COOKIE = config.csrfCookie || "covaex_csrf";
 const CSRF_HEADER = config.csrfHeader || "X-CSRF-Token";
@@ -22,7 +23,8 @@ export function forgetCsrfCookie() {
 
 /**
  * Call the API and return `{ok, status, data, message}`; never throws.
- * `message` is the server's error message (or a network one) when `ok` is false.
+ * When `ok` is false, `code` is the server's error code and `message` its Korean sentence
+ * (the server's English text is never shown).
  */
 export async function api(method, path, body) {
   const headers = { Accept: "application/json" };
@@ -44,7 +46,7 @@ export async function api(method, path, body) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    return { ok: false, status: 0, data: null, message: "서버에 연결할 수 없어요. 잠시 후 다시 시도해 주세요." };
+    return { ok: false, status: 0, code: "", data: null, message: koreanError("", 0) };
   }
   let data = null;
   try {
@@ -52,6 +54,7 @@ export async function api(method, path, body) {
   } catch {
     data = null;
   }
-  const message = response.ok ? "" : (data && data.error && data.error.message) || `요청이 실패했어요 (${response.status})`;
-  return { ok: response.ok, status: response.status, data, message };
+  const code = (!response.ok && data && data.error && data.error.code) || "";
+  const message = response.ok ? "" : koreanError(code, response.status);
+  return { ok: response.ok, status: response.status, code, data, message };
 }

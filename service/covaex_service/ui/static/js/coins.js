@@ -6,11 +6,14 @@ import { directionOf, formatChange, formatPrice, formatVolume } from "./format.j
 const DIRECTIONS = ["rise", "fall", "flat"];
 const SORT_CYCLE = { none: "descending", descending: "ascending", ascending: "none" };
 
+const FLASHES = ["flash-rise-0", "flash-rise-1", "flash-fall-0", "flash-fall-1"];
+
 function flash(element, direction) {
-  element.classList.remove("flash-rise", "flash-fall");
-  // Reading layout restarts the animation when two updates come close together.
-  void element.offsetWidth;
-  element.classList.add(direction === "fall" ? "flash-fall" : "flash-rise");
+  // A different animation name restarts the flash; no layout read (no forced reflow per cell).
+  const parity = element.dataset.flash === "0" ? "1" : "0";
+  element.dataset.flash = parity;
+  element.classList.remove(...FLASHES);
+  element.classList.add(`flash-${direction === "fall" ? "fall" : "rise"}-${parity}`);
 }
 
 export class CoinList {
@@ -103,6 +106,17 @@ export class CoinList {
       cells.star.setAttribute("aria-pressed", String(watched));
       cells.star.setAttribute("aria-label", watched ? `${name} 관심 목록에서 빼기` : `${name} 관심 목록에 추가`);
     }
+  }
+
+  /** Show only the rows `keep(symbol)` accepts (all with null); returns how many are shown. */
+  filter(keep) {
+    let shown = 0;
+    for (const [symbol, cells] of this.rows) {
+      const visible = keep === null || keep(symbol);
+      cells.row.hidden = !visible;
+      shown += visible ? 1 : 0;
+    }
+    return shown;
   }
 
   /** Sort by a column: descending, then ascending, then the original order. */

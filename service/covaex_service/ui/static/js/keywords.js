@@ -21,7 +21,7 @@ function chipElement(market, group) {
   const item = document.createElement("li");
   const link = document.createElement("a");
   link.className = "chip";
-  link.href = `#row-${market.symbol}`;
+  link.href = `/coins/${market.symbol}`;
   link.dataset.action = "view";
   link.dataset.target = market.symbol;
   const name = document.createElement("span");

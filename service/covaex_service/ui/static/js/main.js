@@ -1,312 +1,55 @@
-// Entry point of the main page: wires the server-rendered markup to the live feed,
-// the session (guest or account), search, panels, the login dialog and toasts.
+// The main page (the market list): the server-rendered table kept live, the keyword
+// chips and the summary, on top of the shared shell (header, panels, login, toasts).
 
-import { api } from "./api.js";
 import { CoinList } from "./coins.js";
 import { config } from "./config.js";
-import { formatAsOf } from "./format.js";
 import { renderKeywords, renderSummary } from "./keywords.js";
 import { LiveFeed } from "./live.js";
-import { Panels } from "./panels.js";
-import { SearchBox } from "./search.js";
-import { Session } from "./session.js";
-import { rememberViewed } from "./store.js";
+import { $, Shell, coinHref } from "./shell.js";
 
-const STATUS_REFRESH_MS = 30000;
-const OFFLINE_STALE_AFTER_MS = 5000;
-const SILENT_STALE_AFTER_MS = 30000;
 const KEYWORDS_EVERY_MS = 2000;
-const TOAST_MS = 6000;
+const ROW_HASH = /^#row-([A-Z0-9]{2,20})$/;
 
-const $ = (selector, root = document) => root.querySelector(selector);
+// An old link to a row (/#row-ETHUSDT) opens that coin's page, without a history entry.
+const linked = ROW_HASH.exec(window.location.hash);
+if (linked && config.symbols.includes(linked[1])) {
+  window.location.replace(coinHref(linked[1]));
+}
 
 const coins = new CoinList($("table.coins"));
-const session = new Session();
-const toasts = $(".toasts");
-const dialog = $("#auth-dialog");
-const markets = $("#markets");
+const shell = new Shell(coins);
+shell.actions.watch = (target) => shell.toggleWatch(target.closest("[data-symbol]").dataset.symbol);
+let onlyWatched = false;
 
-// ---------- toasts ----------
-function toast(message, action) {
-  const node = document.createElement("div");
-  node.className = "toast";
-  node.textContent = message;
-  if (action) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = action.label;
-    button.addEventListener("click", () => {
-      node.remove();
-      action.run();
-    });
-    node.append(button);
-  }
-  toasts.append(node);
-  window.setTimeout(() => node.remove(), action ? TOAST_MS * 1.5 : TOAST_MS);
-}
-
-// ---------- live state: connection, staleness, simulator label ----------
-const live = {
-  serverStale: Boolean(config.stale),
-  connection: "offline",
-  offlineSince: Date.now(),
-  lastFrameAt: 0,
-  asOf: Number(config.asOf) || 0,
-  retryAt: 0,
-};
-const conn = $(".conn");
-const CONN_TEXT = { connecting: "연결 중…", live: "실시간", offline: "연결 끊김" };
-
-function renderLiveState() {
-  conn.dataset.conn = live.connection;
-  let text = CONN_TEXT[live.connection];
-  const retryInMs = live.retryAt - Date.now();
-  if (live.connection === "offline" && retryInMs > 0) {
-    text = `연결 끊김 · ${Math.ceil(retryInMs / 1000)}초 후 다시 연결`;
-  }
-  $(".conn__text", conn).textContent = text;
-  // Screen readers hear state changes, not the retry countdown ticking.
-  const announce = $("[data-conn-announce]");
-  if (announce.dataset.state !== live.connection) {
-    announce.dataset.state = live.connection;
-    announce.textContent = `실시간 시세: ${CONN_TEXT[live.connection]}`;
-  }
-  const now = Date.now();
-  const stale =
-    live.serverStale ||
-    (live.connection !== "live" && now - live.offlineSince > OFFLINE_STALE_AFTER_MS) ||
-    (live.connection === "live" && live.lastFrameAt > 0 && now - live.lastFrameAt > SILENT_STALE_AFTER_MS);
-  $('[data-badge="stale"]').hidden = !stale;
-  if (markets) {
-    if (stale) {
-      markets.dataset.stale = "true";
-    } else {
-      delete markets.dataset.stale;
-    }
-  }
-  const asOf = $('[data-field="asOf"]');
-  if (asOf && live.asOf > 0) {
-    asOf.textContent = formatAsOf(live.asOf);
-    asOf.dateTime = new Date(live.asOf).toISOString();
+// The 관심 tab: the same table, only the starred rows (it follows stars made anywhere).
+function applyFilter() {
+  const watched = (symbol) => shell.session.has(symbol);
+  const shown = coins.filter(onlyWatched ? watched : null);
+  $("[data-watch-empty]").hidden = !(onlyWatched && shown === 0);
+  for (const tab of document.querySelectorAll(".list-tab[data-filter]")) {
+    tab.setAttribute("aria-pressed", String((tab.dataset.filter === "watch") === onlyWatched));
   }
 }
 
-function applyServerStatus({ source, stale }) {
-  if (typeof stale === "boolean") {
-    live.serverStale = stale;
-  }
-  if (typeof source === "string") {
-    $('[data-badge="simulator"]').hidden = source !== "simulator";
-  }
-  renderLiveState();
-}
-
-async function refreshServerStatus() {
-  const result = await api("GET", "/api/v1/markets");
-  if (result.ok && result.data) {
-    applyServerStatus(result.data);
-  }
-}
-
-// ---------- panels, views, login ----------
-const panels = new Panels($("#panel"), { session, coins });
-
-function viewCoin(symbol, opener = null) {
-  if (!coins.market(symbol)) {
-    return;
-  }
-  rememberViewed(symbol);
-  coins.reveal(symbol);
-  panels.open("coin", { symbol, opener });
-}
-
-let authMode = "login";
-
-function setAuthMode(mode) {
-  authMode = mode;
-  dialog.dataset.mode = mode;
-  const form = $(".auth__form", dialog);
-  for (const tab of dialog.querySelectorAll('[role="tab"]')) {
-    const selected = tab.dataset.mode === mode;
-    tab.setAttribute("aria-selected", String(selected));
-    tab.tabIndex = selected ? 0 : -1;
-  }
-  const label = mode === "login" ? "로그인" : "회원가입";
-  $(".auth__title", dialog).textContent = label;
-  $('[data-action="submit-auth"]', dialog).textContent = label;
-  form.elements.password.autocomplete = mode === "login" ? "current-password" : "new-password";
-  $(".auth__error", dialog).hidden = true;
-}
-
-function openLogin(mode = "login") {
-  panels.close();
-  setAuthMode(mode);
-  if (!dialog.open) {
-    dialog.showModal();
-  }
-  $(".auth__form", dialog).elements.username.focus();
-}
-
-async function submitAuth(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
-  const username = form.elements.username.value.trim();
-  const password = form.elements.password.value;
-  const error = $(".auth__error", dialog);
-  if (!username || !password) {
-    error.textContent = "아이디와 비밀번호를 입력해 주세요.";
-    error.hidden = false;
-    return;
-  }
-  const submit = $('[data-action="submit-auth"]', dialog);
-  const label = submit.textContent;
-  submit.disabled = true;
-  submit.textContent = "잠시만 기다려 주세요…";
-  const message = authMode === "login" ? await session.login(username, password) : await session.signup(username, password);
-  submit.disabled = false;
-  submit.textContent = label;
-  if (message) {
-    error.textContent = message;
-    error.hidden = false;
-    return;
-  }
-  form.reset();
-  dialog.close();
-  toast(`반가워요, ${session.user.username}님`);
-}
-
-function renderAccount() {
-  const account = $(".account");
-  const loggedIn = session.loggedIn;
-  account.dataset.account = loggedIn ? "user" : "guest";
-  $('[data-action="open-login"]', account).hidden = loggedIn;
-  $(".profile", account).hidden = !loggedIn;
-  if (loggedIn) {
-    const name = session.user.username || "내 계정";
-    $(".profile__name", account).textContent = name;
-    $(".profile__avatar", account).textContent = name.slice(0, 1).toUpperCase();
-  }
-}
-
-function toggleProfileMenu(force) {
-  const button = $('[data-action="toggle-profile"]');
-  const menu = $("#profile-menu");
-  const open = force === undefined ? menu.hidden : force;
-  menu.hidden = !open;
-  button.setAttribute("aria-expanded", String(open));
-  if (open) {
-    $('[role="menuitem"]', menu).focus();
-  }
-}
-
-let guestHintShown = false;
-
-async function toggleWatch(symbol) {
-  const adding = !session.has(symbol);
-  await session.toggle(symbol);
-  if (adding && !session.loggedIn && session.has(symbol) && !guestHintShown) {
-    guestHintShown = true;
-    toast("이 기기에만 임시 저장했어요. 로그인하면 계정에 보관돼요.", { label: "로그인", run: () => openLogin() });
-  }
-}
-
-// ---------- one click handler for every data-action ----------
-document.addEventListener("click", (event) => {
-  const target = event.target.closest("[data-action]");
-  if (!target) {
-    if (!event.target.closest(".profile")) {
-      toggleProfileMenu(false);
-    }
-    return;
-  }
-  const action = target.dataset.action;
-  if (action === "watch") {
-    const row = target.closest("[data-symbol]");
-    toggleWatch(row.dataset.symbol);
-  } else if (action === "toggle-watch") {
-    toggleWatch(target.dataset.target);
-  } else if (action === "view") {
-    event.preventDefault();
-    viewCoin(target.dataset.target, target);
-  } else if (action === "open-panel") {
-    toggleProfileMenu(false);
-    if (panels.isOpen && panels.kind === target.dataset.panel) {
-      panels.close();
-    } else {
-      panels.open(target.dataset.panel, { opener: target });
-    }
-  } else if (action === "close-panel") {
-    panels.close();
-  } else if (action === "open-login") {
-    openLogin();
-  } else if (action === "close-auth") {
-    dialog.close();
-  } else if (action === "toggle-profile") {
-    toggleProfileMenu();
-  } else if (action === "logout") {
-    toggleProfileMenu(false);
-    session.logout();
-  }
-});
-
-document.addEventListener("keydown", (event) => {
-  if (event.key !== "Escape" || dialog.open) {
-    return;
-  }
-  if (!$("#profile-menu").hidden) {
-    toggleProfileMenu(false);
-    $('[data-action="toggle-profile"]').focus();
-  } else if (panels.isOpen) {
-    panels.close();
-  }
-});
-
-$("#profile-menu").addEventListener("keydown", (event) => {
-  if (event.key !== "ArrowDown" && event.key !== "ArrowUp") {
-    return;
-  }
-  event.preventDefault();
-  const items = [...event.currentTarget.querySelectorAll('[role="menuitem"]')];
-  const step = event.key === "ArrowDown" ? 1 : -1;
-  const index = (items.indexOf(document.activeElement) + step + items.length) % items.length;
-  items[index].focus();
-});
-
-for (const tab of dialog.querySelectorAll('[role="tab"]')) {
-  tab.addEventListener("click", () => setAuthMode(tab.dataset.mode));
-  tab.addEventListener("keydown", (event) => {
-    if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
-      const next = authMode === "login" ? "signup" : "login";
-      setAuthMode(next);
-      $(`[data-mode="${next}"]`, dialog).focus();
-    }
+for (const tab of document.querySelectorAll(".list-tab[data-filter]")) {
+  tab.addEventListener("click", () => {
+    onlyWatched = tab.dataset.filter === "watch";
+    applyFilter();
   });
 }
-$(".auth__form", dialog).addEventListener("submit", submitAuth);
 
-session.addEventListener("change", () => {
-  coins.markWatched((symbol) => session.has(symbol));
-  renderAccount();
-  panels.refresh();
-});
-session.addEventListener("notice", (event) => toast(event.detail.message, event.detail.action));
-
-// ---------- search ----------
-new SearchBox($("#search-input"), $("#search-results"), {
-  symbols: coins.symbols,
-  priceOf: (symbol) => (coins.market(symbol) || {}).last,
-  onSelect: (symbol) => viewCoin(symbol, $("#search-input")),
+shell.session.addEventListener("change", () => {
+  coins.markWatched((symbol) => shell.session.has(symbol));
+  applyFilter();
 });
 
-// ---------- live feed ----------
-const symbols = coins.symbols.length > 0 ? coins.symbols : (config.symbols || []);
+const symbols = coins.symbols.length > 0 ? coins.symbols : config.symbols || [];
 let keywordsDue = 0;
 let paintRequested = false;
 const pending = new Map();
 
 function paint() {
-  renderLiveState();
-  panels.refreshPrices();
+  shell.paintPrices();
   const now = Date.now();
   if (now >= keywordsDue) {
     keywordsDue = now + KEYWORDS_EVERY_MS;
@@ -318,29 +61,13 @@ function paint() {
 
 if (symbols.length > 0) {
   const feed = new LiveFeed(config.wsPath, symbols);
-  feed.addEventListener("state", (event) => {
-    const previous = live.connection;
-    live.connection = event.detail.state;
-    if (live.connection !== "live" && previous === "live") {
-      live.offlineSince = Date.now();
-    }
-    if (live.connection === "live" && previous !== "live") {
-      refreshServerStatus();
-    }
-    live.retryAt = Date.now() + event.detail.retryInMs;
-    renderLiveState();
-  });
-  feed.addEventListener("status", (event) => applyServerStatus(event.detail));
+  shell.follow(feed);
   feed.addEventListener("markets", (event) => {
     const { kind, markets: fresh } = event.detail;
     if (coins.rows.size === 0 && fresh.length > 0) {
       // Rendered before the service had any prices: render again now that it has them.
       window.location.reload();
       return;
-    }
-    live.lastFrameAt = Date.now();
-    for (const market of fresh) {
-      live.asOf = Math.max(live.asOf, Number(market.eventTime) || 0);
     }
     if (kind === "snapshot") {
       pending.clear();
@@ -363,16 +90,8 @@ if (symbols.length > 0) {
     }
   });
   feed.start();
-  window.setInterval(() => {
-    if (live.connection === "live") {
-      refreshServerStatus();
-    } else {
-      renderLiveState();
-    }
-  }, STATUS_REFRESH_MS);
-  window.setInterval(() => renderLiveState(), 1000);
 }
 
-coins.markWatched((symbol) => session.has(symbol));
-session.restore();
+coins.markWatched((symbol) => shell.session.has(symbol));
+shell.start();
 document.documentElement.dataset.ready = "true";

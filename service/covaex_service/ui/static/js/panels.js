@@ -1,8 +1,8 @@
-// The side panel opened from the quick bar: watchlist, recently viewed, top movers,
-// one coin's detail, and clearly marked placeholders for features still to come.
-// What needs an account says so and offers login instead of failing.
+// The side panel opened from the quick bar: watchlist, recently viewed, top movers and
+// price alerts. Every coin in it links to the coin's own page.
 
-import { coinInfo } from "./config.js";
+import { ALERTS_MAX } from "./alerts.js";
+import { coinInfo, config } from "./config.js";
 import { directionOf, formatChange, formatPrice, formatVolume } from "./format.js";
 import { rankMarkets } from "./keywords.js";
 import { readRecent } from "./store.js";
@@ -12,7 +12,6 @@ const TITLES = {
   recent: "최근 본 코인",
   movers: "급등락",
   alerts: "가격 알림",
-  portfolio: "내 자산",
 };
 const MOVERS_COUNT = 5;
 
@@ -28,14 +27,15 @@ function element(tag, className, text) {
 }
 
 export class Panels {
-  constructor(panel, { session, coins }) {
+  constructor(panel, { session, coins, alerts, symbol = "" }) {
     this.panel = panel;
     this.title = panel.querySelector(".panel__title");
     this.body = panel.querySelector(".panel__body");
     this.session = session;
     this.coins = coins;
+    this.alerts = alerts;
+    this.alertSymbol = symbol || (config.symbols || [])[0] || "";
     this.kind = "";
-    this.symbol = "";
     this.opener = null;
   }
 
@@ -43,9 +43,8 @@ export class Panels {
     return !this.panel.hidden;
   }
 
-  open(kind, { symbol = "", opener = null } = {}) {
+  open(kind, { opener = null } = {}) {
     this.kind = kind;
-    this.symbol = symbol;
     if (opener) {
       this.opener = opener;
     }
@@ -87,8 +86,14 @@ export class Panels {
     if (!this.isOpen) {
       return;
     }
-    if (this.kind === "movers") {
+    if (this.kind === "movers" && this.moversKey() !== this.body.dataset.ranking) {
+      // The ranking changed: rebuild, and keep keyboard focus on the coin it was on.
+      const focused = this.body.contains(document.activeElement) ? document.activeElement.dataset.coin : "";
       this.render();
+      if (focused) {
+        const again = this.body.querySelector(`[data-coin="${focused}"]`) || this.title;
+        again.focus();
+      }
       return;
     }
     for (const item of this.body.querySelectorAll("[data-coin]")) {
@@ -108,15 +113,12 @@ export class Panels {
   }
 
   render() {
-    const coin = this.kind === "coin" ? coinInfo(this.symbol) : null;
-    this.title.textContent = coin ? `${coin.ko} ${coin.base}` : TITLES[this.kind] || "";
+    this.title.textContent = TITLES[this.kind] || "";
     const renderers = {
       watchlist: () => this.watchlist(),
       recent: () => this.recent(),
       movers: () => this.movers(),
-      alerts: () => this.placeholder("가격 알림", "원하는 가격에 닿으면 알려 드리는 기능을 준비하고 있어요.", true),
-      portfolio: () => this.placeholder("내 자산", "보유 코인과 수익률을 한곳에서 보는 기능을 준비하고 있어요.", true),
-      coin: () => this.detail(this.symbol),
+      alerts: () => this.alertsView(),
     };
     this.body.replaceChildren(...(renderers[this.kind] || (() => []))());
   }
@@ -136,8 +138,8 @@ export class Panels {
     const info = coinInfo(symbol);
     const market = this.coins.market(symbol) || {};
     const item = element("li");
-    const button = element("button", "panel-item");
-    button.type = "button";
+    const button = element("a", "panel-item");
+    button.href = `/coins/${encodeURIComponent(symbol)}`;
     button.dataset.action = "view";
     button.dataset.target = symbol;
     button.dataset.coin = symbol;
@@ -175,79 +177,120 @@ export class Panels {
     if (this.session.loggedIn) {
       return [this.coinList(symbols, "아직 담은 코인이 없어요. 시세 목록의 별을 눌러 담아 보세요.")];
     }
-    const nodes = [
+    // A guest's list works: it is shown first; logging in is offered as keeping it everywhere.
+    return [
+      this.coinList(symbols, "아직 담은 코인이 없어요. 시세 목록의 별을 눌러 담아 보세요."),
       this.loginNote(
-        "로그인이 필요해요",
-        "관심 목록을 계정에 저장하고 어느 기기에서나 보려면 로그인해 주세요. 로그인 전에 담은 코인은 로그인할 때 함께 옮겨져요.",
+        "이 기기에 저장돼 있어요",
+        "로그인하면 지금 담은 코인이 계정으로 옮겨져 어느 기기에서나 볼 수 있어요.",
       ),
     ];
-    if (symbols.length > 0) {
-      nodes.push(element("h3", "panel-section", `이 기기에 임시 저장된 코인 ${symbols.length}개`));
-      nodes.push(this.coinList(symbols, ""));
-    }
-    return nodes;
   }
 
   recent() {
     return [this.coinList(readRecent(), "최근에 본 코인이 없어요. 코인 이름을 누르거나 검색해 보세요.")];
   }
 
-  movers() {
+  moverLists() {
     const ranked = rankMarkets(this.coins.allMarkets());
     const gainers = this.coins.allMarkets().sort((a, b) => Number(b.changePct) - Number(a.changePct));
     const count = Math.min(MOVERS_COUNT, gainers.length);
+    const symbols = (markets) => markets.map((market) => market.symbol);
     return [
-      element("h3", "panel-section", "오른 코인"),
-      this.coinList(gainers.slice(0, count).map((market) => market.symbol), "시세가 아직 없어요."),
-      element("h3", "panel-section", "내린 코인"),
-      this.coinList(
-        [...gainers].reverse().slice(0, count).map((market) => market.symbol),
-        "시세가 아직 없어요.",
-      ),
-      element("h3", "panel-section", "거래 많은 코인"),
-      this.coinList(ranked.traded.map((market) => market.symbol), "시세가 아직 없어요."),
+      ["오른 코인", symbols(gainers.slice(0, count))],
+      ["내린 코인", symbols([...gainers].reverse().slice(0, count))],
+      ["거래 많은 코인", symbols(ranked.traded)],
     ];
   }
 
-  placeholder(name, text, needsAccount) {
-    const note = element("div", "panel-note panel-note--soon");
-    note.dataset.placeholder = this.kind;
-    note.append(element("span", "soon-tag", "준비 중"), element("strong", "", `${name}은(는) 곧 찾아와요`), element("p", "", text));
-    const nodes = [note];
-    if (needsAccount && !this.session.loggedIn) {
-      nodes.push(this.loginNote("계정이 필요한 기능이에요", `${name} 기능이 열리면 로그인한 계정에서 쓸 수 있어요.`));
-    }
-    return nodes;
+  moversKey() {
+    return JSON.stringify(this.moverLists().map(([, symbols]) => symbols));
   }
 
-  detail(symbol) {
-    const market = this.coins.market(symbol) || {};
-    const wrapper = element("div");
-    wrapper.dataset.coin = symbol;
-    const price = element("p", "detail__price", market.last ? formatPrice(market.last) : "—");
-    price.dataset.value = "last";
-    const change = element("p", `detail__change ${directionOf(market.changePct)}`, formatChange(market.changePct || "0"));
-    change.dataset.value = "changePct";
-    const stats = element("dl", "stats");
-    for (const [key, label] of [
-      ["open", "시가 (24시간 전)"],
-      ["high", "24시간 최고"],
-      ["low", "24시간 최저"],
-      ["quoteVolume", "24시간 거래대금"],
-    ]) {
-      const stat = element("div", "stat");
-      const value = element("dd", "stat__value", market[key] ? (key === "quoteVolume" ? formatVolume(market[key]) : formatPrice(market[key])) : "—");
-      value.dataset.value = key;
-      stat.append(element("dt", "stat__label", label), value);
-      stats.append(stat);
+  movers() {
+    const lists = this.moverLists();
+    this.body.dataset.ranking = JSON.stringify(lists.map(([, symbols]) => symbols));
+    return lists.flatMap(([title, symbols]) => [
+      element("h3", "panel-section", title),
+      this.coinList(symbols, "시세가 아직 없어요."),
+    ]);
+  }
+
+  alertsView() {
+    const form = element("form", "alert-form");
+    form.noValidate = true;
+    const symbolField = element("label", "field");
+    const select = element("select", "field__input");
+    select.name = "symbol";
+    for (const symbol of config.symbols || []) {
+      const info = coinInfo(symbol);
+      const option = element("option", "", `${info.ko} ${info.base}`);
+      option.value = symbol;
+      option.selected = symbol === this.alertSymbol;
+      select.append(option);
     }
-    const watched = this.session.has(symbol);
-    const star = element("button", "btn btn--block", watched ? "관심 목록에서 빼기" : "관심 목록에 담기");
-    star.type = "button";
-    star.dataset.action = "toggle-watch";
-    star.dataset.target = symbol;
-    star.setAttribute("aria-pressed", String(watched));
-    wrapper.append(price, change, stats, star);
-    return [wrapper];
+    symbolField.append(element("span", "field__label", "코인"), select);
+    const priceField = element("label", "field");
+    const input = element("input", "field__input");
+    input.name = "price";
+    input.inputMode = "decimal";
+    input.autocomplete = "off";
+    input.placeholder = "예: 100,000";
+    priceField.append(element("span", "field__label", "알림 가격 (USDT)"), input);
+    const hint = element("p", "alert-form__hint");
+    const showHint = () => {
+      this.alertSymbol = select.value;
+      const market = this.coins.market(select.value) || {};
+      hint.textContent = market.last
+        ? `지금 ${formatPrice(market.last)} USDT · 이 가격까지 오르거나 내리면 알려 드려요.`
+        : "아직 이 코인의 시세가 없어요.";
+    };
+    select.addEventListener("change", showHint);
+    showHint();
+    const error = element("p", "auth__error");
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    const submit = element("button", "btn btn--primary btn--block", "알림 만들기");
+    submit.type = "submit";
+    form.append(symbolField, priceField, hint, error, submit);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const market = this.coins.market(select.value) || {};
+      const problem = this.alerts.add(select.value, input.value, market.last);
+      error.textContent = problem;
+      error.hidden = !problem;
+      if (!problem) {
+        input.value = "";
+      }
+    });
+    const nodes = [form];
+    if ("Notification" in window && Notification.permission === "default") {
+      const allow = element("button", "btn btn--block", "시스템 알림도 받기");
+      allow.type = "button";
+      allow.dataset.action = "enable-notifications";
+      nodes.push(allow);
+    }
+    nodes.push(element("h3", "panel-section", `내 가격 알림 ${this.alerts.items.length}/${ALERTS_MAX}`));
+    if (this.alerts.items.length === 0) {
+      nodes.push(element("p", "panel-note", "아직 만든 알림이 없어요. 알림은 이 브라우저에 저장돼요."));
+    } else {
+      const list = element("ul", "panel-list");
+      for (const alert of this.alerts.items) {
+        const info = coinInfo(alert.symbol);
+        const item = element("li", "alert-item");
+        item.dataset.alert = alert.id;
+        const text = `${info.ko} ${formatPrice(alert.price)} ${alert.rising ? "이상" : "이하"}`;
+        const remove = element("button", "icon-button");
+        remove.type = "button";
+        remove.dataset.action = "remove-alert";
+        remove.dataset.target = alert.id;
+        remove.setAttribute("aria-label", `${text} 알림 지우기`);
+        remove.textContent = "✕";
+        item.append(element("span", "alert-item__text", text), remove);
+        list.append(item);
+      }
+      nodes.push(list);
+    }
+    return nodes;
   }
 }

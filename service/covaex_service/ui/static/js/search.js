@@ -1,12 +1,48 @@
-// The header search: a combobox over the known markets (symbol, Korean or English name),
-// navigable with the arrow keys, Enter and Escape.
+// The header search: a combobox over the known markets (symbol, Korean or English name,
+// 초성 such as "ㅂㅌ", and pairs as other exchanges write them: "BTC/USDT", "KRW-BTC"),
+// navigable with the arrow keys, Enter and Escape; the prices shown stay live.
 
-import { coinInfo } from "./config.js";
+import { coinInfo, config } from "./config.js";
 import { formatPrice } from "./format.js";
 
 const MAX_RESULTS = 8;
 
+const CHOSEONG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ";
+const ONLY_CHOSEONG = /^[ㄱ-ㅎ]+$/;
+const PAIR = /^([a-z0-9]+)\s*[/\-_:]\s*([a-z0-9]+)$/;
+// Korean exchanges write the quote first (Upbit's KRW-BTC, USDT-BTC); the won is never a base.
+const KOREAN_QUOTE = "krw";
+
+/** The initial consonants of a Korean name: "비트코인" -> "ㅂㅌㅋㅇ" (other characters kept). */
+export function choseongOf(text) {
+  return [...text]
+    .map((char) => {
+      const code = char.charCodeAt(0) - 0xac00;
+      return code >= 0 && code < 11172 ? CHOSEONG[Math.floor(code / 588)] : char;
+    })
+    .join("");
+}
+
+/** "BTC/USDT", "btc-usdt", "KRW-BTC" -> "btc"; anything else unchanged. */
+export function normalizeQuery(query) {
+  const needle = query.trim().toLowerCase();
+  const pair = PAIR.exec(needle);
+  if (!pair) {
+    return needle;
+  }
+  const [, first, second] = pair;
+  const quotes = new Set((config.quoteAssets || []).map((quote) => quote.toLowerCase()));
+  if (first === KOREAN_QUOTE || (quotes.has(first) && !quotes.has(second))) {
+    return second; // KRW-BTC, USDT-ETH: the quote comes first
+  }
+  return first;
+}
+
 function score(info, query) {
+  if (ONLY_CHOSEONG.test(query)) {
+    const initials = choseongOf(info.ko);
+    return initials.startsWith(query) ? 1 : initials.includes(query) ? 3 : -1;
+  }
   const base = info.base.toLowerCase();
   const symbol = info.symbol.toLowerCase();
   const en = info.en.toLowerCase();
@@ -27,7 +63,7 @@ function score(info, query) {
 
 /** Markets matching `query`, best first. */
 export function searchMarkets(symbols, query) {
-  const needle = query.trim().toLowerCase();
+  const needle = normalizeQuery(query);
   if (!needle) {
     return [];
   }
@@ -113,6 +149,21 @@ export class SearchBox {
     this.list.hidden = false;
     this.input.setAttribute("aria-expanded", "true");
     this.syncActive();
+  }
+
+  /** Keep the prices of an open result list live. */
+  refreshPrices() {
+    if (this.list.hidden) {
+      return;
+    }
+    for (const option of this.list.querySelectorAll("[role=option]")) {
+      const last = this.priceOf(option.dataset.coin);
+      const price = option.querySelector(".search__option-price");
+      const text = last ? formatPrice(last) : "";
+      if (price && price.textContent !== text) {
+        price.textContent = text;
+      }
+    }
   }
 
   syncActive() {

@@ -2,11 +2,18 @@
 // localStorage; an account's is the server's. Logging in merges the guest list into the
 // account through the sync endpoint and clears the local copy only after a 2xx answer.
 //
-// Events: "change" (user or watchlist changed), "notice" ({detail: {message, action?}}).
+// Nothing a user added is lost to another tab or device: every star is one idempotent
+// per-item change (PUT or DELETE /api/v1/watchlist/<SYMBOL>, or a read-modify-write of the
+// freshly read guest list), never a whole-list write, and every tab follows the others
+// (the `storage` event for guests, a BroadcastChannel and a re-fetch on focus for accounts).
+//
+// Events: "change" (user or watchlist changed), "notice" ({detail: {message, action?, scope?}}).
 
 import { api, forgetCsrfCookie, readCookie, CSRF_COOKIE } from "./api.js";
 import { config } from "./config.js";
-import { clearGuestWatchlist, readGuestWatchlist, writeGuestWatchlist } from "./store.js";
+import { clearGuestWatchlist, readGuestWatchlist, updateGuestWatchlist } from "./store.js";
+
+const CHANNEL = "covaex.watchlist";
 
 function newSyncId() {
   if (window.crypto && typeof window.crypto.randomUUID === "function") {
@@ -33,7 +40,11 @@ export class Session extends EventTarget {
     this.user = null;
     this.items = readGuestWatchlist();
     this.pendingSyncId = null;
-    this.version = 0;
+    // symbol -> {wanted: boolean, seq}: changes sent but not answered yet, laid over any
+    // list the server sends meanwhile so a slower answer cannot undo a newer click.
+    this.inFlight = new Map();
+    this.seq = 0;
+    this.channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL) : null;
   }
 
   get loggedIn() {
@@ -48,8 +59,39 @@ export class Session extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  notify(message, action) {
-    this.emit("notice", { message, action });
+  notify(message, action, scope) {
+    this.emit("notice", { message, action, scope });
+  }
+
+  /** Follow other tabs and devices: storage events, the channel, and a re-fetch on focus. */
+  follow() {
+    window.addEventListener("storage", (event) => {
+      if (event.key === config.guestStorageKey || event.key === null) {
+        if (!this.loggedIn) {
+          this.items = readGuestWatchlist();
+          this.emit("change");
+        }
+      }
+    });
+    if (this.channel) {
+      this.channel.addEventListener("message", () => this.refresh());
+    }
+    window.addEventListener("focus", () => this.refresh());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") {
+        this.refresh();
+      }
+    });
+  }
+
+  /** Re-read the list from where it lives (the server or this browser). */
+  async refresh() {
+    if (this.loggedIn) {
+      await this.loadServerWatchlist({ quiet: true });
+    } else {
+      this.items = readGuestWatchlist();
+    }
+    this.emit("change");
   }
 
   /** Restore a session only when its CSRF cookie says there may be one (avoids a 401 per guest visit). */
@@ -68,51 +110,82 @@ export class Session extends EventTarget {
     this.emit("change");
   }
 
-  async loadServerWatchlist() {
+  async loadServerWatchlist({ quiet = false } = {}) {
     const result = await api("GET", "/api/v1/watchlist");
     if (result.ok && result.data && Array.isArray(result.data.items)) {
-      this.items = result.data.items;
-    } else {
-      this.notify(`관심 목록을 불러오지 못했어요: ${result.message}`);
+      this.items = this.withInFlight(result.data.items);
+    } else if (result.status === 401) {
+      this.dropSession();
+    } else if (!quiet) {
+      this.notify(`관심 목록을 불러오지 못했어요. ${result.message}`);
     }
   }
 
+  withInFlight(serverItems) {
+    let items = serverItems;
+    for (const [symbol, { wanted }] of this.inFlight) {
+      const present = items.some((item) => item.symbol === symbol);
+      if (wanted && !present) {
+        items = [...items, { symbol, addedAt: Date.now() }];
+      } else if (!wanted && present) {
+        items = items.filter((item) => item.symbol !== symbol);
+      }
+    }
+    return items;
+  }
+
   async toggle(symbol) {
-    const removing = this.has(symbol);
-    if (!removing && this.items.length >= config.watchlistCap) {
+    const wanted = !this.has(symbol);
+    if (!this.loggedIn) {
+      this.toggleGuest(symbol, wanted);
+      return;
+    }
+    if (wanted && this.items.length >= config.watchlistCap) {
       this.notify(`관심 목록에는 ${config.watchlistCap}개까지 담을 수 있어요.`);
       return;
     }
-    const before = this.items;
-    this.items = removing
-      ? before.filter((item) => item.symbol !== symbol)
-      : [...before, { symbol, addedAt: Date.now() }];
+    this.seq += 1;
+    const seq = this.seq;
+    this.inFlight.set(symbol, { wanted, seq });
+    this.items = this.withInFlight(this.items);
     this.emit("change");
-    if (!this.loggedIn) {
-      if (!writeGuestWatchlist(this.items)) {
-        this.notify("이 브라우저에서는 관심 목록을 저장할 수 없어요.");
-      }
-      return;
-    }
-    // Each PUT carries the whole list; only the answer to the latest one is applied,
-    // so quick successive stars cannot be undone by an earlier, slower answer.
-    this.version += 1;
-    const version = this.version;
-    const result = await api("PUT", "/api/v1/watchlist", {
-      items: this.items.map((item) => ({ symbol: item.symbol })),
-    });
-    if (version !== this.version) {
-      return;
+    const path = `/api/v1/watchlist/${encodeURIComponent(symbol)}`;
+    const result = await api(wanted ? "PUT" : "DELETE", path);
+    const latest = this.inFlight.get(symbol);
+    if (latest && latest.seq === seq) {
+      this.inFlight.delete(symbol);
     }
     if (result.ok && result.data && Array.isArray(result.data.items)) {
-      this.items = result.data.items;
-    } else {
-      this.items = before;
-      this.notify(`관심 목록을 바꾸지 못했어요: ${result.message}`);
-      if (result.status === 401) {
-        this.dropSession();
+      this.items = this.withInFlight(result.data.items);
+      if (this.channel) {
+        this.channel.postMessage({ changed: symbol });
       }
+    } else if (result.status === 401) {
+      this.notify(result.message);
+      this.dropSession();
+      return;
+    } else {
+      this.notify(`관심 목록을 바꾸지 못했어요. ${result.message}`);
+      await this.loadServerWatchlist({ quiet: true });
     }
+    this.emit("change");
+  }
+
+  toggleGuest(symbol, wanted) {
+    // Read the stored list again at the moment of the change: another tab may have changed it.
+    const outcome = updateGuestWatchlist((items) => {
+      const present = items.some((item) => item.symbol === symbol);
+      if (wanted && !present) {
+        return items.length >= config.watchlistCap ? null : [...items, { symbol, addedAt: Date.now() }];
+      }
+      return wanted ? items : items.filter((item) => item.symbol !== symbol);
+    });
+    if (outcome === "full") {
+      this.notify(`관심 목록에는 ${config.watchlistCap}개까지 담을 수 있어요.`);
+    } else if (outcome === "unavailable") {
+      this.notify("이 브라우저에서는 관심 목록을 저장할 수 없어요.");
+    }
+    this.items = readGuestWatchlist();
     this.emit("change");
   }
 
@@ -123,6 +196,7 @@ export class Session extends EventTarget {
       return result.status === 401 ? "아이디 또는 비밀번호가 맞지 않아요." : result.message;
     }
     this.user = { username: usernameOf(result.data) || username };
+    this.emit("login");
     await this.syncGuest();
     await this.loadServerWatchlist();
     this.emit("change");
@@ -133,7 +207,10 @@ export class Session extends EventTarget {
   async signup(username, password) {
     const result = await api("POST", "/api/v1/auth/signup", { username, password });
     if (!result.ok) {
-      return result.status === 409 ? "이미 쓰이고 있는 아이디예요." : result.message;
+      if (result.code === "invalid_request") {
+        return "아이디나 비밀번호가 규칙에 맞지 않아요. 흔한 비밀번호나 아이디가 들어간 비밀번호는 쓸 수 없어요.";
+      }
+      return result.message;
     }
     return this.login(username, password);
   }
@@ -155,7 +232,7 @@ export class Session extends EventTarget {
         // The id was spent on other items (the list changed since): the next try is a new sync.
         this.pendingSyncId = null;
       }
-      this.notify(`이 기기의 관심 목록을 계정으로 옮기지 못했어요. 다음 로그인 때 다시 시도할게요. (${result.message})`);
+      this.notify(`이 기기의 관심 목록을 계정으로 옮기지 못했어요. 다음 로그인 때 다시 시도할게요. ${result.message}`);
       return;
     }
     clearGuestWatchlist();
@@ -183,6 +260,7 @@ export class Session extends EventTarget {
     this.user = null;
     // A sync id belongs to one login: the next account's sync must not replay it.
     this.pendingSyncId = null;
+    this.inFlight.clear();
     this.items = readGuestWatchlist();
     this.emit("change");
   }

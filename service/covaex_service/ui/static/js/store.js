@@ -48,11 +48,21 @@ export function readGuestWatchlist() {
   });
 }
 
-export function writeGuestWatchlist(items) {
-  return writeJson(config.guestStorageKey, {
+/**
+ * Change the guest watchlist as stored right now (another tab may have changed it since
+ * this one read it): `change(items)` returns the new items, or null when the list is full.
+ * Returns "ok", "full" or "unavailable" (storage disabled or over quota).
+ */
+export function updateGuestWatchlist(change) {
+  const items = change(readGuestWatchlist());
+  if (items === null) {
+    return "full";
+  }
+  const written = writeJson(config.guestStorageKey, {
     v: config.guestSchemaVersion,
     items: items.map(({ symbol, addedAt }) => ({ symbol, addedAt })),
   });
+  return written ? "ok" : "unavailable";
 }
 
 export function clearGuestWatchlist() {

@@ -1,0 +1,119 @@
+"""Page weight and DOMContentLoaded of the main page on a slow-3G profile: this tree against a baseline commit.
+
+Not a test: it prints figures. The baseline is the given git commit's
+``service/`` and ``covaex/`` (``git archive`` into a temporary folder, run with
+the same virtualenv), so "before" and "after" load in the same run on the same
+machine. Each server is ``covaex serve --feed simulator`` on a free loopback
+port; Debian's Chromium loads ``/`` with an empty cache under Chrome DevTools'
+"Slow 3G" conditions (2,000 ms latency, 500 kbit/s each way) and reports:
+
+* requests and bytes transferred (encoded, as on the wire) until ``load``;
+* DOMContentLoaded and load, in ms from navigation start.
+
+Run: ``.venv/bin/python benchmarks/page_weight.py [--base 6324b02] [--runs 2]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import sync_playwright
+
+REPO = Path(__file__).resolve().parents[1]
+SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 500 * 1000 / 8, "uploadThroughput": 500 * 1000 / 8}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(pythonpath: str | None, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "COVAEX_DATABASE_URL": f"sqlite:///{workdir / 'b.db'}", "COVAEX_ENV": "dev"}
+    env.pop("COVAEX_REDIS_URL", None)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    command = [sys.executable, "-m", "covaex.cli", "serve", "--feed", "simulator", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(url + "/api/v1/markets", timeout=2).json().get("markets"):
+                return process, url
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"the server at {url} did not start")
+
+
+def measure(browser: object, url: str) -> dict[str, float]:
+    context = browser.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    sizes: dict[str, float] = {}
+    cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
+    page.goto(url + "/", wait_until="load", timeout=300_000)
+    timing = page.evaluate(
+        "() => { const n = performance.getEntriesByType('navigation')[0];"
+        " return {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd}; }"
+    )
+    context.close()
+    return {"requests": len(sizes), "kb": sum(sizes.values()) / 1024, "dcl": timing["dcl"], "load": timing["load"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="6324b02", help="git commit of the baseline")
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="covaex-weight-") as tmp:
+        base = Path(tmp) / "base"
+        archive = subprocess.run(
+            ["git", "archive", args.base, "service", "covaex"], cwd=REPO, check=True, capture_output=True
+        ).stdout
+        with tarfile.open(fileobj=BytesIO(archive)) as bundle:
+            bundle.extractall(base, filter="data")
+        servers = {
+            f"before ({args.base})": start(f"{base}:{base / 'service'}", Path(tmp)),
+            "after (this tree)": start(None, Path(tmp)),
+        }
+        try:
+            with sync_playwright() as driver:
+                browser = driver.chromium.launch(
+                    executable_path="/usr/bin/chromium",
+                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+                )
+                print(f"load average: {os.getloadavg()[0]:.2f}  profile: Slow 3G (2000 ms RTT, 500 kbit/s)")
+                print(f"{'page /':<24}{'requests':>9}{'KB on wire':>12}{'DOMContentLoaded':>18}{'load':>10}")
+                for name, (_, url) in servers.items():
+                    runs = [measure(browser, url) for _ in range(args.runs)]
+                    best = min(runs, key=lambda r: r["dcl"])
+                    print(
+                        f"{name:<24}{best['requests']:>9.0f}{best['kb']:>12.1f}"
+                        f"{best['dcl']:>16.0f} ms{best['load']:>8.0f} ms"
+                    )
+                browser.close()
+        finally:
+            for process, _ in servers.values():
+                process.terminate()
+                process.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main()
