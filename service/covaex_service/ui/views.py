@@ -7,13 +7,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, html
+from sanic.response import HTTPResponse
 
 from covaex_service import market
 from covaex_service.accounts import CSRF_COOKIE, CSRF_HEADER, GUEST_SCHEMA_VERSION, GUEST_STORAGE_KEY, WATCHLIST_CAP
 from covaex_service.accounts.inputs import PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN
 from covaex_service.ui.names import COIN_NAMES, QUOTE_ASSETS
 from covaex_service.ui.page import main_page
+from covaex_service.ui.render_cache import RenderCache, shared_response, snapshot_version
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -35,6 +36,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+"""Headers of every server-rendered page (per response; the body is shared, see :mod:`.render_cache`)."""
 
 CREDENTIAL_LIMITS = {
     "username_min": USERNAME_MIN,
@@ -67,8 +76,8 @@ def template_environment() -> Environment:
     )
 
 
-def ui_blueprint() -> Blueprint:
-    """A fresh blueprint (and template environment) for one app."""
+def ui_blueprint(pages: RenderCache) -> Blueprint:
+    """A fresh blueprint (and template environment) for one app; its pages render through ``pages``."""
     bp = Blueprint("ui")
     templates = template_environment()
     template = templates.get_template("index.html.j2")
@@ -77,24 +86,20 @@ def ui_blueprint() -> Blueprint:
     @bp.get("/")
     async def index(request: Request) -> HTTPResponse:
         snapshot = await market.read_snapshot(request.app)
-        page = main_page(snapshot)
-        state = {
-            # The configured list, so a page rendered before the first tick still subscribes.
-            "symbols": [row.symbol for row in page.rows] or list(request.app.ctx.settings.symbols),
-            "asOf": page.as_of_ms,
-            "stale": page.stale,
-            "source": page.source,
-        }
-        body = template.render(page=page, config={**config, **state}, limits=CREDENTIAL_LIMITS)
-        return html(
-            body,
-            headers={
-                "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-                "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "same-origin",
-                "Cache-Control": "no-store",
-            },
-        )
+
+        def render() -> str:
+            page = main_page(snapshot)
+            state = {
+                # The configured list, so a page rendered before the first tick still subscribes.
+                "symbols": [row.symbol for row in page.rows] or list(request.app.ctx.settings.symbols),
+                "asOf": page.as_of_ms,
+                "stale": page.stale,
+                "source": page.source,
+            }
+            return template.render(page=page, config={**config, **state}, limits=CREDENTIAL_LIMITS)
+
+        shared = pages.get("main", snapshot_version(snapshot), render)
+        return shared_response(request, shared, headers=PAGE_HEADERS)
 
     bp.static("/static", STATIC_DIR, name="static")
     return bp
