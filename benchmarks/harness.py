@@ -42,8 +42,12 @@ LOAD_CORE = 1
 """Where the load generator runs; on a 1-core machine both fall back to core 0."""
 
 
+_AVAILABLE = sorted(os.sched_getaffinity(0))
+"""The cores this script may use, read once: before it pins itself to the load core."""
+
+
 def cores() -> tuple[int, int]:
-    available = sorted(os.sched_getaffinity(0))
+    available = _AVAILABLE
     if len(available) < 2:
         return available[0], available[0]
     return available[SERVER_CORE], available[LOAD_CORE]
@@ -287,7 +291,7 @@ def compare_http(name: str, path: str, title: str, goal: float, argv: Sequence[s
         with project_server(port, server_core, Path(tmp)) as project:
             url = f"http://127.0.0.1:{port}{path}"
             wait_http(project, f"http://127.0.0.1:{port}/healthz")
-            _wait_prices(port)
+            wait_prices(port)
             size = len(httpx.get(url, timeout=5).content)
             ab(url, concurrency=10, seconds=1, core=load_core)  # warm-up
             ours = {c: ab(url, concurrency=c, seconds=args.seconds, core=load_core) for c in args.clients}
@@ -320,7 +324,7 @@ def compare_http(name: str, path: str, title: str, goal: float, argv: Sequence[s
         print(f"# wrote {write_results(name, title, 'requests/s', rows, notes).relative_to(REPO_ROOT)}")
 
 
-def _wait_prices(port: int, timeout: float = 30.0) -> None:
+def wait_prices(port: int, timeout: float = 30.0) -> None:
     """Until the simulator's first batch is in the cache, so the page has its full size."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
