@@ -8,12 +8,17 @@ from sanic import Request, Websocket
 from websockets.exceptions import ConnectionClosed
 
 from covaex_service.market.gateway.hub import ClientClosed
+from covaex_service.market.gateway.protocol import SEND_BUFFER_HIGH_WATER
 
 WS_PATH = "/ws/v1/market"
 
 
 async def market_socket(request: Request, ws: Websocket) -> None:
     hub = request.app.ctx.market.hub
+    # Sanic types the transport loosely; the real one (uvloop's or asyncio's TCP transport) has the method.
+    set_limits = getattr(request.transport, "set_write_buffer_limits", None)
+    if set_limits is not None:
+        set_limits(high=SEND_BUFFER_HIGH_WATER)
     session = hub.connect(ws)
     try:
         # Oversized frames close with 1009 inside the WebSocket layer (WEBSOCKET_MAX_SIZE).
