@@ -77,7 +77,8 @@ async def serve_relay(port: int, redis_url: str, channel: str) -> None:
                 continue
             doc = json.loads(message["data"])
             seq += 1
-            frame = json.dumps({"type": "update", "seq": seq, "source": doc["source"], "data": doc["markets"]})
+            update = {"type": "update", "seq": seq, "source": doc["source"], "data": doc["markets"]}
+            frame = json.dumps(update, separators=(",", ":"))
             broadcast(subscribers, frame)
 
 

@@ -41,6 +41,7 @@ from typing import Any
 import harness
 import uvloop
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
@@ -226,8 +227,8 @@ async def run(args: argparse.Namespace) -> None:
     rows = []
     with redis_server(harness.cores()[1]) as redis_url:
         redis = Redis.from_url(redis_url)
-        for _ in range(50):
-            with contextlib.suppress(OSError, ConnectionError):
+        for _ in range(100):
+            with contextlib.suppress(RedisError):
                 await redis.ping()
                 break
             await asyncio.sleep(0.1)

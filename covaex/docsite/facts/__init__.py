@@ -26,6 +26,7 @@ def _registry() -> dict[str, SectionFn]:
         narrative,
         network,
         observability,
+        performance,
         platform,
         security,
         service,
@@ -69,6 +70,7 @@ def _registry() -> dict[str, SectionFn]:
         "symptoms": narrative.symptoms,
         "risks": narrative.risks,
         "metrics": narrative.metrics,
+        "performance": performance.performance,
     }
 
 
