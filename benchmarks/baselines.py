@@ -36,6 +36,8 @@ def serve_hello(port: int, size: int) -> None:
 
 
 SUBSCRIBED = json.dumps({"type": "subscribed", "id": 1, "symbols": []})
+SNAPSHOT = json.dumps({"type": "snapshot", "data": []})
+"""A subscribe is answered like the gateway does: an ack, then a snapshot (clients wait for both)."""
 
 
 async def serve_ws_idle(port: int) -> None:
@@ -44,6 +46,7 @@ async def serve_ws_idle(port: int) -> None:
     async def handler(ws: ServerConnection) -> None:
         async for _message in ws:
             await ws.send(SUBSCRIBED)
+            await ws.send(SNAPSHOT)
 
     async with serve(handler, "127.0.0.1", port, ping_interval=None, compression=None):
         print("ready", flush=True)
@@ -62,7 +65,7 @@ async def serve_relay(port: int, redis_url: str, channel: str) -> None:
             async for _message in ws:
                 subscribers.add(ws)
                 await ws.send(SUBSCRIBED)
-                await ws.send('{"type":"snapshot","data":[]}')
+                await ws.send(SNAPSHOT)
         finally:
             subscribers.discard(ws)
 

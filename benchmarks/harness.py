@@ -160,7 +160,7 @@ def child(name: str, command: Sequence[str], *, core: int, env: Mapping[str, str
         log.unlink(missing_ok=True)
 
 
-def wait_http(running: Child, url: str, *, timeout: float = 60.0) -> None:
+def wait_http(running: Child, url: str, *, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if running.process.poll() is not None:

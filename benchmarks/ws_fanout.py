@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -85,7 +86,25 @@ async def publish(redis: Redis, ticks_per_symbol: float, stop: asyncio.Event) ->
 # -- the project server, in a child process -------------------------------------
 
 
-async def serve_covaex(port: int, redis_url: str) -> None:
+def profile_until_terminated(path: str) -> None:
+    """Profile this server process; on SIGTERM write the top functions by own time to ``path`` and exit."""
+    import cProfile
+    import pstats
+    import signal
+
+    profiler = cProfile.Profile()
+
+    def dump() -> None:
+        profiler.disable()
+        with open(path, "w") as out:
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+        os._exit(0)
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, dump)
+    profiler.enable()
+
+
+async def serve_covaex(port: int, redis_url: str, profile: str | None) -> None:
     from covaex_service.app import create_app
     from covaex_service.market.area import MarketOptions
     from covaex_service.settings import Settings
@@ -109,6 +128,8 @@ async def serve_covaex(port: int, redis_url: str) -> None:
         await server.startup()
         await server.before_start()
         await server.after_start()
+        if profile:
+            profile_until_terminated(profile)
         print("ready", flush=True)
         await asyncio.Event().wait()
 
@@ -130,8 +151,9 @@ async def client(url: str, tally: Tally, probe: bool, settled: asyncio.Queue[Non
     try:
         ws = await connect(url, ping_interval=None, compression=None, max_size=None, open_timeout=60)
         await ws.send(json.dumps({"op": "subscribe", "symbols": list(SYMBOLS), "id": 1}))
-        await ws.recv()
-        await ws.recv()
+        async with asyncio.timeout(60):
+            await ws.recv()
+            await ws.recv()
     except (OSError, TimeoutError, WebSocketException):
         tally.failed += 1
         await settled.put(None)
@@ -150,12 +172,14 @@ async def client(url: str, tally: Tally, probe: bool, settled: asyncio.Queue[Non
 
 
 async def measure(
-    kind: str, clients: int, seconds: float, ticks: float, redis: Redis, redis_url: str
+    kind: str, clients: int, seconds: float, ticks: float, redis: Redis, redis_url: str, profile: str | None = None
 ) -> dict[str, Any]:
     server_core, _ = harness.cores()
     port = harness.free_port()
     if kind == "covaex":
         command = [sys.executable, __file__, "--serve", "--port", str(port), "--redis-url", redis_url]
+        if profile:
+            command += ["--profile", f"{profile}.{clients}.txt"]
         url = f"ws://127.0.0.1:{port}/ws/v1/market"
         server = harness.child("covaex", command, core=server_core)
     else:
@@ -235,7 +259,7 @@ async def run(args: argparse.Namespace) -> None:
         for n in args.clients:
             row: dict[str, Any] = {"clients": n}
             for kind, key in (("covaex", "project"), ("relay", "baseline")):
-                r = row[key] = await measure(kind, n, args.seconds, args.ticks, redis, redis_url)
+                r = row[key] = await measure(kind, n, args.seconds, args.ticks, redis, redis_url, args.profile)
                 print(f"{n:>7} {kind:<7} {r['connected']:>9} {r['updates_per_s']:>9} {r['delivered']:>9.1%} "
                       f"{r['frames_per_s']:>8} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f}", flush=True)  # fmt: skip
             row["ratio"] = round(row["project"]["updates_per_s"] / max(1, row["baseline"]["updates_per_s"]), 3)
@@ -255,6 +279,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--ticks", type=float, default=5.0, help="updates per symbol per second (default 5)")
     parser.add_argument("--no-save", action="store_true", help="do not rewrite benchmarks/results/")
+    parser.add_argument(
+        "--profile", metavar="PREFIX", help="cProfile the gateway; top functions to PREFIX.<clients>.txt"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--redis-url", help=argparse.SUPPRESS)
@@ -262,7 +289,7 @@ def main() -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if args.serve:
-        uvloop.run(serve_covaex(args.port, args.redis_url))
+        uvloop.run(serve_covaex(args.port, args.redis_url, args.profile))
         return
     harness.pin_self(harness.cores()[1])
     with contextlib.suppress(KeyboardInterrupt):

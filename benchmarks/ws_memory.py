@@ -43,8 +43,9 @@ async def subscriber(url: str, ready: asyncio.Queue[bool]) -> None:
     try:
         ws = await connect(url, ping_interval=None, compression=None, open_timeout=60, max_size=None)
         await ws.send(SUBSCRIBE)
-        await ws.recv()
-        await ws.recv()
+        async with asyncio.timeout(60):
+            await ws.recv()
+            await ws.recv()
     except (OSError, TimeoutError, WebSocketException):
         await ready.put(False)
         return
