@@ -1,32 +1,26 @@
-"""WebSocket fan-out benchmark: the CovaEX gateway against a ``websockets.broadcast()`` baseline.
+"""Table rows 4 and 5: fan-out through Redis, the gateway against a ``websockets.broadcast()`` relay.
 
-Not a test: it prints figures. Everything stays on 127.0.0.1 and the run stops
-by itself (each phase has a fixed duration, servers are child processes that
-are terminated at the end).
+Both servers read the same Redis update channel (``covaex:v1:updates``) of a
+``redis-server`` this script starts for itself; this process publishes to it
+what the ingest leader would, ``--ticks`` updates per symbol per second over
+20 symbols in batches every 100 ms (the ingest's flush window), and holds
+``--clients`` WebSocket clients subscribed to all 20 symbols. The servers are
+pinned to one core, this process and Redis to the other.
 
-For each client count (500 and 2,000 by default) and each server:
+* ``covaex`` — the real service (``create_app``) with its Redis cache and a
+  feed that never ticks: every update comes from the channel, like on a
+  worker that is not the ingest leader;
+* ``relay``  — ``benchmarks/baselines.py relay``: each channel message sent
+  to every client with ``broadcast()``, one frame per batch.
 
-* memory per idle connection — server RSS growth after the clients connected
-  and subscribed, before any tick, divided by the client count;
-* fan-out throughput — market updates (and frames) delivered per second,
-  summed over all clients, while the feed ticks at ``--rate`` updates/s
-  ("of ticks": delivered / (rate x clients); below 100 % means updates were
-  coalesced (CovaEX, by design: a client gets the newest value) or dropped
-  or still queued when the run ended);
-* tick-to-client latency p50/p99 — from the moment the feed produced a tick
-  to the moment a client decoded it (the production time travels in the
-  tick's ``volume`` field, a decimal string, so both servers send the same
-  payloads), measured on :data:`PROBES` clients spread over the connections.
+Figures, over ``--seconds`` after a warm-up: updates delivered per second
+(market values, summed over clients) against those published x clients, and
+the publish-to-decode latency p50/p99 of every update, read on
+:data:`PROBES` clients spread over the connections (the publish time travels
+in each market's ``volume``, a decimal string). Goals: 1,000 clients all
+delivered with p99 <= 100 ms; 2,000 clients >= 99.5 % delivered, p99 <= 200 ms.
 
-Servers:
-
-* ``covaex`` — the real service (``create_app``) with the embedded cache, a
-  feed that ticks at the given rate, default ingest batching (100 ms);
-* ``covaex-5ms`` — the same with a 5 ms ingest batching window;
-* ``baseline`` — a bare ``websockets`` server calling ``broadcast()`` once
-  per tick with an ``update`` frame of that one market.
-
-Run: ``.venv/bin/python benchmarks/ws_fanout.py [--clients 500 2000] [--seconds 10] [--rate 200]``
+Run: ``.venv/bin/python benchmarks/ws_fanout.py [--clients 1000 2000] [--seconds 10]`` (about two minutes)
 """
 
 from __future__ import annotations
@@ -37,33 +31,32 @@ import contextlib
 import json
 import os
 import resource
-import signal
-import socket
+import shutil
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+import harness
 import uvloop
-from websockets.asyncio.client import ClientConnection, connect
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 SYMBOLS = (
     "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT", "AVAXUSDT", "LINKUSDT",
     "DOTUSDT", "TONUSDT", "SHIBUSDT", "LTCUSDT", "BCHUSDT", "UNIUSDT", "NEARUSDT", "APTUSDT", "SUIUSDT", "PEPEUSDT",
 )  # fmt: skip
-
-
+CHANNEL = "covaex:v1:updates"
+BATCH_SECONDS = 0.1
 PROBES = 50
-"""Clients that decode every frame to measure latency; the others only count."""
+"""Clients that decode every frame for latency; the others count what they get without parsing it."""
 
 
-def tick(symbol: str, n: int) -> dict[str, Any]:
-    """One market update; ``volume`` carries the production time (seconds, microseconds) for latency."""
+def market(symbol: str, n: int) -> dict[str, Any]:
     return {
         "symbol": symbol, "last": f"{1000 + n % 997}.{n % 100:02d}", "open": "1000.00", "high": "2000.00",
         "low": "900.00", "changePct": "0.000", "volume": f"{time.time():.6f}", "quoteVolume": "1.00",
@@ -71,103 +64,84 @@ def tick(symbol: str, n: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-class Ticker:
-    """Produces ``rate`` ticks a second, round-robin over the symbols, between SIGUSR1 and SIGUSR2."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.running = asyncio.Event()
-
-    def install_signals(self) -> None:
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGUSR1, self.running.set)
-        loop.add_signal_handler(signal.SIGUSR2, self.running.clear)
-
-    async def ticks(self) -> Any:
-        n = 0
-        interval = 1 / self.rate
-        next_at = time.monotonic()
-        while True:
-            await self.running.wait()
-            next_at = max(next_at + interval, time.monotonic() - 1)
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-            n += 1
-            yield tick(SYMBOLS[n % len(SYMBOLS)], n)
+async def publish(redis: Redis, ticks_per_symbol: float, stop: asyncio.Event) -> int:
+    """Publish ``ticks_per_symbol`` x 20 updates a second in 100 ms batches until ``stop``; returns how many."""
+    per_batch = ticks_per_symbol * len(SYMBOLS) * BATCH_SECONDS
+    owed, sent, n = 0.0, 0, 0
+    next_at = time.monotonic()
+    while not stop.is_set():
+        owed += per_batch
+        batch = []
+        while owed >= 1:
+            batch.append(market(SYMBOLS[n % len(SYMBOLS)], n))
+            n, owed = n + 1, owed - 1
+        doc = {"asOf": int(time.time() * 1000), "source": "simulator", "markets": batch}
+        await redis.publish(CHANNEL, json.dumps(doc, separators=(",", ":")))
+        sent += len(batch)
+        next_at += BATCH_SECONDS
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+    return sent
 
 
-# -- servers (run in child processes) ---------------------------------------
+# -- the project server, in a child process -------------------------------------
 
 
-async def serve_covaex(port: int, rate: float, flush: float) -> None:
+def profile_until_terminated(path: str) -> None:
+    """Profile this server process; on SIGTERM write the top functions by own time to ``path`` and exit."""
+    import cProfile
+    import pstats
+    import signal
+
+    profiler = cProfile.Profile()
+
+    def dump() -> None:
+        profiler.disable()
+        with open(path, "w") as out:
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+        os._exit(0)
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, dump)
+    profiler.enable()
+
+
+async def serve_covaex(port: int, redis_url: str, profile: str | None) -> None:
     from covaex_service.app import create_app
     from covaex_service.market.area import MarketOptions
     from covaex_service.market.gateway.guard import GuardedWebSocketProtocol
     from covaex_service.market.gateway.protocol import GatewayLimits
-    from covaex_service.market.model import Market
     from covaex_service.settings import Settings
 
-    ticker = Ticker(rate)
-    ticker.install_signals()
-
-    class BenchFeed:
+    class SilentFeed:
         source = "simulator"
 
         def is_live(self) -> bool:
-            return True
+            return False
 
         async def run(self, sink: Any) -> None:
-            sink([Market.from_json(tick(s, 0), "simulator") for s in SYMBOLS])
-            async for data in ticker.ticks():
-                sink([Market.from_json(data, "simulator")])
+            await asyncio.Event().wait()
 
-    # An in-memory database: a file shared between runs of different checkouts would carry one's schema to the other.
-    settings = Settings(symbols=SYMBOLS, feed="simulator", database_url="sqlite:///:memory:")
-    app = create_app(settings, name="covaex_bench")
-    options: MarketOptions = app.ctx.market_options
-    options.feed_factory = lambda s, stats: BenchFeed()  # type: ignore[assignment,return-value]
-    options.flush_interval = flush
-    # Thousands of clients from one loopback address: the per-address cap is not what is measured.
-    options.limits = GatewayLimits(send_timeout=30.0, max_connections_per_address=1_000_000)
-    server = await app.create_server(
-        host="127.0.0.1",
-        port=port,
-        return_asyncio_server=True,
-        access_log=False,
-        protocol=GuardedWebSocketProtocol,
-    )
-    assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    print("ready", flush=True)
-    await asyncio.Event().wait()
-
-
-async def serve_baseline(port: int, rate: float) -> None:
-    from websockets.asyncio.server import ServerConnection, broadcast, serve
-
-    ticker = Ticker(rate)
-    ticker.install_signals()
-    subscribers: set[ServerConnection] = set()
-
-    async def handler(ws: ServerConnection) -> None:
-        async for message in ws:
-            request = json.loads(message)
-            if request.get("op") == "subscribe":
-                subscribers.add(ws)
-                await ws.send(json.dumps({"type": "subscribed", "id": request.get("id"), "symbols": SYMBOLS}))
-                await ws.send(json.dumps({"type": "snapshot", "data": [tick(s, 0) for s in SYMBOLS]}))
-        subscribers.discard(ws)
-
-    async with serve(handler, "127.0.0.1", port, ping_interval=None, max_queue=None):
+    with tempfile.TemporaryDirectory(prefix="covaex-bench-") as tmp:
+        settings = Settings(symbols=SYMBOLS, feed="simulator", redis_url=redis_url, database_url=f"sqlite:///{tmp}/db")
+        app = create_app(settings, name="covaex_fanout")
+        options: MarketOptions = app.ctx.market_options
+        options.feed_factory = lambda s, stats: SilentFeed()  # type: ignore[assignment,return-value]
+        # Thousands of clients from one loopback address: the per-address cap is not what is measured.
+        options.limits = GatewayLimits(max_connections_per_address=1_000_000)
+        server = await app.create_server(
+            host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False,
+            protocol=GuardedWebSocketProtocol,
+        )
+        assert server is not None
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
+        if profile:
+            profile_until_terminated(profile)
         print("ready", flush=True)
-        seq = 0
-        async for data in ticker.ticks():
-            seq += 1
-            broadcast(subscribers, json.dumps({"type": "update", "seq": seq, "data": [data]}, separators=(",", ":")))
+        await asyncio.Event().wait()
 
 
-# -- the measuring side -------------------------------------------------------
+# -- the measuring side -------------------------------------------------------------
 
 
 @dataclass
@@ -176,26 +150,24 @@ class Tally:
     updates: int = 0
     latencies: list[float] = field(default_factory=list)
     counting: bool = False
+    connected: int = 0
+    failed: int = 0
 
 
-async def client(url: str, tally: Tally, settled: Settled, probe: bool) -> None:
-    """One subscriber. Every client counts what it gets; only probes decode JSON (latency), so the
-    measuring process spends its CPU on receiving, not on parsing 40,000 frames a second."""
-    for attempt in range(3):
-        try:
-            ws = await connect(url, ping_interval=None, max_size=None, open_timeout=30)
-            await ws.send(json.dumps({"op": "subscribe", "symbols": list(SYMBOLS), "id": 1}))
-            await asyncio.wait_for(read_until(ws, "snapshot"), 30)
-            break
-        except (OSError, TimeoutError, WebSocketException):
-            if attempt == 2:
-                settled.failed += 1
-                settled.check()
-                return
-            await asyncio.sleep(1.0)
-    settled.connected += 1
-    settled.check()
-    async with ws:
+async def client(url: str, tally: Tally, probe: bool, settled: asyncio.Queue[None]) -> None:
+    try:
+        ws = await connect(url, ping_interval=None, compression=None, max_size=None, open_timeout=60)
+        await ws.send(json.dumps({"op": "subscribe", "symbols": list(SYMBOLS), "id": 1}))
+        async with asyncio.timeout(60):
+            await ws.recv()
+            await ws.recv()
+    except (OSError, TimeoutError, WebSocketException):
+        tally.failed += 1
+        await settled.put(None)
+        return
+    tally.connected += 1
+    await settled.put(None)
+    with contextlib.suppress(WebSocketException):
         async for frame in ws:
             if not tally.counting or not isinstance(frame, str) or not frame.startswith('{"type":"update"'):
                 continue
@@ -206,145 +178,129 @@ async def client(url: str, tally: Tally, settled: Settled, probe: bool) -> None:
                 tally.latencies.extend(now - float(m["volume"]) for m in json.loads(frame)["data"])
 
 
-@dataclass
-class Settled:
-    """Clients connected and subscribed, or given up on after three attempts."""
-
-    total: int
-    connected: int = 0
-    failed: int = 0
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def check(self) -> None:
-        if self.connected + self.failed == self.total:
-            self.done.set()
-
-
-async def read_until(ws: ClientConnection, kind: str) -> None:
-    while json.loads(await ws.recv()).get("type") != kind:
-        pass
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Result:
-    server: str
-    clients: int
-    kib_per_idle_connection: float
-    updates_per_s: float
-    frames_per_s: float
-    p50_ms: float
-    p99_ms: float
-    expected_per_s: float
-    connected: int
-
-
-async def measure(kind: str, clients: int, seconds: float, rate: float) -> Result:
-    port = free_port()
-    args = [sys.executable, __file__, "--serve", kind, "--port", str(port), "--rate", str(rate)]
-    server = await asyncio.create_subprocess_exec(*args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        assert server.stdout is not None
-        while (line := await asyncio.wait_for(server.stdout.readline(), 120)).strip() != b"ready":
-            assert line, f"{kind} server did not start"
-        await asyncio.sleep(1.0)
-        base_rss = rss_kib(server.pid)
-        tally, settled = Tally(), Settled(clients)
+async def measure(
+    kind: str, clients: int, seconds: float, ticks: float, redis: Redis, redis_url: str, profile: str | None = None
+) -> dict[str, Any]:
+    server_core, _ = harness.cores()
+    port = harness.free_port()
+    if kind == "covaex":
+        command = [sys.executable, __file__, "--serve", "--port", str(port), "--redis-url", redis_url]
+        if profile:
+            command += ["--profile", f"{profile}.{clients}.txt"]
         url = f"ws://127.0.0.1:{port}/ws/v1/market"
+        server = harness.child("covaex", command, core=server_core)
+    else:
+        server = harness.baseline_server("relay", port, server_core, "--redis-url", redis_url, "--channel", CHANNEL)
+        url = f"ws://127.0.0.1:{port}/"
+    with server as running:
+        await wait_ready(running)
+        tally, settled = Tally(), asyncio.Queue[None]()
+        every = max(1, clients // PROBES)
         tasks = []
-        probe_every = max(1, clients // PROBES)
         for i in range(clients):
-            probe = i % probe_every == 0
-            tasks.append(asyncio.create_task(client(url, tally, settled, probe)))
+            tasks.append(asyncio.create_task(client(url, tally, i % every == 0, settled)))
             if i % 50 == 49:
-                await asyncio.sleep(0.05)  # do not flood the accept queue
-        await asyncio.wait_for(settled.done.wait(), 600)
-        connected = settled.connected
-        await asyncio.sleep(1.0)
-        idle_rss = rss_kib(server.pid)
-        server.send_signal(signal.SIGUSR1)
-        await asyncio.sleep(1.0)  # warm-up, not counted
+                await asyncio.sleep(0.05)
+        for _ in range(clients):
+            await settled.get()
+        stop = asyncio.Event()
+        publisher = asyncio.create_task(publish(redis, ticks, stop))
+        await asyncio.sleep(2.0)  # warm-up, not counted
         tally.counting = True
         started = time.monotonic()
         await asyncio.sleep(seconds)
         tally.counting = False
         elapsed = time.monotonic() - started
-        server.send_signal(signal.SIGUSR2)
+        stop.set()
+        await publisher
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        latencies = sorted(tally.latencies) or [float("nan")]
-        return Result(
-            server=kind,
-            clients=clients,
-            kib_per_idle_connection=(idle_rss - base_rss) / max(1, connected),
-            updates_per_s=tally.updates / elapsed,
-            frames_per_s=tally.frames / elapsed,
-            p50_ms=statistics.median(latencies) * 1000,
-            p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-            expected_per_s=rate * max(1, connected),
-            connected=connected,
-        )
-    finally:
-        server.terminate()
-        try:
-            await asyncio.wait_for(server.wait(), 10)
-        except TimeoutError:
-            server.kill()
-            await server.wait()
+    latencies = sorted(tally.latencies) or [float("nan")]
+    expected = ticks * len(SYMBOLS) * max(1, tally.connected)
+    return {
+        "connected": tally.connected,
+        "updates_per_s": round(tally.updates / elapsed),
+        "delivered": round(tally.updates / elapsed / expected, 4),
+        "frames_per_s": round(tally.frames / elapsed),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
+    }
 
 
-async def run_all(client_counts: Sequence[int], seconds: float, rate: float, kinds: Sequence[str]) -> None:
-    print(f"# WebSocket fan-out, {rate:g} ticks/s over {len(SYMBOLS)} symbols, {seconds:g} s per run, loopback")
-    print(f"# host: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
-    print(
-        f"{'server':<11} {'clients':>7} {'connected':>9} {'KiB/idle conn':>13} {'updates/s':>10} {'of ticks':>8} "
-        f"{'frames/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
-    )
-    for clients in client_counts:
-        for kind in kinds:
-            r = await measure(kind, clients, seconds, rate)
-            print(
-                f"{r.server:<11} {r.clients:>7} {r.connected:>9} {r.kib_per_idle_connection:>13.1f} "
-                f"{r.updates_per_s:>10.0f} {r.updates_per_s / r.expected_per_s:>8.0%} {r.frames_per_s:>9.0f} "
-                f"{r.p50_ms:>8.1f} {r.p99_ms:>8.1f}",
-                flush=True,
-            )
+async def wait_ready(running: harness.Child) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if running.process.poll() is not None:
+            raise SystemExit(f"{running.name} exited:\n{running.log.read_text()[-2000:]}")
+        if "ready" in running.log.read_text():
+            await asyncio.sleep(0.5)
+            return
+        await asyncio.sleep(0.2)
+    raise SystemExit(f"{running.name} did not start")
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+@contextlib.contextmanager
+def redis_server(core: int) -> Any:
+    if shutil.which("redis-server") is None:
+        raise SystemExit("redis-server is not installed (scripts/setup.sh installs it)")
+    port = harness.free_port()
+    with tempfile.TemporaryDirectory(prefix="covaex-bench-redis-") as tmp:
+        command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        with harness.child("redis", [*command, "--dir", tmp], core=core):
+            yield f"redis://127.0.0.1:{port}/0"
+
+
+async def run(args: argparse.Namespace) -> None:
+    harness.print_header(f"Fan-out through Redis, {args.ticks:g} ticks/s x {len(SYMBOLS)} symbols, {args.seconds:g} s")
+    print(f"{'clients':>7} {'server':<7} {'connected':>9} {'updates/s':>9} {'delivered':>9} {'frames/s':>8} "
+          f"{'p50 ms':>7} {'p99 ms':>7}")  # fmt: skip
+    rows = []
+    with redis_server(harness.cores()[1]) as redis_url:
+        redis = Redis.from_url(redis_url)
+        for _ in range(100):
+            with contextlib.suppress(RedisError):
+                await redis.ping()
+                break
+            await asyncio.sleep(0.1)
+        for n in args.clients:
+            row: dict[str, Any] = {"clients": n}
+            for kind, key in (("covaex", "project"), ("relay", "baseline")):
+                r = row[key] = await measure(kind, n, args.seconds, args.ticks, redis, redis_url, args.profile)
+                print(f"{n:>7} {kind:<7} {r['connected']:>9} {r['updates_per_s']:>9} {r['delivered']:>9.1%} "
+                      f"{r['frames_per_s']:>8} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f}", flush=True)  # fmt: skip
+            row["ratio"] = round(row["project"]["updates_per_s"] / max(1, row["baseline"]["updates_per_s"]), 3)
+            rows.append(row)
+        await redis.aclose()
+    print(f"# {harness.uptime_line()}")
+    if not args.no_save:
+        notes = {"ticks_per_symbol": args.ticks, "symbols": len(SYMBOLS), "seconds": args.seconds,
+                 "baseline": "websockets broadcast() relay of the same Redis channel"}  # fmt: skip
+        path = harness.write_results("ws_fanout", "WebSocket fan-out through Redis", "updates/s", rows, notes)
+        print(f"# wrote {path.relative_to(harness.REPO_ROOT)}")
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, nargs="+", default=[500, 2000])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1000, 2000])
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--ticks", type=float, default=5.0, help="updates per symbol per second (default 5)")
+    parser.add_argument("--no-save", action="store_true", help="do not rewrite benchmarks/results/")
     parser.add_argument(
-        "--rate", type=float, default=20.0, help="feed ticks per second (20: Binance's 1 s ticker x 20 symbols)"
+        "--profile", metavar="PREFIX", help="cProfile the gateway; top functions to PREFIX.<clients>.txt"
     )
-    parser.add_argument("--servers", nargs="+", default=["baseline", "covaex", "covaex-5ms"])
-    parser.add_argument("--serve", choices=["baseline", "covaex", "covaex-5ms"], help=argparse.SUPPRESS)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    parser.add_argument("--redis-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    if args.serve == "baseline":
-        uvloop.run(serve_baseline(args.port, args.rate))
-    elif args.serve is not None:
-        flush = 0.005 if args.serve == "covaex-5ms" else 0.1
-        uvloop.run(serve_covaex(args.port, args.rate, flush))
-    else:
-        with contextlib.suppress(KeyboardInterrupt):
-            uvloop.run(run_all(args.clients, args.seconds, args.rate, args.servers))
+    if args.serve:
+        uvloop.run(serve_covaex(args.port, args.redis_url, args.profile))
+        return
+    harness.pin_self(harness.cores()[1])
+    with contextlib.suppress(KeyboardInterrupt):
+        uvloop.run(run(args))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ def _registry() -> dict[str, SectionFn]:
         narrative,
         network,
         observability,
+        performance,
         platform,
         resilience,
         security,
@@ -85,6 +86,7 @@ def _registry() -> dict[str, SectionFn]:
         "metrics": narrative.metrics,
         "diff_example": diff_example,
         "rollback_minutes": narrative.rollback_minutes,
+        "performance": performance.performance,
     }
 
 

@@ -11,12 +11,16 @@ import dataclasses
 import re
 from typing import Any
 
+from covaex_service import headers as headers_module
+from covaex_service.accounts import config as accounts_config
 from covaex_service.accounts import guest as guest_module
-from covaex_service.accounts import sessions
-from covaex_service.market import ingest
+from covaex_service.accounts import inputs as account_inputs
+from covaex_service.accounts import passwords, sessions, throttle
+from covaex_service.accounts.storage import store
+from covaex_service.market import ingest, metrics
 from covaex_service.market.cache import contract
 from covaex_service.market.feeds import auto, binance, binance_client
-from covaex_service.market.gateway import handler, protocol
+from covaex_service.market.gateway import guard, handler, protocol
 from covaex_service.ui import names, page, views
 
 from covaex.docsite.facts.codefacts import ModuleFacts, function_doc, js_header, module_facts
@@ -110,26 +114,26 @@ def ui(inputs: Inputs) -> dict[str, Any]:
 
 def threats(inputs: Inputs) -> dict[str, Any]:
     """The threat model's controls, each with the limit the code enforces (defaults of the config dataclasses)."""
-    accounts = load_module(f"{SERVICE}.accounts.config").AccountsConfig()
-    limits = load_module(f"{SERVICE}.market.gateway.protocol").GatewayLimits()
-    headers = module_facts(f"{SERVICE}.headers")
+    accounts = accounts_config.AccountsConfig()
+    limits = protocol.GatewayLimits()
+    headers = module_facts(headers_module)
     return {
         "accounts": dataclasses.asdict(accounts),
         "gateway": dataclasses.asdict(limits),
         # Worst-case hashing memory per worker: every admitted hash runs at once only up to the concurrency.
         "hash_memory_mib_per_worker": accounts.hash_concurrency * accounts.hash_memory_kib // 1024,
-        "inputs": module_facts(f"{SERVICE}.accounts.inputs"),
-        "client": module_facts(f"{SERVICE}.market.feeds.binance_client"),
-        "guard": module_facts(f"{SERVICE}.market.gateway.guard"),
+        "inputs": module_facts(account_inputs),
+        "client": module_facts(binance_client),
+        "guard": module_facts(guard),
         "headers": headers,
         "common_headers": headers.get("COMMON_HEADERS").value,
         "docs": {
-            "throttle": module_facts(f"{SERVICE}.accounts.throttle").doc,
-            "passwords": module_facts(f"{SERVICE}.accounts.passwords").doc,
-            "sessions": module_facts(f"{SERVICE}.accounts.sessions").doc,
-            "guard": module_facts(f"{SERVICE}.market.gateway.guard").doc,
+            "throttle": module_facts(throttle).doc,
+            "passwords": module_facts(passwords).doc,
+            "sessions": module_facts(sessions).doc,
+            "guard": module_facts(guard).doc,
             "headers": headers.doc,
-            "metrics": module_facts(f"{SERVICE}.market.metrics").doc,
-            "store": module_facts(f"{SERVICE}.accounts.storage.store").doc,
+            "metrics": module_facts(metrics).doc,
+            "store": module_facts(store).doc,
         },
     }

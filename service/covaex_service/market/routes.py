@@ -26,7 +26,8 @@ blueprint = Blueprint("market")
 
 @blueprint.get("/api/v1/markets")
 async def markets(request: Request) -> HTTPResponse:
-    return json(await request.app.ctx.market.view.snapshot_json())
+    # The same bytes for every request until the snapshot changes (encoded once per version).
+    return raw(await request.app.ctx.market.view.snapshot_bytes(), content_type="application/json")
 
 
 def _carried(request: Request, symbol: str) -> str:

@@ -7,6 +7,7 @@ marked ``"stale": true``, until the cache answers again.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -35,6 +36,8 @@ class MarketView:
         self._last_read: Snapshot = EMPTY_SNAPSHOT
         self._failed_at = -1e9
         self.cache_reachable = True
+        self._encoded_version: tuple[object, ...] | None = None
+        self._encoded = b""
 
     async def snapshot(self, *, fresh: bool = False) -> tuple[Snapshot, bool]:
         """The snapshot and whether it is stale (cache unreachable, or feed heartbeat too old).
@@ -71,6 +74,22 @@ class MarketView:
 
     async def snapshot_json(self) -> dict[str, Any]:
         snap, stale = await self.snapshot()
+        return self._body(snap, stale)
+
+    async def snapshot_bytes(self) -> bytes:
+        """:meth:`snapshot_json` as compact JSON, encoded once per version and shared by every request.
+
+        The version is what the body is a function of: the snapshot's ``asOf``
+        (a new one for every written snapshot), its source and staleness.
+        """
+        snap, stale = await self.snapshot()
+        version = (snap.as_of, snap.source, stale)
+        if version != self._encoded_version:
+            self._encoded = json.dumps(self._body(snap, stale), separators=(",", ":")).encode()
+            self._encoded_version = version
+        return self._encoded
+
+    def _body(self, snap: Snapshot, stale: bool) -> dict[str, Any]:
         return {
             "asOf": snap.as_of,
             "stale": stale,

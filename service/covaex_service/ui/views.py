@@ -29,6 +29,7 @@ from covaex_service.market.candles import INTERVALS
 from covaex_service.ui.assets import IMMUTABLE, REVALIDATE, Assets
 from covaex_service.ui.names import COIN_NAMES, QUOTE_ASSETS
 from covaex_service.ui.page import coin_page, main_page
+from covaex_service.ui.render_cache import RenderCache, shared_response, snapshot_version
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -64,6 +65,7 @@ PAGE_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+"""Headers of every server-rendered page (per response; the body is shared, see :mod:`.render_cache`)."""
 
 CREDENTIAL_LIMITS = {
     "username_min": USERNAME_MIN,
@@ -153,8 +155,8 @@ class Pages:
         return self._missing.render(page=None, config=self._config, limits=CREDENTIAL_LIMITS, symbol=symbol[:40])
 
 
-def ui_blueprint(symbols: tuple[str, ...]) -> Blueprint:
-    """A fresh blueprint (and template environment) for one app."""
+def ui_blueprint(symbols: tuple[str, ...], cache: RenderCache) -> Blueprint:
+    """A fresh blueprint (and template environment) for one app; pages render once per snapshot through ``cache``."""
     bp = Blueprint("ui")
     assets = Assets(STATIC_DIR)
     pages = Pages(symbols, assets)
@@ -162,7 +164,8 @@ def ui_blueprint(symbols: tuple[str, ...]) -> Blueprint:
     @bp.get("/")
     async def index(request: Request) -> HTTPResponse:
         snapshot = await market.read_snapshot(request.app)
-        return html(pages.render_index(snapshot), headers=pages.headers)
+        shared = cache.get("main", snapshot_version(snapshot), lambda: pages.render_index(snapshot))
+        return shared_response(request, shared, headers=pages.headers)
 
     @bp.get("/coins/<symbol:str>")
     async def coin(request: Request, symbol: str) -> HTTPResponse:
@@ -171,7 +174,8 @@ def ui_blueprint(symbols: tuple[str, ...]) -> Blueprint:
             # A person followed a wrong address: a page in Korean, not the API's JSON error.
             return html(pages.render_missing(symbol), status=404, headers=pages.headers)
         snapshot = await market.read_snapshot(request.app)
-        return html(pages.render_coin(snapshot, wanted), headers=pages.headers)
+        shared = cache.get(f"coin:{wanted}", snapshot_version(snapshot), lambda: pages.render_coin(snapshot, wanted))
+        return shared_response(request, shared, headers=pages.headers)
 
     @bp.get("/static/<name:path>")
     async def static(request: Request, name: str) -> HTTPResponse:

@@ -9,7 +9,7 @@ from websockets.exceptions import ConnectionClosed
 
 from covaex_service.market.gateway.guard import client_address
 from covaex_service.market.gateway.hub import ClientClosed
-from covaex_service.market.gateway.protocol import CLOSE_POLICY_VIOLATION
+from covaex_service.market.gateway.protocol import CLOSE_POLICY_VIOLATION, SEND_BUFFER_HIGH_WATER
 
 WS_PATH = "/ws/v1/market"
 
@@ -22,6 +22,10 @@ async def market_socket(request: Request, ws: Websocket) -> None:
         await ws.close(CLOSE_POLICY_VIOLATION, "too many connections from your address")
         return
     hub = area.hub
+    # Sanic types the transport loosely; the real one (uvloop's or asyncio's TCP transport) has the method.
+    set_limits = getattr(request.transport, "set_write_buffer_limits", None)
+    if set_limits is not None:
+        set_limits(high=SEND_BUFFER_HIGH_WATER)
     session = hub.connect(ws)
     try:
         # Oversized frames close with 1009 inside the WebSocket layer (WEBSOCKET_MAX_SIZE).

@@ -70,13 +70,25 @@ class ClientClosed(Exception):
 
 
 class ClientSession:
-    """One connection: its subscription, coalesced pending values, seq and rate-limit state."""
+    """One connection: its subscription, coalesced pending values, seq and rate-limit state.
+
+    Sized deliberately, since a worker holds thousands (benchmarks/ws_memory.py):
+    ``__slots__`` (no per-instance dict), the subscription as a tuple of the
+    hub's own symbol strings (no per-client copies), and a bare future as the
+    sender's wake-up instead of an :class:`asyncio.Event` (whose waiter deque
+    costs ~600 bytes per client even when nobody waits).
+    """
+
+    __slots__ = (
+        "_tokens", "_tokens_at", "_waiter", "closed", "klines", "limits", "lock", "pending", "pending_klines",
+        "pending_since", "pending_source", "rejected_in_row", "seq", "stats", "status", "symbols", "ws",
+    )  # fmt: skip
 
     def __init__(self, ws: ClientSocket, limits: GatewayLimits, stats: GatewayStats) -> None:
         self.ws = ws
         self.limits = limits
         self.stats = stats
-        self.symbols: dict[str, None] = {}  # ordered set
+        self.symbols: tuple[str, ...] = ()
         self.klines: set[tuple[str, str]] = set()
         self.pending: dict[str, str] = {}
         self.pending_klines: dict[tuple[str, str], str] = {}
@@ -84,12 +96,25 @@ class ClientSession:
         self.pending_since: int | None = None
         self.status: str | None = None
         self.seq = 0
-        self.wake = asyncio.Event()
-        self.lock = asyncio.Lock()
+        self._waiter: asyncio.Future[None] | None = None
+        self.lock = asyncio.Lock()  # its waiter deque is made on first contention only
         self.closed = False
         self._tokens = float(limits.rate_burst)
         self._tokens_at = time.monotonic()
         self.rejected_in_row = 0
+
+    def wake(self) -> None:
+        """Tell the sender there is something to write (or that the session closed)."""
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def wait(self) -> None:
+        """Until :meth:`wake`, unless there is already something to write."""
+        if self.closed or self.pending or self.pending_klines or self.status is not None:
+            return
+        self._waiter = asyncio.get_running_loop().create_future()
+        await self._waiter
 
     def take_token(self) -> bool:
         now = time.monotonic()
@@ -105,17 +130,17 @@ class ClientSession:
         self.pending_source = source
         if self.pending_since is None:
             self.pending_since = as_of
-        self.wake.set()
+        self.wake()
 
     def queue_kline(self, series: tuple[str, str], frame: str) -> None:
         self.pending_klines[series] = frame
-        self.wake.set()
+        self.wake()
 
     def close(self, code: int, reason: str, *, abort_after: float | None = None) -> None:
         if not self.closed:
             self.closed = True
             self.ws.fail_connection(code, reason)
-            self.wake.set()
+            self.wake()
             if abort_after is not None:
                 # A client that does not read will not answer the close handshake either.
                 transport = getattr(getattr(self.ws, "io_proto", None), "transport", None)
@@ -155,7 +180,8 @@ class Hub:
         self, view: MarketView, known_symbols: Collection[str], stats: GatewayStats, limits: GatewayLimits
     ) -> None:
         self._view = view
-        self._known = frozenset(known_symbols)
+        # Every session refers to these strings, not to the upper-cased copies parsed from its request.
+        self._known = {symbol: symbol for symbol in known_symbols}
         self._stats = stats
         self.limits = limits
         self.latest: dict[str, str] = {}
@@ -248,7 +274,7 @@ class Hub:
         frame = status_frame(source, stale)
         for session in self._clients:
             session.status = frame
-            session.wake.set()
+            session.wake()
 
     # -- client side -------------------------------------------------------
 
@@ -279,8 +305,7 @@ class Hub:
     async def _sender(self, session: ClientSession) -> None:
         with contextlib.suppress(ClientClosed):
             while not session.closed:
-                await session.wake.wait()
-                session.wake.clear()
+                await session.wait()
                 async with session.lock:
                     if session.status is not None:
                         frame, session.status = session.status, None
@@ -327,7 +352,7 @@ class Hub:
         await session.send(error_frame(error))
 
     async def _subscribe(self, session: ClientSession, request: ClientRequest) -> None:
-        added = [s for s in request.symbols if s not in session.symbols]
+        added = [self._known[s] for s in request.symbols if s not in session.symbols]
         if len(session.symbols) + len(added) > session.limits.max_symbols:
             error = ProtocolError(
                 "too_many_symbols",
@@ -339,8 +364,8 @@ class Hub:
             return
         async with session.lock:
             # Registered before the snapshot is taken, so no update can fall between the two.
+            session.symbols += tuple(added)
             for symbol in added:
-                session.symbols[symbol] = None
                 self._by_symbol.setdefault(symbol, set()).add(session)
             for symbol in request.symbols:
                 session.pending.pop(symbol, None)  # the snapshot below carries the newest value
@@ -361,8 +386,10 @@ class Hub:
                     session.klines.discard(series)
                     session.pending_klines.pop(series, None)
                     self._by_kline.get(series, set()).discard(session)
-            for symbol in request.symbols if not request.klines else ():
-                session.symbols.pop(symbol, None)
+            # an unsubscribe that names intervals drops those candles only, not the prices
+            gone = () if request.klines else request.symbols
+            session.symbols = tuple(s for s in session.symbols if s not in gone)
+            for symbol in gone:
                 session.pending.pop(symbol, None)
                 self._by_symbol.get(symbol, set()).discard(session)
             await session.write(ack_frame("unsubscribed", request.id, list(request.symbols)))

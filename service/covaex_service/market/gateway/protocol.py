@@ -84,6 +84,15 @@ FRAME_BURST = 60
 """Every frame a client sends, control frames (ping, pong) included; past it: close 1008 (:mod:`.guard`)."""
 MAX_CONNECTIONS_PER_ADDRESS = 50
 """Open connections per client address and worker (a household or office NAT shares one address)."""
+SEND_BUFFER_HIGH_WATER = 16 * 1024
+"""Bytes a client's transport may hold unsent before a write waits (asyncio's default is 64 KiB).
+
+An update frame of 20 symbols is ~5 KB, so three frames fit: a reader that
+keeps up never waits, and one that stalls costs at most this much of our
+memory (plus the kernel's socket buffer) until :data:`SEND_TIMEOUT_SECONDS`
+closes it with 4008. With the default, 2,000 stalled clients could pin
+128 MiB; with this, 32 MiB.
+"""
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY_VIOLATION = 1008

@@ -1,0 +1,335 @@
+"""What every benchmark script shares: pinned child servers, `ab`, the machine, the results file.
+
+Each script starts both sides itself (the project and its baseline) as child
+processes pinned to one core (:data:`SERVER_CORE`) and drives them from the
+other (:data:`LOAD_CORE`), so the two never compete for the same core; each
+child is stopped when the script ends, whatever happens. Figures go to stdout
+and to ``benchmarks/results/<name>.json``, which the docs page charts
+(``covaex docs build``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+PYTHON = sys.executable
+COVAEX = Path(PYTHON).parent / "covaex"
+
+SERVER_CORE = 0
+"""Where the server under test runs (project or baseline, one at a time)."""
+LOAD_CORE = 1
+"""Where the load generator runs; on a 1-core machine both fall back to core 0."""
+
+
+_AVAILABLE = sorted(os.sched_getaffinity(0))
+"""The cores this script may use, read once: before it pins itself to the load core."""
+
+
+def cores() -> tuple[int, int]:
+    available = _AVAILABLE
+    if len(available) < 2:
+        return available[0], available[0]
+    return available[SERVER_CORE], available[LOAD_CORE]
+
+
+def pinned(command: Sequence[str], core: int) -> list[str]:
+    """``command`` run by taskset on ``core`` (children inherit the affinity)."""
+    return ["taskset", "-c", str(core), *command]
+
+
+def pin_self(core: int) -> None:
+    os.sched_setaffinity(0, {core})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def load_average() -> tuple[float, float, float]:
+    return os.getloadavg()
+
+
+def uptime_line() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        one, five, fifteen = load_average()
+        return f"load average: {one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on: CPU model, core count, kernel, Python."""
+    model = platform.processor() or "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+@dataclass
+class Child:
+    """A pinned child process in its own process group (so its workers stop with it)."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def tree_rss_kib(self) -> int:
+        """Resident memory of the process and all its descendants (Sanic runs a main and a worker process)."""
+        return sum(_rss_kib(pid) for pid in _tree(self.process.pid))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+
+
+def _tree(root: int) -> list[int]:
+    pids, frontier = [root], [root]
+    while frontier:
+        pid = frontier.pop()
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pids.extend(int(c) for c in children)
+                frontier.extend(int(c) for c in children)
+    return pids
+
+
+def _rss_kib(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+@contextlib.contextmanager
+def child(name: str, command: Sequence[str], *, core: int, env: Mapping[str, str] | None = None) -> Iterator[Child]:
+    """Start ``command`` pinned to ``core``; stop it (and its process group) on the way out."""
+    log = Path(tempfile.mkstemp(prefix=f"covaex-bench-{name}-", suffix=".log")[1])
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            pinned(command, core),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+    running = Child(name, process, log)
+    try:
+        yield running
+    finally:
+        running.stop()
+        log.unlink(missing_ok=True)
+
+
+def wait_http(running: Child, url: str, *, timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if running.process.poll() is not None:
+            raise SystemExit(
+                f"{running.name} exited with {running.process.returncode}:\n{running.log.read_text()[-2000:]}"
+            )
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"{running.name} did not answer {url} within {timeout:g} s")
+
+
+def project_server(port: int, core: int, workdir: Path, extra_env: Mapping[str, str] | None = None) -> Any:
+    """``covaex serve`` (one worker, simulator feed, embedded cache unless COVAEX_REDIS_URL is given)."""
+    env = {
+        "COVAEX_DATABASE_URL": f"sqlite:///{workdir / 'covaex.db'}",
+        "COVAEX_ENV": "dev",
+        "COVAEX_REDIS_URL": "",
+        **(extra_env or {}),
+    }
+    if not env["COVAEX_REDIS_URL"]:
+        del env["COVAEX_REDIS_URL"]
+    os.environ.pop("COVAEX_REDIS_URL", None)
+    command = [str(COVAEX), "serve", "--feed", "simulator", "--port", str(port), "--workers", "1"]
+    return child("covaex", command, core=core, env=env)
+
+
+def baseline_server(kind: str, port: int, core: int, *args: str) -> Any:
+    """One of ``benchmarks/baselines.py``'s servers."""
+    return child(kind, [PYTHON, str(BENCH_DIR / "baselines.py"), kind, "--port", str(port), *args], core=core)
+
+
+# -- ab -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AbResult:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    completed: int
+    failed: int
+    non_2xx: int
+    bytes_per_response: int
+
+
+def require_ab() -> str:
+    found = shutil.which("ab")
+    if found is None:
+        raise SystemExit("ab is not installed: apt-get install apache2-utils")
+    return found
+
+
+def ab(url: str, *, concurrency: int, seconds: float, core: int, headers: Sequence[str] = ()) -> AbResult:
+    """``ab -k -c N -t S`` pinned to ``core``; keep-alive, as browsers and the ALB reuse connections."""
+    command = [require_ab(), "-q", "-k", "-c", str(concurrency), "-t", f"{seconds:g}", "-n", "10000000", "-r"]
+    for header in headers:
+        command += ["-H", header]
+    out = subprocess.run(
+        pinned([*command, url], core), capture_output=True, text=True, timeout=seconds + 60, check=False
+    ).stdout
+
+    def number(pattern: str, default: str = "0") -> float:
+        match = re.search(pattern, out, re.M)
+        return float(match.group(1) if match else default)
+
+    if "Requests per second" not in out:
+        raise SystemExit(f"ab failed against {url}:\n{out[-2000:]}")
+    return AbResult(
+        requests_per_s=number(r"^Requests per second:\s+([\d.]+)"),
+        p50_ms=number(r"^\s+50%\s+(\d+)"),
+        p99_ms=number(r"^\s+99%\s+(\d+)"),
+        completed=int(number(r"^Complete requests:\s+(\d+)")),
+        # A body whose length differs from the first one's counts as "failed (Length)" in ab: prices change
+        # the length of a dynamic page, so only connection, receive and exception failures are failures.
+        failed=sum(int(number(rf"{kind}: (\d+)")) for kind in ("Connect", "Receive", "Exceptions")),
+        non_2xx=int(number(r"^Non-2xx responses:\s+(\d+)")),
+        bytes_per_response=int(number(r"^Document Length:\s+(\d+)")),
+    )
+
+
+# -- results --------------------------------------------------------------------
+
+
+def write_results(name: str, title: str, unit: str, rows: list[dict[str, Any]], notes: Mapping[str, Any]) -> Path:
+    """``benchmarks/results/<name>.json``: the figures, when and where they were taken, the load beside them."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    doc = {
+        "benchmark": name,
+        "title": title,
+        "unit": unit,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "load_average_after": [round(x, 2) for x in load_average()],
+        "notes": dict(notes),
+        "rows": rows,
+    }
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    return path
+
+
+def print_header(title: str) -> None:
+    info = machine()
+    print(f"# {title}")
+    print(f"# {info['cpu']}, {info['cores']} cores; server on core {cores()[0]}, load on core {cores()[1]}")
+    print(f"# {uptime_line()}", flush=True)
+
+
+# -- HTTP: the project's page against Sanic hello-world ------------------------
+
+
+def compare_http(name: str, path: str, title: str, goal: float, argv: Sequence[str] | None = None) -> None:
+    """``ab`` against ``covaex serve`` ``path`` and against hello-world returning as many bytes, per concurrency."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=title)
+    parser.add_argument("--clients", type=int, nargs="+", default=[10, 20, 50], help="ab -c values (default 10 20 50)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="ab -t per run (default 8)")
+    parser.add_argument("--no-save", action="store_true", help="do not rewrite benchmarks/results/")
+    args = parser.parse_args(argv)
+    server_core, load_core = cores()
+    print_header(f"{title}: covaex serve vs Sanic hello-world, ab -k -t {args.seconds:g}")
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="covaex-bench-") as tmp:
+        port = free_port()
+        with project_server(port, server_core, Path(tmp)) as project:
+            url = f"http://127.0.0.1:{port}{path}"
+            wait_http(project, f"http://127.0.0.1:{port}/healthz")
+            wait_prices(port)
+            size = len(httpx.get(url, timeout=5).content)
+            ab(url, concurrency=10, seconds=1, core=load_core)  # warm-up
+            ours = {c: ab(url, concurrency=c, seconds=args.seconds, core=load_core) for c in args.clients}
+        port = free_port()
+        with baseline_server("hello", port, server_core, "--bytes", str(size)) as hello:
+            url = f"http://127.0.0.1:{port}/"
+            wait_http(hello, url)
+            ab(url, concurrency=10, seconds=1, core=load_core)
+            theirs = {c: ab(url, concurrency=c, seconds=args.seconds, core=load_core) for c in args.clients}
+    head = f"{'clients':>7} {'covaex req/s':>12} {'p99 ms':>6} {'hello req/s':>11} {'p99 ms':>6} {'ratio':>6}"
+    print(f"{head}  (goal >= {goal:g}x)")
+    for c in args.clients:
+        a, b = ours[c], theirs[c]
+        ratio = a.requests_per_s / b.requests_per_s
+        figures = f"{a.requests_per_s:>12.0f} {a.p99_ms:>6.0f} {b.requests_per_s:>11.0f} {b.p99_ms:>6.0f}"
+        print(f"{c:>7} {figures} {ratio:>5.2f}x")
+        if a.failed or a.non_2xx:
+            print(f"        covaex: {a.failed} failed, {a.non_2xx} non-2xx of {a.completed}")
+        rows.append({
+            "clients": c,
+            "project": {"requests_per_s": round(a.requests_per_s, 1), "p50_ms": a.p50_ms, "p99_ms": a.p99_ms,
+                        "failed": a.failed + a.non_2xx, "bytes": a.bytes_per_response},
+            "baseline": {"requests_per_s": round(b.requests_per_s, 1), "p50_ms": b.p50_ms, "p99_ms": b.p99_ms,
+                         "failed": b.failed + b.non_2xx, "bytes": b.bytes_per_response},
+            "ratio": round(ratio, 3),
+        })  # fmt: skip
+    print(f"# {uptime_line()}")
+    if not args.no_save:
+        notes = {"path": path, "goal_ratio": goal, "seconds": args.seconds, "baseline": "Sanic hello-world, same bytes"}
+        print(f"# wrote {write_results(name, title, 'requests/s', rows, notes).relative_to(REPO_ROOT)}")
+
+
+def wait_prices(port: int, timeout: float = 30.0) -> None:
+    """Until the simulator's first batch is in the cache, so the page has its full size."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/markets", timeout=2).json().get("markets"):
+                return
+        time.sleep(0.2)
+    raise SystemExit("the project server has no prices after 30 s")

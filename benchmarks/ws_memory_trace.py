@@ -1,0 +1,162 @@
+"""Where a WebSocket client's memory goes: tracemalloc of the gateway, per connection, by allocation site.
+
+The service runs in this process under :mod:`tracemalloc`; a child process
+opens ``--clients`` connections (compression off), subscribes each to all 20
+symbols and keeps reading. The difference between two snapshots, taken
+before the connections and after they settled, is divided by the client
+count and grouped by file and by line: the Python-heap share of each
+layer (Sanic's HTTP and WebSocket protocol objects, the ``websockets``
+sans-I/O protocol, asyncio tasks, futures and locks, the gateway's session).
+The RSS growth is printed beside it: what tracemalloc cannot see is uvloop's
+C-level transport state and allocator slack.
+
+Run: ``.venv/bin/python benchmarks/ws_memory_trace.py [--clients 300]`` (under a minute). A profiling aid, not a
+table row: tracemalloc slows the server down and its own bookkeeping inflates RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import linecache
+import os
+import sys
+import tempfile
+import tracemalloc
+import uuid
+from pathlib import Path
+from typing import Any
+
+import harness
+import uvloop
+
+SYMBOLS = (
+    "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT", "AVAXUSDT", "LINKUSDT",
+    "DOTUSDT", "TONUSDT", "SHIBUSDT", "LTCUSDT", "BCHUSDT", "UNIUSDT", "NEARUSDT", "APTUSDT", "SUIUSDT", "PEPEUSDT",
+)  # fmt: skip
+
+CLIENTS = """
+import asyncio, json, sys
+from websockets.asyncio.client import connect
+SUBSCRIBE = json.dumps({"op": "subscribe", "symbols": json.loads(sys.argv[3]), "id": 1})
+
+async def one(url, ready):
+    try:
+        ws = await connect(url, ping_interval=None, compression=None, open_timeout=60)
+        await ws.send(SUBSCRIBE)
+        await ws.recv(); await ws.recv()
+    finally:
+        ready.release()
+    async for _ in ws:
+        pass
+
+async def main(url, n):
+    ready, tasks = asyncio.Semaphore(0), []
+    for i in range(n):
+        tasks.append(asyncio.create_task(one(url, ready)))
+        if i % 50 == 49:
+            await asyncio.sleep(0.05)
+    for _ in range(n):
+        await ready.acquire()
+    print("connected", flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+def rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def connect_clients(url: str, n: int) -> asyncio.subprocess.Process:
+    symbols = json.dumps(list(SYMBOLS))
+    command = [*harness.pinned([sys.executable, "-c", CLIENTS], harness.cores()[1]), url, str(n), symbols]
+    process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
+    assert process.stdout is not None
+    await process.stdout.readline()
+    return process
+
+
+async def run(clients: int, top: int) -> None:
+    from covaex_service.app import create_app
+    from covaex_service.market.area import MarketOptions
+    from covaex_service.market.model import Market
+    from covaex_service.settings import Settings
+
+    class OneBatchFeed:
+        """One price per symbol, then silence: the memory of subscribed, idle clients."""
+
+        source = "simulator"
+
+        def is_live(self) -> bool:
+            return True
+
+        async def run(self, sink: Any) -> None:
+            sink([Market.from_json({"symbol": s, "last": "1.00", "open": "1.00", "high": "1.00", "low": "1.00",
+                                    "changePct": "0.000", "volume": "1.00", "quoteVolume": "1.00", "eventTime": 1},
+                                   "simulator") for s in SYMBOLS])  # fmt: skip
+            await asyncio.Event().wait()
+
+    port = harness.free_port()
+    with tempfile.TemporaryDirectory(prefix="covaex-bench-") as tmp:
+        settings = Settings(symbols=SYMBOLS, feed="simulator", database_url=f"sqlite:///{tmp}/db")
+        app = create_app(settings, name=f"trace_{uuid.uuid4().hex[:6]}")
+        options: MarketOptions = app.ctx.market_options
+        options.feed_factory = lambda s, stats: OneBatchFeed()  # type: ignore[assignment,return-value]
+        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+        assert server is not None
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
+        await asyncio.sleep(1.0)
+        url = f"ws://127.0.0.1:{port}/ws/v1/market"
+        warm = await connect_clients(url, 1)  # code paths and lazy imports loaded before the baseline
+        await asyncio.sleep(0.5)
+        gc.collect()
+        tracemalloc.start(1)
+        before, rss_before = tracemalloc.take_snapshot(), rss_kib()
+        loaded = await connect_clients(url, clients)
+        await asyncio.sleep(2.0)
+        gc.collect()
+        after, rss_after = tracemalloc.take_snapshot(), rss_kib()
+        traced = sum(s.size_diff for s in after.compare_to(before, "filename"))
+        print(f"# {harness.uptime_line()}")
+        rss, heap = (rss_after - rss_before) / clients, traced / clients / 1024
+        print(f"{clients} clients: RSS +{rss:.1f} KiB per client (tracemalloc's own bookkeeping included), ", end="")
+        print(f"Python heap +{heap:.1f} KiB per client")
+        for group in ("filename", "lineno"):
+            print(f"--- per client, by {group}")
+            for stat in after.compare_to(before, group)[:top]:
+                if stat.size_diff <= 0:
+                    continue
+                frame = stat.traceback[0]
+                where = frame.filename.split("site-packages/")[-1].split("/lib/python3.11/")[-1]
+                code = linecache.getline(frame.filename, frame.lineno).strip()[:70] if group == "lineno" else ""
+                line = f":{frame.lineno}" if group == "lineno" else ""
+                print(
+                    f"{stat.size_diff / clients:7.0f} B {stat.count_diff / clients:5.1f} blocks  {where}{line}  {code}"
+                )
+        for process in (loaded, warm):
+            process.kill()
+            await process.wait()
+        await server.before_stop()
+        os._exit(0)  # the clients are gone; skip the orderly close of hundreds of dead sockets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=300)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    harness.pin_self(harness.cores()[0])
+    uvloop.run(run(args.clients, args.top))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""The performance page: the latest benchmark figures (``benchmarks/results/*.json``) as tables and charts.
+
+The benchmark scripts write the results files; this module only reads them,
+so every number on the page comes from a run (with the machine, date and load
+average it was taken at), and a ratio is recomputed here from the two figures
+it relates. Charts are Mermaid ``xychart-beta`` blocks: Mermaid is already
+vendored for the site (no CDN, no second chart library), and the page renders
+them in the browser from the figures written into the block.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from covaex.docsite.inputs import Inputs
+from covaex.docsite.paths import REPO_ROOT
+
+RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+
+PROJECT_COLOR = "#3f51b5"
+BASELINE_COLOR = "#9e9e9e"
+
+# What each results file charts: (metric key in a row's project/baseline, axis title, higher is better).
+CHARTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "http_ssr": (("requests_per_s", "requests/s"), ("p99_ms", "p99 ms")),
+    "http_markets": (("requests_per_s", "requests/s"), ("p99_ms", "p99 ms")),
+    "ws_memory": (("kib_per_client", "KiB per client"),),
+    "ws_fanout": (("updates_per_s", "updates/s"), ("p99_ms", "p99 ms")),
+}
+ORDER = ("http_ssr", "http_markets", "ws_memory", "ws_fanout")
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    mermaid: str
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    title: str
+    measured_at: str
+    machine: str
+    load_average: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    charts: tuple[Chart, ...]
+    notes: Mapping[str, Any]
+
+
+def _figure(row: Mapping[str, Any], side: str, key: str, source: str) -> float:
+    try:
+        return float(row[side][key])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{source}: a row lacks {side}.{key}: {row!r}") from exc
+
+
+def xychart(title: str, axis: str, clients: Sequence[int], project: Sequence[float], baseline: Sequence[float]) -> str:
+    """A Mermaid line chart of both sides against the client count (project blue, baseline grey)."""
+    top = max([*project, *baseline, 1.0]) * 1.1
+    palette = f"{PROJECT_COLOR}, {BASELINE_COLOR}"
+    return "\n".join(
+        [
+            '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + palette + '"}}}}%%',
+            "xychart-beta",
+            f'    title "{title}"',
+            f'    x-axis "clients" [{", ".join(str(c) for c in clients)}]',
+            f'    y-axis "{axis}" 0 --> {top:.0f}',
+            f"    line [{', '.join(f'{v:g}' for v in project)}]",
+            f"    line [{', '.join(f'{v:g}' for v in baseline)}]",
+        ]
+    )
+
+
+def benchmark(doc: Mapping[str, Any], source: str) -> Benchmark:
+    """One results file as page data; a file that lacks a figure fails the build, naming it."""
+    name = str(doc.get("benchmark", ""))
+    if name not in CHARTS:
+        raise ValueError(f"{source}: unknown benchmark {name!r}; known: {', '.join(ORDER)}")
+    raw_rows = sorted(doc.get("rows") or [], key=lambda r: int(r["clients"]))
+    if not raw_rows:
+        raise ValueError(f"{source}: no rows")
+    metrics = CHARTS[name]
+    clients = [int(r["clients"]) for r in raw_rows]
+    charts = []
+    for key, axis in metrics:
+        project = [_figure(r, "project", key, source) for r in raw_rows]
+        baseline = [_figure(r, "baseline", key, source) for r in raw_rows]
+        drawn = xychart(f"{doc['title']}: {axis}", axis, clients, project, baseline)
+        charts.append(Chart(f"{axis} against clients", drawn))
+    columns = ["clients"]
+    for _key, axis in metrics:
+        columns += [f"CovaEX {axis}", f"baseline {axis}"]
+    columns.append(f"ratio ({metrics[0][1]})")
+    rows = []
+    for r in raw_rows:
+        cells = [f"{int(r['clients']):,}"]
+        for key, _axis in metrics:
+            cells += [f"{_figure(r, 'project', key, source):,.1f}", f"{_figure(r, 'baseline', key, source):,.1f}"]
+        first = metrics[0][0]
+        ratio = _figure(r, "project", first, source) / max(_figure(r, "baseline", first, source), 1e-9)
+        cells.append(f"{ratio:.2f}x")
+        rows.append(tuple(cells))
+    machine = doc.get("machine") or {}
+    load = doc.get("load_average_after") or []
+    return Benchmark(
+        name=name,
+        title=str(doc["title"]),
+        measured_at=str(doc["measured_at"]),
+        machine=f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, Linux {machine.get('kernel', '?')}, "
+        f"Python {machine.get('python', '?')}",
+        load_average=", ".join(f"{x:.2f}" for x in load),
+        columns=tuple(columns),
+        rows=tuple(rows),
+        charts=tuple(charts),
+        notes=dict(doc.get("notes") or {}),
+    )
+
+
+def load_results(results_dir: Path = RESULTS_DIR) -> list[Benchmark]:
+    found = {}
+    for path in sorted(results_dir.glob("*.json")):
+        source = str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ValueError(f"{source}: not JSON: {exc}") from exc
+        item = benchmark(doc, source)
+        found[item.name] = item
+    return [found[name] for name in ORDER if name in found]
+
+
+def performance(_inputs: Inputs) -> dict[str, Any]:
+    return {"benchmarks": load_results(), "project_color": PROJECT_COLOR, "baseline_color": BASELINE_COLOR}

@@ -1,0 +1,55 @@
+"""The performance page's data: figures read from the benchmark results, charted, ratios recomputed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from covaex.docsite.facts.performance import benchmark, load_results
+
+
+def results(**overrides: object) -> dict[str, object]:
+    doc: dict[str, object] = {
+        "benchmark": "ws_fanout",
+        "title": "WebSocket fan-out through Redis",
+        "measured_at": "2026-12-01T15:00:00+00:00",
+        "machine": {"cpu": "AMD EPYC", "cores": 2, "kernel": "6.1", "python": "3.11.7"},
+        "load_average_after": [1.5, 1.0, 0.5],
+        "rows": [
+            {"clients": 2000, "project": {"updates_per_s": 199000, "p99_ms": 180.0},
+             "baseline": {"updates_per_s": 100000, "p99_ms": 8000.0}},
+            {"clients": 1000, "project": {"updates_per_s": 100000, "p99_ms": 90.5},
+             "baseline": {"updates_per_s": 98350, "p99_ms": 429.0}},
+        ],
+    }  # fmt: skip
+    doc.update(overrides)
+    return doc
+
+
+def test_rows_sorted_by_clients_ratio_recomputed_and_both_lines_charted() -> None:
+    b = benchmark(results(), "x.json")
+    assert [row[0] for row in b.rows] == ["1,000", "2,000"]
+    assert b.rows[0][-1] == "1.02x" and b.rows[1][-1] == "1.99x"
+    throughput, p99 = (chart.mermaid for chart in b.charts)
+    assert 'x-axis "clients" [1000, 2000]' in throughput
+    assert "line [100000, 199000]" in throughput and "line [98350, 100000]" in throughput
+    assert "line [90.5, 180]" in p99 and "line [429, 8000]" in p99
+    assert "xychart-beta" in p99 and "AMD EPYC, 2 cores" in b.machine and b.load_average == "1.50, 1.00, 0.50"
+
+
+def test_a_missing_figure_fails_naming_the_file() -> None:
+    doc = results(rows=[{"clients": 1, "project": {"updates_per_s": 1}, "baseline": {"updates_per_s": 1}}])
+    with pytest.raises(ValueError, match=r"x\.json: a row lacks project\.p99_ms"):
+        benchmark(doc, "x.json")
+    with pytest.raises(ValueError, match="unknown benchmark"):
+        benchmark(results(benchmark="nope"), "x.json")
+
+
+def test_the_committed_results_load(tmp_path: Path) -> None:
+    assert all(b.rows and b.charts for b in load_results())
+    (tmp_path / "ws_fanout.json").write_text(json.dumps(results()))
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(ValueError, match="not JSON"):
+        load_results(tmp_path)
