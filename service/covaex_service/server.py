@@ -3,13 +3,26 @@
 Before any worker starts, the main process opens the database once and applies
 its migrations: a wrong ``COVAEX_DATABASE_URL`` or an unreachable server is
 then one clear line and a non-zero exit, instead of a worker traceback.
+
+Supervision: Sanic's main process does not replace a worker that dies, and
+when every worker is gone it keeps the port and answers nothing. Here the
+main process watches its workers; when one ends without a shutdown having
+been asked for (a crash, an OOM kill, a ``SIGKILL``, or a worker that stopped
+itself because PostgreSQL rejected its password), the whole service stops
+and ``serve`` exits non-zero, so the supervisor (systemd ``Restart=always``
+on the instances, the kubelet on EKS) starts it afresh, with freshly read
+secrets.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import signal
 import socket
+import threading
+from typing import Any
 
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
@@ -19,10 +32,44 @@ from covaex_service.errors import CovaexError
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.settings import Settings, load_settings
 
+log = logging.getLogger("covaex")
+# How often the main process looks at its workers.
+WATCH_INTERVAL_SECONDS = 0.5
+
+
+class WorkerDied(CovaexError):
+    """A worker ended on its own: the service stopped so that its supervisor starts it again."""
+
 
 def _factory() -> ServiceApp:
     # Worker processes rebuild the app from the environment the parent prepared.
+    from covaex_service.accounts.storage import postgres
+
+    # In a worker, rejected database credentials end the worker (and so the service): see module doc.
+    postgres.stop_worker_on_rejected_credentials()
     return create_app(load_settings())
+
+
+class _WorkerWatch:
+    """Main-process thread: a worker that is gone while no shutdown was asked for stops the service."""
+
+    def __init__(self) -> None:
+        self.died: str | None = None
+
+    def start(self, app: Any) -> None:
+        manager = app.manager
+        threading.Thread(target=self._watch, args=(manager,), name="covaex-worker-watch", daemon=True).start()
+
+    def _watch(self, manager: Any) -> None:
+        while not getattr(manager, "_shutting_down", False):
+            for process in list(manager.processes):
+                if not process.is_alive() and not getattr(manager, "_shutting_down", False):
+                    self.died = f"{process.name} (pid {process.pid}) ended with exit code {process.exitcode}"
+                    log.error("worker %s; stopping the service so its supervisor starts it again", self.died)
+                    # The manager's own SIGTERM handling stops the other workers in order.
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
+            threading.Event().wait(WATCH_INTERVAL_SECONDS)
 
 
 async def _preflight(settings: Settings) -> None:
@@ -37,6 +84,9 @@ async def _preflight(settings: Settings) -> None:
 
 def _check_port_free(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As Sanic's own listening socket does: connections of the previous run still in TIME_WAIT
+        # (a restart with WebSocket clients) must not make a free port look taken for a minute.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
@@ -62,4 +112,8 @@ def serve(settings: Settings) -> None:
     loader = AppLoader(factory=_factory)
     app = loader.load()
     app.prepare(host=settings.host, port=settings.port, workers=settings.workers, access_log=False)
+    watch = _WorkerWatch()
+    app.register_listener(watch.start, "main_process_ready")
     Sanic.serve(primary=app, app_loader=loader)
+    if watch.died is not None:
+        raise WorkerDied(f"worker {watch.died}; the service stopped so that its supervisor starts it again")
