@@ -63,7 +63,8 @@ class _WorkerWatch:
     def _watch(self, manager: Any) -> None:
         while not getattr(manager, "_shutting_down", False):
             for process in list(manager.processes):
-                if not process.is_alive() and not getattr(manager, "_shutting_down", False):
+                # exitcode is None until a started process has ended (and before it starts).
+                if process.exitcode is not None and not getattr(manager, "_shutting_down", False):
                     self.died = f"{process.name} (pid {process.pid}) ended with exit code {process.exitcode}"
                     log.error("worker %s; stopping the service so its supervisor starts it again", self.died)
                     # The manager's own SIGTERM handling stops the other workers in order.

@@ -12,6 +12,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -195,12 +196,13 @@ def test_redis_outage_keeps_instances_in_service_and_recovers(booted: Booted) ->
     assert took["seconds"] < 10
 
 
-def _login(booted: Booted, username: str, password: str) -> httpx.Client:
-    client = httpx.Client(base_url=booted.instance.url("", booted.port), headers=CLIENT, timeout=5)
-    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
-    response.raise_for_status()
-    client.headers["X-CSRF-Token"] = response.json()["csrfToken"]
-    return client
+@contextmanager
+def _login(booted: Booted, username: str, password: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=booted.instance.url("", booted.port), headers=CLIENT, timeout=5) as client:
+        response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+        response.raise_for_status()
+        client.headers["X-CSRF-Token"] = response.json()["csrfToken"]
+        yield client
 
 
 def test_database_secret_rotation_heals_without_anyone_restarting(booted: Booted) -> None:

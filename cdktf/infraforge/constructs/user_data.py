@@ -97,7 +97,7 @@ cat > /etc/systemd/system/covaex.service <<'UNIT'
 Description=CovaEX market service
 Wants=network-online.target
 After=network-online.target
-# Never give up: a rotated database password or a dead worker ends the process on purpose.
+# Never give up: a rotated database secret or a dead worker ends the process on purpose.
 StartLimitIntervalSec=0
 
 [Service]
@@ -113,6 +113,8 @@ StandardOutput=append:/var/log/covaex/service.log
 StandardError=append:/var/log/covaex/service.log
 Restart=always
 RestartSec=2
+# SIGTERM to the main process only: it stops its workers in order (WebSocket clients get 1001).
+KillMode=mixed
 NoNewPrivileges=true
 ProtectSystem=strict
 ProtectHome=true
