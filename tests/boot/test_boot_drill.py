@@ -108,7 +108,7 @@ def booted(can_boot: None, synthesized: SynthResult, tmp_path_factory: pytest.Te
     try:
         # The secret store and the artifact bucket, as the stacks and the release workflow leave them.
         raw_script = user_data(stack, {ref: "x" for ref in re.findall(r"\$\{([^}]+)\}", _raw(stack))})
-        bucket, script_version = re.search(r"s3://([^/]+)/covaex/([^/]+)/", raw_script).groups()  # type: ignore[union-attr]
+        bucket, script_version = re.search(r"s3://([^/\s]+)/covaex/([^/\s]+)", raw_script).groups()  # type: ignore[union-attr]
         assert script_version == version, "the stacks' APP_VERSION is the version the release builds"
         s3 = stand.moto.client("s3")
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})

@@ -1,4 +1,4 @@
-"""ALB: HTTP->HTTPS redirect, modern TLS, /healthz (liveness) health check, WebSocket-friendly settings, prod protection."""
+"""ALB: HTTP->HTTPS redirect, modern TLS, /healthz liveness check, WebSocket-friendly settings, prod protection."""
 
 from __future__ import annotations
 
