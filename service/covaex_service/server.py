@@ -35,6 +35,8 @@ from covaex_service.settings import Settings, load_settings
 log = logging.getLogger("covaex")
 # How often the main process looks at its workers.
 WATCH_INTERVAL_SECONDS = 0.5
+# How long an orderly stop after a worker's death may take before the main process exits hard.
+STOP_GRACE_SECONDS = 5.0
 
 
 class WorkerDied(CovaexError):
@@ -67,9 +69,13 @@ class _WorkerWatch:
                 if process.exitcode is not None and not getattr(manager, "_shutting_down", False):
                     self.died = f"{process.name} (pid {process.pid}) ended with exit code {process.exitcode}"
                     log.error("worker %s; stopping the service so its supervisor starts it again", self.died)
-                    # The manager's own SIGTERM handling stops the other workers in order.
+                    # The manager's own SIGTERM handling stops the other workers in order...
                     os.kill(os.getpid(), signal.SIGTERM)
-                    return
+                    # ...unless it is stuck waiting for a worker that died while starting: then exit hard
+                    # (systemd's KillMode=mixed ends what is left of the service).
+                    threading.Event().wait(STOP_GRACE_SECONDS)
+                    log.error("the service did not stop within %.0f s; exiting", STOP_GRACE_SECONDS)
+                    os._exit(1)
             threading.Event().wait(WATCH_INTERVAL_SECONDS)
 
 

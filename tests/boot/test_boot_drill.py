@@ -247,6 +247,9 @@ def _kill_and_wait(booted: Booted, label: str, victims: list[int]) -> None:
 
 
 def test_killed_workers_are_replaced(booted: Booted) -> None:
+    # Start from a settled service (the previous drill may have just restarted it).
+    wait_for("both workers serving", lambda: len(booted.workers()) == 2 and booted.healthy(), timeout=30)
+    time.sleep(3)
     workers = booted.workers()
     assert len(workers) == 2, f"two Sanic workers expected, found {workers}"
     _kill_and_wait(booted, "one worker", workers[:1])
