@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(graphviz fonts-noto-cjk redis-server postgresql chromium nodejs)
+# systemd-container + debootstrap: the boot drill (tests/boot); apache2-utils: ab, the load tool.
+SYSTEM_PACKAGES=(graphviz fonts-noto-cjk redis-server postgresql chromium nodejs systemd-container debootstrap apache2-utils)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -30,7 +30,8 @@ DEFAULTS: dict[str, str] = {
     "vpn_peer_ip": "203.0.113.10",
     "allowed_cidrs": "0.0.0.0/0",
     "github_repo": "covaex/infraforge",
-    "app_git_ref": "main",
+    "app_version": "0.1.0",
+    "artifact_bucket": "covaex-infraforge-artifacts",
     "alarm_email": "",
     "alarm_opt_out": "",
     "state_bucket": "covaex-infraforge-tfstate",
@@ -52,7 +53,8 @@ example address (RFC 2606: it can never receive mail). ``cdktf synth`` and
 
 _ACM_ARN = re.compile(r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_GIT_REF = re.compile(r"^[A-Za-z0-9_./-]{1,100}$")
+# A released version (the wheel's), never a branch: what an instance runs must not move under it.
+_VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _AMI = re.compile(r"^ami-[0-9a-f]{8}([0-9a-f]{9})?$")
 _OIDC_PROVIDER_ARN = re.compile(r"^arn:aws:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
@@ -75,7 +77,8 @@ class DeployInputs:
         vpn_peer_ip: public IPv4 address of the on-prem VPN device (customer gateway).
         allowed_cidrs: who may reach the ALB on 80/443 (``0.0.0.0/0`` for a public site).
         github_repo: ``owner/name`` of the repository whose workflows may assume the CI role.
-        app_git_ref: git ref of that repository the app instances install and run.
+        app_version: released version the app instances install and run (``X.Y.Z``, from the artifact bucket).
+        artifact_bucket: S3 bucket of the release artifacts (bootstrap stack ``state``), ``covaex/<version>/``.
         alarm_email: address subscribed to the alarm topic (empty: none; prod then needs ``alarm_opt_out``).
         alarm_opt_out: the operator states that alarms go nowhere on purpose (prod without ``alarm_email``).
         state_bucket: S3 bucket holding every stack's Terraform state (bootstrap stack ``state``).
@@ -90,7 +93,8 @@ class DeployInputs:
     vpn_peer_ip: str
     allowed_cidrs: tuple[str, ...]
     github_repo: str
-    app_git_ref: str
+    app_version: str
+    artifact_bucket: str
     alarm_email: str
     alarm_opt_out: bool
     state_bucket: str
@@ -145,7 +149,8 @@ def read_inputs(
         vpn_peer_ip=check("vpn_peer_ip", _is_public_ipv4, "the public IPv4 address of the on-prem VPN device"),
         allowed_cidrs=tuple(_split(allowed_raw)),
         github_repo=check("github_repo", lambda v: bool(_REPO.match(v)), "a GitHub repository as owner/name"),
-        app_git_ref=check("app_git_ref", lambda v: bool(_GIT_REF.match(v)), "a git branch, tag or commit"),
+        app_version=check("app_version", lambda v: bool(_VERSION.match(v)), "a released version X.Y.Z"),
+        artifact_bucket=check("artifact_bucket", lambda v: bool(_BUCKET.match(v)), "a valid S3 bucket name"),
         alarm_email=check("alarm_email", lambda v: v == "" or bool(_EMAIL.match(v)), "an e-mail address or empty"),
         alarm_opt_out=bool(switch("alarm_opt_out")),
         state_bucket=check("state_bucket", lambda v: bool(_BUCKET.match(v)), "a valid S3 bucket name"),

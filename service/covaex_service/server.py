@@ -3,15 +3,28 @@
 Before any worker starts, the main process opens the database once and applies
 its migrations: a wrong ``COVAEX_DATABASE_URL`` or an unreachable server is
 then one clear line and a non-zero exit, instead of a worker traceback.
+
+Supervision: Sanic's main process does not replace a worker that dies, and
+when every worker is gone it keeps the port and answers nothing. Here the
+main process watches its workers; when one ends without a shutdown having
+been asked for (a crash, an OOM kill, a ``SIGKILL``, or a worker that stopped
+itself because PostgreSQL rejected its password), the whole service stops
+and ``serve`` exits non-zero, so the supervisor (systemd ``Restart=always``
+on the instances, the kubelet on EKS) starts it afresh, with freshly read
+secrets.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
+import signal
 import socket
 import tempfile
+import threading
+from typing import Any
 
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
@@ -23,10 +36,51 @@ from covaex_service.market.metrics import MULTIPROCESS_DIR_ENV
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.settings import Settings, load_settings
 
+log = logging.getLogger("covaex")
+# How often the main process looks at its workers.
+WATCH_INTERVAL_SECONDS = 0.5
+# How long an orderly stop after a worker's death may take before the main process exits hard.
+STOP_GRACE_SECONDS = 5.0
+
+
+class WorkerDied(CovaexError):
+    """A worker ended on its own: the service stopped so that its supervisor starts it again."""
+
 
 def _factory() -> ServiceApp:
     # Worker processes rebuild the app from the environment the parent prepared.
+    from covaex_service.accounts.storage import postgres
+
+    # In a worker, rejected database credentials end the worker (and so the service): see module doc.
+    postgres.stop_worker_on_rejected_credentials()
     return create_app(load_settings())
+
+
+class _WorkerWatch:
+    """Main-process thread: a worker that is gone while no shutdown was asked for stops the service."""
+
+    def __init__(self) -> None:
+        self.died: str | None = None
+
+    def start(self, app: Any) -> None:
+        manager = app.manager
+        threading.Thread(target=self._watch, args=(manager,), name="covaex-worker-watch", daemon=True).start()
+
+    def _watch(self, manager: Any) -> None:
+        while not getattr(manager, "_shutting_down", False):
+            for process in list(manager.processes):
+                # exitcode is None until a started process has ended (and before it starts).
+                if process.exitcode is not None and not getattr(manager, "_shutting_down", False):
+                    self.died = f"{process.name} (pid {process.pid}) ended with exit code {process.exitcode}"
+                    log.error("worker %s; stopping the service so its supervisor starts it again", self.died)
+                    # The manager's own SIGTERM handling stops the other workers in order...
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    # ...unless it is stuck waiting for a worker that died while starting: then exit hard
+                    # (systemd's KillMode=mixed ends what is left of the service).
+                    threading.Event().wait(STOP_GRACE_SECONDS)
+                    log.error("the service did not stop within %.0f s; exiting", STOP_GRACE_SECONDS)
+                    os._exit(1)
+            threading.Event().wait(WATCH_INTERVAL_SECONDS)
 
 
 async def _preflight(settings: Settings) -> None:
@@ -41,6 +95,9 @@ async def _preflight(settings: Settings) -> None:
 
 def _check_port_free(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As Sanic's own listening socket does: connections of the previous run still in TIME_WAIT
+        # (a restart with WebSocket clients) must not make a free port look taken for a minute.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
@@ -76,7 +133,11 @@ def serve(settings: Settings) -> None:
         access_log=False,
         protocol=GuardedWebSocketProtocol,  # bounds control-frame floods (market/gateway/guard.py)
     )
+    watch = _WorkerWatch()
+    app.register_listener(watch.start, "main_process_ready")
     try:
         Sanic.serve(primary=app, app_loader=loader)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+    if watch.died is not None:
+        raise WorkerDied(f"worker {watch.died}; the service stopped so that its supervisor starts it again")

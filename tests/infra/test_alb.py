@@ -1,4 +1,4 @@
-"""ALB: HTTP->HTTPS redirect, modern TLS, /readyz health check, WebSocket-friendly settings, prod protection."""
+"""ALB: HTTP->HTTPS redirect, modern TLS, /healthz liveness check, WebSocket-friendly settings, prod protection."""
 
 from __future__ import annotations
 
@@ -28,9 +28,10 @@ def test_https_listener_uses_modern_tls_and_the_configured_certificate(prod: Jso
     assert https["default_action"][0]["target_group_arn"] == "${aws_lb_target_group.app.arn}"
 
 
-def test_target_group_checks_readyz_and_suits_websockets(prod: Json) -> None:
+def test_target_group_checks_liveness_and_suits_websockets(prod: Json) -> None:
     group = resource(prod, "aws_lb_target_group.app")
-    assert group["health_check"]["path"] == "/readyz"
+    # Liveness, not readiness: a shared Redis outage must not take every target out (issue 12).
+    assert group["health_check"]["path"] == "/healthz"
     assert group["health_check"]["matcher"] == "200"
     assert group["stickiness"]["enabled"] is True
     assert group["stickiness"]["type"] == "lb_cookie"

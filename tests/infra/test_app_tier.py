@@ -80,9 +80,10 @@ def _boot(**overrides: object) -> ServiceBoot:
     values: dict[str, object] = {
         "environment": "dev",
         "region": "ap-northeast-2",
-        "github_repo": "o/r",
-        "git_ref": "main",
+        "artifact_bucket": "artifacts",
+        "app_version": "1.2.3",
         "app_port": 8000,
+        "workers": 2,
         "db_host": "db",
         "db_port": 5432,
         "db_name": "covaex",
@@ -95,11 +96,28 @@ def _boot(**overrides: object) -> ServiceBoot:
 
 
 def test_render_refuses_values_that_would_break_out_of_the_script() -> None:
-    assert "git+https://github.com/o/r@v1.2" in render_user_data(
-        _boot(git_ref="v1.2"), log_group="/g", agent_config_parameter="p"
+    assert "artifact=s3://artifacts/covaex/1.2.3" in render_user_data(
+        _boot(), log_group="/g", agent_config_parameter="p"
     )
-    with pytest.raises(ValueError, match="GIT_REF"):
-        render_user_data(_boot(git_ref='main"; rm -rf /'), log_group="/g", agent_config_parameter="p")
+    with pytest.raises(ValueError, match="APP_VERSION"):
+        render_user_data(_boot(app_version='1"; rm -rf /'), log_group="/g", agent_config_parameter="p")
+
+
+def test_boot_installs_the_pinned_release_offline_never_a_branch(prod: Json) -> None:
+    script = boot_script(prod)
+    assert "git" not in script.split(), "no clone, no git package"
+    assert "artifact=s3://covaex-infraforge-artifacts/covaex/0.1.0" in script
+    assert "--no-index --find-links $release/wheels --require-hashes -r $release/service.lock" in script
+    # The one distribution-specific line is marked, so the boot drill can swap exactly that line.
+    assert sum(line.endswith("# distro-packages") for line in script.splitlines()) == 1
+
+
+def test_unit_loads_the_env_file_only_after_the_helper_wrote_it(prod: Json) -> None:
+    unit = boot_script(prod).split("<<'UNIT'", 1)[1].split("UNIT\n", 1)[0]
+    # systemd reads EnvironmentFile= before every command, ExecStartPre included (tests/boot proves it).
+    assert "EnvironmentFile=-/run/covaex/env" in unit
+    assert "ExecStartPre=+/usr/local/sbin/covaex-env" in unit
+    assert "Restart=always" in unit and "StartLimitIntervalSec=0" in unit
 
 
 def test_config_refuses_inconsistent_sizes() -> None:

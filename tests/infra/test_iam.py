@@ -25,6 +25,15 @@ def test_app_role_reads_only_the_service_secrets(prod: Json) -> None:
     assert trust["Principal"] == {"Service": "ec2.amazonaws.com"}
 
 
+def test_app_role_reads_only_the_release_it_installs(prod: Json) -> None:
+    statements = {s["Sid"]: s for s in _doc(resource(prod, "aws_iam_role_policy.app_read_secrets"))["Statement"]}
+    artifact = statements["ReadReleaseArtifact"]
+    # Objects of one version only: no ListBucket, no other prefix, no other version.
+    assert artifact["Action"] == ["s3:GetObject"]
+    bucket, version = DEFAULTS["artifact_bucket"], DEFAULTS["app_version"]
+    assert artifact["Resource"] == [f"arn:aws:s3:::{bucket}/covaex/{version}/*"]
+
+
 def test_app_role_has_ssm_and_cloudwatch_agent(prod: Json) -> None:
     attached = {
         a["policy_arn"]
@@ -53,6 +62,18 @@ def test_ci_role_may_only_roll_the_app_tier_and_read_its_state(prod: Json) -> No
     assert statements["RollAppTier"]["Resource"] == ["${aws_autoscaling_group.app.arn}"]
     assert statements["ReadStackState"]["Resource"] == [f"arn:aws:s3:::{DEFAULTS['state_bucket']}/tobe-v1/prod/*"]
     assert all(a.startswith("autoscaling:Describe") for a in statements["WatchRollout"]["Action"])
+    publish = statements["PublishReleaseArtifact"]
+    assert publish["Action"] == ["s3:PutObject"]
+    assert publish["Resource"] == [f"arn:aws:s3:::{DEFAULTS['artifact_bucket']}/covaex/*"]
+
+
+def test_default_app_version_is_the_version_the_release_builds() -> None:
+    import tomllib
+
+    from covaex.synth import REPO_ROOT
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    assert DEFAULTS["app_version"] == project["version"]
 
 
 def test_state_stack_holds_the_github_oidc_provider(stacks: dict[str, Json]) -> None:

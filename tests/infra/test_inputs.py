@@ -41,7 +41,8 @@ def test_context_is_read_after_the_environment() -> None:
         ("INFRAFORGE_PROD_ONPREM_CIDR", "172.16.0.1/16", "IPv4 CIDR"),
         ("INFRAFORGE_PROD_ALLOWED_CIDRS", "0.0.0.0/0,nope", "comma-separated"),
         ("INFRAFORGE_PROD_GITHUB_REPO", "just-a-name", "owner/name"),
-        ("INFRAFORGE_PROD_APP_GIT_REF", 'main"', "git branch"),
+        ("INFRAFORGE_PROD_APP_VERSION", "main", "released version"),
+        ("INFRAFORGE_PROD_ARTIFACT_BUCKET", "Bad_Bucket", "S3 bucket"),
     ],
 )
 def test_bad_values_name_their_variable(variable: str, value: str, message: str) -> None:

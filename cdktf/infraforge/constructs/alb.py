@@ -2,8 +2,14 @@
 
 * ``:80`` answers with a permanent redirect to ``:443``; ``:443`` terminates
   TLS with the configured ACM certificate and a TLS 1.2+/1.3 policy.
-* The target group checks ``/readyz`` (cache reachable and feed fresh), so
-  an instance that lost Redis or its feed leaves rotation.
+* The target group checks liveness, ``/healthz`` (the process answers): the
+  Auto Scaling group replaces what fails it. Not ``/readyz``: Redis and the
+  feed are shared, so a Redis failover or maintenance would fail every
+  target at once, the ALB would have nothing to route to, and the ASG would
+  replace every instance into the same outage. While Redis is down the
+  instances stay in service and serve their last snapshot labelled stale;
+  readiness feeds an alarm instead (``app-not-ready``,
+  :mod:`infraforge.constructs.observability`).
 * WebSockets: the idle timeout is long (``idle_timeout_seconds``) because
   market streams are quiet between updates; load-balancer-cookie stickiness
   sends a reconnecting browser back to the same instance, and the
@@ -60,7 +66,7 @@ class AlbConfig:
         region: region of the ALB (picks the log-delivery account).
         certificate_arn: ACM certificate of the HTTPS listener.
         app_port: port of the service on the instances.
-        health_check_path: readiness endpoint checked on every target.
+        health_check_path: liveness endpoint checked on every target (and by the ASG, through the ALB).
         idle_timeout_seconds: how long a quiet connection (a WebSocket) stays open.
         stickiness_seconds: load-balancer cookie lifetime.
         deregistration_delay_seconds: drain time for open connections during rollouts.
@@ -74,7 +80,7 @@ class AlbConfig:
     certificate_arn: str
     app_port: int
     deletion_protection: bool
-    health_check_path: str = "/readyz"
+    health_check_path: str = "/healthz"
     idle_timeout_seconds: int = 3600
     stickiness_seconds: int = 3600
     deregistration_delay_seconds: int = 120

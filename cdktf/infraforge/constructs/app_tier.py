@@ -6,8 +6,9 @@ IP, the instance profile from :mod:`infraforge.constructs.iam`, and user
 data that contains no secret (:mod:`infraforge.constructs.user_data`).
 
 The group registers with the ALB's target group and uses ELB health
-checks, so an instance failing ``/readyz`` is replaced, not just taken out of
-rotation. A target-tracking policy holds average CPU near
+checks, so an instance failing liveness (``/healthz``: the process does not
+answer) is replaced, not just taken out of rotation; readiness (``/readyz``)
+is an alarm, not a reason to replace (:mod:`infraforge.constructs.alb`). A target-tracking policy holds average CPU near
 ``cpu_target_percent`` between ``min_size`` and ``max_size``. Changing the
 launch template triggers a rolling instance refresh that keeps
 ``min_healthy_percentage`` of capacity in service; with ``min_healthy_percentage``
@@ -77,6 +78,7 @@ class AppTierConfig:
         cpu_target_percent: average CPU the scaling policy aims for.
         root_volume_gb: size of the encrypted root volume.
         health_check_grace_seconds: time a new instance gets before ELB checks count (boot + install).
+        workers: service worker processes per instance (one per vCPU of the instance type).
         min_healthy_percentage: capacity kept in service during an instance refresh.
         max_healthy_percentage: capacity allowed during a refresh; above 100 it launches before terminating.
         instance_warmup_seconds: the group's default warm-up (scaling metrics and refreshes wait for it).
@@ -92,6 +94,7 @@ class AppTierConfig:
     cpu_target_percent: float = 50.0
     root_volume_gb: int = 20
     health_check_grace_seconds: int = 300
+    workers: int = 2
     min_healthy_percentage: int = 50
     max_healthy_percentage: int = 100
     instance_warmup_seconds: int = 300

@@ -87,7 +87,8 @@ class AppInstanceRole(Construct):
     """EC2 role + instance profile of the app tier. Outputs: :attr:`role`, :attr:`instance_profile`.
 
     ``secret_arns`` are the only secrets the instances may read (the RDS
-    managed master secret and the session signing key).
+    managed master secret and the session signing key); ``artifact_arn`` the
+    only objects (the one release version they install).
     """
 
     def __init__(
@@ -97,6 +98,7 @@ class AppInstanceRole(Construct):
         config: AppInstanceRoleConfig,
         *,
         secret_arns: list[str],
+        artifact_arn: str,
         secrets_kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
@@ -118,7 +120,14 @@ class AppInstanceRole(Construct):
                 "Effect": "Allow",
                 "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
                 "Resource": secret_arns,
-            }
+            },
+            {
+                # GetObject of known names only: no ListBucket, no other version, no other prefix.
+                "Sid": "ReadReleaseArtifact",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [artifact_arn],
+            },
         ]
         if secrets_kms_key_arn is not None:
             statements.append(
@@ -149,6 +158,7 @@ class CiDeployRoleConfig:
         github_repo: ``owner/name`` of the only repository trusted.
         state_bucket: bucket of the Terraform state, readable for the stack's outputs.
         state_key_prefix: the stack's prefix inside that bucket.
+        artifact_bucket: bucket the release workflow publishes ``covaex/<version>/`` to.
         max_session_seconds: lifetime of a CI session.
     """
 
@@ -157,6 +167,7 @@ class CiDeployRoleConfig:
     github_repo: str
     state_bucket: str
     state_key_prefix: str
+    artifact_bucket: str
     max_session_seconds: int = 3600
 
     @property
@@ -166,7 +177,7 @@ class CiDeployRoleConfig:
 
 
 class CiDeployRole(Construct):
-    """Role for GitHub Actions (OIDC): roll the app tier and read the state. Output: :attr:`role`."""
+    """Role for GitHub Actions (OIDC): publish a release, roll the app tier, read the state. Output: :attr:`role`."""
 
     def __init__(
         self, scope: Construct, id_: str, config: CiDeployRoleConfig, *, account_id: str, autoscaling_group_arn: str
@@ -212,6 +223,13 @@ class CiDeployRole(Construct):
                     "Effect": "Allow",
                     "Action": ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeInstanceRefreshes"],
                     "Resource": ["*"],
+                },
+                {
+                    # Put only: the workflow cannot list, read back or delete what instances install.
+                    "Sid": "PublishReleaseArtifact",
+                    "Effect": "Allow",
+                    "Action": ["s3:PutObject"],
+                    "Resource": [f"arn:aws:s3:::{config.artifact_bucket}/covaex/*"],
                 },
                 {
                     "Sid": "ReadStackState",

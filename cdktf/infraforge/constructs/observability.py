@@ -5,6 +5,11 @@ at the end of its description (``Runbook: <slug>``), so the generated docs
 link alarm -> runbook section. The slugs are part of the contract with
 the docs (one runbook section per slug): see :data:`RUNBOOK_SLUGS`.
 
+Readiness is an alarm, not a health check (:mod:`infraforge.constructs.alb`):
+each worker of the service logs a ``not_ready`` event every minute while its
+cache or feed is down (``covaex_service.market.routes``); a metric filter on
+the service log group counts them and ``app-not-ready`` fires after 3 minutes.
+
 Log groups live with what writes to them (VPC flow logs in the network, the
 service log in the app tier, the Redis slow log in the cache, RDS exports
 under ``/aws/rds/...``), each with a retention.
@@ -15,6 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cdktf_cdktf_provider_aws.cloudwatch_log_metric_filter import (
+    CloudwatchLogMetricFilter,
+    CloudwatchLogMetricFilterMetricTransformation,
+)
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
@@ -31,6 +40,7 @@ RUNBOOK_SLUGS = (
     "alb-5xx",
     "alb-target-latency",
     "alb-unhealthy-hosts",
+    "app-not-ready",
     "asg-capacity",
     "rds-cpu",
     "rds-free-storage",
@@ -41,6 +51,12 @@ RUNBOOK_SLUGS = (
 # Slugs whose alarms exist only where the resource does (the VPN is optional in dev).
 OPTIONAL_SLUGS = ("vpn-tunnel",)
 GIB = 1024**3
+NOT_READY_METRIC = "NotReadyReports"
+
+
+def app_metrics_namespace(name: str) -> str:
+    """Namespace of the metrics read from the service log (one per environment)."""
+    return f"CovaEX/{name}"
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,17 @@ class Observability(Construct):
                 self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=config.alarm_email
             )
             subscription.override_logical_id("alarms_email")
+        not_ready = CloudwatchLogMetricFilter(
+            self,
+            "not_ready",
+            name=f"{config.name}-app-not-ready",
+            log_group_name=app_tier.log_group.name,
+            pattern='{ $.event = "not_ready" }',
+            metric_transformation=CloudwatchLogMetricFilterMetricTransformation(
+                name=NOT_READY_METRIC, namespace=app_metrics_namespace(config.name), value="1", default_value="0"
+            ),
+        )
+        not_ready.override_logical_id("app_not_ready")
         self.alarms: dict[str, CloudwatchMetricAlarm] = {}
         for spec in alarm_specs(config, alb=alb, app_tier=app_tier, database=database, cache=cache, vpn=vpn):
             self.alarms[spec.logical_id] = self._alarm(spec)
@@ -213,13 +240,26 @@ def alarm_specs(
         AlarmSpec(
             "alb-unhealthy-hosts",
             "alb_unhealthy_hosts",
-            "At least one target fails /readyz",
+            "At least one target fails the /healthz liveness check",
             "AWS/ApplicationELB",
             "UnHealthyHostCount",
             target,
             "GreaterThanThreshold",
             0,
             statistic="Maximum",
+            period_seconds=60,
+            evaluation_periods=3,
+        ),
+        AlarmSpec(
+            "app-not-ready",
+            "app_not_ready",
+            "An app worker reported not ready (cache unreachable or feed stale) for 3 minutes",
+            app_metrics_namespace(config.name),
+            NOT_READY_METRIC,
+            {},
+            "GreaterThanThreshold",
+            0,
+            statistic="Sum",
             period_seconds=60,
             evaluation_periods=3,
         ),

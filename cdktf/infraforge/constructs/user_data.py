@@ -1,15 +1,34 @@
-"""The app instances' boot script: install CovaEX and run ``covaex serve`` under systemd.
+"""The app instances' boot script: install one released version of the service and run it under systemd.
+
+The code comes from the release artifact, never from git: the release workflow
+publishes ``covaex-<version>-py3-none-any.whl``, the hash-pinned
+``service.lock`` and ``wheelhouse.tar`` (every pinned dependency as a wheel,
+``scripts/build-artifact.sh``) under ``s3://<artifact bucket>/covaex/<version>/``.
+The version is a deploy input (``APP_VERSION``), so a new version is a new
+launch template version that an instance refresh rolls out; the instance role
+may read that one prefix and nothing else of the bucket. The boot installs
+the ``service`` dependencies only, offline from the wheelhouse (``--no-index
+--require-hashes``): no toolchain, no PyPI through the NAT, the same bits on
+every instance.
 
 No secret is written into the script: it contains only secret *ARNs*. At
 every service start, a root-only ``ExecStartPre`` helper reads the RDS-managed
-master secret and the session-key secret from Secrets Manager (the instance
-role may read exactly those two) and writes ``/run/covaex/env`` (mode 0600,
-tmpfs, gone at reboot); systemd passes it to the service as
-``COVAEX_DATABASE_URL``, ``COVAEX_REDIS_URL`` and ``COVAEX_SECRET_KEY``. A
-rotated password is picked up by a restart.
+master secret and the session-key secret from Secrets Manager and writes
+``/run/covaex/env`` (mode 0600, removed when the service stops); systemd
+passes it to the service as ``COVAEX_DATABASE_URL``, ``COVAEX_REDIS_URL`` and
+``COVAEX_SECRET_KEY``. systemd loads environment files before *every*
+command of the unit, ``ExecStartPre`` included, so the file is optional
+(``-``) for the helper that writes it and present for ``ExecStart``. When
+PostgreSQL rejects the password (RDS rotates it every 7 days) the service
+exits non-zero; ``Restart=always`` starts it again and the helper reads the
+rotated secret (``covaex_service.accounts.storage.postgres``).
 
 The CloudWatch agent's configuration is an SSM parameter (see
 :func:`cloudwatch_agent_config`), fetched by the agent itself.
+
+The boot drill (``tests/boot``) runs this script as synthesized, in a Debian
+container booted with systemd; it replaces only the line marked
+``distro-packages`` (the AMI is Amazon Linux 2023).
 
 The script reaches Terraform inside a ``base64encode(...)`` call, so it may
 contain no double quote, no backslash and no ``${`` / ``%{`` of its own
@@ -23,14 +42,29 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
+# The marker of the one distribution-specific line (the boot drill's Debian container swaps it).
+DISTRO_PACKAGES_MARKER = "# distro-packages"
+
 _TEMPLATE = r"""#!/bin/bash
 # CovaEX app instance bootstrap, rendered by infraforge.constructs.user_data. No secrets in here.
 set -euo pipefail
 
-dnf install -y python3.11 python3.11-pip git jq amazon-cloudwatch-agent
+dnf install -y python3.11 python3.11-pip jq amazon-cloudwatch-agent  # distro-packages
 id covaex >/dev/null 2>&1 || useradd --system --home-dir /opt/covaex --create-home --shell /sbin/nologin covaex
+
+# The release: wheel, hash-pinned lock and wheelhouse of one version, installed offline.
+artifact=s3://__ARTIFACT_BUCKET__/covaex/__APP_VERSION__
+release=/opt/covaex/release/__APP_VERSION__
+wheel=covaex-__APP_VERSION__-py3-none-any.whl
+install -d -m 0755 $release
+for object in $wheel service.lock wheelhouse.tar; do
+  aws s3 cp --only-show-errors --region __REGION__ $artifact/$object $release/$object
+done
+tar -xf $release/wheelhouse.tar -C $release
 python3.11 -m venv /opt/covaex/venv
-/opt/covaex/venv/bin/pip install --no-cache-dir 'covaex @ git+https://github.com/__GITHUB_REPO__@__GIT_REF__'
+pip=/opt/covaex/venv/bin/pip
+$pip install --quiet --no-cache-dir --no-index --find-links $release/wheels --require-hashes -r $release/service.lock
+$pip install --quiet --no-cache-dir --no-index --no-deps $release/$wheel
 install -d -o covaex -g covaex -m 0750 /var/log/covaex
 
 cat > /usr/local/sbin/covaex-env <<'SCRIPT'
@@ -63,33 +97,40 @@ cat > /etc/systemd/system/covaex.service <<'UNIT'
 Description=CovaEX market service
 Wants=network-online.target
 After=network-online.target
+# Never give up: a rotated database secret or a dead worker ends the process on purpose.
+StartLimitIntervalSec=0
 
 [Service]
 User=covaex
 RuntimeDirectory=covaex
 RuntimeDirectoryMode=0750
+# systemd reads environment files before every command, ExecStartPre included: the helper that
+# writes this file must start without it ('-'), ExecStart then reads what it has just written.
+EnvironmentFile=-/run/covaex/env
 ExecStartPre=+/usr/local/sbin/covaex-env
-EnvironmentFile=/run/covaex/env
-ExecStart=/opt/covaex/venv/bin/covaex serve --host 0.0.0.0 --port __APP_PORT__
+ExecStart=/opt/covaex/venv/bin/covaex serve --host 0.0.0.0 --port __APP_PORT__ --workers __WORKERS__
 StandardOutput=append:/var/log/covaex/service.log
 StandardError=append:/var/log/covaex/service.log
 Restart=always
-RestartSec=5
+RestartSec=2
+# SIGTERM to the main process only: it stops its workers in order (WebSocket clients get 1001).
+KillMode=mixed
 NoNewPrivileges=true
 ProtectSystem=strict
 ProtectHome=true
 PrivateTmp=true
-ReadWritePaths=/var/log/covaex /opt/covaex
+ReadWritePaths=/var/log/covaex
 
 [Install]
 WantedBy=multi-user.target
 UNIT
 
-agent_ctl=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
-$agent_ctl -a fetch-config -m ec2 -s -c ssm:__AGENT_CONFIG_PARAMETER__
-
 systemctl daemon-reload
 systemctl enable --now covaex.service
+
+# After the service: a hiccup of the agent must not keep the instance from serving.
+agent_ctl=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
+$agent_ctl -a fetch-config -m ec2 -s -c ssm:__AGENT_CONFIG_PARAMETER__
 """
 
 _PLACEHOLDER = re.compile(r"__([A-Z_]+?)__")
@@ -97,13 +138,14 @@ _PLACEHOLDER = re.compile(r"__([A-Z_]+?)__")
 
 @dataclass(frozen=True)
 class ServiceBoot:
-    """Where the service finds its code, database, cache and secrets (values may be Terraform tokens)."""
+    """The release an instance runs and where it finds database, cache and secrets (values may be Terraform tokens)."""
 
     environment: str
     region: str
-    github_repo: str
-    git_ref: str
+    artifact_bucket: str
+    app_version: str
     app_port: int
+    workers: int
     db_host: str
     db_port: int
     db_name: str

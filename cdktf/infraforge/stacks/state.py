@@ -1,10 +1,13 @@
 """``state``: the per-account bootstrap every other stack depends on.
 
-Holds the Terraform state bucket and the account's GitHub OIDC identity
-provider (one per account, so it cannot live in a per-environment stack).
-An account that already has that provider (``EntityAlreadyExists``) names it
-in the input ``github_oidc_provider_arn`` and the stack uses it instead of
-creating a second one; the CI roles trust it by its fixed ARN either way.
+Holds the Terraform state bucket, the release artifact bucket (the wheel,
+lock and wheelhouse of each version under ``covaex/<version>/``, shared by
+both environments so prod runs the exact bits dev ran) and the account's
+GitHub OIDC identity provider (one per account, so it cannot live in a
+per-environment stack). An account that already has that provider
+(``EntityAlreadyExists``) names it in the input ``github_oidc_provider_arn``
+and the stack uses it instead of creating a second one; the CI roles trust it
+by its fixed ARN either way.
 Its own state is local on the first apply; the README shows how to move it
 into the bucket it has just created.
 """
@@ -16,6 +19,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 from infraforge.constructs.iam import GithubOidcProvider
+from infraforge.constructs.private_bucket import PrivateBucket
 from infraforge.constructs.state_backend import StateBackend, StateBackendConfig
 from infraforge.inputs import REGION, DeployInputs
 from infraforge.tags import CommonTags, common_tags
@@ -35,10 +39,16 @@ class StateStack(TerraformStack):
         LocalBackend(self, path=LOCAL_STATE_PATH)
         Aspects.of(self).add(CommonTags(common_tags("shared")))
         self.backend = StateBackend(self, "state_backend", StateBackendConfig(bucket_name=inputs.state_bucket))
+        # Release artifacts are immutable by convention (a version is published once); old object
+        # versions are kept a while so an overwrite by mistake can be undone.
+        self.artifacts = PrivateBucket(
+            self, "artifacts", bucket_name=inputs.artifact_bucket, logical_id="artifacts", noncurrent_version_days=90
+        ).bucket
         self.github_oidc: GithubOidcProvider | None = None
         provider_arn = inputs.github_oidc_provider_arn
         if not provider_arn:
             self.github_oidc = GithubOidcProvider(self, "github_oidc")
             provider_arn = self.github_oidc.provider.arn
         TerraformOutput(self, "state_bucket", value=self.backend.bucket.bucket)
+        TerraformOutput(self, "artifact_bucket", value=self.artifacts.bucket)
         TerraformOutput(self, "github_oidc_provider_arn", value=provider_arn)

@@ -68,6 +68,7 @@ class TobeV1Stack(TerraformStack):
             config.app_role,
             secret_arns=[self.database.master_secret_arn, self.app_secrets.session_key.arn],
             secrets_kms_key_arn=key_arn,
+            artifact_arn=f"arn:aws:s3:::{config.inputs.artifact_bucket}/covaex/{config.inputs.app_version}/*",
         )
         self.alb = ApplicationLoadBalancer(
             self, "alb", config.alb, self.network, self.security_groups, account_id=account.account_id
@@ -75,9 +76,10 @@ class TobeV1Stack(TerraformStack):
         boot = ServiceBoot(
             environment=config.environment,
             region=config.region,
-            github_repo=config.inputs.github_repo,
-            git_ref=config.inputs.app_git_ref,
+            artifact_bucket=config.inputs.artifact_bucket,
+            app_version=config.inputs.app_version,
             app_port=config.security_groups.app_port,
+            workers=config.app_tier.workers,
             db_host=self.database.address,
             db_port=POSTGRES_PORT,
             db_name=config.database.database_name,

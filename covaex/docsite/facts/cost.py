@@ -374,6 +374,7 @@ _RULES: dict[str, Callable[[TerraformDoc, Resource, _Pricer, StackCost], None]] 
     "aws_eks_cluster": _flat("eks_cluster_hour", "eks-control-plane"),
     "aws_vpn_connection": _flat("vpn_connection_hour", "vpn-connection"),
     "aws_cloudwatch_metric_alarm": _flat("cloudwatch_alarm_month", "alarm", per="month"),
+    "aws_cloudwatch_log_metric_filter": _flat("cloudwatch_custom_metric_month", "custom-metric", per="month"),
     "aws_kms_key": _flat("kms_key_month", "kms-key", per="month"),
     "aws_secretsmanager_secret": _flat("secret_month", "secret", per="month"),
 }

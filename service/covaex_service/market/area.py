@@ -30,7 +30,7 @@ from covaex_service.market.ingest import FLUSH_INTERVAL_SECONDS, Ingest
 from covaex_service.market.logs import configure_logging
 from covaex_service.market.metrics import MarketMetrics
 from covaex_service.market.model import Source
-from covaex_service.market.routes import blueprint
+from covaex_service.market.routes import blueprint, start_readiness_reports
 from covaex_service.market.stats import FeedStats, GatewayStats
 from covaex_service.market.view import MarketView
 from covaex_service.sanic_types import ServiceApp
@@ -77,6 +77,7 @@ def install(app: ServiceApp) -> None:
     app.add_websocket_route(market_socket, WS_PATH, name="market_socket")
     app.register_middleware(_check_upgrade, "request")
     app.register_listener(_open, "before_server_start")
+    app.register_listener(start_readiness_reports, "after_server_start")
     app.register_listener(_close_clients, "before_server_stop")
     app.register_listener(_close, "after_server_stop")
 

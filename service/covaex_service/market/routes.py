@@ -5,13 +5,21 @@
   404 for a symbol the service does not carry, 503 while it has no price yet
 * ``GET /api/v1/markets/<symbol>/klines?interval=1m&limit=N`` — candles from the cache,
   ``{"symbol", "interval", "source", "stale", "klines": [...]}`` oldest first
-* ``GET /healthz`` — liveness: the process answers
+* ``GET /healthz`` — liveness: the process answers. The ALB and the Auto
+  Scaling group check this one: a failing instance is replaced.
 * ``GET /readyz`` — readiness: 200 when the cache answers and the feed is fresh, else 503;
-  the body names each check
+  the body names each check. Not a reason to replace an instance (Redis and the
+  feed are shared, so every instance fails together): each worker also logs a
+  ``not_ready`` event every :data:`READINESS_REPORT_SECONDS` while it is not
+  ready, which a CloudWatch metric filter turns into the ``app-not-ready`` alarm.
 * ``GET /metrics`` — Prometheus text format (:mod:`.metrics`)
 """
 
 from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
@@ -22,6 +30,8 @@ from covaex_service.market.candles import INTERVALS, KLINES_KEPT
 from covaex_service.market.metrics import CONTENT_TYPE
 
 blueprint = Blueprint("market")
+log = logging.getLogger("covaex.market")
+READINESS_REPORT_SECONDS = 60.0
 
 
 @blueprint.get("/api/v1/markets")
@@ -86,9 +96,9 @@ async def healthz(request: Request) -> HTTPResponse:
     return json({"status": "ok"})
 
 
-@blueprint.get("/readyz")
-async def readyz(request: Request) -> HTTPResponse:
-    area = request.app.ctx.market
+async def readiness(app: Any) -> tuple[bool, dict[str, Any]]:
+    """Whether this worker is ready (cache answers, feed fresh) and the body that says why."""
+    area = app.ctx.market
     checks: dict[str, str] = {}
     try:
         await area.cache.ping()
@@ -98,10 +108,26 @@ async def readyz(request: Request) -> HTTPResponse:
     snap, stale = await area.view.snapshot()
     checks["feed"] = "stale" if stale else "fresh"
     ready = checks["cache"] == "ok" and not stale
-    return json(
-        {"status": "ready" if ready else "not_ready", "source": snap.source, "checks": checks},
-        status=200 if ready else 503,
-    )
+    return ready, {"status": "ready" if ready else "not_ready", "source": snap.source, "checks": checks}
+
+
+@blueprint.get("/readyz")
+async def readyz(request: Request) -> HTTPResponse:
+    ready, body = await readiness(request.app)
+    return json(body, status=200 if ready else 503)
+
+
+async def _report_readiness(app: Any) -> None:
+    while True:
+        await asyncio.sleep(READINESS_REPORT_SECONDS)
+        ready, body = await readiness(app)
+        if not ready:
+            log.warning("not ready: %s", body["checks"], extra={"event": "not_ready", "checks": body["checks"]})
+
+
+async def start_readiness_reports(app: Any) -> None:
+    """``after_server_start`` listener (:mod:`.area`): the worker's readiness reports."""
+    app.add_task(_report_readiness(app), name="covaex-readiness-reports")
 
 
 @blueprint.get("/metrics")

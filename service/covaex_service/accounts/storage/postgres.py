@@ -3,11 +3,25 @@
 A connection pool; each transaction runs on one pooled connection. Queries are
 written with ``?`` placeholders (shared with SQLite) and numbered here, once
 per distinct statement.
+
+Credentials: RDS rotates the master password every 7 days and the old one
+stops working at once; connections already open stay up, the next new one is
+refused. The password is re-read from Secrets Manager at every service start
+(the instance's root-only ``covaex-env``, :mod:`infraforge.constructs.user_data`),
+so a worker of ``covaex serve`` that is refused stops itself; the main process
+then ends non-zero and systemd starts the service again with the rotated
+secret (:mod:`covaex_service.server`). Chosen over IAM database
+authentication: no AWS SDK and no instance-role credentials in the service
+process, no 15-minute token to renew on every connection, and one mechanism
+for every start. The price is one restart per instance per rotation.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import signal
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from functools import lru_cache
@@ -25,6 +39,21 @@ from covaex_service.accounts.storage.database import (
 )
 
 _PLACEHOLDER = re.compile(r"\?")
+log = logging.getLogger("covaex")
+_stop_on_rejected_credentials = False
+
+
+def stop_worker_on_rejected_credentials() -> None:
+    """Make this process stop itself (SIGTERM) when PostgreSQL refuses its credentials; workers only."""
+    global _stop_on_rejected_credentials  # noqa: PLW0603  # one switch per process, set by the server
+    _stop_on_rejected_credentials = True
+
+
+def _credentials_rejected(exc: Exception) -> None:
+    log.error("PostgreSQL rejected the credentials (%s): the password was rotated", exc)
+    if _stop_on_rejected_credentials:
+        log.error("stopping this worker; the service restarts and reads the current secret")
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 @lru_cache(maxsize=256)
@@ -60,6 +89,9 @@ def _translated() -> Iterator[None]:
         yield
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise IntegrityViolation(str(exc)) from exc
+    except asyncpg.InvalidAuthorizationSpecificationError as exc:
+        _credentials_rejected(exc)
+        raise DatabaseUnavailable("PostgreSQL rejected the service's credentials; it restarts to read them") from exc
     except _UNAVAILABLE as exc:
         raise DatabaseUnavailable(f"PostgreSQL is unavailable: {type(exc).__name__}: {exc}") from exc
 

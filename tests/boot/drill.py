@@ -1,0 +1,423 @@
+"""The boot drill's machinery: a To-Be v1 app instance as systemd boots it, and what it talks to.
+
+* :func:`user_data` — the launch template's user data from the synthesized
+  ``tobe-v1-prod`` JSON, Terraform references resolved to the drill's
+  endpoints (what Terraform would do), and only the ``distro-packages`` line
+  swapped for its Debian stand-in.
+* :class:`Stand` — the "AWS side" on a private address of the host: ``moto``
+  in server mode (Secrets Manager, S3, SSM), a real PostgreSQL and a real
+  Redis, both TLS-only with certificates from a test CA that the container
+  trusts the way an AMI trusts Amazon's.
+* :class:`Instance` — ``systemd-nspawn --boot`` over a copy of the cached
+  rootfs (:mod:`rootfs`), linked to the host by a veth pair and no other
+  network: no internet, like an instance whose only path is the VPC. The
+  AWS CLI finds moto through ``AWS_ENDPOINT_URL`` in systemd's default
+  environment, as the AMI's CLI finds AWS through the instance role.
+
+Addresses: the host side is :data:`HOST_IP` on loopback (it survives the
+container's network namespace), the container :data:`GUEST_IP`.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HOST_IP = os.environ.get("COVAEX_DRILL_HOST_IP", "10.213.0.1")
+GUEST_IP = os.environ.get("COVAEX_DRILL_GUEST_IP", "10.213.0.2")
+# systemd-nspawn --network-veth names them after the machine (host side) and host0 (inside).
+MACHINE = "covaex-drill"
+HOST_IFACE, GUEST_IFACE = f"ve-{MACHINE}", "host0"
+DB_HOST = "postgres.drill.internal"
+REDIS_HOST = "redis.drill.internal"
+REGION = "ap-northeast-2"
+DISTRO_LINE = "# distro-packages"
+STANDIN = "/usr/local/sbin/drill-distro-packages"
+
+_BASE64_CALL = re.compile(r'^\$\{base64encode\("(?P<body>.*)"\)\}$', re.DOTALL)
+_REFERENCE = re.compile(r"\$\{([^}]+)\}")
+
+
+def run(cmd: list[str], *, check: bool = True, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(cmd, check=False, text=True, capture_output=True, **kwargs)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def wait_for(what: str, probe: Callable[[], bool], *, timeout: float, interval: float = 0.25) -> float:
+    """Seconds until ``probe()`` is true; AssertionError naming ``what`` after ``timeout``."""
+    started = time.monotonic()
+    while True:
+        try:
+            if probe():
+                return time.monotonic() - started
+        except AssertionError:
+            raise
+        except Exception:  # not yet: the service is down, refusing, restarting
+            pass
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+# --- the user data, as Terraform would send it -------------------------------------------------
+
+
+def user_data(stack: dict[str, Any], references: dict[str, str]) -> str:
+    """The launch template's boot script: references filled from ``references``, distro line swapped."""
+    raw = stack["resource"]["aws_launch_template"]["app"]["user_data"]
+    match = _BASE64_CALL.match(raw)
+    assert match, "the user data is base64encode(<script>)"
+    script: str = json.loads(f'"{match.group("body")}"')
+    unresolved = set(_REFERENCE.findall(script)) - references.keys()
+    assert not unresolved, f"the drill has no value for {sorted(unresolved)}"
+    script = _REFERENCE.sub(lambda m: references[m.group(1)], script)
+    # What Terraform sends is base64; decoding it must give the script back unchanged.
+    assert base64.b64decode(base64.b64encode(script.encode())).decode() == script
+    lines = script.splitlines(keepends=True)
+    distro = [i for i, line in enumerate(lines) if line.rstrip().endswith(DISTRO_LINE)]
+    assert len(distro) == 1, f"exactly one line marked {DISTRO_LINE!r}"
+    lines[distro[0]] = f"{STANDIN}  {DISTRO_LINE} (drill: Debian stands in for Amazon Linux 2023)\n"
+    return "".join(lines)
+
+
+# --- the AWS side: CA, PostgreSQL, Redis, moto ---------------------------------------------------
+
+
+@dataclass
+class Ca:
+    """A test certificate authority and server certificates signed by it (openssl)."""
+
+    folder: Path
+
+    def __post_init__(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.cert = self.folder / "ca.crt"
+        key = self.folder / "ca.key"
+        run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=CovaEX drill CA",
+             "-keyout", str(key), "-out", str(self.cert)])  # fmt: skip
+
+    def issue(self, name: str) -> tuple[Path, Path]:
+        key, csr, cert = (self.folder / f"{name}.{ext}" for ext in ("key", "csr", "crt"))
+        ext = self.folder / f"{name}.ext"
+        ext.write_text(f"subjectAltName=DNS:{name},IP:{HOST_IP}\n")
+        run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}",
+             "-keyout", str(key), "-out", str(csr)])  # fmt: skip
+        run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(self.cert), "-CAkey", str(self.folder / "ca.key"),
+             "-CAcreateserial", "-days", "2", "-extfile", str(ext), "-out", str(cert)])  # fmt: skip
+        return cert, key
+
+
+class Postgres:
+    """A real PostgreSQL on ``HOST_IP:5432`` (the port RDS uses), TLS-only with password auth for the service."""
+
+    def __init__(self, ca: Ca) -> None:
+        # Outside pytest's private temp folder: the postgres user must reach it.
+        folder = Path(tempfile.mkdtemp(prefix="covaex-drill-pg-"))
+        folder.chmod(0o755)
+        self.folder = folder
+        self.bin = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))[-1])
+        self.data = folder / "data"
+        self.socket_dir = folder / "sock"
+        self.socket_dir.mkdir(parents=True)
+        cert, key = ca.issue(DB_HOST)
+        for path in (cert, key):
+            shutil.copy(path, folder / path.name)
+        run(["chown", "-R", "postgres:postgres", str(folder)])
+        self._as_postgres([str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth-local=trust",
+                           "--auth-host=scram-sha-256", "-E", "UTF8"])  # fmt: skip
+        (self.data / "pg_hba.conf").write_text(
+            "local all all trust\nhostssl all all 10.0.0.0/8 scram-sha-256\nhostnossl all all 0.0.0.0/0 reject\n"
+        )
+        settings = {
+            "listen_addresses": f"'{HOST_IP}'",
+            "port": "5432",
+            "unix_socket_directories": f"'{self.socket_dir}'",
+            "ssl": "on",
+            "ssl_cert_file": f"'{folder / cert.name}'",
+            "ssl_key_file": f"'{folder / key.name}'",
+            "fsync": "off",
+        }
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.writelines(f"{k} = {v}\n" for k, v in settings.items())
+        self._as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(folder / "pg.log"), "-w", "start"])
+
+    def _as_postgres(self, cmd: list[str]) -> str:
+        return run(["runuser", "-u", "postgres", "--", *cmd], cwd="/tmp").stdout
+
+    def sql(self, statement: str) -> str:
+        psql = [str(self.bin / "psql"), "-h", str(self.socket_dir), "-U", "postgres", "-d", "postgres"]
+        return self._as_postgres([*psql, "-v", "ON_ERROR_STOP=1", "-tAc", statement])
+
+    def stop(self) -> None:
+        run(["runuser", "-u", "postgres", "--", str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+             "stop"], check=False, cwd="/tmp")  # fmt: skip
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Redis:
+    """A real Redis on ``HOST_IP:6379`` (ElastiCache's port), TLS only (``rediss://``), no plain port."""
+
+    def __init__(self, folder: Path, ca: Ca) -> None:
+        cert, key = ca.issue(REDIS_HOST)
+        self.argv = ["redis-server", "--port", "0", "--tls-port", "6379", "--bind", HOST_IP,
+                     "--tls-cert-file", str(cert), "--tls-key-file", str(key), "--tls-ca-cert-file", str(ca.cert),
+                     "--tls-auth-clients", "no", "--protected-mode", "no",
+                     "--save", "", "--appendonly", "no"]  # fmt: skip
+        self.log = folder / "redis.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT)
+        wait_for("Redis listening", lambda: socket.create_connection((HOST_IP, 6379), timeout=1).close() is None,
+                 timeout=10)  # fmt: skip
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+class Moto:
+    """``moto`` in server mode: the AWS APIs the boot uses, on a free port of ``HOST_IP``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port(HOST_IP)
+        self.endpoint = f"http://{HOST_IP}:{self.port}"
+        moto_server = Path(os.sys.executable).with_name("moto_server")  # type: ignore[attr-defined]
+        with (folder / "moto.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(moto_server), "-H", HOST_IP, "-p", str(self.port)], stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_for("moto answering", lambda: httpx.get(f"{self.endpoint}/moto-api/").status_code == 200, timeout=30)
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(
+            service,
+            region_name=REGION,
+            endpoint_url=self.endpoint,
+            aws_access_key_id="drill",
+            aws_secret_access_key="drill",  # moto accepts any key
+        )
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@dataclass
+class Stand:
+    """Everything the instance talks to; :meth:`close` stops it all."""
+
+    folder: Path
+    ca: Ca = field(init=False)
+    postgres: Postgres = field(init=False)
+    redis: Redis = field(init=False)
+    moto: Moto = field(init=False)
+
+    def __post_init__(self) -> None:
+        run(["ip", "addr", "replace", f"{HOST_IP}/32", "dev", "lo"])
+        self.ca = Ca(self.folder / "ca")
+        self.postgres = Postgres(self.ca)
+        self.redis = Redis(self.folder, self.ca)
+        self.moto = Moto(self.folder)
+
+    def close(self) -> None:
+        for stop in (self.moto.stop, self.redis.stop, self.postgres.stop):
+            with contextlib.suppress(Exception):
+                stop()
+        run(["ip", "addr", "del", f"{HOST_IP}/32", "dev", "lo"], check=False)
+
+
+def new_password() -> str:
+    # Characters that mean something in a URL, as RDS's generated passwords may hold.
+    return secrets.token_urlsafe(18) + "#%/@"
+
+
+# --- the instance ------------------------------------------------------------------------------
+
+_CLOUD_INIT_UNIT = """[Unit]
+Description=The EC2 user data, once per instance (the drill's stand-in for cloud-init)
+Wants=network-online.target
+After=network-online.target
+ConditionPathExists=!/var/lib/cloud/instance/boot-finished
+
+[Service]
+Type=oneshot
+TimeoutStartSec=600
+ExecStart=/var/lib/cloud/instance/user-data.txt
+ExecStartPost=/usr/bin/touch /var/lib/cloud/instance/boot-finished
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+_STANDIN_SCRIPT = """#!/bin/bash
+# The drill's replacement of the user data's one distro line (dnf install on Amazon Linux 2023).
+set -euo pipefail
+# python3.11, its venv and jq: Debian's packages, already in the drill's rootfs (the container has no internet).
+dpkg-query -W python3.11 python3.11-venv jq >/dev/null
+# amazon-cloudwatch-agent is not packaged for Debian: a stand-in that fetches its SSM configuration as the agent does.
+install -d /opt/aws/amazon-cloudwatch-agent/bin /opt/aws/amazon-cloudwatch-agent/etc
+cat > /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl <<'CTL'
+#!/bin/bash
+set -euo pipefail
+source=${@: -1}
+aws ssm get-parameter --name ${source#ssm:} --query Parameter.Value --output text \\
+  > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
+CTL
+chmod 0755 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
+"""
+
+
+class Instance:
+    """One app instance: a copy of the rootfs booted with systemd under ``systemd-nspawn``."""
+
+    def __init__(self, rootfs: Path, folder: Path, script: str, ca: Path, endpoint: str) -> None:
+        self.root = folder / "root"
+        self.log = folder / "nspawn.log"
+        run(["cp", "-a", "--reflink=auto", str(rootfs), str(self.root)])
+        self._write("var/lib/cloud/instance/user-data.txt", script, 0o700)
+        self._write("etc/systemd/system/drill-user-data.service", _CLOUD_INIT_UNIT)
+        self._link("etc/systemd/system/multi-user.target.wants/drill-user-data.service",
+                   "/etc/systemd/system/drill-user-data.service")  # fmt: skip
+        self._write(STANDIN.lstrip("/"), _STANDIN_SCRIPT, 0o755)
+        self._write(
+            "etc/systemd/system.conf.d/drill.conf",
+            "[Manager]\n# The AWS CLI reaches moto here, as the AMI's reaches AWS with the instance role.\n"
+            f"DefaultEnvironment=AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=drill AWS_SECRET_ACCESS_KEY=drill "
+            f"AWS_DEFAULT_REGION={REGION}\n",
+        )
+        self._write(f"etc/systemd/network/10-{GUEST_IFACE}.network",
+                    f"[Match]\nName={GUEST_IFACE}\n\n[Network]\nAddress={GUEST_IP}/24\n")  # fmt: skip
+        for unit, target in (("systemd-networkd.service", "multi-user.target"),
+                             ("systemd-networkd-wait-online.service", "network-online.target")):  # fmt: skip
+            self._link(f"etc/systemd/system/{target}.wants/{unit}", f"/lib/systemd/system/{unit}")
+        with (self.root / "etc/hosts").open("a") as hosts:
+            hosts.write(f"{HOST_IP} {DB_HOST} {REDIS_HOST}\n")
+        # The test CA joins the system trust store, as Amazon's CAs are in the AMI's.
+        shutil.copy(ca, self.root / "usr/local/share/ca-certificates/covaex-drill.crt")
+        run(["chroot", str(self.root), "update-ca-certificates"])
+        self.process: subprocess.Popen[bytes] | None = None
+        self.leader = 0
+
+    def _write(self, relative: str, text: str, mode: int = 0o644) -> None:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        path.chmod(mode)
+
+    def _link(self, relative: str, target: str) -> None:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        path.symlink_to(target)
+
+    def boot(self) -> None:
+        """Start the container (a veth pair its only network) and wait until systemd is PID 1 in it."""
+        run(["ip", "link", "del", HOST_IFACE], check=False)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                ["systemd-nspawn", "--register=no", "--keep-unit", "-D", str(self.root), "--boot",
+                 f"--machine={MACHINE}", "--network-veth", "--console=passive", "-q"],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self.leader = 0
+        wait_for("the container's systemd", self._find_leader, timeout=30)
+        run(["ip", "link", "set", HOST_IFACE, "up"])
+        run(["ip", "route", "replace", f"{GUEST_IP}/32", "dev", HOST_IFACE])
+        wait_for("the container to finish booting", self._booted, timeout=120)
+
+    def _find_leader(self) -> bool:
+        """The container's PID 1 (systemd), as a host PID: the child of systemd-nspawn that is PID 1 inside."""
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"systemd-nspawn exited {self.process.returncode}: {self.log.read_text()[-2000:]}")
+        for status in Path("/proc").glob("[0-9]*/status"):
+            with contextlib.suppress(OSError):
+                fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+                if int(fields["PPid"]) == self.process.pid and fields["NSpid"].split()[-1] == "1":
+                    self.leader = int(status.parent.name)
+                    return True
+        return False
+
+    def _booted(self) -> bool:
+        state = self.sh("systemctl is-system-running", check=False).stdout.strip()
+        return state in ("running", "degraded")
+
+    def sh(self, command: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run a shell command inside the container (all its namespaces), as root."""
+        return run(["nsenter", "-t", str(self.leader), "-a", "--", "/bin/sh", "-c", command], check=check)
+
+    def diagnose(self) -> str:
+        """What went wrong, for assertion messages: unit states, journals, the service log."""
+        parts = [
+            self.sh("systemctl --no-pager status drill-user-data covaex 2>&1 | tail -n 40", check=False).stdout,
+            self.sh("journalctl --no-pager -n 60 -u drill-user-data -u covaex 2>&1", check=False).stdout,
+            self.sh("tail -n 40 /var/log/covaex/service.log 2>&1", check=False).stdout,
+        ]
+        return "\n".join(parts)
+
+    def reboot(self) -> float:
+        """``systemctl reboot`` inside; nspawn exits (133) as a reboot and is started again, like EC2 would."""
+        assert self.process is not None
+        started = time.monotonic()
+        self.sh("systemctl reboot", check=False)
+        code = self.process.wait(60)
+        assert code == 133, f"systemd-nspawn should end with 133 (reboot), got {code}"
+        self.boot()
+        return time.monotonic() - started
+
+    def poweroff(self) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(Exception):
+            os.kill(self.process.pid, signal.SIGRTMIN + 4)  # nspawn: orderly poweroff of the container
+            self.process.wait(30)
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+        run(["ip", "link", "del", HOST_IFACE], check=False)
+
+    def url(self, path: str, port: int) -> str:
+        return f"http://{GUEST_IP}:{port}{path}"
+
+
+@contextlib.contextmanager
+def timed(label: str) -> Iterator[dict[str, float]]:
+    """Print how long the block took, under ``label`` (the drill's figures)."""
+    result: dict[str, float] = {}
+    started = time.monotonic()
+    yield result
+    result["seconds"] = time.monotonic() - started
+    print(f"[drill] {label}: {result['seconds']:.1f} s")

@@ -1,0 +1,288 @@
+"""The boot drill: the To-Be v1 prod instance's user data, run by real systemd, then broken on purpose.
+
+One instance is booted for the module (:func:`instance`); the drills run on
+it in file order and each prints its timing (``[drill] ...``, shown with
+``pytest -s`` and in the report of a failure). What this proves and what it
+cannot: docs/runbooks (README "Deploy to AWS").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from drill import (
+    DB_HOST,
+    REDIS_HOST,
+    REPO_ROOT,
+    Instance,
+    Stand,
+    new_password,
+    run,
+    timed,
+    user_data,
+    wait_for,
+)
+from rootfs import build_rootfs
+from websockets.sync.client import connect
+
+from covaex.synth import SynthResult
+
+# One boot plus six drills (one of them a 60 s outage) and a reboot.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+DB_USER = "covaex"
+CLIENT = {"X-Forwarded-For": "198.51.100.7"}  # the ALB's header (COVAEX_PROXIES_COUNT=1)
+
+
+@dataclass
+class Booted:
+    """The running instance and what the drills need to act on it."""
+
+    instance: Instance
+    stand: Stand
+    port: int
+    health_path: str
+    grace_seconds: int
+    db_secret_arn: str
+    session_secret_arn: str
+    boot_seconds: float
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.get(self.instance.url(path, self.port), headers=CLIENT, timeout=5, **kwargs)
+
+    def healthy(self) -> bool:
+        return self.get(self.health_path).status_code == 200
+
+    def booting_healthy(self) -> bool:
+        """Healthy yet; fails at once when the user data has failed (no point waiting out the grace period)."""
+        state = self.instance.sh("systemctl is-failed drill-user-data", check=False).stdout.strip()
+        assert state != "failed", f"the user data failed:\n{self.instance.diagnose()}"
+        return self.healthy()
+
+    def workers(self) -> list[int]:
+        out = self.instance.sh("grep -l 'SANIC_WORKER_NAME=Sanic-Server' /proc/[0-9]*/environ", check=False).stdout
+        return sorted(int(path.split("/")[2]) for path in out.split())
+
+    def main_pid(self) -> int:
+        return int(self.instance.sh("systemctl show -p MainPID --value covaex").stdout.strip())
+
+
+def _references(script: str, db_secret_arn: str, session_secret_arn: str) -> dict[str, str]:
+    """Terraform's references in the script, resolved to the drill's endpoints and secrets."""
+    values: dict[str, str] = {}
+    for ref in set(re.findall(r"\$\{([^}]+)\}", script)):
+        if ref.startswith("aws_db_instance.") and ref.endswith(".address"):
+            values[ref] = DB_HOST
+        elif ref.startswith("aws_db_instance.") and "master_user_secret" in ref:
+            values[ref] = db_secret_arn
+        elif ref.startswith("aws_elasticache_replication_group."):
+            values[ref] = REDIS_HOST
+        elif ref.startswith("aws_secretsmanager_secret."):
+            values[ref] = session_secret_arn
+    return values
+
+
+def _build_artifact(out: Path) -> str:
+    proc = run(["bash", str(REPO_ROOT / "scripts/build-artifact.sh"), str(out)], cwd=REPO_ROOT)
+    return proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def booted(can_boot: None, synthesized: SynthResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Booted]:
+    stack = json.loads(synthesized.stack_json("tobe-v1-prod").read_text())
+    folder = tmp_path_factory.mktemp("boot-drill")
+    with timed("rootfs (debootstrap once, then cached)"):
+        rootfs = build_rootfs()
+    with timed("release artifact (scripts/build-artifact.sh)"):
+        version = _build_artifact(folder / "artifact")
+    stand = Stand(folder / "stand")
+    instance: Instance | None = None
+    try:
+        # The secret store and the artifact bucket, as the stacks and the release workflow leave them.
+        raw_script = user_data(stack, {ref: "x" for ref in re.findall(r"\$\{([^}]+)\}", _raw(stack))})
+        bucket, script_version = re.search(r"s3://([^/\s]+)/covaex/([^/\s]+)", raw_script).groups()  # type: ignore[union-attr]
+        assert script_version == version, "the stacks' APP_VERSION is the version the release builds"
+        s3 = stand.moto.client("s3")
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
+        for path in sorted((folder / "artifact").iterdir()):
+            s3.upload_file(str(path), bucket, f"covaex/{version}/{path.name}")
+        password = new_password()
+        stand.postgres.sql(f"CREATE ROLE {DB_USER} LOGIN PASSWORD '{password}'")
+        stand.postgres.sql(f"CREATE DATABASE covaex OWNER {DB_USER}")
+        sm = stand.moto.client("secretsmanager")
+        db_arn = sm.create_secret(
+            Name="rds!db-drill", SecretString=json.dumps({"username": DB_USER, "password": password})
+        )["ARN"]
+        session_arn = sm.create_secret(Name="covaex/prod/session-key", SecretString=new_password() * 3)["ARN"]
+        agent = stack["resource"]["aws_ssm_parameter"]["cloudwatch_agent"]
+        stand.moto.client("ssm").put_parameter(Name=agent["name"], Value=agent["value"], Type="String")
+
+        script = user_data(stack, _references(_raw(stack), db_arn, session_arn))
+        instance = Instance(rootfs, folder, script, stand.ca.cert, stand.moto.endpoint)
+        group = stack["resource"]["aws_lb_target_group"]["app"]
+        check = group["health_check"]
+        port = group["port"] if check.get("port", "traffic-port") == "traffic-port" else int(check["port"])
+        grace = stack["resource"]["aws_autoscaling_group"]["app"]["health_check_grace_period"]
+        result = Booted(instance, stand, port, check["path"], grace, db_arn, session_arn, 0.0)
+        started = time.monotonic()
+        instance.boot()
+        try:
+            wait_for(f"{check['path']} healthy on :{port}", result.booting_healthy, timeout=grace, interval=1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{instance.diagnose()}") from None
+        result.boot_seconds = time.monotonic() - started
+        print(f"[drill] first boot to healthy {check['path']}: {result.boot_seconds:.1f} s (grace {grace} s)")
+        yield result
+    finally:
+        if instance is not None:
+            instance.poweroff()
+        stand.close()
+
+
+def _raw(stack: dict[str, Any]) -> str:
+    raw: str = stack["resource"]["aws_launch_template"]["app"]["user_data"]
+    return json.loads(f'"{raw[len("${base64encode(") + 1 : -len(")}") - 1]}"')
+
+
+def test_first_boot_is_healthy_within_the_grace_period_and_serves(booted: Booted) -> None:
+    assert booted.boot_seconds < booted.grace_seconds
+    # Binance is unreachable from the container: COVAEX_FEED=auto falls back to the labelled simulator.
+    with timed("healthy to 20 markets served"):
+        wait_for("GET /api/v1/markets lists every symbol",
+                 lambda: len(booted.get("/api/v1/markets").json()["markets"]) == 20, timeout=90)  # fmt: skip
+    with timed("WebSocket subscribe to snapshot"), connect(booted.instance.url("/ws/v1/market", booted.port).replace(
+        "http", "ws"), additional_headers=CLIENT, open_timeout=5) as ws:  # fmt: skip
+        ws.send(json.dumps({"op": "subscribe", "symbols": ["BTCUSDT"], "id": 1}))
+        frames = [json.loads(ws.recv(timeout=5)) for _ in range(2)]
+    assert [f["type"] for f in frames] == ["subscribed", "snapshot"]
+    assert frames[1]["data"][0]["symbol"] == "BTCUSDT"
+    # The service runs the released wheel from the venv, not a checkout.
+    pip_show = booted.instance.sh("/opt/covaex/venv/bin/pip show covaex").stdout
+    assert "Version: " in pip_show
+    # The service extra only: none of the IaC and docs toolchain on the instance.
+    toolchain = booted.instance.sh("ls /opt/covaex/venv/lib/python3.11/site-packages", check=False).stdout.split()
+    assert not {"cdktf", "mkdocs", "diagrams"} & set(toolchain)
+
+
+def test_redis_outage_keeps_instances_in_service_and_recovers(booted: Booted) -> None:
+    booted.stand.redis.stop()
+    outage_end = time.monotonic() + 60
+    health_codes: set[int] = set()
+    readyz: dict[str, Any] = {}
+    stale = False
+    with timed("Redis stopped for 60 s"):
+        while time.monotonic() < outage_end:
+            health_codes.add(booted.get(booted.health_path).status_code)
+            ready = booted.get("/readyz")
+            if ready.status_code == 503:
+                readyz = ready.json()
+            stale = stale or booted.get("/api/v1/markets").json()["stale"]
+            time.sleep(2)
+    assert health_codes == {200}, "the ALB's health path stays 200: instances stay in service"
+    assert readyz.get("status") == "not_ready" and readyz["checks"]["cache"] != "ok", readyz
+    assert stale, "prices are labelled stale while the cache is down"
+    booted.stand.redis.start()
+    with timed("Redis back: /readyz ready and prices fresh") as took:
+        wait_for("fresh again", lambda: booted.get("/readyz").status_code == 200
+                 and not booted.get("/api/v1/markets").json()["stale"], timeout=10)  # fmt: skip
+    assert took["seconds"] < 10
+
+
+@contextmanager
+def _login(booted: Booted, username: str, password: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=booted.instance.url("", booted.port), headers=CLIENT, timeout=5) as client:
+        response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+        response.raise_for_status()
+        client.headers["X-CSRF-Token"] = response.json()["csrfToken"]
+        yield client
+
+
+def test_database_secret_rotation_heals_without_anyone_restarting(booted: Booted) -> None:
+    username, password = "drill_rotation", "correct horse battery staple"
+    signup = httpx.post(booted.instance.url("/api/v1/auth/signup", booted.port), headers=CLIENT, timeout=5,
+                        json={"username": username, "password": password})  # fmt: skip
+    assert signup.status_code == 201, signup.text
+    with _login(booted, username, password) as client:
+        assert client.put("/api/v1/watchlist/BTCUSDT").status_code in (200, 204)
+    restarts_before = booted.instance.sh("systemctl show -p NRestarts --value covaex").stdout.strip()
+
+    # RDS's rotation: a new password in the secret and in PostgreSQL; the old one no longer works.
+    rotated = new_password()
+    booted.stand.moto.client("secretsmanager").put_secret_value(
+        SecretId=booted.db_secret_arn, SecretString=json.dumps({"username": DB_USER, "password": rotated})
+    )
+    booted.stand.postgres.sql(f"ALTER ROLE {DB_USER} PASSWORD '{rotated}'")
+    booted.stand.postgres.sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{DB_USER}'")
+
+    def works() -> bool:
+        with _login(booted, username, password) as client:
+            return "BTCUSDT" in client.get("/api/v1/watchlist").text
+
+    with timed("DB secret rotated: logins and watchlist work again") as took:
+        wait_for("login and watchlist after rotation", works, timeout=60, interval=1)
+    assert took["seconds"] < 60
+    restarts_after = booted.instance.sh("systemctl show -p NRestarts --value covaex").stdout.strip()
+    print(f"[drill] systemd restarts of covaex during the rotation: {restarts_before} -> {restarts_after}")
+
+
+def _kill_and_wait(booted: Booted, label: str, victims: list[int]) -> None:
+    booted.instance.sh(f"kill -KILL {' '.join(map(str, victims))}")
+
+    def answering_without_them() -> bool:
+        workers = booted.workers()
+        return len(workers) == 2 and not set(victims) & set(workers) and booted.healthy()
+
+    with timed(f"SIGKILL of {label}: answering again") as took:
+        wait_for(f"answering after SIGKILL of {label}", answering_without_them, timeout=15)
+    assert booted.get("/api/v1/markets").status_code == 200
+    assert took["seconds"] < 15
+
+
+def test_killed_workers_are_replaced(booted: Booted) -> None:
+    # Start from a settled service (the previous drill may have just restarted it).
+    wait_for("both workers serving", lambda: len(booted.workers()) == 2 and booted.healthy(), timeout=30)
+    time.sleep(3)
+    workers = booted.workers()
+    assert len(workers) == 2, f"two Sanic workers expected, found {workers}"
+    _kill_and_wait(booted, "one worker", workers[:1])
+    _kill_and_wait(booted, "every worker", booted.workers())
+
+
+def test_restart_with_websocket_clients_connected(booted: Booted) -> None:
+    url = booted.instance.url("/ws/v1/market", booted.port).replace("http", "ws")
+    clients = [connect(url, additional_headers=CLIENT, open_timeout=5) for _ in range(5)]
+    try:
+        for ws in clients:
+            ws.send(json.dumps({"op": "subscribe", "symbols": ["ETHUSDT"], "id": 1}))
+            ws.recv(timeout=5)
+        with timed("systemctl restart covaex with 5 WebSocket clients: answering again") as took:
+            booted.instance.sh("systemctl restart covaex")
+            wait_for("answering after restart", booted.healthy, timeout=10)
+        assert took["seconds"] < 10
+        assert booted.instance.sh("systemctl is-active covaex").stdout.strip() == "active"
+    finally:
+        for ws in clients:
+            ws.close()
+
+
+def test_reboot_brings_the_service_back_with_secrets_read_afresh(booted: Booted) -> None:
+    fresh_key = new_password() * 3
+    secrets = booted.stand.moto.client("secretsmanager")
+    secrets.put_secret_value(SecretId=booted.session_secret_arn, SecretString=fresh_key)
+    with timed("reboot: container up and the service answering") as took:
+        booted.instance.reboot()
+        wait_for("healthy after reboot", booted.healthy, timeout=booted.grace_seconds, interval=1)
+    assert took["seconds"] < booted.grace_seconds
+    env = booted.instance.sh("cat /run/covaex/env").stdout
+    assert f"COVAEX_SECRET_KEY={fresh_key}" in env, "the env file is rewritten from the secret store at each start"
+    # The user data ran once (first boot); the service came back because it is enabled, not re-installed.
+    ran = booted.instance.sh("systemctl show -p ExecMainStartTimestampMonotonic --value drill-user-data").stdout
+    assert ran.strip() in ("", "0"), "the user data does not run again on a reboot"
