@@ -126,8 +126,12 @@ async def _report_readiness(app: Any) -> None:
 
 
 async def start_readiness_reports(app: Any) -> None:
-    """``after_server_start`` listener (:mod:`.area`): the worker's readiness reports."""
-    app.add_task(_report_readiness(app), name="covaex-readiness-reports")
+    """``after_server_start`` listener (:mod:`.area`): the worker's readiness reports.
+
+    Kept with the area's other tasks, which ``after_server_stop`` cancels (``app.add_task``
+    cannot name a task under ``create_server``, which the tests and benchmarks use).
+    """
+    app.ctx.market.tasks.append(asyncio.create_task(_report_readiness(app), name="covaex-readiness-reports"))
 
 
 @blueprint.get("/metrics")
