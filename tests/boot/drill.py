@@ -416,17 +416,19 @@ class Instance:
         """Stop the container: orderly first, then SIGKILL of everything in its PID namespace."""
         if self.process is None:
             return
-        with contextlib.suppress(Exception):
-            os.kill(self.process.pid, signal.SIGRTMIN + 4)  # nspawn: orderly poweroff of the container
-            self.process.wait(30)
-        # A SIGKILLed systemd-nspawn leaves its container running, reparented to the host's init: kill the
-        # container's own processes, not only nspawn (orphaned containers of failed runs held gigabytes).
-        self._kill_namespace()
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(10)
-        self.process = None
-        run(["ip", "link", "del", HOST_IFACE], check=False)
+        try:
+            with contextlib.suppress(Exception):
+                os.kill(self.process.pid, signal.SIGRTMIN + 4)  # nspawn: orderly poweroff of the container
+                self.process.wait(30)
+        finally:  # even when interrupted while waiting
+            # A SIGKILLed systemd-nspawn leaves its container running, reparented to the host's init: kill the
+            # container's own processes, not only nspawn (orphaned containers of failed runs held gigabytes).
+            self._kill_namespace()
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait(10)
+            self.process = None
+            run(["ip", "link", "del", HOST_IFACE], check=False)
 
     def _kill_namespace(self) -> None:
         if not self.pid_namespace:

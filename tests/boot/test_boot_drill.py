@@ -13,13 +13,14 @@ import re
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from covaex_service.market.gateway.protocol import CLOSE_GOING_AWAY
 from drill import (
     DB_HOST,
     REDIS_HOST,
@@ -33,7 +34,8 @@ from drill import (
     wait_for,
 )
 from rootfs import build_rootfs
-from websockets.sync.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
 
 from covaex.synth import SynthResult
 
@@ -275,6 +277,16 @@ def test_restart_with_websocket_clients_connected(booted: Booted) -> None:
             wait_for("answering after restart", booted.healthy, timeout=10)
         assert took["seconds"] < 10
         assert booted.instance.sh("systemctl is-active covaex").stdout.strip() == "active"
+        # KillMode=mixed lets the main process stop its workers in order: clients are told "going away".
+        assert [_close_code(ws) for ws in clients] == [CLOSE_GOING_AWAY] * len(clients)
+
+
+def _close_code(ws: ClientConnection) -> int | None:
+    """The code the server closed ``ws`` with (frames still queued are skipped); TimeoutError if still open."""
+    with suppress(ConnectionClosed):
+        while True:
+            ws.recv(timeout=5)
+    return ws.close_code
 
 
 def test_reboot_brings_the_service_back_with_secrets_read_afresh(booted: Booted) -> None:
