@@ -147,10 +147,12 @@ def booted(can_boot: None, synthesized: SynthResult, tmp_path_factory: pytest.Te
         print(f"[drill] first boot to healthy {check['path']}: {result.boot_seconds:.1f} s (grace {grace} s)")
         yield result
     finally:
-        if instance is not None:
-            instance.destroy()
-        stand.close()
-        signal.signal(signal.SIGTERM, previous_sigterm)
+        try:
+            if instance is not None:
+                instance.destroy()
+        finally:  # the stand too, even when interrupted while the container stops
+            stand.close()
+            signal.signal(signal.SIGTERM, previous_sigterm)
 
 
 def _raw(stack: dict[str, Any]) -> str:
