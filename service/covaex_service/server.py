@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import os
 import shutil
 import signal
 import socket
 import tempfile
 import threading
+import time
 from typing import Any
 
 from sanic import Sanic
@@ -39,8 +41,10 @@ from covaex_service.settings import Settings, load_settings
 log = logging.getLogger("covaex")
 # How often the main process looks at its workers.
 WATCH_INTERVAL_SECONDS = 0.5
-# How long an orderly stop after a worker's death may take before the main process exits hard.
-STOP_GRACE_SECONDS = 5.0
+# How long the main process may take to exit once its workers have ended, before it exits hard.
+STOP_GRACE_SECONDS = 3.0
+# How long workers may take to stop (Sanic's graceful shutdown of open connections is 15 s).
+WORKERS_STOP_SECONDS = 20.0
 
 
 class WorkerDied(CovaexError):
@@ -57,7 +61,15 @@ def _factory() -> ServiceApp:
 
 
 class _WorkerWatch:
-    """Main-process thread: a worker that is gone while no shutdown was asked for stops the service."""
+    """Main-process thread: stops the service when a worker dies, and makes sure a stop ends the process.
+
+    Sanic's main process can hang on a stop: while it waits for every worker's
+    startup ack it puts the stop message back in its queue and polls it again,
+    forever, when a worker ended before acking (killed, or stopped by the same
+    SIGTERM while starting). So once a stop is under way and every worker has
+    ended, the orderly exit gets ``STOP_GRACE_SECONDS``; then the remaining
+    children (Sanic's state-sharing manager) are killed and the process exits.
+    """
 
     def __init__(self) -> None:
         self.died: str | None = None
@@ -67,20 +79,33 @@ class _WorkerWatch:
         threading.Thread(target=self._watch, args=(manager,), name="covaex-worker-watch", daemon=True).start()
 
     def _watch(self, manager: Any) -> None:
-        while not getattr(manager, "_shutting_down", False):
+        while not _stopping(manager) and self.died is None:
             for process in list(manager.processes):
                 # exitcode is None until a started process has ended (and before it starts).
-                if process.exitcode is not None and not getattr(manager, "_shutting_down", False):
+                if process.exitcode is not None and not _stopping(manager):
                     self.died = f"{process.name} (pid {process.pid}) ended with exit code {process.exitcode}"
                     log.error("worker %s; stopping the service so its supervisor starts it again", self.died)
-                    # The manager's own SIGTERM handling stops the other workers in order...
+                    # The manager's own SIGTERM handling stops the other workers in order.
                     os.kill(os.getpid(), signal.SIGTERM)
-                    # ...unless it is stuck waiting for a worker that died while starting: then exit hard
-                    # (systemd's KillMode=mixed ends what is left of the service).
-                    threading.Event().wait(STOP_GRACE_SECONDS)
-                    log.error("the service did not stop within %.0f s; exiting", STOP_GRACE_SECONDS)
-                    os._exit(1)
-            threading.Event().wait(WATCH_INTERVAL_SECONDS)
+                    break
+            _pause(WATCH_INTERVAL_SECONDS)
+        deadline = time.monotonic() + WORKERS_STOP_SECONDS
+        while any(process.exitcode is None for process in manager.processes) and time.monotonic() < deadline:
+            _pause(WATCH_INTERVAL_SECONDS)
+        _pause(STOP_GRACE_SECONDS)
+        # Still here: the main process is stuck (see the class doc).
+        log.error("the service did not stop within %.0f s of its workers; exiting", STOP_GRACE_SECONDS)
+        for child in multiprocessing.active_children():
+            child.kill()
+        os._exit(1 if self.died is not None else 0)
+
+
+def _stopping(manager: Any) -> bool:
+    return bool(getattr(manager, "_shutting_down", False))
+
+
+def _pause(seconds: float) -> None:
+    threading.Event().wait(seconds)
 
 
 async def _preflight(settings: Settings) -> None:

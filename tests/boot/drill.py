@@ -306,6 +306,18 @@ class Instance:
         self.root = folder / "root"
         self.log = folder / "nspawn.log"
         run(["cp", "-a", "--reflink=auto", str(rootfs), str(self.root)])
+        try:
+            self._prepare(script, ca, endpoint)
+        except BaseException:
+            run(["rm", "-rf", "--one-file-system", str(self.root)], check=False)
+            raise
+        self.process: subprocess.Popen[bytes] | None = None
+        self.leader = 0
+        # The container's PID namespace ("pid:[inode]"): what a hard stop kills, whoever its parent is by then.
+        self.pid_namespace = ""
+
+    def _prepare(self, script: str, ca: Path, endpoint: str) -> None:
+        """The instance's first-boot state in the copied rootfs: user data, its runner, network, trust store."""
         self._write("var/lib/cloud/instance/user-data.txt", script, 0o700)
         self._write("etc/systemd/system/drill-user-data.service", _CLOUD_INIT_UNIT)
         self._link("etc/systemd/system/multi-user.target.wants/drill-user-data.service",
@@ -327,8 +339,6 @@ class Instance:
         # The test CA joins the system trust store, as Amazon's CAs are in the AMI's.
         shutil.copy(ca, self.root / "usr/local/share/ca-certificates/covaex-drill.crt")
         run(["chroot", str(self.root), "update-ca-certificates"])
-        self.process: subprocess.Popen[bytes] | None = None
-        self.leader = 0
 
     def _write(self, relative: str, text: str, mode: int = 0o644) -> None:
         path = self.root / relative
@@ -351,7 +361,7 @@ class Instance:
                  f"--machine={MACHINE}", "--network-veth", "--console=passive", "-q"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
-        self.leader = 0
+        self.leader, self.pid_namespace = 0, ""
         wait_for("the container's systemd", self._find_leader, timeout=30)
         run(["ip", "link", "set", HOST_IFACE, "up"])
         run(["ip", "route", "replace", f"{GUEST_IP}/32", "dev", HOST_IFACE])
@@ -367,6 +377,7 @@ class Instance:
                 fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
                 if int(fields["PPid"]) == self.process.pid and fields["NSpid"].split()[-1] == "1":
                     self.leader = int(status.parent.name)
+                    self.pid_namespace = os.readlink(status.parent / "ns/pid")
                     return True
         return False
 
@@ -392,25 +403,70 @@ class Instance:
         assert self.process is not None
         started = time.monotonic()
         self.sh("systemctl reboot", check=False)
-        code = self.process.wait(60)
+        try:
+            code = self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            stuck = self.sh("systemctl list-jobs --no-pager; journalctl --no-pager -n 40", check=False).stdout
+            raise AssertionError(f"the reboot did not end the container within 60 s:\n{stuck}") from None
         assert code == 133, f"systemd-nspawn should end with 133 (reboot), got {code}"
         self.boot()
         return time.monotonic() - started
 
     def poweroff(self) -> None:
+        """Stop the container: orderly first, then SIGKILL of everything in its PID namespace."""
         if self.process is None:
             return
-        with contextlib.suppress(Exception):
-            os.kill(self.process.pid, signal.SIGRTMIN + 4)  # nspawn: orderly poweroff of the container
-            self.process.wait(30)
-        if self.process.poll() is None:
-            self.process.kill()
+        try:
+            with contextlib.suppress(Exception):
+                os.kill(self.process.pid, signal.SIGRTMIN + 4)  # nspawn: orderly poweroff of the container
+                self.process.wait(30)
+        finally:  # even when interrupted while waiting
+            # A SIGKILLed systemd-nspawn leaves its container running, reparented to the host's init: kill the
+            # container's own processes, not only nspawn (orphaned containers of failed runs held gigabytes).
+            self._kill_namespace()
+            if self.process.poll() is None:
+                self.process.kill()
             self.process.wait(10)
-        self.process = None
-        run(["ip", "link", "del", HOST_IFACE], check=False)
+            self.process = None
+            run(["ip", "link", "del", HOST_IFACE], check=False)
+
+    def _kill_namespace(self) -> None:
+        if not self.pid_namespace:
+            with contextlib.suppress(Exception):
+                self._find_leader()
+        if not self.pid_namespace:
+            return
+        deadline = time.monotonic() + 10
+        while True:
+            members = [pid for pid in _pids() if _pid_namespace(pid) == self.pid_namespace]
+            if not members or time.monotonic() > deadline:
+                break
+            for pid in members:  # the namespace's init among them: its death takes every other member with it
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.2)
+        self.pid_namespace = ""
+
+    def destroy(self) -> None:
+        """Power off whatever the state, then remove the copied rootfs (gigabytes per run otherwise)."""
+        try:
+            self.poweroff()
+        finally:
+            run(["rm", "-rf", "--one-file-system", str(self.root)], check=False)
 
     def url(self, path: str, port: int) -> str:
         return f"http://{GUEST_IP}:{port}{path}"
+
+
+def _pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def _pid_namespace(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:  # gone already
+        return ""
 
 
 @contextlib.contextmanager

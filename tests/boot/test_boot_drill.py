@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from covaex_service.market.gateway.protocol import CLOSE_GOING_AWAY
 from drill import (
     DB_HOST,
     REDIS_HOST,
@@ -32,7 +34,8 @@ from drill import (
     wait_for,
 )
 from rootfs import build_rootfs
-from websockets.sync.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
 
 from covaex.synth import SynthResult
 
@@ -103,6 +106,8 @@ def booted(can_boot: None, synthesized: SynthResult, tmp_path_factory: pytest.Te
         rootfs = build_rootfs()
     with timed("release artifact (scripts/build-artifact.sh)"):
         version = _build_artifact(folder / "artifact")
+    # A SIGTERM (CI cancelling the job, `timeout`) unwinds like Ctrl-C, so the finally below still powers off.
+    previous_sigterm = signal.signal(signal.SIGTERM, signal.default_int_handler)
     stand = Stand(folder / "stand")
     instance: Instance | None = None
     try:
@@ -142,9 +147,12 @@ def booted(can_boot: None, synthesized: SynthResult, tmp_path_factory: pytest.Te
         print(f"[drill] first boot to healthy {check['path']}: {result.boot_seconds:.1f} s (grace {grace} s)")
         yield result
     finally:
-        if instance is not None:
-            instance.poweroff()
-        stand.close()
+        try:
+            if instance is not None:
+                instance.destroy()
+        finally:  # the stand too, even when interrupted while the container stops
+            stand.close()
+            signal.signal(signal.SIGTERM, previous_sigterm)
 
 
 def _raw(stack: dict[str, Any]) -> str:
@@ -241,7 +249,10 @@ def _kill_and_wait(booted: Booted, label: str, victims: list[int]) -> None:
         return len(workers) == 2 and not set(victims) & set(workers) and booted.healthy()
 
     with timed(f"SIGKILL of {label}: answering again") as took:
-        wait_for(f"answering after SIGKILL of {label}", answering_without_them, timeout=15)
+        try:
+            wait_for(f"answering after SIGKILL of {label}", answering_without_them, timeout=15)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{booted.instance.diagnose()}") from None
     assert booted.get("/api/v1/markets").status_code == 200
     assert took["seconds"] < 15
 
@@ -258,8 +269,8 @@ def test_killed_workers_are_replaced(booted: Booted) -> None:
 
 def test_restart_with_websocket_clients_connected(booted: Booted) -> None:
     url = booted.instance.url("/ws/v1/market", booted.port).replace("http", "ws")
-    clients = [connect(url, additional_headers=CLIENT, open_timeout=5) for _ in range(5)]
-    try:
+    with ExitStack() as stack:
+        clients = [stack.enter_context(connect(url, additional_headers=CLIENT, open_timeout=5)) for _ in range(5)]
         for ws in clients:
             ws.send(json.dumps({"op": "subscribe", "symbols": ["ETHUSDT"], "id": 1}))
             ws.recv(timeout=5)
@@ -268,9 +279,16 @@ def test_restart_with_websocket_clients_connected(booted: Booted) -> None:
             wait_for("answering after restart", booted.healthy, timeout=10)
         assert took["seconds"] < 10
         assert booted.instance.sh("systemctl is-active covaex").stdout.strip() == "active"
-    finally:
-        for ws in clients:
-            ws.close()
+        # KillMode=mixed lets the main process stop its workers in order: clients are told "going away".
+        assert [_close_code(ws) for ws in clients] == [CLOSE_GOING_AWAY] * len(clients)
+
+
+def _close_code(ws: ClientConnection) -> int | None:
+    """The code the server closed ``ws`` with (frames still queued are skipped); TimeoutError if still open."""
+    with suppress(ConnectionClosed):
+        while True:
+            ws.recv(timeout=5)
+    return ws.close_code
 
 
 def test_reboot_brings_the_service_back_with_secrets_read_afresh(booted: Booted) -> None:
