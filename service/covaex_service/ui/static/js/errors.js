@@ -14,6 +14,10 @@ const BY_CODE = {
   unavailable: "지금은 서비스를 쓸 수 없어요. 잠시 후 다시 시도해 주세요.",
   method_not_allowed: "지원하지 않는 요청이에요.",
   payload_too_large: "보낸 내용이 너무 커요.",
+  unsupported_media_type: "요청 형식이 올바르지 않아요. 페이지를 새로 고친 뒤 다시 시도해 주세요.",
+  cross_origin: "다른 사이트에서 온 요청은 받을 수 없어요. 이 페이지에서 다시 시도해 주세요.",
+  busy: "지금 요청이 많아 처리하지 못했어요. 잠시 후 다시 시도해 주세요.",
+  sync_id_reused: "관심 목록을 옮기는 중에 목록이 바뀌었어요. 다시 시도할게요.",
   // REST: specific codes
   username_taken: "이미 쓰이고 있는 아이디예요.",
   bad_credentials: "아이디 또는 비밀번호가 맞지 않아요.",
