@@ -210,6 +210,9 @@ def _login(booted: Booted, username: str, password: str) -> Iterator[httpx.Clien
         response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
         response.raise_for_status()
         client.headers["X-CSRF-Token"] = response.json()["csrfToken"]
+        # In prod the cookies are Secure (the ALB ends TLS), and httpx keeps Secure cookies
+        # off plain http: send them by hand, as the browser does through the ALB.
+        client.headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
         yield client
 
 
