@@ -68,6 +68,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def loopback_sources(clients: int, per_address: int = 25) -> list[str]:
+    """A source address per client: 127.0.0.2, 127.0.0.3, ..., ``per_address`` clients each.
+
+    The gateway caps open connections per client address (50 per worker), as it
+    should for real users; a benchmark's thousands of clients come from distinct
+    loopback addresses (all of 127/8 is local on Linux) instead of one.
+    """
+    hosts = [2 + n // per_address for n in range(clients)]
+    return [f"127.0.{host // 256}.{host % 256}" for host in hosts]
+
+
 def load_average() -> tuple[float, float, float]:
     return os.getloadavg()
 

@@ -107,8 +107,7 @@ def profile_until_terminated(path: str) -> None:
 async def serve_covaex(port: int, redis_url: str, profile: str | None) -> None:
     from covaex_service.app import create_app
     from covaex_service.market.area import MarketOptions
-    from covaex_service.market.gateway.guard import GuardedWebSocketProtocol
-    from covaex_service.market.gateway.protocol import GatewayLimits
+    from covaex_service.server import serving_in_loop
     from covaex_service.settings import Settings
 
     class SilentFeed:
@@ -125,20 +124,11 @@ async def serve_covaex(port: int, redis_url: str, profile: str | None) -> None:
         app = create_app(settings, name="covaex_fanout")
         options: MarketOptions = app.ctx.market_options
         options.feed_factory = lambda s, stats: SilentFeed()  # type: ignore[assignment,return-value]
-        # Thousands of clients from one loopback address: the per-address cap is not what is measured.
-        options.limits = GatewayLimits(max_connections_per_address=1_000_000)
-        server = await app.create_server(
-            host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False,
-            protocol=GuardedWebSocketProtocol,
-        )
-        assert server is not None
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
-        if profile:
-            profile_until_terminated(profile)
-        print("ready", flush=True)
-        await asyncio.Event().wait()
+        async with serving_in_loop(app, "127.0.0.1", port):
+            if profile:
+                profile_until_terminated(profile)
+            print("ready", flush=True)
+            await asyncio.Event().wait()
 
 
 # -- the measuring side -------------------------------------------------------------
@@ -154,9 +144,11 @@ class Tally:
     failed: int = 0
 
 
-async def client(url: str, tally: Tally, probe: bool, settled: asyncio.Queue[None]) -> None:
+async def client(url: str, source: str, tally: Tally, probe: bool, settled: asyncio.Queue[None]) -> None:
     try:
-        ws = await connect(url, ping_interval=None, compression=None, max_size=None, open_timeout=60)
+        ws = await connect(
+            url, ping_interval=None, compression=None, max_size=None, open_timeout=60, local_addr=(source, 0)
+        )
         await ws.send(json.dumps({"op": "subscribe", "symbols": list(SYMBOLS), "id": 1}))
         async with asyncio.timeout(60):
             await ws.recv()
@@ -197,8 +189,8 @@ async def measure(
         tally, settled = Tally(), asyncio.Queue[None]()
         every = max(1, clients // PROBES)
         tasks = []
-        for i in range(clients):
-            tasks.append(asyncio.create_task(client(url, tally, i % every == 0, settled)))
+        for i, source in enumerate(harness.loopback_sources(clients)):
+            tasks.append(asyncio.create_task(client(url, source, tally, i % every == 0, settled)))
             if i % 50 == 49:
                 await asyncio.sleep(0.05)
         for _ in range(clients):

@@ -7,7 +7,9 @@ resident memory (the whole process tree: Sanic's main and worker processes)
 from before the first connection to a few seconds after the last subscribe,
 divided by the clients connected. The gateway runs ``covaex serve`` with the
 simulator feed, so its clients receive updates while they are counted; the
-baseline answers the subscribe and holds the connection (goal: at most
+baseline answers the subscribe and holds the connection. The clients come
+from distinct loopback addresses (:func:`harness.loopback_sources`), within
+the gateway's per-address cap (goal: at most
 16 KiB per gateway client; the library's own server is the floor).
 
 Run: ``.venv/bin/python benchmarks/ws_memory.py [--clients 500 1000]`` (about a minute)
@@ -37,11 +39,13 @@ SUBSCRIBE = json.dumps({"op": "subscribe", "symbols": list(SYMBOLS), "id": 1})
 SETTLE_SECONDS = 3.0
 
 
-async def subscriber(url: str, ready: asyncio.Queue[bool]) -> None:
-    """Connect, subscribe, then read until cancelled; reports True once subscribed, False on failure."""
+async def subscriber(url: str, source: str, ready: asyncio.Queue[bool]) -> None:
+    """Connect from ``source``, subscribe, then read until cancelled; reports True once subscribed, False on failure."""
     ws: ClientConnection | None = None
     try:
-        ws = await connect(url, ping_interval=None, compression=None, open_timeout=60, max_size=None)
+        ws = await connect(
+            url, ping_interval=None, compression=None, open_timeout=60, max_size=None, local_addr=(source, 0)
+        )
         await ws.send(SUBSCRIBE)
         async with asyncio.timeout(60):
             await ws.recv()
@@ -60,8 +64,8 @@ async def per_client_kib(running: harness.Child, url: str, clients: int) -> tupl
     before = running.tree_rss_kib()
     ready: asyncio.Queue[bool] = asyncio.Queue()
     tasks = []
-    for i in range(clients):
-        tasks.append(asyncio.create_task(subscriber(url, ready)))
+    for i, source in enumerate(harness.loopback_sources(clients)):
+        tasks.append(asyncio.create_task(subscriber(url, source, ready)))
         if i % 50 == 49:
             await asyncio.sleep(0.05)  # do not overflow the accept queue
     connected = sum([await ready.get() for _ in range(clients)])

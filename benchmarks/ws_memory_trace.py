@@ -41,10 +41,11 @@ CLIENTS = """
 import asyncio, json, sys
 from websockets.asyncio.client import connect
 SUBSCRIBE = json.dumps({"op": "subscribe", "symbols": json.loads(sys.argv[3]), "id": 1})
+SOURCES = json.loads(sys.argv[4])
 
-async def one(url, ready):
+async def one(url, source, ready):
     try:
-        ws = await connect(url, ping_interval=None, compression=None, open_timeout=60)
+        ws = await connect(url, ping_interval=None, compression=None, open_timeout=60, local_addr=(source, 0))
         await ws.send(SUBSCRIBE)
         await ws.recv(); await ws.recv()
     finally:
@@ -55,7 +56,7 @@ async def one(url, ready):
 async def main(url, n):
     ready, tasks = asyncio.Semaphore(0), []
     for i in range(n):
-        tasks.append(asyncio.create_task(one(url, ready)))
+        tasks.append(asyncio.create_task(one(url, SOURCES[i], ready)))
         if i % 50 == 49:
             await asyncio.sleep(0.05)
     for _ in range(n):
@@ -76,7 +77,8 @@ def rss_kib() -> int:
 
 async def connect_clients(url: str, n: int) -> asyncio.subprocess.Process:
     symbols = json.dumps(list(SYMBOLS))
-    command = [*harness.pinned([sys.executable, "-c", CLIENTS], harness.cores()[1]), url, str(n), symbols]
+    sources = json.dumps(harness.loopback_sources(n))
+    command = [*harness.pinned([sys.executable, "-c", CLIENTS], harness.cores()[1]), url, str(n), symbols, sources]
     process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
     assert process.stdout is not None
     await process.stdout.readline()
@@ -87,6 +89,7 @@ async def run(clients: int, top: int) -> None:
     from covaex_service.app import create_app
     from covaex_service.market.area import MarketOptions
     from covaex_service.market.model import Market
+    from covaex_service.server import serving_in_loop
     from covaex_service.settings import Settings
 
     class OneBatchFeed:
@@ -109,11 +112,8 @@ async def run(clients: int, top: int) -> None:
         app = create_app(settings, name=f"trace_{uuid.uuid4().hex[:6]}")
         options: MarketOptions = app.ctx.market_options
         options.feed_factory = lambda s, stats: OneBatchFeed()  # type: ignore[assignment,return-value]
-        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
-        assert server is not None
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
+        serving = serving_in_loop(app, "127.0.0.1", port)
+        await serving.__aenter__()  # never left: the script ends with os._exit below
         await asyncio.sleep(1.0)
         url = f"ws://127.0.0.1:{port}/ws/v1/market"
         warm = await connect_clients(url, 1)  # code paths and lazy imports loaded before the baseline
@@ -145,7 +145,6 @@ async def run(clients: int, top: int) -> None:
         for process in (loaded, warm):
             process.kill()
             await process.wait()
-        await server.before_stop()
         os._exit(0)  # the clients are gone; skip the orderly close of hundreds of dead sockets
 
 

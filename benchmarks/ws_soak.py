@@ -40,6 +40,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import harness
 import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -177,7 +178,7 @@ def rss_line(label: str, pids: dict[str, int]) -> dict[str, float]:
 
 async def soak(args: argparse.Namespace, base: str, ws_url: str, pids: dict[str, int]) -> int:
     tally, stop = Tally(args.clients), asyncio.Event()
-    addresses = [f"127.0.0.{2 + n // args.per_address}" for n in range(args.clients)]
+    addresses = harness.loopback_sources(args.clients, args.per_address)
     tasks = []
     for start in range(0, args.clients, 50):  # connect in batches: a realistic ramp, not a SYN flood
         tasks += [asyncio.create_task(client(ws_url, a, tally, stop)) for a in addresses[start : start + 50]]

@@ -29,6 +29,9 @@ def create_app(settings: Settings, *, name: str = APP_NAME) -> ServiceApp:
     app.config.FALLBACK_ERROR_FORMAT = "json"
     # Frames above this size close the WebSocket with 1009 (INTERFACE.md).
     app.config.WEBSOCKET_MAX_SIZE = 16 * 1024
+    # The market hub pings idle clients itself, one timer per worker (gateway/guard.py), where
+    # Sanic's keepalive would cost a task per connection.
+    app.config.WEBSOCKET_PING_INTERVAL = 0  # 0: no keepalive task (sanic tests it for truth)
     app.config.KEEP_ALIVE_TIMEOUT = 75
     # Every JSON body of the API is small; refuse big ones before parsing them.
     app.config.REQUEST_MAX_SIZE = 64 * 1024

@@ -26,6 +26,8 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sanic import Sanic
@@ -49,6 +51,33 @@ WORKERS_STOP_SECONDS = 20.0
 
 class WorkerDied(CovaexError):
     """A worker ended on its own: the service stopped so that its supervisor starts it again."""
+
+
+@asynccontextmanager
+async def serving_in_loop(app: ServiceApp, host: str, port: int) -> AsyncIterator[None]:
+    """``app`` served inside the running event loop, with its listeners, as ``serve`` would; stopped after.
+
+    For tests and benchmarks that talk to the real service from the same
+    process. Sanic's touch-up is off: it rewrites Sanic's own class methods at
+    the first start, and a second app in one process breaks on it.
+    """
+    app.config.TOUCHUP = False
+    # Any: sanic leaves AsyncioServer's lifecycle methods unannotated.
+    server: Any = await app.create_server(
+        host=host, port=port, return_asyncio_server=True, access_log=False, protocol=GuardedWebSocketProtocol
+    )
+    assert server is not None
+    try:
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
+        yield
+    finally:
+        await server.before_stop()
+        closing = server.close()
+        if closing is not None:
+            await closing
+        await server.after_stop()
 
 
 def _factory() -> ServiceApp:

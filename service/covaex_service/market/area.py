@@ -120,7 +120,7 @@ async def _check_upgrade(request: Request) -> None:
 async def _close_clients(app: ServiceApp) -> None:
     area: MarketArea | None = getattr(app.ctx, "market", None)
     if area is not None:
-        await area.hub.close_all(CLOSE_GOING_AWAY, "server shutting down")
+        area.hub.close_all(CLOSE_GOING_AWAY, "server shutting down")
 
 
 async def _close(app: ServiceApp) -> None:

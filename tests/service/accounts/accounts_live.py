@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 from covaex_service.accounts import AccountsConfig
 from covaex_service.app import create_app
-from covaex_service.market.gateway.guard import GuardedWebSocketProtocol
 from covaex_service.sanic_types import ServiceApp
+from covaex_service.server import serving_in_loop
 from covaex_service.settings import Settings, load_settings
 
 
@@ -51,27 +51,9 @@ async def serve(settings: Settings, config: AccountsConfig = FAST_HASHING) -> As
     """Start ``create_app(settings)`` on a free port with its listeners; stop it after."""
     app = create_app(settings, name=unique_name("covaex_test"))
     app.ctx.accounts_config = config
-    # Touch-up rewrites Sanic's class methods at startup; a second app in one process would
-    # recompile already rewritten code and fail, so tests (many apps per process) turn it off.
-    app.config.TOUCHUP = False
     port = free_port()
-    server = await app.create_server(
-        host="127.0.0.1",
-        port=port,
-        return_asyncio_server=True,
-        access_log=False,
-        protocol=GuardedWebSocketProtocol,
-    )
-    assert server is not None
-    try:
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
+    async with serving_in_loop(app, "127.0.0.1", port):
         yield LiveApp(app, f"http://127.0.0.1:{port}")
-    finally:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
 
 
 def app_settings(database_url: str, **changes: Any) -> Settings:

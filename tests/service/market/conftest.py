@@ -23,8 +23,8 @@ from covaex_service.app import create_app
 from covaex_service.market.area import MarketArea, MarketOptions
 from covaex_service.market.cache import Keys
 from covaex_service.market.devtools.binance_server import LocalBinance
-from covaex_service.market.gateway.guard import GuardedWebSocketProtocol
 from covaex_service.sanic_types import ServiceApp
+from covaex_service.server import serving_in_loop
 from covaex_service.settings import Settings
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "PEPEUSDT", "1000SATSUSDT")
@@ -143,29 +143,10 @@ async def running_app(
 ) -> AsyncIterator[RunningApp]:
     """The whole service (create_app) serving on a loopback port inside the current event loop."""
     app = create_app(settings, name=f"covaex_test_{uuid.uuid4().hex[:12]}")
-    # Sanic rewrites its own class methods at first start ("touchup"); a second app in the process breaks on it.
-    app.config.TOUCHUP = False
     options: MarketOptions = app.ctx.market_options
     options.keys = Keys(f"covaex-test:{uuid.uuid4().hex[:8]}:v1")
     if configure is not None:
         configure(options)
     port = free_port()
-    server = await app.create_server(
-        host="127.0.0.1",
-        port=port,
-        return_asyncio_server=True,
-        access_log=False,
-        protocol=GuardedWebSocketProtocol,
-    )
-    assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    try:
+    async with serving_in_loop(app, "127.0.0.1", port):
         yield RunningApp(app=app, port=port, settings=settings)
-    finally:
-        await server.before_stop()
-        closing = server.close()
-        if closing is not None:
-            await closing
-        await server.after_stop()

@@ -17,6 +17,17 @@ The application's rate limit never sees control frames.
   they wait the socket is not read (``pause_reading``), so TCP pushes back on
   the client instead of the worker buffering for it.
 
+It is also the write side the hub sends through (:class:`~.hub.ClientSocket`),
+without a task, lock or timeout per frame: :meth:`send_text` writes a frame
+through the ``websockets`` sans-I/O protocol straight into the transport,
+which holds at most :data:`~.protocol.SEND_BUFFER_HIGH_WATER` unsent bytes
+before it pauses writing. While paused the hub only coalesces (one pending
+value per symbol); a client still paused after
+:attr:`~.protocol.GatewayLimits.send_timeout` is closed with 4008, and
+resuming calls :attr:`on_drained` so the hub writes what is pending.
+Keepalive is the hub's too (:meth:`keepalive`, one timer per worker): Sanic's
+own keepalive costs a task per connection.
+
 :class:`AddressSlots` caps the open connections per client address and
 worker and refuses an address that flooded for :data:`PENALTY_SECONDS`, and the
 upgrade is refused (403) to pages of another site
@@ -28,15 +39,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sanic import Request
 from sanic.server.protocols.websocket_protocol import WebSocketProtocol
 from websockets.frames import Frame
+from websockets.protocol import State
 
 from covaex_service.errors import Forbidden, TooManyRequests
-from covaex_service.market.gateway.protocol import CLOSE_POLICY_VIOLATION, GatewayLimits
+from covaex_service.market.gateway.protocol import (
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_POLICY_VIOLATION,
+    CLOSE_SLOW_CLIENT,
+    GatewayLimits,
+)
 from covaex_service.origin import is_foreign_origin
 
 log = logging.getLogger("covaex.market.gateway")
@@ -68,15 +85,21 @@ def frames_allowed(budget_at: float, count: int, limits: GatewayLimits, now: flo
 class GuardedWebSocketProtocol(WebSocketProtocol):
     """Sanic's WebSocket protocol with frames counted and reads paused while work is pending."""
 
-    __slots__ = ("_budget_at", "_pending", "_refused")
+    __slots__ = ("_budget_at", "_last_received", "_pending", "_refused", "_slow_timer", "on_drained", "writable")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._budget_at = 0.0
         self._pending = 0
         self._refused = False
+        self._last_received = time.monotonic()
+        self._slow_timer: asyncio.TimerHandle | None = None
+        self.writable = True
+        """False while the transport holds more than its high-water mark unsent (``pause_writing``)."""
+        self.on_drained: Callable[[], None] | None = None
 
     def data_received(self, data: bytes) -> None:
+        self._last_received = time.monotonic()
         ws = self.websocket
         if ws is None:  # still HTTP: the upgrade request
             super().data_received(data)  # type: ignore[no-untyped-call]  # sanic leaves it unannotated
@@ -130,9 +153,72 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         if request is not None and area is not None:
             area.addresses.penalize(client_address(request), PENALTY_SECONDS)
         ws.fail_connection(CLOSE_POLICY_VIOLATION, "too many frames")
+        self._abort_later()
+
+    def _abort_later(self) -> None:
+        """Cut the TCP connection soon: a client that does not read will not answer the close handshake."""
         transport = self.transport
         if transport is not None:
             asyncio.get_running_loop().call_later(ABORT_AFTER_SECONDS, transport.abort)
+
+    # -- the write side (hub.ClientSocket) -----------------------------------
+
+    def send_text(self, frame: str) -> bool:
+        """Write one text frame now, never waiting; ``False`` when the connection is closing or gone."""
+        ws, transport = self.websocket, self.transport
+        if ws is None or transport is None or transport.is_closing() or ws.ws_proto.state is not State.OPEN:
+            return False
+        ws.ws_proto.send_text(frame.encode())
+        for data in ws.ws_proto.data_to_send():
+            transport.write(data)
+        return True
+
+    def fail(self, code: int, reason: str) -> None:
+        """Start the closing handshake (the connection's reader then ends)."""
+        if self.websocket is not None:
+            self.websocket.fail_connection(code, reason)
+
+    def keepalive(self, now: float, interval: float, timeout: float) -> None:
+        """Called by the hub every ``interval``: ping a client idle for half of it, close one silent past both."""
+        idle = now - self._last_received
+        ws, transport = self.websocket, self.transport
+        if ws is None or transport is None or ws.ws_proto.state is not State.OPEN:
+            return
+        if idle >= interval + timeout:
+            log.info("closing a WebSocket client that stopped answering pings", extra={"event": "ws_keepalive_timeout"})
+            self.fail(CLOSE_INTERNAL_ERROR, "keepalive ping timeout")
+            self._abort_later()
+        elif idle >= interval / 2:
+            ws.ws_proto.send_ping(b"")  # any frame back, the pong included, counts as an answer
+            for data in ws.ws_proto.data_to_send():
+                transport.write(data)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()  # type: ignore[no-untyped-call]  # sanic leaves it unannotated
+        self.writable = False
+        if self._slow_timer is None and self.websocket is not None:
+            timeout = _limits_of(self).send_timeout
+            self._slow_timer = asyncio.get_running_loop().call_later(timeout, self._too_slow)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()  # type: ignore[no-untyped-call]  # as above
+        self.writable = True
+        if self._slow_timer is not None:
+            self._slow_timer.cancel()
+            self._slow_timer = None
+        if self.on_drained is not None:
+            self.on_drained()
+
+    def _too_slow(self) -> None:
+        self._slow_timer = None
+        stats = getattr(getattr(self.app.ctx, "market", None), "gateway_stats", None)
+        if stats is not None:
+            stats.slow_client_closes += 1
+        log.info(
+            "closing a slow WebSocket client", extra={"event": "ws_slow_client_closed", "code": CLOSE_SLOW_CLIENT}
+        )
+        self.fail(CLOSE_SLOW_CLIENT, "client too slow")
+        self._abort_later()
 
 
 def _limits_of(protocol: WebSocketProtocol) -> GatewayLimits:

@@ -7,7 +7,7 @@ import contextlib
 from sanic import Request, Websocket
 from websockets.exceptions import ConnectionClosed
 
-from covaex_service.market.gateway.guard import client_address
+from covaex_service.market.gateway.guard import GuardedWebSocketProtocol, client_address
 from covaex_service.market.gateway.hub import ClientClosed
 from covaex_service.market.gateway.protocol import CLOSE_POLICY_VIOLATION, SEND_BUFFER_HIGH_WATER
 
@@ -26,14 +26,17 @@ async def market_socket(request: Request, ws: Websocket) -> None:
     set_limits = getattr(request.transport, "set_write_buffer_limits", None)
     if set_limits is not None:
         set_limits(high=SEND_BUFFER_HIGH_WATER)
-    session = hub.connect(ws)
+    connection = ws.io_proto
+    # The hub writes through the guarded protocol; covaex_service.server serves with it.
+    assert isinstance(connection, GuardedWebSocketProtocol), "serve with protocol=GuardedWebSocketProtocol"
+    session = hub.connect(connection)
     try:
         # Oversized frames close with 1009 inside the WebSocket layer (WEBSOCKET_MAX_SIZE).
         with contextlib.suppress(ConnectionClosed, ClientClosed):
             async for message in ws:
                 if message is None or session.closed:
                     break
-                await hub.handle(session, message)
+                hub.handle(session, message)
     finally:
         area.addresses.release(address)
-        await hub.disconnect(session)
+        hub.disconnect(session)

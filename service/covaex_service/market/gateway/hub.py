@@ -5,10 +5,17 @@ workers and instances, or the embedded in-process fan-out), encodes each
 market once, and hands the encoded piece to every client subscribed to that
 symbol. Each client keeps at most one pending value per subscribed symbol
 (newer values replace older ones: coalescing), so a client's memory is
-bounded by its subscription whatever the tick rate. A per-client sender task
-writes one ``update`` frame with everything pending; if a single write cannot
-complete within the send timeout the client is closed with
-:data:`~.protocol.CLOSE_SLOW_CLIENT` instead of buffering without bound.
+bounded by its subscription whatever the tick rate.
+
+Writes never wait. After each batch the hub writes one ``update`` frame with
+everything pending to every client it touched, straight into the client's
+transport (:class:`ClientSocket`, implemented by
+:class:`~.guard.GuardedWebSocketProtocol`). A client whose transport holds
+its high-water mark of unsent bytes is skipped: its values stay coalesced,
+and the protocol's ``on_drained`` writes them when the client catches up, or
+the protocol closes it with :data:`~.protocol.CLOSE_SLOW_CLIENT` when it does
+not. So a client costs no task, lock or timer of its own (benchmarks/ws_fanout.py,
+benchmarks/ws_memory.py), and one slow reader never holds back the others.
 
 The hub also keeps the latest encoded value of every symbol, so a subscribe
 is answered with a snapshot from memory, without a cache round trip.
@@ -21,11 +28,10 @@ coalesced per client, one pending ``kline`` frame per series.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from typing import Any, Protocol
 
 from covaex_service.clock import now_ms
@@ -53,16 +59,26 @@ log = logging.getLogger("covaex.market.gateway")
 STATUS_POLL_SECONDS = 1.0
 """How often a worker re-reads staleness and the source label to tell its clients of changes."""
 
-SLOW_CLIENT_ABORT_SECONDS = 1.0
-"""Grace for a slow client to read its close frame before the TCP connection is cut (frees its buffers)."""
+MAX_HELD_REPLIES = 256
+"""Answers (acks, snapshots, candles, errors, pongs) held for a client whose send buffer is full.
+
+The rate limit lets a client send at most a burst plus a few messages a
+second, and a full buffer closes it after the send timeout; past this many
+held frames it is closed at once (4008) rather than held for.
+"""
 
 
 class ClientSocket(Protocol):
-    """What the hub needs of a server-side WebSocket (Sanic's satisfies it)."""
+    """The write side of a client connection (:class:`~.guard.GuardedWebSocketProtocol` is the real one)."""
 
-    async def send(self, message: str) -> None: ...
+    writable: bool
+    on_drained: Callable[[], None] | None
 
-    def fail_connection(self, code: int = 1006, reason: str = "") -> bool: ...
+    def send_text(self, frame: str) -> bool: ...
+
+    def fail(self, code: int, reason: str) -> None: ...
+
+    def keepalive(self, now: float, interval: float, timeout: float) -> None: ...
 
 
 class ClientClosed(Exception):
@@ -70,18 +86,17 @@ class ClientClosed(Exception):
 
 
 class ClientSession:
-    """One connection: its subscription, coalesced pending values, seq and rate-limit state.
+    """One connection: its subscription, what is pending for it, seq and rate-limit state.
 
     Sized deliberately, since a worker holds thousands (benchmarks/ws_memory.py):
     ``__slots__`` (no per-instance dict), the subscription as a tuple of the
-    hub's own symbol strings (no per-client copies), and a bare future as the
-    sender's wake-up instead of an :class:`asyncio.Event` (whose waiter deque
-    costs ~600 bytes per client even when nobody waits).
+    hub's own symbol strings (no per-client copies), the held answers as a list
+    made only while the client is behind, and no task, lock or future at all.
     """
 
     __slots__ = (
-        "_tokens", "_tokens_at", "_waiter", "closed", "klines", "limits", "lock", "pending", "pending_klines",
-        "pending_since", "pending_source", "rejected_in_row", "seq", "stats", "status", "symbols", "ws",
+        "_tokens", "_tokens_at", "closed", "held", "klines", "limits", "pending", "pending_klines", "pending_since",
+        "pending_source", "rejected_in_row", "seq", "stats", "status", "symbols", "ws",
     )  # fmt: skip
 
     def __init__(self, ws: ClientSocket, limits: GatewayLimits, stats: GatewayStats) -> None:
@@ -89,32 +104,18 @@ class ClientSession:
         self.limits = limits
         self.stats = stats
         self.symbols: tuple[str, ...] = ()
-        self.klines: set[tuple[str, str]] = set()
+        self.klines: tuple[tuple[str, str], ...] = ()
         self.pending: dict[str, str] = {}
         self.pending_klines: dict[tuple[str, str], str] = {}
         self.pending_source: Source = "binance"
         self.pending_since: int | None = None
         self.status: str | None = None
+        self.held: list[str] | None = None
         self.seq = 0
-        self._waiter: asyncio.Future[None] | None = None
-        self.lock = asyncio.Lock()  # its waiter deque is made on first contention only
         self.closed = False
         self._tokens = float(limits.rate_burst)
         self._tokens_at = time.monotonic()
         self.rejected_in_row = 0
-
-    def wake(self) -> None:
-        """Tell the sender there is something to write (or that the session closed)."""
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def wait(self) -> None:
-        """Until :meth:`wake`, unless there is already something to write."""
-        if self.closed or self.pending or self.pending_klines or self.status is not None:
-            return
-        self._waiter = asyncio.get_running_loop().create_future()
-        await self._waiter
 
     def take_token(self) -> bool:
         now = time.monotonic()
@@ -130,47 +131,54 @@ class ClientSession:
         self.pending_source = source
         if self.pending_since is None:
             self.pending_since = as_of
-        self.wake()
 
-    def queue_kline(self, series: tuple[str, str], frame: str) -> None:
-        self.pending_klines[series] = frame
-        self.wake()
+    def reply(self, frames: Iterable[str]) -> None:
+        """Answers in order, ahead of any pending update; held while the client is behind."""
+        held = self.held if self.held is not None else []
+        held.extend(frames)
+        self.held = held
+        if len(held) > MAX_HELD_REPLIES:
+            self.stats.slow_client_closes += 1
+            self.close(CLOSE_SLOW_CLIENT, "client too slow")
+            return
+        self.flush()
 
-    def close(self, code: int, reason: str, *, abort_after: float | None = None) -> None:
+    def close(self, code: int, reason: str) -> None:
         if not self.closed:
             self.closed = True
-            self.ws.fail_connection(code, reason)
-            self.wake()
-            if abort_after is not None:
-                # A client that does not read will not answer the close handshake either.
-                transport = getattr(getattr(self.ws, "io_proto", None), "transport", None)
-                if transport is not None:
-                    asyncio.get_running_loop().call_later(abort_after, transport.abort)
+            self.held = None
+            self.ws.fail(code, reason)
 
-    async def write(self, frame: str) -> None:
-        """Send one frame; the caller holds :attr:`lock`. A frame that cannot be written in time closes the client."""
-        if self.closed:
-            raise ClientClosed
+    def flush(self) -> None:
+        """Write what is pending, in protocol order, as far as the client's send buffer takes it."""
+        ws = self.ws
         try:
-            # asyncio.timeout, not wait_for: no extra task per frame on the hot path.
-            async with asyncio.timeout(self.limits.send_timeout):
-                await self.ws.send(frame)
-        except TimeoutError:
-            self.stats.slow_client_closes += 1
-            log.info(
-                "closing a slow WebSocket client",
-                extra={"event": "ws_slow_client_closed", "code": CLOSE_SLOW_CLIENT, "seq": self.seq},
-            )
-            self.close(CLOSE_SLOW_CLIENT, "client too slow", abort_after=SLOW_CLIENT_ABORT_SECONDS)
-            raise ClientClosed from None
-        except Exception as exc:  # the socket closed under us: whatever the library raises
+            while self.held and ws.writable and not self.closed:
+                frame = self.held.pop(0)
+                self._write(frame)
+            if self.held == []:
+                self.held = None
+            if self.status is not None and ws.writable and not self.closed:
+                frame, self.status = self.status, None
+                self._write(frame)
+            if self.pending and ws.writable and not self.closed:
+                pending, self.pending = self.pending, {}
+                since, self.pending_since = self.pending_since, None
+                self.seq += 1
+                self._write(update_frame(self.seq, self.pending_source, list(pending.values())))
+                self.stats.updates_sent += 1
+                if since is not None:
+                    self.stats.observe_latency(max(0, now_ms() - since) / 1000)
+            while self.pending_klines and ws.writable and not self.closed:
+                series = next(iter(self.pending_klines))
+                self._write(self.pending_klines.pop(series))
+        except ClientClosed:
             self.closed = True
-            raise ClientClosed from exc
-        self.stats.frames_sent += 1
 
-    async def send(self, frame: str) -> None:
-        async with self.lock:
-            await self.write(frame)
+    def _write(self, frame: str) -> None:
+        if not self.ws.send_text(frame):
+            raise ClientClosed
+        self.stats.frames_sent += 1
 
 
 class Hub:
@@ -187,17 +195,21 @@ class Hub:
         self.latest: dict[str, str] = {}
         self.source: Source = "binance"
         self.stale = True
-        self._by_symbol: dict[str, set[ClientSession]] = {}
+        # Subscribers per symbol and per candle series, as dict keys: ordered, and a third smaller than a set.
+        self._by_symbol: dict[str, dict[ClientSession, None]] = {}
         self.latest_klines: dict[tuple[str, str], str] = {}
-        self._by_kline: dict[tuple[str, str], set[ClientSession]] = {}
-        self._clients: dict[ClientSession, asyncio.Task[None]] = {}
+        self._by_kline: dict[tuple[str, str], dict[ClientSession, None]] = {}
+        self._clients: set[ClientSession] = set()
 
     # -- upstream side -----------------------------------------------------
 
     async def run(self, updates: AsyncIterator[bytes | None]) -> None:
         """Consume the update channel until cancelled; ``None`` means a gap: resync from the snapshot."""
         await self.resync()
-        status = asyncio.create_task(self._watch_status(), name="covaex-hub-status")
+        timers = [
+            asyncio.create_task(self._watch_status(), name="covaex-hub-status"),
+            asyncio.create_task(self._keepalive(), name="covaex-hub-keepalive"),
+        ]
         try:
             async for payload in updates:
                 if payload is None:
@@ -205,7 +217,8 @@ class Hub:
                 else:
                     self.dispatch(payload)
         finally:
-            status.cancel()
+            for timer in timers:
+                timer.cancel()
 
     async def resync(self) -> None:
         """Reload the snapshot and send every subscribed value again (after a gap in the channel)."""
@@ -237,6 +250,7 @@ class Hub:
         self._fan_out(markets, source, as_of)
 
     def _fan_out(self, markets: list[Any], source: Source, as_of: int) -> None:
+        touched: set[ClientSession] = set()
         for market in markets:
             symbol = market.get("symbol") if isinstance(market, dict) else None
             if symbol not in self._known:
@@ -244,8 +258,13 @@ class Hub:
             # Encoded once per worker; every client gets the same string.
             encoded = json.dumps(market, separators=(",", ":"))
             self.latest[symbol] = encoded
-            for session in self._by_symbol.get(symbol, ()):
+            sessions = self._by_symbol.get(symbol, ())
+            for session in sessions:
                 session.queue(symbol, encoded, source, as_of)
+            touched.update(sessions)
+        # One frame per client per batch, however many of its symbols the batch carried.
+        for session in touched:
+            session.flush()
 
     def _fan_out_klines(self, klines: list[Any], source: Source) -> None:
         for item in klines:
@@ -255,7 +274,8 @@ class Hub:
             encoded = kline_frame(series[0], series[1], source, json.dumps(item["kline"], separators=(",", ":")))
             self.latest_klines[series] = encoded
             for session in self._by_kline.get(series, ()):
-                session.queue_kline(series, encoded)
+                session.pending_klines[series] = encoded
+                session.flush()
 
     async def _watch_status(self) -> None:
         while True:
@@ -269,61 +289,46 @@ class Hub:
             if stale != self.stale or source != self.source:
                 self._tell_status(source, stale)
 
+    async def _keepalive(self) -> None:
+        interval, timeout = self.limits.keepalive, self.limits.keepalive_timeout
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            for session in list(self._clients):
+                session.ws.keepalive(now, interval, timeout)
+
     def _tell_status(self, source: Source, stale: bool) -> None:
         self.stale, self.source = stale, source
         frame = status_frame(source, stale)
-        for session in self._clients:
+        for session in list(self._clients):
             session.status = frame
-            session.wake()
+            session.flush()
 
     # -- client side -------------------------------------------------------
 
     def connect(self, ws: ClientSocket) -> ClientSession:
         session = ClientSession(ws, self.limits, self._stats)
-        self._clients[session] = asyncio.create_task(self._sender(session), name="covaex-ws-sender")
+        ws.on_drained = session.flush
+        self._clients.add(session)
         self._stats.clients = len(self._clients)
         return session
 
-    async def disconnect(self, session: ClientSession) -> None:
+    def disconnect(self, session: ClientSession) -> None:
         session.closed = True
+        session.ws.on_drained = None
         for symbol in session.symbols:
-            self._by_symbol.get(symbol, set()).discard(session)
+            self._by_symbol.get(symbol, {}).pop(session, None)
         for series in session.klines:
-            self._by_kline.get(series, set()).discard(session)
-        task = self._clients.pop(session, None)
+            self._by_kline.get(series, {}).pop(session, None)
+        self._clients.discard(session)
         self._stats.clients = len(self._clients)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
-    async def close_all(self, code: int, reason: str) -> None:
+    def close_all(self, code: int, reason: str) -> None:
         for session in list(self._clients):
             session.close(code, reason)
-            await self.disconnect(session)
+            self.disconnect(session)
 
-    async def _sender(self, session: ClientSession) -> None:
-        with contextlib.suppress(ClientClosed):
-            while not session.closed:
-                await session.wait()
-                async with session.lock:
-                    if session.status is not None:
-                        frame, session.status = session.status, None
-                        await session.write(frame)
-                    if session.pending:
-                        pending, session.pending = session.pending, {}
-                        since, session.pending_since = session.pending_since, None
-                        session.seq += 1
-                        await session.write(update_frame(session.seq, session.pending_source, list(pending.values())))
-                        self._stats.updates_sent += 1
-                        if since is not None:
-                            self._stats.observe_latency(max(0, now_ms() - since) / 1000)
-                    if session.pending_klines:
-                        frames, session.pending_klines = session.pending_klines, {}
-                        for frame in frames.values():
-                            await session.write(frame)
-
-    async def handle(self, session: ClientSession, raw: str | bytes) -> None:
+    def handle(self, session: ClientSession, raw: str | bytes) -> None:
         """Answer one client frame; bad input gets an error frame and the connection stays usable."""
         if not session.take_token():
             session.rejected_in_row += 1
@@ -332,26 +337,26 @@ class Hub:
                 session.close(CLOSE_POLICY_VIOLATION, "rate limit exceeded")
             elif session.rejected_in_row == 1:
                 # Once per burst: answering every flooded message would amplify the flood.
-                await self._error(session, ProtocolError("rate_limited", "too many messages; slow down"))
+                self._error(session, ProtocolError("rate_limited", "too many messages; slow down"))
             return
         session.rejected_in_row = 0
         try:
             request = parse_request(raw, self._known)
         except ProtocolError as error:
-            await self._error(session, error)
+            self._error(session, error)
             return
         if request.op == "ping":
-            await session.send(pong_frame(request.id))
+            session.reply([pong_frame(request.id)])
         elif request.op == "subscribe":
-            await self._subscribe(session, request)
+            self._subscribe(session, request)
         else:
-            await self._unsubscribe(session, request)
+            self._unsubscribe(session, request)
 
-    async def _error(self, session: ClientSession, error: ProtocolError) -> None:
+    def _error(self, session: ClientSession, error: ProtocolError) -> None:
         self._stats.error_frames += 1
-        await session.send(error_frame(error))
+        session.reply([error_frame(error)])
 
-    async def _subscribe(self, session: ClientSession, request: ClientRequest) -> None:
+    def _subscribe(self, session: ClientSession, request: ClientRequest) -> None:
         added = [self._known[s] for s in request.symbols if s not in session.symbols]
         if len(session.symbols) + len(added) > session.limits.max_symbols:
             error = ProtocolError(
@@ -360,36 +365,40 @@ class Hub:
                 f"{len(session.symbols)} subscribed, {len(added)} more asked",
                 request.id,
             )
-            await self._error(session, error)
+            self._error(session, error)
             return
-        async with session.lock:
-            # Registered before the snapshot is taken, so no update can fall between the two.
-            session.symbols += tuple(added)
-            for symbol in added:
-                self._by_symbol.setdefault(symbol, set()).add(session)
-            for symbol in request.symbols:
-                session.pending.pop(symbol, None)  # the snapshot below carries the newest value
-            await session.write(ack_frame("subscribed", request.id, list(request.symbols)))
-            data = [self.latest[s] for s in request.symbols if s in self.latest]
-            await session.write(snapshot_frame(self.source, self.stale, data))
-            for series in ((s, i) for s in request.symbols for i in request.klines):
-                session.klines.add(series)
-                self._by_kline.setdefault(series, set()).add(session)
-                session.pending_klines.pop(series, None)
-                if series in self.latest_klines:
-                    await session.write(self.latest_klines[series])
+        # All of it without an await: no update can fall between the registration and the snapshot.
+        session.symbols += tuple(added)
+        for symbol in added:
+            self._by_symbol.setdefault(symbol, {})[session] = None
+        for symbol in request.symbols:
+            session.pending.pop(symbol, None)  # the snapshot below carries the newest value
+        data = [self.latest[s] for s in request.symbols if s in self.latest]
+        answers = [
+            ack_frame("subscribed", request.id, list(request.symbols)),
+            snapshot_frame(self.source, self.stale, data),
+        ]
+        for series in ((s, i) for s in request.symbols for i in request.klines):
+            if series not in session.klines:
+                session.klines += (series,)
+            self._by_kline.setdefault(series, {})[session] = None
+            session.pending_klines.pop(series, None)
+            if series in self.latest_klines:
+                answers.append(self.latest_klines[series])
+        session.reply(answers)
 
-    async def _unsubscribe(self, session: ClientSession, request: ClientRequest) -> None:
-        async with session.lock:
-            for series in [k for k in session.klines if k[0] in request.symbols]:
-                if not request.klines or series[1] in request.klines:
-                    session.klines.discard(series)
-                    session.pending_klines.pop(series, None)
-                    self._by_kline.get(series, set()).discard(session)
-            # an unsubscribe that names intervals drops those candles only, not the prices
-            gone = () if request.klines else request.symbols
-            session.symbols = tuple(s for s in session.symbols if s not in gone)
-            for symbol in gone:
-                session.pending.pop(symbol, None)
-                self._by_symbol.get(symbol, set()).discard(session)
-            await session.write(ack_frame("unsubscribed", request.id, list(request.symbols)))
+    def _unsubscribe(self, session: ClientSession, request: ClientRequest) -> None:
+        dropped = [
+            k for k in session.klines if k[0] in request.symbols and (not request.klines or k[1] in request.klines)
+        ]
+        session.klines = tuple(k for k in session.klines if k not in dropped)
+        for series in dropped:
+            session.pending_klines.pop(series, None)
+            self._by_kline.get(series, {}).pop(session, None)
+        # an unsubscribe that names intervals drops those candles only, not the prices
+        gone = () if request.klines else request.symbols
+        session.symbols = tuple(s for s in session.symbols if s not in gone)
+        for symbol in gone:
+            session.pending.pop(symbol, None)
+            self._by_symbol.get(symbol, {}).pop(session, None)
+        session.reply([ack_frame("unsubscribed", request.id, list(request.symbols))])

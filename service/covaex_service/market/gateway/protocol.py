@@ -56,8 +56,11 @@ code   when
 1008   the client kept flooding past the rate limit, or sent frames of any kind
        faster than :data:`FRAMES_PER_SECOND` (:data:`CLOSE_POLICY_VIOLATION`)
 1009   a client frame over :data:`MAX_FRAME_BYTES` (:data:`CLOSE_MESSAGE_TOO_BIG`)
-4008   the client did not read fast enough: one frame could not be written
-       within :data:`SEND_TIMEOUT_SECONDS` (:data:`CLOSE_SLOW_CLIENT`)
+1011   the client answered nothing, not even a ping, for
+       :data:`KEEPALIVE_SECONDS` + :data:`KEEPALIVE_TIMEOUT_SECONDS`
+       (:data:`CLOSE_INTERNAL_ERROR`, as the ``websockets`` library does)
+4008   the client did not read fast enough: its send buffer stayed full
+       for :data:`SEND_TIMEOUT_SECONDS` (:data:`CLOSE_SLOW_CLIENT`)
 =====  ==============================================================
 """
 
@@ -79,6 +82,11 @@ RATE_LIMIT_BURST = 20
 RATE_LIMIT_CLOSE_AFTER = 50
 """Messages rejected in a row by the rate limit before the connection is closed with 1008."""
 SEND_TIMEOUT_SECONDS = 5.0
+"""How long a client's send buffer may stay full (:data:`SEND_BUFFER_HIGH_WATER`) before it is closed with 4008."""
+KEEPALIVE_SECONDS = 20.0
+"""The server pings a client idle for half of this, every this often (a browser answers pings by itself)."""
+KEEPALIVE_TIMEOUT_SECONDS = 20.0
+"""A client silent for :data:`KEEPALIVE_SECONDS` plus this is closed with 1011: a dead peer frees its slot."""
 FRAMES_PER_SECOND = 30.0
 FRAME_BURST = 60
 """Every frame a client sends, control frames (ping, pong) included; past it: close 1008 (:mod:`.guard`)."""
@@ -97,6 +105,7 @@ closes it with 4008. With the default, 2,000 stalled clients could pin
 CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY_VIOLATION = 1008
 CLOSE_MESSAGE_TOO_BIG = 1009
+CLOSE_INTERNAL_ERROR = 1011
 CLOSE_SLOW_CLIENT = 4008
 
 ERROR_CODES: dict[str, str] = {
@@ -119,6 +128,8 @@ class GatewayLimits:
     rate_burst: int = RATE_LIMIT_BURST
     rate_close_after: int = RATE_LIMIT_CLOSE_AFTER
     send_timeout: float = SEND_TIMEOUT_SECONDS
+    keepalive: float = KEEPALIVE_SECONDS
+    keepalive_timeout: float = KEEPALIVE_TIMEOUT_SECONDS
     frames_per_second: float = FRAMES_PER_SECOND
     frame_burst: int = FRAME_BURST
     max_connections_per_address: int = MAX_CONNECTIONS_PER_ADDRESS
