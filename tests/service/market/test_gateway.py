@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from covaex_service.market.gateway.protocol import (
 from covaex_service.settings import Settings
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from .conftest import SYMBOLS, RunningApp, eventually, make_settings, running_app
 
@@ -201,3 +203,35 @@ async def test_a_feed_that_never_delivers_is_shown_stale(tmp_path: Path) -> None
         await recv_type(ws, "subscribed")
         snapshot = await recv_type(ws, "snapshot")
         assert snapshot["stale"] is True and snapshot["data"] == []
+
+
+async def test_keepalive_pings_idle_clients_and_closes_a_silent_peer_with_1011(tmp_path: Path) -> None:
+    def quick_keepalive(options: MarketOptions) -> None:
+        options.limits = GatewayLimits(keepalive=0.3, keepalive_timeout=0.3)
+
+    async with running_app(make_settings(tmp_path), quick_keepalive) as service:
+        # A live client: the websockets library answers every ping, so it stays open however idle.
+        async with connect(service.ws, ping_interval=None) as live:
+            await asyncio.sleep(2.0)  # several keepalive rounds
+            assert live.state is State.OPEN
+            await live.send(json.dumps({"op": "ping", "id": "alive"}))
+            assert (await recv_type(live, "pong"))["id"] == "alive"
+
+        # A silent peer: it completes the handshake, then never sends a byte, not even a pong.
+        reader, writer = await asyncio.open_connection("127.0.0.1", service.port)
+        writer.write(
+            b"GET /ws/v1/market HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert head.startswith(b"HTTP/1.1 101")
+        received = b""
+        with contextlib.suppress(ConnectionError):
+            while chunk := await asyncio.wait_for(reader.read(4096), 10):
+                received += chunk
+        writer.close()
+        # Server frames are unmasked: a ping (0x89) first, then a close (0x88) whose payload starts with 1011.
+        assert received[:1] == b"\x89", received[:8]
+        close_at = received.index(b"\x88")
+        assert int.from_bytes(received[close_at + 2 : close_at + 4], "big") == 1011
+        await eventually(lambda: service.market.gateway_stats.clients == 0, what="silent peer removed")
