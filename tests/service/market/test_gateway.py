@@ -235,3 +235,39 @@ async def test_keepalive_pings_idle_clients_and_closes_a_silent_peer_with_1011(t
         close_at = received.index(b"\x88")
         assert int.from_bytes(received[close_at + 2 : close_at + 4], "big") == 1011
         await eventually(lambda: service.market.gateway_stats.clients == 0, what="silent peer removed")
+
+
+async def test_a_fragmented_message_is_answered_like_a_whole_one(service: RunningApp) -> None:
+    message = json.dumps({"op": "subscribe", "symbols": ["BTCUSDT"], "id": "in-parts"})
+    async with connect(service.ws) as ws:
+        await ws.send([message[:10], message[10:25], message[25:]])  # three frames: TEXT, CONT, CONT (fin)
+        ack = await recv_type(ws, "subscribed")
+        assert ack["id"] == "in-parts" and ack["symbols"] == ["BTCUSDT"]
+        assert (await recv_type(ws, "snapshot"))["data"][0]["symbol"] == "BTCUSDT"
+        await ws.send([b'{"op":', b'"ping"}'])  # binary fragments: not text, so an error frame, still usable
+        assert (await recv_type(ws, "error"))["code"] == "malformed_json"
+
+
+async def test_messages_sent_right_after_the_handshake_are_all_answered(service: RunningApp) -> None:
+    # Sent the moment the 101 arrives, in one chunk, maybe before the handler attached to the hub
+    # (the protocol keeps what comes early): every one is answered, in order.
+    reader, writer = await asyncio.open_connection("127.0.0.1", service.port)
+    writer.write(
+        b"GET /ws/v1/market HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    writer.write(b"".join(_masked_text(json.dumps({"op": "ping", "id": n}).encode()) for n in range(3)))
+    received = b""
+    while received.count(b'"pong"') < 3:
+        received += await asyncio.wait_for(reader.read(4096), 10)
+    writer.close()
+    assert [received.index(f'"id":{n}'.encode()) for n in range(3)] == sorted(
+        received.index(f'"id":{n}'.encode()) for n in range(3)
+    )
+
+
+def _masked_text(payload: bytes) -> bytes:
+    """One client TEXT frame (clients must mask; a zero mask leaves the payload as is)."""
+    assert len(payload) < 126
+    return bytes([0x81, 0x80 | len(payload)]) + b"\0\0\0\0" + payload

@@ -44,8 +44,9 @@ from typing import Any
 
 from sanic import Request
 from sanic.server.protocols.websocket_protocol import WebSocketProtocol
-from websockets.frames import Frame
+from websockets.frames import Frame, Opcode
 from websockets.protocol import State
+from websockets.typing import BytesLike
 
 from covaex_service.errors import Forbidden, TooManyRequests
 from covaex_service.market.gateway.protocol import (
@@ -60,6 +61,8 @@ log = logging.getLogger("covaex.market.gateway")
 
 MAX_PENDING_CHUNKS = 2
 """Chunks read but not yet processed per connection; the socket is not read past this."""
+MAX_EARLY_MESSAGES = 16
+"""Messages kept for a connection whose handler has not attached yet (it does on its first step)."""
 PARSE_SLICE_BYTES = 2048
 """Bytes parsed between two checks of the frame budget (a legitimate frame is parsed in a few slices)."""
 ABORT_AFTER_SECONDS = 1.0
@@ -85,7 +88,10 @@ def frames_allowed(budget_at: float, count: int, limits: GatewayLimits, now: flo
 class GuardedWebSocketProtocol(WebSocketProtocol):
     """Sanic's WebSocket protocol with frames counted and reads paused while work is pending."""
 
-    __slots__ = ("_budget_at", "_last_received", "_pending", "_refused", "_slow_timer", "on_drained", "writable")
+    __slots__ = (
+        "_budget_at", "_early", "_fragments", "_last_received", "_on_message", "_pending", "_refused", "_slow_timer",
+        "_text", "on_drained", "writable",
+    )  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,6 +103,17 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         self.writable = True
         """False while the transport holds more than its high-water mark unsent (``pause_writing``)."""
         self.on_drained: Callable[[], None] | None = None
+        self._on_message: Callable[[str | bytes], None] | None = None
+        self._early: list[str | bytes] = []
+        self._fragments: list[BytesLike] | None = None
+        self._text = True
+
+    def deliver_messages_to(self, on_message: Callable[[str | bytes], None]) -> None:
+        """Hand every data message to ``on_message``, synchronously, from now on (and those that came early)."""
+        self._on_message = on_message
+        early, self._early = self._early, []
+        for message in early:
+            on_message(message)
 
     def data_received(self, data: bytes) -> None:
         self._last_received = time.monotonic()
@@ -117,6 +134,9 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
                 self._refuse(ws)
                 return
             events.extend(parsed)
+        # Data messages go straight to the hub; Sanic's reader (an assembler, a task and a wait per
+        # message) is left only the control frames: a pong to send, a close to answer.
+        events = [event for event in events if not self._take_message(event)]
         to_send = ws.ws_proto.data_to_send()
         if not to_send and not events:
             return
@@ -126,6 +146,28 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         task.add_done_callback(self._processed)
         if self._pending >= MAX_PENDING_CHUNKS and self.transport is not None:
             self.transport.pause_reading()
+
+    def _take_message(self, event: Any) -> bool:
+        """Deliver a data frame's message (reassembled if fragmented); ``False`` for anything else."""
+        if not isinstance(event, Frame) or event.opcode not in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+            return False
+        if event.opcode is not Opcode.CONT:
+            self._fragments, self._text = [], event.opcode is Opcode.TEXT
+        if self._fragments is None:  # a continuation with nothing to continue: websockets fails the connection
+            return True
+        self._fragments.append(event.data)
+        if not event.fin:
+            return True  # websockets bounds the whole message by its max_size (WEBSOCKET_MAX_SIZE)
+        payload, self._fragments = b"".join(self._fragments), None
+        # websockets has checked that a text message is UTF-8 (it closes with 1007 otherwise).
+        message: str | bytes = payload.decode() if self._text else payload
+        if self._on_message is not None:
+            self._on_message(message)
+        elif len(self._early) < MAX_EARLY_MESSAGES:
+            self._early.append(message)
+        else:
+            self._refuse(self.websocket)
+        return True
 
     def _processed(self, _: asyncio.Task[None]) -> None:
         self._pending -= 1

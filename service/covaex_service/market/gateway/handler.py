@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from sanic import Request, Websocket
-from websockets.exceptions import ConnectionClosed
 
 from covaex_service.market.gateway.guard import GuardedWebSocketProtocol, client_address
-from covaex_service.market.gateway.hub import ClientClosed
 from covaex_service.market.gateway.protocol import CLOSE_POLICY_VIOLATION, SEND_BUFFER_HIGH_WATER
 
 WS_PATH = "/ws/v1/market"
@@ -30,13 +26,11 @@ async def market_socket(request: Request, ws: Websocket) -> None:
     # The hub writes through the guarded protocol; covaex_service.server serves with it.
     assert isinstance(connection, GuardedWebSocketProtocol), "serve with protocol=GuardedWebSocketProtocol"
     session = hub.connect(connection)
+    connection.deliver_messages_to(lambda message: hub.handle(session, message))
     try:
+        # Messages reach the hub from the protocol (guard.py); this task only waits for the end.
         # Oversized frames close with 1009 inside the WebSocket layer (WEBSOCKET_MAX_SIZE).
-        with contextlib.suppress(ConnectionClosed, ClientClosed):
-            async for message in ws:
-                if message is None or session.closed:
-                    break
-                hub.handle(session, message)
+        await ws.wait_for_connection_lost()
     finally:
         area.addresses.release(address)
         hub.disconnect(session)

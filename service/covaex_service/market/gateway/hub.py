@@ -330,6 +330,8 @@ class Hub:
 
     def handle(self, session: ClientSession, raw: str | bytes) -> None:
         """Answer one client frame; bad input gets an error frame and the connection stays usable."""
+        if session.closed:  # the rest of a chunk that arrived with the frame that closed it
+            return
         if not session.take_token():
             session.rejected_in_row += 1
             if session.rejected_in_row >= session.limits.rate_close_after:
