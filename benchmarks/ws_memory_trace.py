@@ -10,7 +10,11 @@ sans-I/O protocol, asyncio tasks, futures and locks, the gateway's session).
 The RSS growth is printed beside it: what tracemalloc cannot see is uvloop's
 C-level transport state and allocator slack.
 
-Run: ``.venv/bin/python benchmarks/ws_memory_trace.py [--clients 300]`` (under a minute). A profiling aid, not a
+The per-layer sums (:data:`LAYERS`) go to ``results/profiles/ws_memory_layers.json``,
+which the docs' performance page shows beside the table rows (``--no-save``
+prints only).
+
+Run: ``.venv/bin/python benchmarks/ws_memory_trace.py [--clients 500]`` (under a minute). A profiling aid, not a
 table row: tracemalloc slows the server down and its own bookkeeping inflates RSS.
 """
 
@@ -26,6 +30,7 @@ import sys
 import tempfile
 import tracemalloc
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +41,25 @@ SYMBOLS = (
     "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT", "AVAXUSDT", "LINKUSDT",
     "DOTUSDT", "TONUSDT", "SHIBUSDT", "LTCUSDT", "BCHUSDT", "UNIUSDT", "NEARUSDT", "APTUSDT", "SUIUSDT", "PEPEUSDT",
 )  # fmt: skip
+
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("CovaEX gateway (session, subscriber entries, handler, protocol guard)", ("covaex_service/",)),
+    ("Sanic HTTP layer (protocol object, request, headers, routing)", (
+        "sanic/http/", "sanic/server/protocols/http_protocol.py", "sanic/server/protocols/base_protocol.py",
+        "sanic/request/", "sanic/models/", "sanic/app.py", "http1_request_header", "handle_request", "urllib/",
+        "email/", "uuid.py",
+    )),
+    ("Sanic WebSocket layer (its protocol, frame assembler)", (
+        "sanic/server/websockets/", "sanic/server/protocols/websocket_protocol.py",
+    )),
+    ("asyncio events, queue and locks (Sanic's flow control and assembler)", ("asyncio/locks.py", "asyncio/queues.py")),
+    ("asyncio tasks and their coroutine frames (connection, handler, auto-closer)", (
+        "asyncio/tasks.py", "asyncio/runners.py", "_weakrefset.py", "weakref.py", "connection_task",
+    )),
+    ("websockets sans-I/O protocol (parser, frames)", ("websockets/",)),
+)  # fmt: skip
+"""Python-heap allocation sites grouped by layer (first match of a path fragment); the rest is "other"."""
+LAYERS_FILE = harness.RESULTS_DIR / "profiles" / "ws_memory_layers.json"
 
 CLIENTS = """
 import asyncio, json, sys
@@ -85,7 +109,31 @@ async def connect_clients(url: str, n: int) -> asyncio.subprocess.Process:
     return process
 
 
-async def run(clients: int, top: int) -> None:
+def by_layer(stats: list[tracemalloc.StatisticDiff], clients: int) -> dict[str, float]:
+    sums = {name: 0.0 for name, _ in LAYERS} | {"other": 0.0}
+    for stat in stats:
+        where = stat.traceback[0].filename
+        layer = next((name for name, parts in LAYERS if any(p in where for p in parts)), "other")
+        sums[layer] += stat.size_diff / clients
+    return {name: round(size) for name, size in sums.items()}
+
+
+def save_layers(layers: dict[str, float], clients: int, rss_kib: float, heap_kib: float) -> None:
+    LAYERS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    doc = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": harness.machine(),
+        "load_average_after": [round(x, 2) for x in harness.load_average()],
+        "clients": clients,
+        "python_heap_kib_per_client": round(heap_kib, 2),
+        "rss_kib_per_client_under_tracemalloc": round(rss_kib, 2),
+        "bytes_per_client_by_layer": layers,
+    }
+    LAYERS_FILE.write_text(json.dumps(doc, indent=2) + "\n")
+    print(f"# wrote {LAYERS_FILE.relative_to(harness.REPO_ROOT)}")
+
+
+async def run(clients: int, top: int, save: bool) -> None:
     from covaex_service.app import create_app
     from covaex_service.market.area import MarketOptions
     from covaex_service.market.model import Market
@@ -142,6 +190,12 @@ async def run(clients: int, top: int) -> None:
                 print(
                     f"{stat.size_diff / clients:7.0f} B {stat.count_diff / clients:5.1f} blocks  {where}{line}  {code}"
                 )
+        layers = by_layer(after.compare_to(before, "filename"), clients)
+        print("--- per client, by layer")
+        for name, size in layers.items():
+            print(f"{size:7.0f} B  {name}")
+        if save:
+            save_layers(layers, clients, rss, heap)
         for process in (loaded, warm):
             process.kill()
             await process.wait()
@@ -150,11 +204,12 @@ async def run(clients: int, top: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--no-save", action="store_true", help="do not rewrite results/profiles/")
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
     harness.pin_self(harness.cores()[0])
-    uvloop.run(run(args.clients, args.top))
+    uvloop.run(run(args.clients, args.top, not args.no_save))
 
 
 if __name__ == "__main__":

@@ -72,6 +72,16 @@ to flood again costs the worker a handshake each time, refusing costs a short HT
 """Grace for a refused client to read its close frame before the TCP connection is cut."""
 
 
+class _ControlFramesOnly:
+    """Stands in for Sanic's frame assembler once data frames go to the hub (it is given control frames only)."""
+
+    async def put(self, frame: Frame) -> None:
+        return None
+
+
+CONTROL_FRAMES_ONLY: Any = _ControlFramesOnly()
+
+
 def frames_allowed(budget_at: float, count: int, limits: GatewayLimits, now: float) -> float | None:
     """The token bucket as one number (GCRA): when the budget is next full, or ``None`` when ``count`` exceeds it.
 
@@ -111,6 +121,10 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
     def deliver_messages_to(self, on_message: Callable[[str | bytes], None]) -> None:
         """Hand every data message to ``on_message``, synchronously, from now on (and those that came early)."""
         self._on_message = on_message
+        if self.websocket is not None:
+            # Sanic's frame assembler (two events, a queue, two locks: ~4 KiB per connection) would
+            # only ever see control frames now, and it ignores those.
+            self.websocket.assembler = CONTROL_FRAMES_ONLY
         early, self._early = self._early, []
         for message in early:
             on_message(message)
