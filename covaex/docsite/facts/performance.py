@@ -20,6 +20,8 @@ from covaex.docsite.inputs import Inputs
 from covaex.docsite.paths import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+LAYERS_FILE = RESULTS_DIR / "profiles" / "ws_memory_layers.json"
+"""Written by ``benchmarks/ws_memory_trace.py``: a client's Python heap, by layer."""
 
 PROJECT_COLOR = "#3f51b5"
 BASELINE_COLOR = "#9e9e9e"
@@ -135,5 +137,40 @@ def load_results(results_dir: Path = RESULTS_DIR) -> list[Benchmark]:
     return [found[name] for name in ORDER if name in found]
 
 
+@dataclass(frozen=True)
+class MemoryLayers:
+    measured_at: str
+    clients: int
+    load_average: str
+    rows: tuple[tuple[str, int, float], ...]
+    """(layer, bytes per client, share of the traced heap in per cent)"""
+    total_bytes: int
+
+
+def load_layers(path: Path = LAYERS_FILE) -> MemoryLayers | None:
+    """The per-layer breakdown, or ``None`` before the trace has been run."""
+    if not path.exists():
+        return None
+    source = str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        layers = {str(name): int(size) for name, size in doc["bytes_per_client_by_layer"].items()}
+        measured_at, clients = str(doc["measured_at"]), int(doc["clients"])
+        load = ", ".join(f"{float(x):.2f}" for x in doc.get("load_average_after") or [])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{source}: not a memory-layer breakdown: {exc}") from exc
+    total = sum(layers.values())
+    rows = tuple(
+        (name, size, round(100 * size / max(total, 1), 1))
+        for name, size in sorted(layers.items(), key=lambda item: -item[1])
+    )
+    return MemoryLayers(measured_at, clients, load, rows, total)
+
+
 def performance(_inputs: Inputs) -> dict[str, Any]:
-    return {"benchmarks": load_results(), "project_color": PROJECT_COLOR, "baseline_color": BASELINE_COLOR}
+    return {
+        "benchmarks": load_results(),
+        "memory_layers": load_layers(),
+        "project_color": PROJECT_COLOR,
+        "baseline_color": BASELINE_COLOR,
+    }

@@ -20,7 +20,7 @@ from covaex_service.accounts.storage import store
 from covaex_service.market import ingest, metrics
 from covaex_service.market.cache import contract
 from covaex_service.market.feeds import auto, binance, binance_client
-from covaex_service.market.gateway import guard, handler, protocol
+from covaex_service.market.gateway import guard, handler, hub, protocol
 from covaex_service.ui import names, page, views
 
 from covaex.docsite.facts.codefacts import ModuleFacts, function_doc, js_header, module_facts
@@ -38,7 +38,12 @@ def cache_contract(inputs: Inputs) -> ModuleFacts:
 
 def ws_protocol(inputs: Inputs) -> dict[str, Any]:
     facts = module_facts(protocol)
-    return {"protocol": facts, "path": handler.WS_PATH, "errors": facts.get("ERROR_CODES").value}
+    return {
+        "protocol": facts,
+        "hub": module_facts(hub),
+        "path": handler.WS_PATH,
+        "errors": facts.get("ERROR_CODES").value,
+    }
 
 
 def feed(inputs: Inputs) -> dict[str, ModuleFacts]:
