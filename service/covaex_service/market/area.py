@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sanic import Request
+from sanic import Blueprint, Request
 
 from covaex_service.market.cache import Keys, MarketCache, open_cache
 from covaex_service.market.feeds import MarketFeed, build_feed
@@ -74,8 +74,12 @@ def install(app: ServiceApp) -> None:
     configure_logging()
     app.ctx.market_options = MarketOptions()
     app.blueprint(blueprint)
-    app.add_websocket_route(market_socket, WS_PATH, name="market_socket")
-    app.register_middleware(_check_upgrade, "request")
+    # Its own blueprint, so the upgrade check is middleware of this one route: every other
+    # request (the page, the REST snapshot) skips it.
+    sockets = Blueprint("market_socket")
+    sockets.add_websocket_route(market_socket, WS_PATH, name="market_socket")
+    sockets.middleware(_check_upgrade, "request")
+    app.blueprint(sockets)
     app.register_listener(_open, "before_server_start")
     app.register_listener(start_readiness_reports, "after_server_start")
     app.register_listener(_close_clients, "before_server_stop")
@@ -113,8 +117,7 @@ async def _open(app: ServiceApp) -> None:
 
 
 async def _check_upgrade(request: Request) -> None:
-    if request.path == WS_PATH:
-        check_upgrade(request, request.app.ctx.market.addresses)
+    check_upgrade(request, request.app.ctx.market.addresses)
 
 
 async def _close_clients(app: ServiceApp) -> None:
