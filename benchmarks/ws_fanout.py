@@ -124,7 +124,7 @@ async def serve_covaex(port: int, redis_url: str, profile: str | None) -> None:
         app = create_app(settings, name="covaex_fanout")
         options: MarketOptions = app.ctx.market_options
         options.feed_factory = lambda s, stats: SilentFeed()  # type: ignore[assignment,return-value]
-        async with serving_in_loop(app, "127.0.0.1", port):
+        async with serving_in_loop(app, "127.0.0.1", port, touchup=True):
             if profile:
                 profile_until_terminated(profile)
             print("ready", flush=True)

@@ -160,7 +160,7 @@ async def run(clients: int, top: int, save: bool) -> None:
         app = create_app(settings, name=f"trace_{uuid.uuid4().hex[:6]}")
         options: MarketOptions = app.ctx.market_options
         options.feed_factory = lambda s, stats: OneBatchFeed()  # type: ignore[assignment,return-value]
-        serving = serving_in_loop(app, "127.0.0.1", port)
+        serving = serving_in_loop(app, "127.0.0.1", port, touchup=True)
         await serving.__aenter__()  # never left: the script ends with os._exit below
         await asyncio.sleep(1.0)
         url = f"ws://127.0.0.1:{port}/ws/v1/market"

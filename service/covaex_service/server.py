@@ -54,14 +54,17 @@ class WorkerDied(CovaexError):
 
 
 @asynccontextmanager
-async def serving_in_loop(app: ServiceApp, host: str, port: int) -> AsyncIterator[None]:
+async def serving_in_loop(app: ServiceApp, host: str, port: int, *, touchup: bool = False) -> AsyncIterator[None]:
     """``app`` served inside the running event loop, with its listeners, as ``serve`` would; stopped after.
 
     For tests and benchmarks that talk to the real service from the same
-    process. Sanic's touch-up is off: it rewrites Sanic's own class methods at
-    the first start, and a second app in one process breaks on it.
+    process. Sanic's touch-up (which drops the dispatch of signals nobody
+    listens to, half the cost of a small request) rewrites Sanic's own class
+    methods at the first start, and a second app in one process breaks on it:
+    tests, which start many apps, leave it off; a benchmark, one app as
+    ``covaex serve`` runs it, turns it on.
     """
-    app.config.TOUCHUP = False
+    app.config.TOUCHUP = touchup
     # Any: sanic leaves AsyncioServer's lifecycle methods unannotated.
     server: Any = await app.create_server(
         host=host, port=port, return_asyncio_server=True, access_log=False, protocol=GuardedWebSocketProtocol
