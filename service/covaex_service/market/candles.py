@@ -19,7 +19,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from covaex_service.market.model import SOURCES, InvalidMarket, Source, decimal_string, epoch_ms, symbol_string
+from covaex_service.market.model import (
+    InvalidMarket,
+    Source,
+    decimal_string,
+    epoch_ms,
+    json_document,
+    source_label,
+    symbol_string,
+)
 
 INTERVAL_MS: Mapping[str, int] = {"1m": 60_000, "1h": 3_600_000, "1d": 86_400_000}
 """The intervals the service keeps, in Binance's spelling, and their length."""
@@ -53,8 +61,7 @@ class Kline:
             raise InvalidMarket("closeTime is before openTime")
         for name in ("open", "high", "low", "close", "volume"):
             decimal_string(getattr(self, name), name)
-        if self.source not in SOURCES:
-            raise InvalidMarket(f"source must be one of {SOURCES}, got {self.source!r}")
+        source_label(self.source)
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON object of ``GET /api/v1/markets/<SYMBOL>/klines`` and the ``kline`` frame."""
@@ -71,11 +78,7 @@ class Kline:
     @classmethod
     def from_json(cls, data: object, symbol: str, interval: str, source: Source) -> Kline:
         """Rebuild a candle from :meth:`to_json` output (cache documents); raises :class:`InvalidMarket`."""
-        if not isinstance(data, dict):
-            raise InvalidMarket(f"a kline must be a JSON object, got {type(data).__name__}")
-        missing = [f for f in KLINE_FIELDS if f not in data]
-        if missing:
-            raise InvalidMarket(f"kline is missing {', '.join(missing)}")
+        data = json_document(data, "kline", KLINE_FIELDS)
         return cls(
             symbol=symbol,
             interval=interval,

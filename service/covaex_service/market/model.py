@@ -51,6 +51,21 @@ def epoch_ms(value: object, field: str) -> int:
     return value
 
 
+def source_label(value: object) -> None:
+    if value not in SOURCES:
+        raise InvalidMarket(f"source must be one of {SOURCES}, got {value!r}")
+
+
+def json_document(data: object, what: str, fields: tuple[str, ...]) -> dict[str, Any]:
+    """``data`` as a JSON object with every one of ``fields`` (a cache document); raises :class:`InvalidMarket`."""
+    if not isinstance(data, dict):
+        raise InvalidMarket(f"a {what} must be a JSON object, got {type(data).__name__}")
+    missing = [f for f in fields if f not in data]
+    if missing:
+        raise InvalidMarket(f"{what} is missing {', '.join(missing)}")
+    return data
+
+
 def change_pct(last: str, open_: str) -> str:
     """24 h change in percent with Binance's three decimals, computed exactly."""
     try:
@@ -82,8 +97,7 @@ class Market:
         for name in ("last", "open", "high", "low", "change_pct", "volume", "quote_volume"):
             decimal_string(getattr(self, name), name)
         epoch_ms(self.event_time, "event_time")
-        if self.source not in SOURCES:
-            raise InvalidMarket(f"source must be one of {SOURCES}, got {self.source!r}")
+        source_label(self.source)
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON object (INTERFACE.md field names); ``source`` is shown per snapshot."""
@@ -102,11 +116,7 @@ class Market:
     @classmethod
     def from_json(cls, data: object, source: Source) -> Market:
         """Rebuild a market from :meth:`to_json` output (cache documents); raises :class:`InvalidMarket`."""
-        if not isinstance(data, dict):
-            raise InvalidMarket(f"a market must be a JSON object, got {type(data).__name__}")
-        missing = [f for f in MARKET_FIELDS if f not in data]
-        if missing:
-            raise InvalidMarket(f"market is missing {', '.join(missing)}")
+        data = json_document(data, "market", MARKET_FIELDS)
         return cls(
             symbol=data["symbol"],
             last=data["last"],
