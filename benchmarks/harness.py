@@ -20,11 +20,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def tree_at(rev: str, dest: Path) -> str:
+    """The service and docs packages of git revision ``rev`` unpacked under ``dest``; returns their PYTHONPATH.
+
+    A child started with it imports that revision's code (PYTHONPATH comes
+    before the editable install of this tree): "before" in a before/after run.
+    """
+    command = ["git", "archive", rev, "service", "covaex"]
+    archive = subprocess.run(command, cwd=REPO_ROOT, check=True, capture_output=True)
+    with tarfile.open(fileobj=BytesIO(archive.stdout)) as bundle:
+        bundle.extractall(dest, filter="data")
+    return f"{dest}:{dest / 'service'}"
 
 
 def loopback_sources(clients: int, per_address: int = 25) -> list[str]:

@@ -17,30 +17,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 
+import harness
 import httpx
 from playwright.sync_api import sync_playwright
 
-REPO = Path(__file__).resolve().parents[1]
 SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 500 * 1000 / 8, "uploadThroughput": 500 * 1000 / 8}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start(pythonpath: str | None, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+    port = harness.free_port()
     env = {**os.environ, "COVAEX_DATABASE_URL": f"sqlite:///{workdir / 'b.db'}", "COVAEX_ENV": "dev"}
     env.pop("COVAEX_REDIS_URL", None)
     if pythonpath:
@@ -83,14 +74,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="covaex-weight-") as tmp:
-        base = Path(tmp) / "base"
-        archive = subprocess.run(
-            ["git", "archive", args.base, "service", "covaex"], cwd=REPO, check=True, capture_output=True
-        ).stdout
-        with tarfile.open(fileobj=BytesIO(archive)) as bundle:
-            bundle.extractall(base, filter="data")
+        pythonpath = harness.tree_at(args.base, Path(tmp) / "base")
         servers = {
-            f"before ({args.base})": start(f"{base}:{base / 'service'}", Path(tmp)),
+            f"before ({args.base})": start(pythonpath, Path(tmp)),
             "after (this tree)": start(None, Path(tmp)),
         }
         try:

@@ -36,7 +36,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import harness
@@ -104,11 +106,32 @@ def profile_until_terminated(path: str) -> None:
     profiler.enable()
 
 
+@contextlib.asynccontextmanager
+async def _serving_in_loop_before(app: Any, host: str, port: int, *, touchup: bool) -> AsyncIterator[None]:
+    """What ``covaex_service.server.serving_in_loop`` does, for a ``--base`` tree that predates it."""
+    app.config.TOUCHUP = touchup
+    try:
+        from covaex_service.market.gateway.guard import GuardedWebSocketProtocol
+
+        extra = {"protocol": GuardedWebSocketProtocol}
+    except ImportError:  # before the hardening
+        extra = {}
+    server: Any = await app.create_server(host=host, port=port, return_asyncio_server=True, access_log=False, **extra)
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    yield
+
+
 async def serve_covaex(port: int, redis_url: str, profile: str | None) -> None:
     from covaex_service.app import create_app
     from covaex_service.market.area import MarketOptions
-    from covaex_service.server import serving_in_loop
     from covaex_service.settings import Settings
+
+    try:
+        from covaex_service.server import serving_in_loop
+    except ImportError:  # a --base tree from before it existed
+        serving_in_loop = _serving_in_loop_before  # type: ignore[assignment]
 
     class SilentFeed:
         source = "simulator"
@@ -171,16 +194,24 @@ async def client(url: str, source: str, tally: Tally, probe: bool, settled: asyn
 
 
 async def measure(
-    kind: str, clients: int, seconds: float, ticks: float, redis: Redis, redis_url: str, profile: str | None = None
+    kind: str,
+    clients: int,
+    seconds: float,
+    ticks: float,
+    redis: Redis,
+    redis_url: str,
+    profile: str | None = None,
+    pythonpath: str | None = None,
 ) -> dict[str, Any]:
     server_core, _ = harness.cores()
     port = harness.free_port()
-    if kind == "covaex":
+    if kind != "relay":
         command = [sys.executable, __file__, "--serve", "--port", str(port), "--redis-url", redis_url]
         if profile:
             command += ["--profile", f"{profile}.{clients}.txt"]
         url = f"ws://127.0.0.1:{port}/ws/v1/market"
-        server = harness.child("covaex", command, core=server_core)
+        env = {"PYTHONPATH": pythonpath} if pythonpath else None
+        server = harness.child(kind, command, core=server_core, env=env)
     else:
         server = harness.baseline_server("relay", port, server_core, "--redis-url", redis_url, "--channel", CHANNEL)
         url = f"ws://127.0.0.1:{port}/"
@@ -248,7 +279,12 @@ async def run(args: argparse.Namespace) -> None:
     print(f"{'clients':>7} {'server':<7} {'connected':>9} {'updates/s':>9} {'delivered':>9} {'frames/s':>8} "
           f"{'p50 ms':>7} {'p99 ms':>7}")  # fmt: skip
     rows = []
-    with redis_server(harness.cores()[1]) as redis_url:
+    with contextlib.ExitStack() as stack:
+        servers = [("covaex", "project", None), ("relay", "baseline", None)]
+        if args.base:
+            tree = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="covaex-bench-base-")))
+            servers.append((f"@{args.base}"[:8], "before", harness.tree_at(args.base, tree)))
+        redis_url = stack.enter_context(redis_server(harness.cores()[1]))
         redis = Redis.from_url(redis_url)
         for _ in range(100):
             with contextlib.suppress(RedisError):
@@ -257,8 +293,10 @@ async def run(args: argparse.Namespace) -> None:
             await asyncio.sleep(0.1)
         for n in args.clients:
             row: dict[str, Any] = {"clients": n}
-            for kind, key in (("covaex", "project"), ("relay", "baseline")):
-                r = row[key] = await measure(kind, n, args.seconds, args.ticks, redis, redis_url, args.profile)
+            for kind, key, pythonpath in servers:
+                r = row[key] = await measure(
+                    kind, n, args.seconds, args.ticks, redis, redis_url, args.profile, pythonpath
+                )
                 print(f"{n:>7} {kind:<7} {r['connected']:>9} {r['updates_per_s']:>9} {r['delivered']:>9.1%} "
                       f"{r['frames_per_s']:>8} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f}", flush=True)  # fmt: skip
             row["ratio"] = round(row["project"]["updates_per_s"] / max(1, row["baseline"]["updates_per_s"]), 3)
@@ -268,6 +306,8 @@ async def run(args: argparse.Namespace) -> None:
     if not args.no_save:
         notes = {"ticks_per_symbol": args.ticks, "symbols": len(SYMBOLS), "seconds": args.seconds,
                  "baseline": "websockets broadcast() relay of the same Redis channel"}  # fmt: skip
+        if args.base:
+            notes["before"] = f"the gateway of git revision {args.base}, same run"
         path = harness.write_results("ws_fanout", "WebSocket fan-out through Redis", "updates/s", rows, notes)
         print(f"# wrote {path.relative_to(harness.REPO_ROOT)}")
 
@@ -281,6 +321,7 @@ def main() -> None:
     parser.add_argument(
         "--profile", metavar="PREFIX", help="cProfile the gateway; top functions to PREFIX.<clients>.txt"
     )
+    parser.add_argument("--base", metavar="REV", help="also measure the gateway of this git revision (before/after)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--redis-url", help=argparse.SUPPRESS)

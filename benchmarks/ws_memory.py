@@ -77,11 +77,11 @@ async def per_client_kib(running: harness.Child, url: str, clients: int) -> tupl
     return (after - before) / max(1, connected), connected
 
 
-async def measure(kind: str, clients: int, workdir: Path) -> dict[str, Any]:
+async def measure(kind: str, clients: int, workdir: Path, pythonpath: str | None = None) -> dict[str, Any]:
     server_core, _load_core = harness.cores()
     port = harness.free_port()
     if kind == "covaex":
-        server = harness.project_server(port, server_core, workdir)
+        server = harness.project_server(port, server_core, workdir, {"PYTHONPATH": pythonpath} if pythonpath else None)
         url, health = f"ws://127.0.0.1:{port}/ws/v1/market", f"http://127.0.0.1:{port}/healthz"
     else:
         server = harness.baseline_server("ws-idle", port, server_core)
@@ -106,24 +106,37 @@ async def wait_ws(running: harness.Child, url: str) -> None:
     raise SystemExit(f"{running.name} did not accept WebSocket connections")
 
 
-async def run(clients: list[int], save: bool) -> None:
+async def run(clients: list[int], save: bool, base: str | None) -> None:
     harness.print_header("WebSocket memory per client: gateway vs websockets' own server")
-    print(f"{'clients':>7} {'covaex KiB/client':>17} {'websockets KiB/client':>21} {'ratio':>6}  (goal <= 16 KiB)")
+    before_label = f"{'@' + base:>12} KiB" if base else ""
+    print(f"{'clients':>7} {'covaex KiB/client':>17} {'websockets KiB/client':>21} {'ratio':>6}  {before_label}")
     rows = []
     with tempfile.TemporaryDirectory(prefix="covaex-bench-") as tmp:
+        pythonpath = harness.tree_at(base, Path(tmp) / "base") if base else None
         for n in clients:
             ours = await measure("covaex", n, Path(tmp))
             theirs = await measure("baseline", n, Path(tmp))
             ratio = ours["kib_per_client"] / max(0.01, theirs["kib_per_client"])
+            # Its own database: this tree's migrations are newer than the base's code.
+            before_dir = Path(tmp) / "before-db"
+            before_dir.mkdir(exist_ok=True)
+            before = await measure("covaex", n, before_dir, pythonpath) if pythonpath else None
+            shown = f"{before['kib_per_client']:>16.1f}" if before else ""
             print(
-                f"{n:>7} {ours['kib_per_client']:>17.1f} {theirs['kib_per_client']:>21.1f} {ratio:>5.2f}x", flush=True
+                f"{n:>7} {ours['kib_per_client']:>17.1f} {theirs['kib_per_client']:>21.1f} {ratio:>5.2f}x {shown}",
+                flush=True,
             )
             if ours["connected"] < n or theirs["connected"] < n:
                 print(f"        connected: covaex {ours['connected']}, websockets {theirs['connected']} of {n}")
-            rows.append({"clients": n, "project": ours, "baseline": theirs, "ratio": round(ratio, 3)})
+            row = {"clients": n, "project": ours, "baseline": theirs, "ratio": round(ratio, 3)}
+            if before:
+                row["before"] = before
+            rows.append(row)
     print(f"# {harness.uptime_line()}")
     if save:
-        notes = {"goal_kib": 16, "baseline": "websockets library server (asyncio), compression off"}
+        notes: dict[str, Any] = {"goal_kib": 16, "baseline": "websockets library server (asyncio), compression off"}
+        if base:
+            notes["before"] = f"the gateway of git revision {base}, same run"
         path = harness.write_results("ws_memory", "WebSocket memory per client", "KiB", rows, notes)
         print(f"# wrote {path.relative_to(harness.REPO_ROOT)}")
 
@@ -132,11 +145,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[500, 1000])
     parser.add_argument("--no-save", action="store_true", help="do not rewrite benchmarks/results/")
+    parser.add_argument("--base", metavar="REV", help="also measure the gateway of this git revision (before/after)")
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     harness.pin_self(harness.cores()[1])
-    asyncio.run(run(args.clients, not args.no_save))
+    asyncio.run(run(args.clients, not args.no_save, args.base))
 
 
 if __name__ == "__main__":
