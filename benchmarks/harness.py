@@ -308,19 +308,26 @@ def compare_http(name: str, path: str, title: str, goal: float, argv: Sequence[s
     parser.add_argument("--clients", type=int, nargs="+", default=[10, 20, 50], help="ab -c values (default 10 20 50)")
     parser.add_argument("--seconds", type=float, default=8.0, help="ab -t per run (default 8)")
     parser.add_argument("--no-save", action="store_true", help="do not rewrite benchmarks/results/")
+    parser.add_argument("--base", metavar="REV", help="also measure covaex serve of this git revision (before/after)")
     args = parser.parse_args(argv)
     server_core, load_core = cores()
     print_header(f"{title}: covaex serve vs Sanic hello-world, ab -k -t {args.seconds:g}")
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="covaex-bench-") as tmp:
+
+    def project_figures(workdir: Path, pythonpath: str | None = None) -> tuple[dict[int, AbResult], int]:
         port = free_port()
-        with project_server(port, server_core, Path(tmp)) as project:
+        workdir.mkdir(exist_ok=True)  # a database each: this tree's migrations may be newer than the base's code
+        with project_server(port, server_core, workdir, {"PYTHONPATH": pythonpath} if pythonpath else None) as project:
             url = f"http://127.0.0.1:{port}{path}"
             wait_http(project, f"http://127.0.0.1:{port}/healthz")
             wait_prices(port)
             size = len(httpx.get(url, timeout=5).content)
             ab(url, concurrency=10, seconds=1, core=load_core)  # warm-up
-            ours = {c: ab(url, concurrency=c, seconds=args.seconds, core=load_core) for c in args.clients}
+            return {c: ab(url, concurrency=c, seconds=args.seconds, core=load_core) for c in args.clients}, size
+
+    with tempfile.TemporaryDirectory(prefix="covaex-bench-") as tmp:
+        ours, size = project_figures(Path(tmp) / "project")
+        before = project_figures(Path(tmp) / "before", tree_at(args.base, Path(tmp) / "base"))[0] if args.base else {}
         port = free_port()
         with baseline_server("hello", port, server_core, "--bytes", str(size)) as hello:
             url = f"http://127.0.0.1:{port}/"
@@ -328,12 +335,14 @@ def compare_http(name: str, path: str, title: str, goal: float, argv: Sequence[s
             ab(url, concurrency=10, seconds=1, core=load_core)
             theirs = {c: ab(url, concurrency=c, seconds=args.seconds, core=load_core) for c in args.clients}
     head = f"{'clients':>7} {'covaex req/s':>12} {'p99 ms':>6} {'hello req/s':>11} {'p99 ms':>6} {'ratio':>6}"
-    print(f"{head}  (goal >= {goal:g}x)")
+    base_head = f" {'@' + args.base + ' req/s':>16} {'p99 ms':>6}" if args.base else ""
+    print(f"{head}{base_head}  (goal >= {goal:g}x)")
     for c in args.clients:
         a, b = ours[c], theirs[c]
         ratio = a.requests_per_s / b.requests_per_s
         figures = f"{a.requests_per_s:>12.0f} {a.p99_ms:>6.0f} {b.requests_per_s:>11.0f} {b.p99_ms:>6.0f}"
-        print(f"{c:>7} {figures} {ratio:>5.2f}x")
+        then = f" {before[c].requests_per_s:>16.0f} {before[c].p99_ms:>6.0f}" if c in before else ""
+        print(f"{c:>7} {figures} {ratio:>5.2f}x{then}")
         if a.failed or a.non_2xx:
             print(f"        covaex: {a.failed} failed, {a.non_2xx} non-2xx of {a.completed}")
         rows.append({
@@ -344,9 +353,13 @@ def compare_http(name: str, path: str, title: str, goal: float, argv: Sequence[s
                          "failed": b.failed + b.non_2xx, "bytes": b.bytes_per_response},
             "ratio": round(ratio, 3),
         })  # fmt: skip
+        if c in before:
+            rows[-1]["before"] = {"requests_per_s": round(before[c].requests_per_s, 1), "p99_ms": before[c].p99_ms}
     print(f"# {uptime_line()}")
     if not args.no_save:
         notes = {"path": path, "goal_ratio": goal, "seconds": args.seconds, "baseline": "Sanic hello-world, same bytes"}
+        if args.base:
+            notes["before"] = f"covaex serve of git revision {args.base}, same run"
         print(f"# wrote {write_results(name, title, 'requests/s', rows, notes).relative_to(REPO_ROOT)}")
 
 
