@@ -22,6 +22,8 @@ from covaex.docsite.paths import REPO_ROOT
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 LAYERS_FILE = RESULTS_DIR / "profiles" / "ws_memory_layers.json"
 """Written by ``benchmarks/ws_memory_trace.py``: a client's Python heap, by layer."""
+PROFILE_FILE = RESULTS_DIR / "profiles" / "ws_fanout_profile.json"
+"""Written by ``benchmarks/ws_fanout.py --profile``: the gateway's own time per frame, by function."""
 
 PROJECT_COLOR = "#3f51b5"
 BASELINE_COLOR = "#9e9e9e"
@@ -167,10 +169,44 @@ def load_layers(path: Path = LAYERS_FILE) -> MemoryLayers | None:
     return MemoryLayers(measured_at, clients, load, rows, total)
 
 
+@dataclass(frozen=True)
+class FanoutProfile:
+    measured_at: str
+    clients: int
+    frames_per_second: float
+    us_per_frame: float
+    core_share: float
+    """Per cent of one core the profiled gateway's Python spent (profiler overhead included)."""
+    top: tuple[tuple[str, int, float], ...]
+    """(function, calls, microseconds of own time per frame sent)"""
+
+
+def load_profile(path: Path = PROFILE_FILE) -> FanoutProfile | None:
+    """The fan-out profile, or ``None`` before ``ws_fanout.py --profile`` has been run."""
+    if not path.exists():
+        return None
+    source = str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        seconds, frames = float(doc["seconds"]), int(doc["frames_sent"])
+        top = tuple((str(t["function"]), int(t["calls"]), float(t["own_us_per_frame"])) for t in doc["top"])
+        return FanoutProfile(
+            measured_at=str(doc["measured_at"]),
+            clients=int(doc["clients"]),
+            frames_per_second=round(frames / seconds),
+            us_per_frame=float(doc["own_us_per_frame_total"]),
+            core_share=round(100 * float(doc["own_seconds"]) / seconds, 1),
+            top=top,
+        )
+    except (ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
+        raise ValueError(f"{source}: not a fan-out profile: {exc}") from exc
+
+
 def performance(_inputs: Inputs) -> dict[str, Any]:
     return {
         "benchmarks": load_results(),
         "memory_layers": load_layers(),
+        "fanout_profile": load_profile(),
         "project_color": PROJECT_COLOR,
         "baseline_color": BASELINE_COLOR,
     }
