@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from covaex_service.market.candles import INTERVAL_MS, Kline
 from covaex_service.ui.names import coin_name
 from covaex_service.ui.page import (
     chip_groups,
@@ -11,6 +12,7 @@ from covaex_service.ui.page import (
     format_price,
     format_volume,
     main_page,
+    sparkline,
 )
 
 
@@ -68,3 +70,45 @@ def test_page_from_an_empty_snapshot() -> None:
     page = main_page({"asOf": None, "stale": True, "source": "simulator", "markets": []})
     assert page.rows == () and page.stale and page.as_of_text == "아직 시세가 없어요"
     assert page.summary.rising == 0 and page.summary.volume_text == "$0.00"
+
+
+HOUR = INTERVAL_MS["1h"]
+
+
+def hourly(*closes: tuple[int, str]) -> list[Kline]:
+    return [
+        Kline("BTCUSDT", "1h", hour * HOUR, (hour + 1) * HOUR - 1, close, close, close, close, "1", True, "binance")
+        for hour, close in closes
+    ]
+
+
+def test_a_sparkline_places_each_close_at_its_hour_of_the_last_day() -> None:
+    # 30 hours: only the newest 24 are drawn, spread over the whole width.
+    line = sparkline(hourly(*((h, str(100 + h)) for h in range(30))))
+    assert line is not None and line.count == 24
+    points = [tuple(map(float, p.split(","))) for p in line.points.split()]
+    assert points[0] == (0.0, 26.0) and points[-1] == (72.0, 2.0)  # lowest close at the bottom, highest on top
+    assert (line.low, line.high, line.direction, line.last_open) == ("106", "129", "rise", 29 * HOUR)
+
+    # A gap (hours 10 and 11 missing) is drawn where it is, not stretched away.
+    gappy = sparkline(hourly(*((h, str(100 + h)) for h in range(24) if h not in (10, 11))))
+    assert gappy is not None and gappy.count == 22
+    xs = [float(p.split(",")[0]) for p in gappy.points.split()]
+    assert abs((xs[10] - xs[9]) - 3 * 72 / 23) < 0.02
+
+
+def test_no_sparkline_without_two_candles_and_a_flat_day_is_a_level_line() -> None:
+    assert sparkline([]) is None
+    assert sparkline(hourly((5, "1.0"))) is None
+    assert sparkline(hourly((0, "1.0"), (40, "2.0"))) is None  # the older candle is not in the last day
+    flat = sparkline(hourly((0, "1.5"), (1, "1.5"), (2, "1.5")))
+    assert flat is not None and flat.direction == "flat"
+    assert {p.split(",")[1] for p in flat.points.split()} == {"14.00"}
+
+
+def test_the_main_page_has_sparklines_only_for_symbols_with_candles() -> None:
+    markets = [market("BTCUSDT", "1", "1"), market("ETHUSDT", "1", "1")]
+    snapshot = {"asOf": 1, "stale": False, "source": "binance", "markets": markets}
+    page = main_page(snapshot, {"BTCUSDT": hourly((0, "1"), (1, "2"))})
+    assert set(page.sparklines) == {"BTCUSDT"}
+    assert main_page(snapshot).sparklines == {}

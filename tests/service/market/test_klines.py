@@ -23,6 +23,7 @@ from covaex_service.market.feeds.binance import KlineEvent, MalformedFrame, pars
 from covaex_service.market.feeds.binance_client import BinanceFeed
 from covaex_service.market.feeds.simulator import SimulatorFeed
 from covaex_service.market.model import Market
+from covaex_service.market.recent import RecentCandles
 from covaex_service.market.stats import FeedStats
 from websockets.asyncio.client import connect
 
@@ -198,6 +199,51 @@ async def test_the_cache_lays_the_open_candle_over_the_series(kind: str) -> None
         assert source == "simulator"  # honest: a simulated candle labels the answer
     finally:
         await cache.close()
+
+
+@pytest.mark.parametrize("kind", ["embedded", "redis"])
+async def test_recent_klines_reads_every_symbols_newest_candles_at_once(kind: str) -> None:
+    if kind == "redis":
+        url = os.environ.get("COVAEX_TEST_REDIS_URL")
+        if not url:
+            pytest.skip("COVAEX_TEST_REDIS_URL is not set: 'make test' starts the real server")
+        cache: Any = RedisCache(url, Keys(f"covaex-test:recent:{os.getpid()}:{id(kind)}:v1"))
+    else:
+        cache = EmbeddedCache()
+    hour = INTERVAL_MS["1h"]
+    try:
+        series = [candle(i * hour, str(100 + i), interval="1h") for i in range(30)]
+        await cache.write_klines([series], [candle(29 * hour, "200", interval="1h")], at_ms=1)
+        reader = RecentCandles(cache, ["BTCUSDT", "ETHUSDT"], refresh_seconds=0)
+        day = await reader.read()
+        # The newest 24 with the open candle laid over; ETH has no candles and is left out.
+        assert list(day.series) == ["BTCUSDT"]
+        assert [k.close for k in day.series["BTCUSDT"]] == [str(100 + i) for i in range(6, 29)] + ["200"]
+        assert (await reader.read()).version == day.version, "the same candles keep their version"
+        await cache.write_klines([], [candle(29 * hour, "201", interval="1h")], at_ms=2)
+        moved = await reader.read()
+        assert moved.version == day.version + 1 and moved.series["BTCUSDT"][-1].close == "201"
+        assert await cache.recent_klines([], "1h", 24) == {}
+    finally:
+        await cache.close()
+
+
+async def test_recent_candles_are_read_at_most_once_per_refresh_window() -> None:
+    cache = EmbeddedCache()
+    reads = 0
+    real = cache.recent_klines
+
+    async def counted(*args: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await real(*args)
+
+    cache.recent_klines = counted  # type: ignore[method-assign]
+    reader = RecentCandles(cache, ["BTCUSDT"], refresh_seconds=60)
+    for _ in range(50):
+        await reader.read()
+    assert reads == 1
+
 
 
 async def test_rest_klines_from_the_cache(tmp_path: Path) -> None:
