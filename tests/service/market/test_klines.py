@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from covaex_service.market.candles import INTERVAL_MS, KLINES_KEPT, Kline, merge
 from covaex_service.market.devtools.binance_server import LocalBinance
 from covaex_service.market.feeds.binance import KlineEvent, MalformedFrame, parse_rest_klines, parse_stream_frame
 from covaex_service.market.feeds.binance_client import BinanceFeed
-from covaex_service.market.feeds.simulator import SimulatorFeed
+from covaex_service.market.feeds.simulator import SimulatorFeed, tick_size
 from covaex_service.market.model import Market
 from covaex_service.market.recent import RecentCandles
 from covaex_service.market.stats import FeedStats
@@ -170,6 +171,29 @@ async def test_the_simulator_makes_labelled_history_and_moves_the_open_candle() 
         assert all(float(k.low) <= min(float(k.open), float(k.close)) <= float(k.high) for k in series)
         live = [k for k in got[3 * KLINES_KEPT :] if k.interval == interval]
         assert live and live[-1].open_time >= series[-1].open_time
+
+
+
+async def test_the_simulated_last_day_agrees_with_the_24h_change() -> None:
+    """The hourly history passes through the ticker's 24 h open a day ago and ends at the last price,
+    so the list's 24 h line rises exactly when the row's change is a rise."""
+    markets: list[Market] = []
+    got: list[Kline] = []
+    feed = SimulatorFeed(["BTCUSDT", "ETHUSDT", "PEPEUSDT"], interval=10, rng_seed=3)
+    task = asyncio.create_task(feed.run(markets.extend, got.extend))
+    try:
+        await eventually(lambda: len(got) >= 3 * 3 * KLINES_KEPT, what="the history")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    for market in markets[:3]:
+        hourly = [k for k in got if k.symbol == market.symbol and k.interval == "1h"]
+        day_ago = hourly[-24]  # the candle that opened 23 to 24 h ago: it opened at the 24 h open
+        tick = float(tick_size(Decimal(market.open)))
+        assert abs(float(day_ago.open) - float(market.open)) <= tick, market.symbol
+        assert hourly[-1].close == market.last
+        assert all(a.close == b.open for a, b in itertools.pairwise(hourly)), "no gap between candles"
 
 
 # -- cache, REST and the WebSocket extension --------------------------------------------
