@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.ui.conftest import open_live
 from tests.ui.local_market import HOUR_MS, WITHOUT_CANDLES, hourly_closes
 
 if TYPE_CHECKING:
@@ -148,3 +149,37 @@ def test_the_line_takes_the_rise_and_fall_colours_of_the_theme(page: Page, servi
                        probe.remove(); return colour; }"""
         )
     assert rise_colour["light"] != rise_colour["dark"]
+
+
+def test_live_prices_and_lines_cost_no_forced_layout(page: Page, service: Service) -> None:
+    """Cells and lines are written, never measured: one layout per frame that changed the list at most,
+    however many cells and lines it changed (a read after each write would add one layout each)."""
+    open_live(page, service)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+
+    def layouts() -> float:
+        metrics = cdp.send("Performance.getMetrics")["metrics"]
+        return float(next(m["value"] for m in metrics if m["name"] == "LayoutCount"))
+
+    # The frames in which the list changed, and how many lines changed in them.
+    page.evaluate(
+        """() => {
+            window.__frame = 0; window.__changedFrames = new Set(); window.__lines = 0;
+            const tick = () => { window.__frame += 1; requestAnimationFrame(tick); };
+            requestAnimationFrame(tick);
+            new MutationObserver((records) => {
+                window.__changedFrames.add(window.__frame);
+                window.__lines += records.filter((r) => r.attributeName === "points").length;
+            }).observe(document.querySelector("table.coins tbody"),
+                       { subtree: true, childList: true, characterData: true, attributes: true });
+        }"""
+    )
+    before = layouts()
+    page.wait_for_function("() => window.__lines >= 40", timeout=20_000)
+    spent = layouts() - before
+    frames, lines = page.evaluate("() => [window.__changedFrames.size, window.__lines]")
+    assert lines >= 40
+    # A read after each write would cost about one layout per line on top of one per frame; other parts
+    # of the page (summary, badges) may add a few of their own.
+    assert spent < frames + lines / 2, f"{spent} layouts for {frames} frames that changed the list ({lines} lines)"
