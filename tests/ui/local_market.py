@@ -83,8 +83,9 @@ class LocalMarket:
                 self._call(lambda s=symbol: self.server.set_klines(hourly_candles(s, now_ms)))
 
     def set_prices(self, symbol: str, closes: Sequence[Decimal]) -> None:
-        # The 24 h ticker agrees with the candles: opened 24 h ago, last at the newest close.
-        day = closes[-24:]
+        # The 24 h ticker agrees with the candles: it opened where the day's first candle did (the close
+        # before it), and its last price is the newest close.
+        day = closes[-25:]
         self.server.set_ticker(
             symbol, last=str(day[-1]), open=str(day[0]), high=str(max(day)), low=str(min(day)),
             volume="1000", quote_volume=str(day[-1] * 1000),

@@ -5,6 +5,7 @@ the last point follows the live price; rise/fall colours in light and dark."""
 from __future__ import annotations
 
 import itertools
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -66,19 +67,23 @@ def test_each_row_draws_the_last_24_hours_of_the_candles_the_klines_endpoint_ser
     assert sorted(lines) == sorted(symbols)
     for symbol in symbols:
         served = served_day(local_feed.service, symbol)
-        closes = [Decimal(str(k["close"])) for k in served]
         # The service serves what the upstream holds: the newest 24 of the market's 30 hours.
-        assert closes == hourly_closes(symbol)[-DAY:]
+        assert [Decimal(str(k["close"])) for k in served] == hourly_closes(symbol)[-DAY:]
         assert int(served[-1]["openTime"]) - int(served[0]["openTime"]) == (DAY - 1) * HOUR_MS
+        # The price at each of the day's 25 hour boundaries: the first candle's open, then every close.
+        prices = [Decimal(str(served[0]["open"]))] + [Decimal(str(k["close"])) for k in served]
         line = lines[symbol]
         points = parse(line["points"])
-        assert len(points) == DAY, symbol
+        assert len(points) == DAY + 1, symbol
         width = float(line["viewBox"].split()[2])
         xs = [x for x, _ in points]
         assert xs[0] == 0 and xs[-1] == width
-        assert all(abs((b - a) - width / (DAY - 1)) < 0.02 for a, b in itertools.pairwise(xs))
-        assert_same_shape(points, closes)
-        way = "rise" if closes[-1] > closes[0] else "fall" if closes[-1] < closes[0] else "flat"
+        assert all(abs((b - a) - width / DAY) < 0.02 for a, b in itertools.pairwise(xs))
+        assert_same_shape(points, prices)
+        # The line's way is the row's 24 h change (the market's ticker opened where the day's first candle did).
+        way = "rise" if prices[-1] > prices[0] else "fall" if prices[-1] < prices[0] else "flat"
+        row_change = page.locator(f'#row-{symbol} [data-field="changePct"]')
+        expect(row_change).to_have_class(re.compile(rf"\b{way}\b"))
         assert way in line["cls"].split(), (symbol, line["cls"])
         assert line["hidden"] == "true"  # the row states the change in words
 
@@ -96,7 +101,7 @@ def test_a_row_whose_candles_are_missing_shows_no_sparkline(page: Page, local_fe
 
 def test_the_last_point_follows_the_live_price(page: Page, local_feed: LocalFeed) -> None:
     symbol = "ETHUSDT"
-    closes = hourly_closes(symbol)[-DAY:]
+    closes = hourly_closes(symbol)[-DAY - 1 :]  # the day's first open is the close before it
     page.goto(local_feed.service.base_url + "/")
     expect(page.locator('.conn[data-conn="live"]')).to_have_count(1)
     polyline = page.locator(f"#row-{symbol} svg[data-spark] polyline")
@@ -108,7 +113,7 @@ def test_the_last_point_follows_the_live_price(page: Page, local_feed: LocalFeed
         # A new high: the last point goes to the top edge, the others keep their order, and the line rises.
         expect(page.locator(f"#row-{symbol} svg.spark.rise")).to_have_count(1)
         after = parse(polyline.get_attribute("points") or "")
-        assert len(after) == DAY and after[-1][1] == min(y for _, y in after)
+        assert len(after) == DAY + 1 and after[-1][1] == min(y for _, y in after)
         assert [x for x, _ in after] == [x for x, _ in before]
         assert_same_shape(after[:-1], closes[:-1])
     finally:
@@ -183,3 +188,19 @@ def test_live_prices_and_lines_cost_no_forced_layout(page: Page, service: Servic
     # A read after each write would cost about one layout per line on top of one per frame; other parts
     # of the page (summary, badges) may add a few of their own.
     assert spent < frames + lines / 2, f"{spent} layouts for {frames} frames that changed the list ({lines} lines)"
+
+
+def test_on_the_simulator_the_line_and_the_change_agree(page: Page, service: Service) -> None:
+    """The simulator's history passes through its 24 h open: a row that clearly rose draws a rising line.
+    (Within a few seconds' moves of zero the two may differ: the line is re-read every few seconds.)"""
+    page.goto(service.base_url + "/")
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll("tr.coin")].map((row) => [
+            row.dataset.symbol,
+            Number(row.dataset.changePct),
+            row.querySelector("svg[data-spark]")?.getAttribute("class"),
+        ])"""
+    )
+    assert len(rows) == 20 and all(cls for _, _, cls in rows), "every simulated coin has a line"
+    clear = [(symbol, change, cls) for symbol, change, cls in rows if abs(change) >= 1]
+    assert all(("rise" if change > 0 else "fall") in cls.split() for _, change, cls in clear), clear

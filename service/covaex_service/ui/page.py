@@ -86,7 +86,7 @@ SPARK_PAD = 2.0
 
 @dataclass(frozen=True)
 class Sparkline:
-    """A row's 24 h line: SVG polyline points of the hourly closes, placed by their hour, coloured by its way.
+    """A row's 24 h line: SVG polyline points of the price at each hour, placed by time, coloured by its way.
 
     ``low``/``high`` (the closes the line is scaled between) and ``last_open``
     (the open time of the candle the last point draws) let the page move the
@@ -99,14 +99,17 @@ class Sparkline:
     last_open: int
     count: int
     direction: Direction
-    """The line's own: its last close against its first, so the picture never contradicts its colour."""
+    """The line's own: the price now against a day ago, so the picture never contradicts its colour."""
 
 
 def sparkline(candles: Sequence[Kline]) -> Sparkline | None:
-    """The line of the newest :data:`DAY_CANDLES` hours of ``candles`` (oldest first); ``None`` under two points.
+    """The line of the newest :data:`DAY_CANDLES` hours of ``candles`` (oldest first); ``None`` without any.
 
-    A point's x is its candle's hour counted back from the newest, so a gap or
-    a short history is drawn where it is, not stretched over the whole day.
+    The price at every hour's boundary: the oldest candle's open (a day ago,
+    where the 24 h change is measured from), then each candle's close, the
+    newest being the open candle's (the price now). A point's x is its hour
+    counted back from now, so a gap or a short history is drawn where it is,
+    not stretched over the whole day.
     """
     step = INTERVAL_MS[DAY_INTERVAL]
     if not candles:
@@ -114,20 +117,23 @@ def sparkline(candles: Sequence[Kline]) -> Sparkline | None:
     last_open = candles[-1].open_time
     first_open = last_open - (DAY_CANDLES - 1) * step
     kept = [k for k in candles if k.interval == DAY_INTERVAL and k.open_time >= first_open]
-    if len(kept) < 2:
+    if not kept:
         return None
-    closes = [decimal_of(k.close) for k in kept]
-    low, high = min(closes), max(closes)
+    # (hour boundary, price): the first candle's open at its start, every close at its end.
+    at = [(kept[0].open_time, decimal_of(kept[0].open))]
+    at += [(k.open_time + step, decimal_of(k.close)) for k in kept]
+    prices = [price for _, price in at]
+    low, high = min(prices), max(prices)
     span = high - low
     usable = SPARK_HEIGHT - 2 * SPARK_PAD
     points = []
-    for kline, close in zip(kept, closes, strict=True):
-        x = (kline.open_time - first_open) / step * SPARK_WIDTH / (DAY_CANDLES - 1)
+    for moment, price in at:
+        x = (moment - first_open) / step * SPARK_WIDTH / DAY_CANDLES
         # A flat day is a line through the middle, not a division by zero.
-        y = SPARK_HEIGHT / 2 if span == 0 else SPARK_PAD + float((high - close) / span) * usable
+        y = SPARK_HEIGHT / 2 if span == 0 else SPARK_PAD + float((high - price) / span) * usable
         points.append(f"{x:.2f},{y:.2f}")
-    direction: Direction = "rise" if closes[-1] > closes[0] else "fall" if closes[-1] < closes[0] else "flat"
-    return Sparkline(" ".join(points), format(low, "f"), format(high, "f"), last_open, len(kept), direction)
+    direction: Direction = "rise" if prices[-1] > prices[0] else "fall" if prices[-1] < prices[0] else "flat"
+    return Sparkline(" ".join(points), format(low, "f"), format(high, "f"), last_open, len(points), direction)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-// A row's 24 h line, drawn by the server from the hourly candles (ui/page.py `sparkline`),
-// kept live here: its last point is the open candle, so it follows the row's price, and a new
-// hour starts a new point. Attribute writes only (no layout read): no reflow per tick.
+// A row's 24 h line, drawn by the server from the hourly candles (ui/page.py `sparkline`: the
+// price at each hour's boundary, a day ago to now), kept live here: its last point is the open
+// candle's close, so it follows the row's price, and a new hour starts a new point.
+// Attribute writes only (no layout read): no reflow per tick.
 
 const HOUR_MS = 3_600_000;
-const SLOTS = 24; // page.py DAY_CANDLES: one slot per hour, the newest at the right edge
+const HOURS = 24; // page.py DAY_CANDLES: 25 hour boundaries, a day ago at the left edge, now at the right
 const PAD = 2; // page.py SPARK_PAD
 const DIRECTIONS = ["rise", "fall", "flat"];
 
@@ -29,7 +30,7 @@ export class Spark {
       .split(/\s+/)
       .map((pair) => {
         const [x, y] = pair.split(",").map(Number);
-        const slot = Math.round((x / this.width) * (SLOTS - 1));
+        const slot = Math.round((x / this.width) * HOURS);
         return { slot, value: high === low ? low : high - ((y - PAD) / usable) * (high - low) };
       });
   }
@@ -46,7 +47,7 @@ export class Spark {
       // New hourly candles opened since the line was drawn: the day moves left by as many slots.
       this.lastOpen += hours * HOUR_MS;
       this.points = this.points.map((p) => ({ slot: p.slot - hours, value: p.value })).filter((p) => p.slot >= 0);
-      this.points.push({ slot: SLOTS - 1, value });
+      this.points.push({ slot: HOURS, value });
     } else {
       this.points[this.points.length - 1].value = value;
     }
@@ -58,7 +59,7 @@ export class Spark {
     const low = Math.min(...values);
     const high = Math.max(...values);
     const usable = this.height - 2 * PAD;
-    const step = this.width / (SLOTS - 1);
+    const step = this.width / HOURS;
     const text = this.points
       .map((p) => {
         const y = high === low ? this.height / 2 : PAD + ((high - p.value) / (high - low)) * usable;
