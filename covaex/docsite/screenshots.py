@@ -43,8 +43,9 @@ SCREENSHOTS_DIR = DOCS_DIR / "screenshots"
 REASON_FILE = "NOT_BUILT.txt"
 GALLERY_MARKER = "<!-- covaex:screenshots -->"
 START_TIMEOUT_S = 30.0
-SETTLE_MS = 1_200
-"""After the last wait: the price flashes of the latest ticks fade into a typical frame."""
+SETTLE_MS = 300
+"""After switching the colour scheme: the chart repaints in the scheme's colours (the price flashes are
+finished by the screenshot itself, ``animations="disabled"``)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def _device_shots(browser: Any, device: Device, base_url: str, out_dir: Path) ->
                 page.emulate_media(color_scheme=scheme)
                 page.wait_for_timeout(SETTLE_MS)
                 target = out_dir / Shot(name, "", path, device, scheme).file_name
-                page.screenshot(path=str(target))
+                page.screenshot(path=str(target), animations="disabled")
                 taken.append(target)
         return taken
     finally:
