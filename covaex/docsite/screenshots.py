@@ -21,8 +21,10 @@ so in one line and the rest of the docs build goes on.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -178,18 +180,36 @@ def _service(workdir: Path) -> Iterator[str]:
     log_path = workdir / "serve.log"
     with log_path.open("wb") as log:
         # Our own interpreter and CLI, arguments fixed here.
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)  # noqa: S603
+        process = subprocess.Popen(  # noqa: S603
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base_url, process, log_path)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_service(process)
+
+
+STOP_TIMEOUT_S = 30.0
+"""Longer than the service's own orderly stop (its workers get 20 s, then the main process 3 s)."""
+
+
+def stop_service(process: subprocess.Popen[bytes]) -> None:
+    """Stop a ``covaex serve`` started with ``start_new_session=True``, workers included.
+
+    SIGTERM lets the service stop its workers in order; whatever is left after
+    that (a worker whose main process had to give up ignores SIGTERM) goes with
+    the process group, which holds only this service.
+    """
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _wait_until_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:

@@ -34,6 +34,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from covaex.docsite.screenshots import stop_service
 from tests.ui.local_market import LocalMarket, local_market
 
 CHROMIUM = "/usr/bin/chromium"
@@ -81,18 +82,15 @@ def running_service(workdir: Path, *args: str, env: Mapping[str, str] | None = N
     if not COVAEX.exists():
         command[1:1] = ["-m", "covaex.cli"]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+        process = subprocess.Popen(
+            command, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
+        )
     service = Service(base_url=f"http://127.0.0.1:{port}", log_path=log_path)
     try:
         _wait_until_ready(service, process)
         yield service
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_service(process)
 
 
 @pytest.fixture(scope="session")
