@@ -53,8 +53,9 @@ def _synth(args: argparse.Namespace) -> int:
 
 def _docs_build(args: argparse.Namespace) -> int:
     from covaex.docsite.build import build_docs
+    from covaex.docsite.screenshots import SCREENSHOTS_DIR
 
-    build_docs()
+    build_docs(screenshots_dir=None if args.no_screenshots else SCREENSHOTS_DIR)
     return 0
 
 
@@ -108,7 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="generated documentation: build or check for drift")
     docs_sub = docs.add_subparsers(dest="docs_command", metavar="ACTION", parser_class=_Parser)
     docs_sub.required = True
-    docs_sub.add_parser("build", help="regenerate all generated pages and diagrams").set_defaults(handler=_docs_build)
+    docs_build = docs_sub.add_parser(
+        "build", help="regenerate all generated pages and diagrams, and take the UI's screenshots"
+    )
+    docs_build.add_argument(
+        "--no-screenshots",
+        action="store_true",
+        help="keep the screenshots in docs/screenshots/ as they are (mkdocs serve's rebuilds)",
+    )
+    docs_build.set_defaults(handler=_docs_build)
     docs_sub.add_parser(
         "check", help="fail, naming the files, when committed generated docs differ from the definitions"
     ).set_defaults(handler=_docs_check)

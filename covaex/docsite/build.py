@@ -8,7 +8,9 @@ Both run the same pipeline, printing one timed line per phase:
 4. page data: one section per concern, from stacks, service code and deploy files,
 5. render ``templates/pages/`` with Jinja,
 6. build: write only the files that changed under ``docs/generated/``;
-   check: compare with them and fail naming every differing file.
+   check: compare with them and fail naming every differing file;
+7. build only: the UI's screenshots into ``docs/screenshots/`` (ignored by
+   git, outside the drift gate; :mod:`.screenshots`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from covaex.docsite.inputs import Inputs, load_data, load_stacks
 from covaex.docsite.paths import GENERATED_DIR, REPO_ROOT, SYNTH_OUT
 from covaex.docsite.placeholders import mark_placeholders
 from covaex.docsite.render import render_pages
+from covaex.docsite.screenshots import NotBuilt, build_screenshots
 from covaex.docsite.sync import diff_tree, unified_diff, write_tree
 from covaex.errors import CliError
 from covaex.progress import Steps
@@ -56,15 +59,34 @@ def render_site(inputs: Inputs, steps: Steps) -> dict[str, bytes]:
 
 
 def build_docs(
-    *, generated_dir: Path = GENERATED_DIR, quiet: bool = False, inputs: Inputs | None = None
+    *,
+    generated_dir: Path = GENERATED_DIR,
+    quiet: bool = False,
+    inputs: Inputs | None = None,
+    screenshots_dir: Path | None = None,
 ) -> Mapping[str, bytes]:
-    """Regenerate ``generated_dir``; ``inputs`` (already loaded stacks) skips the synth phase."""
-    steps = Steps(PHASES - (inputs is not None) * 2, quiet=quiet)
+    """Regenerate ``generated_dir``; ``inputs`` (already loaded stacks) skips the synth phase.
+
+    With ``screenshots_dir`` (``covaex docs build``), then take the UI's
+    screenshots there; that they could not be taken is one line, not a failure.
+    """
+    steps = Steps(PHASES - (inputs is not None) * 2 + (screenshots_dir is not None), quiet=quiet)
     files = render_site(inputs or load_inputs(steps), steps)
     with steps.step(f"write {_rel(generated_dir)}"):
         diff = write_tree(generated_dir, files)
     changed = len(diff.changed) + len(diff.missing) + len(diff.stale)
     steps.note(f"{len(files)} generated files, " + (f"{changed} updated" if changed else "all up to date"))
+    if screenshots_dir is not None:
+        reason = ""
+        with steps.step(f"screenshots of the UI into {_rel(screenshots_dir)}"):
+            try:
+                taken = build_screenshots(screenshots_dir)
+            except NotBuilt as exc:
+                taken, reason = [], str(exc)
+        if reason:
+            print(f"covaex: screenshots not built: {reason}", file=sys.stderr)
+        else:
+            steps.note(f"{len(taken)} screenshots: main and coin page, desktop and phone, light and dark")
     return files
 
 

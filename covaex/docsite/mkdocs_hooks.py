@@ -7,14 +7,23 @@ afresh (the serving process would keep the first version it imported).
 it may trigger finds nothing new and stops: no reload loop. ``mkdocs build``
 (tests, CI) leaves ``docs/generated/`` alone: it publishes what is
 committed, which ``covaex docs check`` keeps honest.
+
+Under ``serve`` the screenshots are not retaken on every change (they need a
+service and a browser): ``covaex docs build`` takes them, and
+:func:`on_page_markdown` shows whatever it left in ``docs/screenshots/``, or
+why there is nothing (:mod:`covaex.docsite.screenshots`).
 """
 
 from __future__ import annotations
 
 import logging
+import posixpath
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
+
+from covaex.docsite.screenshots import GALLERY_MARKER, gallery
 
 log = logging.getLogger("mkdocs.hooks.covaex")
 _state: dict[str, str] = {}
@@ -28,8 +37,18 @@ def on_pre_build(config: Any) -> None:
     if _state.get("command") != "serve":
         return
     proc = subprocess.run(  # our own interpreter and CLI
-        [sys.executable, "-m", "covaex.cli", "docs", "build"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "covaex.cli", "docs", "build", "--no-screenshots"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:  # keep serving the last good pages; say why they are old
         lines = (proc.stderr or "").strip().splitlines()
         log.error("covaex docs build failed, pages not regenerated: %s", lines[-1] if lines else proc.returncode)
+
+
+def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> str:
+    """The screenshot gallery in place of its marker (the generated Markdown stays the same everywhere)."""
+    if GALLERY_MARKER not in markdown:
+        return markdown
+    return markdown.replace(GALLERY_MARKER, gallery(Path(config["docs_dir"]), posixpath.dirname(page.file.src_uri)))

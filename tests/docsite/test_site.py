@@ -10,9 +10,6 @@ from __future__ import annotations
 import copy
 import html
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,38 +17,15 @@ import pytest
 from covaex.docsite.build import build_docs, check_docs, render_site
 from covaex.docsite.facts.site_nav import load_nav, nav_pages
 from covaex.docsite.inputs import Inputs, load_data
-from covaex.docsite.paths import DOCS_DIR, REPO_ROOT
 from covaex.docsite.sections import Sections
 from covaex.docsite.sync import write_tree
 from covaex.progress import Steps
 from covaex.topology.tfjson import TerraformDoc
+from tests.docsite.conftest import mkdocs_build
 
 pytestmark = pytest.mark.slow
 
 TOBE = ("tobe-v1-dev", "tobe-v1-prod")
-
-
-def _mkdocs_build(tmp: Path, generated: dict[str, bytes]) -> Path:
-    """``mkdocs build --strict`` of a copy of docs/ holding ``generated``; returns the site folder."""
-    docs = tmp / "docs"
-    shutil.copytree(DOCS_DIR, docs, ignore=shutil.ignore_patterns("generated"))
-    write_tree(docs / "generated", generated)
-    config = (REPO_ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    config = config.replace("docs_dir: docs", f"docs_dir: {docs}")
-    config = config.replace("covaex/docsite/mkdocs_hooks.py", str(REPO_ROOT / "covaex/docsite/mkdocs_hooks.py"))
-    # `watch:` only matters to `mkdocs serve`, and its paths are relative to the real config.
-    config = re.sub(r"^watch:\n(?:  - .*\n)+", "", config, flags=re.M)
-    (tmp / "mkdocs.yml").write_text(config, encoding="utf-8")
-    site = tmp / "site"
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(tmp / "mkdocs.yml"), "-d", str(site)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return site
 
 
 def _built(site: Path, docs_path: str) -> Path:
@@ -69,7 +43,7 @@ def _page_text(site: Path, docs_path: str) -> str:
 
 @pytest.fixture(scope="module")
 def site(rendered: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _mkdocs_build(tmp_path_factory.mktemp("site"), rendered)
+    return mkdocs_build(tmp_path_factory.mktemp("site"), rendered)
 
 
 def test_every_nav_page_is_generated_and_built(rendered: dict[str, bytes], site: Path) -> None:
@@ -238,7 +212,7 @@ def test_docs_check_fails_naming_the_pages_then_build_fixes_it(
 def test_pages_degrade_to_todo_boxes_without_any_stack(tmp_path: Path) -> None:
     files = render_site(Inputs(stacks={}, data=load_data()), Steps(3, quiet=True))
     assert "TODO" in files["epic2/cidr-plan.md"].decode()
-    _mkdocs_build(tmp_path, files)
+    mkdocs_build(tmp_path, files)
 
 
 def test_no_page_leaks_python_reprs(rendered: dict[str, bytes]) -> None:

@@ -14,7 +14,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+
+from covaex.docsite.screenshots import stop_service
+from tests.ui.local_market import LocalMarket, local_market
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -61,35 +65,69 @@ class Service:
         return dict(httpx.get(f"{self.base_url}/api/v1/markets", timeout=5).json())
 
 
-@pytest.fixture(scope="session")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """``covaex serve --feed simulator`` on a free port, ready once it has prices."""
-    workdir = tmp_path_factory.mktemp("covaex-ui")
+@contextmanager
+def running_service(workdir: Path, *args: str, env: Mapping[str, str] | None = None) -> Iterator[Service]:
+    """``covaex serve ARGS`` on a free port with a throw-away database, ready once it has prices."""
     port = _free_port()
     log_path = workdir / "serve.log"
-    env = {
+    environment = {
         **os.environ,
         "COVAEX_DATABASE_URL": f"sqlite:///{workdir / 'covaex.db'}",
         "COVAEX_ENV": "dev",
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
-    env.pop("COVAEX_REDIS_URL", None)
-    command = [str(COVAEX) if COVAEX.exists() else sys.executable, "serve", "--feed", "simulator", "--port", str(port)]
+    environment.pop("COVAEX_REDIS_URL", None)
+    command = [str(COVAEX) if COVAEX.exists() else sys.executable, "serve", *args, "--port", str(port)]
     if not COVAEX.exists():
         command[1:1] = ["-m", "covaex.cli"]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+        process = subprocess.Popen(
+            command, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
+        )
     service = Service(base_url=f"http://127.0.0.1:{port}", log_path=log_path)
     try:
         _wait_until_ready(service, process)
         yield service
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_service(process)
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """``covaex serve --feed simulator``: the market most tests look at."""
+    with running_service(tmp_path_factory.mktemp("covaex-ui"), "--feed", "simulator") as running:
+        yield running
+
+
+@dataclass
+class LocalFeed:
+    """A service fed by :class:`LocalMarket` (the Binance protocol, from a market the test controls)."""
+
+    service: Service
+    market: LocalMarket
+
+
+@pytest.fixture(scope="session")
+def local_feed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalFeed]:
+    """``covaex serve --feed binance`` against the local Binance server: known candles, stageable outages."""
+    with (
+        local_market() as market,
+        running_service(tmp_path_factory.mktemp("covaex-ui-binance"), "--feed", "binance", env=market.env()) as running,
+    ):
+        _wait_until_drawn(running, len(market.server.tickers) - 1)
+        yield LocalFeed(running, market)
+
+
+def _wait_until_drawn(service: Service, lines: int) -> None:
+    """Ready once the list draws every candle history: the client fetches them after the prices, and
+    the page re-reads candles every few seconds (``market.recent``)."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if httpx.get(service.base_url + "/", timeout=5).text.count("data-spark ") >= lines:
+            return
+        time.sleep(0.5)
+    pytest.fail(f"the list did not draw {lines} sparklines in {START_TIMEOUT_S}s")
 
 
 def _wait_until_ready(service: Service, process: subprocess.Popen[bytes]) -> None:

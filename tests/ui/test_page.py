@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from covaex_service.market.candles import INTERVAL_MS, Kline
 from covaex_service.ui.names import coin_name
 from covaex_service.ui.page import (
     chip_groups,
@@ -11,6 +12,7 @@ from covaex_service.ui.page import (
     format_price,
     format_volume,
     main_page,
+    sparkline,
 )
 
 
@@ -68,3 +70,53 @@ def test_page_from_an_empty_snapshot() -> None:
     page = main_page({"asOf": None, "stale": True, "source": "simulator", "markets": []})
     assert page.rows == () and page.stale and page.as_of_text == "아직 시세가 없어요"
     assert page.summary.rising == 0 and page.summary.volume_text == "$0.00"
+
+
+HOUR = INTERVAL_MS["1h"]
+
+
+def hourly(*closes: tuple[int, str], interval: str = "1h") -> list[Kline]:
+    """Candles at the given hours; each opens at the previous one's close."""
+    candles = []
+    for index, (hour, close) in enumerate(closes):
+        opened = closes[index - 1][1] if index else close
+        length = INTERVAL_MS[interval]
+        high, low = max(opened, close, key=float), min(opened, close, key=float)
+        start, end = hour * length, (hour + 1) * length - 1
+        candles.append(Kline("BTCUSDT", interval, start, end, opened, high, low, close, "1", True, "binance"))
+    return candles
+
+
+def test_a_sparkline_draws_the_price_at_each_hour_of_the_last_day() -> None:
+    # 30 hours: the newest 24 are drawn, from the open a day ago to the last close, over the whole width.
+    line = sparkline(hourly(*((h, str(100 + h)) for h in range(30))))
+    assert line is not None and line.count == 25
+    points = [tuple(map(float, p.split(","))) for p in line.points.split()]
+    assert points[0] == (0.0, 26.0) and points[-1] == (72.0, 2.0)  # lowest price at the bottom, highest on top
+    assert [x for x, _ in points] == [round(hour * 72 / 24, 2) for hour in range(25)]
+    assert (line.low, line.high, line.direction, line.last_open) == ("105", "129", "rise", 29 * HOUR)
+
+    # A gap (hours 10 and 11 missing) is drawn where it is, not stretched away.
+    gappy = sparkline(hourly(*((h, str(100 + h)) for h in range(24) if h not in (10, 11))))
+    assert gappy is not None and gappy.count == 23
+    xs = [float(p.split(",")[0]) for p in gappy.points.split()]
+    assert abs((xs[11] - xs[10]) - 3 * 72 / 24) < 0.02
+
+
+def test_no_sparkline_without_candles_and_a_flat_day_is_a_level_line() -> None:
+    assert sparkline([]) is None
+    assert sparkline(hourly((5, "1.0"), (6, "2.0"), interval="1m")) is None  # no hourly candle
+    last_hour = sparkline(hourly((0, "1.0"), (40, "2.0")))  # the older candle is not in the last day
+    assert last_hour is not None and last_hour.count == 2
+    assert [p.split(",")[0] for p in last_hour.points.split()] == ["69.00", "72.00"]
+    flat = sparkline(hourly((0, "1.5"), (1, "1.5"), (2, "1.5")))
+    assert flat is not None and flat.direction == "flat" and flat.count == 4
+    assert {p.split(",")[1] for p in flat.points.split()} == {"14.00"}
+
+
+def test_the_main_page_has_sparklines_only_for_symbols_with_candles() -> None:
+    markets = [market("BTCUSDT", "1", "1"), market("ETHUSDT", "1", "1")]
+    snapshot = {"asOf": 1, "stale": False, "source": "binance", "markets": markets}
+    page = main_page(snapshot, {"BTCUSDT": hourly((0, "1"), (1, "2"))})
+    assert set(page.sparklines) == {"BTCUSDT"}
+    assert main_page(snapshot).sparklines == {}

@@ -72,18 +72,30 @@ def test_the_quick_bar_comes_early_in_the_tab_order(page: Page, service: Service
         pytest.fail("the quick bar is not within the first 15 tab stops")
 
 
+# Counts the live updates that reached an element (prices, re-ranking): the test waits for updates
+# that happened, not for a time in which they may not have.
+COUNT_UPDATES = """(selector) => {
+    window.__updates = 0;
+    new MutationObserver((records) => { window.__updates += records.length; }).observe(
+        document.querySelector(selector), { subtree: true, childList: true, characterData: true });
+}"""
+UPDATES = 6
+
+
 def test_live_updates_never_take_keyboard_focus_away(page: Page, service: Service) -> None:
     open_live(page, service)
     page.locator('.quickbar [data-panel="movers"]').click()
     first = page.locator("#panel .panel-item").first
     first.focus()
     focused = first.get_attribute("data-coin")
-    page.wait_for_timeout(4000)  # several rounds of live prices and re-ranking
+    page.evaluate(COUNT_UPDATES, "#panel")
+    page.wait_for_function(f"() => window.__updates >= {UPDATES}", timeout=20_000)
     assert page.evaluate("() => document.activeElement.closest('#panel') !== null")
     assert page.evaluate("() => document.activeElement.dataset.coin") == focused
     sort = page.locator("button[data-sort=changePct]")
     sort.focus()
-    page.wait_for_timeout(2500)
+    page.evaluate(COUNT_UPDATES, "table.coins tbody")
+    page.wait_for_function(f"() => window.__updates >= {UPDATES}", timeout=20_000)
     expect(sort).to_be_focused()
 
 

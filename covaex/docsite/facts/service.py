@@ -23,12 +23,12 @@ from covaex_service.market.feeds import auto, binance, binance_client
 from covaex_service.market.gateway import guard, handler, hub, protocol
 from covaex_service.ui import names, page, views
 
+from covaex.docsite import screenshots
 from covaex.docsite.facts.codefacts import ModuleFacts, function_doc, js_header, module_facts
 from covaex.docsite.inputs import Inputs
-from covaex.docsite.paths import DOCS_DIR, REPO_ROOT
+from covaex.docsite.paths import REPO_ROOT
 
 UI_DIR = REPO_ROOT / "service" / "covaex_service" / "ui"
-SCREENSHOTS = ("main-desktop.png", "main-phone.png")
 _HOOK = re.compile(r'data-(action|panel|field|badge|sort|chips)="([^"{]+)"')
 
 
@@ -111,9 +111,12 @@ def ui(inputs: Inputs) -> dict[str, Any]:
         "hooks": {k: sorted(v) for k, v in sorted(hooks.items())},
         "chip_groups": [(g.key, g.title) for g in page.chip_groups(())],
         "page_doc": module_facts(page).doc,
-        "screenshots": [
-            f"assets/screenshots/{n}" for n in SCREENSHOTS if (DOCS_DIR / "assets/screenshots" / n).is_file()
-        ],
+        # Only what does not depend on this machine: the images themselves are the mkdocs hook's.
+        "screenshots": {
+            "marker": screenshots.GALLERY_MARKER,
+            "desktop": f"{screenshots.DESKTOP.width}×{screenshots.DESKTOP.height}",
+            "phone": f"{screenshots.PHONE.width}×{screenshots.PHONE.height}",
+        },
     }
 
 

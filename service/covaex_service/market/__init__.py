@@ -4,11 +4,13 @@ Public surface for other areas:
 
 * :func:`install` — plugs the area into the app (``covaex_service.app``);
 * :func:`read_snapshot` — the ``GET /api/v1/markets`` body, from the cache
-  only (the UI's server-side rendering uses it).
+  only (the UI's server-side rendering uses it);
+* :func:`read_recent_candles` — each symbol's last 24 hourly candles, from
+  the cache only, versioned (the list's sparklines).
 
 Layout: :mod:`.model` (normalized type), :mod:`.feeds` (binance, simulator,
 auto), :mod:`.ingest` (feed -> cache on the elected leader), :mod:`.cache`
-(contract, Redis, embedded), :mod:`.view` (read side), :mod:`.gateway`
+(contract, Redis, embedded), :mod:`.view` and :mod:`.recent` (read side), :mod:`.gateway`
 (WebSocket), :mod:`.routes` (REST and operations), :mod:`.metrics`.
 """
 
@@ -17,9 +19,10 @@ from __future__ import annotations
 from typing import Any
 
 from covaex_service.market.area import install
+from covaex_service.market.recent import RecentDay
 from covaex_service.sanic_types import ServiceApp
 
-__all__ = ["install", "read_snapshot"]
+__all__ = ["install", "read_recent_candles", "read_snapshot"]
 
 
 async def read_snapshot(app: ServiceApp) -> dict[str, Any]:
@@ -30,3 +33,13 @@ async def read_snapshot(app: ServiceApp) -> dict[str, Any]:
     """
     body: dict[str, Any] = await app.ctx.market.view.snapshot_json()
     return body
+
+
+async def read_recent_candles(app: ServiceApp) -> RecentDay:
+    """Each symbol's last 24 hourly candles, oldest first, and a version that changes with them (:mod:`.recent`).
+
+    Never contacts the upstream; read from the cache at most every few
+    seconds per worker; a symbol without candles is left out.
+    """
+    day: RecentDay = await app.ctx.market.recent.read()
+    return day

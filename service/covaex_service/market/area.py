@@ -30,6 +30,7 @@ from covaex_service.market.ingest import FLUSH_INTERVAL_SECONDS, Ingest
 from covaex_service.market.logs import configure_logging
 from covaex_service.market.metrics import MarketMetrics
 from covaex_service.market.model import Source
+from covaex_service.market.recent import RecentCandles
 from covaex_service.market.routes import blueprint, start_readiness_reports
 from covaex_service.market.stats import FeedStats, GatewayStats
 from covaex_service.market.view import MarketView
@@ -57,6 +58,7 @@ class MarketArea:
 
     cache: MarketCache
     view: MarketView
+    recent: RecentCandles
     hub: Hub
     ingest: Ingest
     feed_stats: FeedStats
@@ -98,6 +100,7 @@ async def _open(app: ServiceApp) -> None:
     area = MarketArea(
         cache=cache,
         view=view,
+        recent=RecentCandles(cache, settings.symbols),
         hub=Hub(view, settings.symbols, gateway_stats, options.limits),
         ingest=ingest,
         feed_stats=feed_stats,

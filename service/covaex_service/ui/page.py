@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
+from covaex_service.market.candles import INTERVAL_MS, Kline
+from covaex_service.market.recent import DAY_CANDLES, DAY_INTERVAL
 from covaex_service.ui.names import coin_name
 
 Direction = Literal["rise", "fall", "flat"]
@@ -76,9 +78,68 @@ class MarketSummary:
     volume_text: str
 
 
+SPARK_WIDTH = 72
+SPARK_HEIGHT = 28
+SPARK_PAD = 2.0
+"""Room for the stroke above the highest and below the lowest close (viewBox units)."""
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A row's 24 h line: SVG polyline points of the price at each hour, placed by time, coloured by its way.
+
+    ``low``/``high`` (the closes the line is scaled between) and ``last_open``
+    (the open time of the candle the last point draws) let the page move the
+    last point with live prices; ``static/js/spark.js`` repeats the geometry.
+    """
+
+    points: str
+    low: str
+    high: str
+    last_open: int
+    count: int
+    direction: Direction
+    """The line's own: the price now against a day ago, so the picture never contradicts its colour."""
+
+
+def sparkline(candles: Sequence[Kline]) -> Sparkline | None:
+    """The line of the newest :data:`DAY_CANDLES` hours of ``candles`` (oldest first); ``None`` without any.
+
+    The price at every hour's boundary: the oldest candle's open (a day ago,
+    where the 24 h change is measured from), then each candle's close, the
+    newest being the open candle's (the price now). A point's x is its hour
+    counted back from now, so a gap or a short history is drawn where it is,
+    not stretched over the whole day.
+    """
+    step = INTERVAL_MS[DAY_INTERVAL]
+    if not candles:
+        return None
+    last_open = candles[-1].open_time
+    first_open = last_open - (DAY_CANDLES - 1) * step
+    kept = [k for k in candles if k.interval == DAY_INTERVAL and k.open_time >= first_open]
+    if not kept:
+        return None
+    # (hour boundary, price): the first candle's open at its start, every close at its end.
+    at = [(kept[0].open_time, decimal_of(kept[0].open))]
+    at += [(k.open_time + step, decimal_of(k.close)) for k in kept]
+    prices = [price for _, price in at]
+    low, high = min(prices), max(prices)
+    span = high - low
+    usable = SPARK_HEIGHT - 2 * SPARK_PAD
+    points = []
+    for moment, price in at:
+        x = (moment - first_open) / step * SPARK_WIDTH / DAY_CANDLES
+        # A flat day is a line through the middle, not a division by zero.
+        y = SPARK_HEIGHT / 2 if span == 0 else SPARK_PAD + float((high - price) / span) * usable
+        points.append(f"{x:.2f},{y:.2f}")
+    direction: Direction = "rise" if prices[-1] > prices[0] else "fall" if prices[-1] < prices[0] else "flat"
+    return Sparkline(" ".join(points), format(low, "f"), format(high, "f"), last_open, len(points), direction)
+
+
 @dataclass(frozen=True)
 class MainPage:
     rows: tuple[CoinRow, ...]
+    sparklines: Mapping[str, Sparkline]
     chip_groups: tuple[ChipGroup, ...]
     summary: MarketSummary
     as_of_ms: int
@@ -208,13 +269,15 @@ def market_summary(rows: Sequence[CoinRow]) -> MarketSummary:
     )
 
 
-def main_page(snapshot: Mapping[str, Any]) -> MainPage:
-    """The view model of ``GET /`` for one cached snapshot body."""
+def main_page(snapshot: Mapping[str, Any], candles: Mapping[str, Sequence[Kline]] | None = None) -> MainPage:
+    """The view model of ``GET /`` for one cached snapshot body and each symbol's last 24 h of hourly candles."""
     rows = tuple(coin_row(market) for market in snapshot.get("markets", ()))
+    lines = {row.symbol: sparkline((candles or {}).get(row.symbol, ())) for row in rows}
     as_of_ms = int(snapshot.get("asOf") or 0)
     as_of_iso, as_of_text = format_as_of(as_of_ms)
     return MainPage(
         rows=rows,
+        sparklines={symbol: line for symbol, line in lines.items() if line is not None},
         chip_groups=chip_groups(rows),
         summary=market_summary(rows),
         as_of_ms=as_of_ms,

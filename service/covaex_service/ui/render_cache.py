@@ -33,7 +33,13 @@ Wiring a page (``/coins/<SYMBOL>`` follows ``GET /`` in :mod:`.views`)::
     return shared_response(request, page, headers=PAGE_HEADERS)
 
 The render function must read only the snapshot it was given (and constants):
-whatever it reads is frozen into the bytes until the next version.
+whatever it reads is frozen into the bytes until the next version. A page
+drawn from more than the snapshot puts that data's version into its own, as
+the main page does with its sparklines' candles (read at most every few
+seconds per worker, versioned by :class:`~covaex_service.market.recent.RecentCandles`)::
+
+    day = await market.read_recent_candles(request.app)
+    page = pages.get("main", (snapshot_version(snapshot), day.version), lambda: render(snapshot, day.series))
 """
 
 from __future__ import annotations

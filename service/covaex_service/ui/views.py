@@ -1,6 +1,7 @@
 """The ui blueprint: ``GET /`` (the list), ``GET /coins/<SYMBOL>`` (one coin) and ``/static/``.
 
-Both pages are rendered from the cached snapshot only, and from nothing per
+Both pages are rendered from the cache only (the snapshot; the list adds each
+symbol's last 24 hourly candles for its sparklines), and from nothing per
 visitor (who is logged in, their stars, their theme are the browser's job), so
 a render-once cache keyed by the snapshot can wrap :func:`render_index` and
 :func:`render_coin` as they are.
@@ -8,6 +9,7 @@ a render-once cache keyed by the snapshot can wrap :func:`render_index` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +27,10 @@ from covaex_service.accounts.inputs import (
     USERNAME_PATTERN,
 )
 from covaex_service.errors import NotFound
-from covaex_service.market.candles import INTERVALS
+from covaex_service.market.candles import INTERVALS, Kline
 from covaex_service.ui.assets import IMMUTABLE, REVALIDATE, Assets
 from covaex_service.ui.names import COIN_NAMES, QUOTE_ASSETS
-from covaex_service.ui.page import coin_page, main_page
+from covaex_service.ui.page import SPARK_HEIGHT, SPARK_WIDTH, coin_page, main_page
 from covaex_service.ui.render_cache import RenderCache, shared_response, snapshot_version
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -111,7 +113,9 @@ class Pages:
 
     def __init__(self, symbols: tuple[str, ...], assets: Assets) -> None:
         templates = template_environment()
-        templates.globals.update(asset=assets.url, import_map=assets.import_map)
+        templates.globals.update(
+            asset=assets.url, import_map=assets.import_map, spark={"width": SPARK_WIDTH, "height": SPARK_HEIGHT}
+        )
         self._graphs = {entry: assets.module_graph(entry) for entry in ("js/main.js", "js/coin-page.js")}
         self.headers = {**PAGE_HEADERS, "Content-Security-Policy": content_security_policy(assets.import_map_csp)}
         self._index = templates.get_template("index.html.j2")
@@ -130,8 +134,8 @@ class Pages:
             "source": page_source,
         }
 
-    def render_index(self, snapshot: dict[str, Any]) -> str:
-        page = main_page(snapshot)
+    def render_index(self, snapshot: dict[str, Any], candles: Mapping[str, Sequence[Kline]]) -> str:
+        page = main_page(snapshot, candles)
         state = self._state(snapshot, page.as_of_ms, page.stale, page.source)
         return self._index.render(page=page, config=state, limits=CREDENTIAL_LIMITS, **self._entry("js/main.js"))
 
@@ -164,7 +168,9 @@ def ui_blueprint(symbols: tuple[str, ...], cache: RenderCache) -> Blueprint:
     @bp.get("/")
     async def index(request: Request) -> HTTPResponse:
         snapshot = await market.read_snapshot(request.app)
-        shared = cache.get("main", snapshot_version(snapshot), lambda: pages.render_index(snapshot))
+        day = await market.read_recent_candles(request.app)  # the sparklines' candles, re-read every few seconds
+        version = (snapshot_version(snapshot), day.version)
+        shared = cache.get("main", version, lambda: pages.render_index(snapshot, day.series))
         return shared_response(request, shared, headers=pages.headers)
 
     @bp.get("/coins/<symbol:str>")

@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ from covaex_service.market.candles import INTERVAL_MS, KLINES_KEPT, Kline, merge
 from covaex_service.market.devtools.binance_server import LocalBinance
 from covaex_service.market.feeds.binance import KlineEvent, MalformedFrame, parse_rest_klines, parse_stream_frame
 from covaex_service.market.feeds.binance_client import BinanceFeed
-from covaex_service.market.feeds.simulator import SimulatorFeed
+from covaex_service.market.feeds.simulator import SimulatorFeed, tick_size
 from covaex_service.market.model import Market
+from covaex_service.market.recent import RecentCandles
 from covaex_service.market.stats import FeedStats
 from websockets.asyncio.client import connect
 
@@ -171,6 +173,29 @@ async def test_the_simulator_makes_labelled_history_and_moves_the_open_candle() 
         assert live and live[-1].open_time >= series[-1].open_time
 
 
+
+async def test_the_simulated_last_day_agrees_with_the_24h_change() -> None:
+    """The hourly history passes through the ticker's 24 h open a day ago and ends at the last price,
+    so the list's 24 h line rises exactly when the row's change is a rise."""
+    markets: list[Market] = []
+    got: list[Kline] = []
+    feed = SimulatorFeed(["BTCUSDT", "ETHUSDT", "PEPEUSDT"], interval=10, rng_seed=3)
+    task = asyncio.create_task(feed.run(markets.extend, got.extend))
+    try:
+        await eventually(lambda: len(got) >= 3 * 3 * KLINES_KEPT, what="the history")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    for market in markets[:3]:
+        hourly = [k for k in got if k.symbol == market.symbol and k.interval == "1h"]
+        day_ago = hourly[-24]  # the candle that opened 23 to 24 h ago: it opened at the 24 h open
+        tick = float(tick_size(Decimal(market.open)))
+        assert abs(float(day_ago.open) - float(market.open)) <= tick, market.symbol
+        assert hourly[-1].close == market.last
+        assert all(a.close == b.open for a, b in itertools.pairwise(hourly)), "no gap between candles"
+
+
 # -- cache, REST and the WebSocket extension --------------------------------------------
 
 
@@ -198,6 +223,51 @@ async def test_the_cache_lays_the_open_candle_over_the_series(kind: str) -> None
         assert source == "simulator"  # honest: a simulated candle labels the answer
     finally:
         await cache.close()
+
+
+@pytest.mark.parametrize("kind", ["embedded", "redis"])
+async def test_recent_klines_reads_every_symbols_newest_candles_at_once(kind: str) -> None:
+    if kind == "redis":
+        url = os.environ.get("COVAEX_TEST_REDIS_URL")
+        if not url:
+            pytest.skip("COVAEX_TEST_REDIS_URL is not set: 'make test' starts the real server")
+        cache: Any = RedisCache(url, Keys(f"covaex-test:recent:{os.getpid()}:{id(kind)}:v1"))
+    else:
+        cache = EmbeddedCache()
+    hour = INTERVAL_MS["1h"]
+    try:
+        series = [candle(i * hour, str(100 + i), interval="1h") for i in range(30)]
+        await cache.write_klines([series], [candle(29 * hour, "200", interval="1h")], at_ms=1)
+        reader = RecentCandles(cache, ["BTCUSDT", "ETHUSDT"], refresh_seconds=0)
+        day = await reader.read()
+        # The newest 24 with the open candle laid over; ETH has no candles and is left out.
+        assert list(day.series) == ["BTCUSDT"]
+        assert [k.close for k in day.series["BTCUSDT"]] == [str(100 + i) for i in range(6, 29)] + ["200"]
+        assert (await reader.read()).version == day.version, "the same candles keep their version"
+        await cache.write_klines([], [candle(29 * hour, "201", interval="1h")], at_ms=2)
+        moved = await reader.read()
+        assert moved.version == day.version + 1 and moved.series["BTCUSDT"][-1].close == "201"
+        assert await cache.recent_klines([], "1h", 24) == {}
+    finally:
+        await cache.close()
+
+
+async def test_recent_candles_are_read_at_most_once_per_refresh_window() -> None:
+    cache = EmbeddedCache()
+    reads = 0
+    real = cache.recent_klines
+
+    async def counted(*args: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await real(*args)
+
+    cache.recent_klines = counted  # type: ignore[method-assign]
+    reader = RecentCandles(cache, ["BTCUSDT"], refresh_seconds=60)
+    for _ in range(50):
+        await reader.read()
+    assert reads == 1
+
 
 
 async def test_rest_klines_from_the_cache(tmp_path: Path) -> None:

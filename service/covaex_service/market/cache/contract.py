@@ -167,9 +167,17 @@ def encode_kline_update(live: Sequence[Kline], at_ms: int) -> bytes:
 
 
 def decode_klines(
-    symbol: str, interval: str, series_doc: bytes | str | None, open_doc: bytes | str | None
+    symbol: str,
+    interval: str,
+    series_doc: bytes | str | None,
+    open_doc: bytes | str | None,
+    tail: int | None = None,
 ) -> tuple[Source, list[Kline]] | None:
-    """The stored series with the open candle laid over it; ``None`` when neither is stored."""
+    """The stored series with the open candle laid over it; ``None`` when neither is stored.
+
+    ``tail`` keeps only the newest candles, and builds (validates) only those:
+    a sparkline's reader needs 24 of the 500 kept.
+    """
     if series_doc is None and open_doc is None:
         return None
     try:
@@ -178,13 +186,14 @@ def decode_klines(
         if series_doc is not None:
             doc = json.loads(series_doc)
             source = _source(doc["source"])
-            series = [Kline.from_json(k, symbol, interval, source) for k in doc["klines"]]
+            stored = doc["klines"] if tail is None else doc["klines"][-tail:]
+            series = [Kline.from_json(k, symbol, interval, source) for k in stored]
         if open_doc is not None:
             doc = json.loads(open_doc)
             open_source = _source(doc["source"])
             source = open_source if source is None or open_source == "simulator" else source
             series = merge_series(series, [Kline.from_json(doc["kline"], symbol, interval, open_source)])
-        return source or "binance", series
+        return source or "binance", series if tail is None else series[-tail:]
     except (ValueError, KeyError, TypeError, InvalidMarket) as exc:
         raise CacheUnavailable(f"cache holds a malformed candle document: {exc}") from exc
 
@@ -249,6 +258,12 @@ class MarketCache(Protocol):
         """One series, oldest first, with its open candle; ``None`` when none is stored.
 
         Raises :class:`CacheUnavailable`.
+        """
+
+    async def recent_klines(self, symbols: Sequence[str], interval: str, tail: int) -> dict[str, list[Kline]]:
+        """The newest ``tail`` candles of each symbol's series (open candle included), in one read.
+
+        Symbols with no candles stored are left out. Raises :class:`CacheUnavailable`.
         """
 
     def updates(self) -> AsyncIterator[bytes | None]:

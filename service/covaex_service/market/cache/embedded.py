@@ -86,6 +86,16 @@ class EmbeddedCache:
             self._get(self._keys.open_kline(symbol, interval)),
         )
 
+    async def recent_klines(self, symbols: Sequence[str], interval: str, tail: int) -> dict[str, list[Kline]]:
+        found = {}
+        for symbol in symbols:
+            series_doc = self._get(self._keys.klines(symbol, interval))
+            open_doc = self._get(self._keys.open_kline(symbol, interval))
+            stored = decode_klines(symbol, interval, series_doc, open_doc, tail)
+            if stored is not None:
+                found[symbol] = stored[1]
+        return found
+
     def _publish(self, message: bytes) -> None:
         for queue in self._subscribers:
             if queue.full():

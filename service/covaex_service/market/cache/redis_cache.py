@@ -124,6 +124,22 @@ class RedisCache:
             raise CacheUnavailable(f"redis read failed: {exc}") from exc
         return decode_klines(symbol, interval, series_doc, open_doc)
 
+    async def recent_klines(self, symbols: Sequence[str], interval: str, tail: int) -> dict[str, list[Kline]]:
+        keys = [key for s in symbols for key in (self._keys.klines(s, interval), self._keys.open_kline(s, interval))]
+        if not keys:
+            return {}
+        try:
+            docs = await self._redis.mget(keys)
+        except (RedisError, OSError) as exc:
+            _unless_cancelled(exc)
+            raise CacheUnavailable(f"redis read failed: {exc}") from exc
+        found = {}
+        for index, symbol in enumerate(symbols):
+            stored = decode_klines(symbol, interval, docs[2 * index], docs[2 * index + 1], tail)
+            if stored is not None:
+                found[symbol] = stored[1]
+        return found
+
     async def beat(self, source: Source, at_ms: int) -> None:
         try:
             await self._redis.set(self._keys.heartbeat, encode_heartbeat(source, at_ms), ex=HEARTBEAT_TTL_SECONDS)

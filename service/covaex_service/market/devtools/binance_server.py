@@ -11,7 +11,10 @@ It serves, on one loopback port, what Binance serves on two hosts:
   echoes it; more than ``max_messages_per_second`` client text frames in a
   second closes the connection, as Binance does; more than
   ``max_streams`` streams is refused;
-* ``serverShutdown`` events, abrupt drops, garbage frames, on demand;
+* ``serverShutdown`` events, abrupt drops, garbage frames, on demand, and a
+  whole outage (:meth:`LocalBinance.go_down`: every connection cut, every
+  new WebSocket or REST request refused with ``503`` until
+  :meth:`LocalBinance.come_back`), so a client's own staleness can be staged;
 * REST ``GET /api/v3/ticker/24hr`` with ``symbols=[...]`` or ``symbol=``,
   ``400 {"code": -1121, "msg": "Invalid symbol."}`` for unknown symbols;
 * candles: ``<symbol>@kline_<interval>`` streams (``{"e": "kline", "E", "s",
@@ -162,6 +165,7 @@ class LocalBinance:
         self.rest_requests: list[str] = []
         self.connection_attempts = 0
         self.refuse_rest = False
+        self.down = False
         self._server: Server | None = None
         self._ticking: asyncio.Task[None] | None = None
 
@@ -247,6 +251,15 @@ class LocalBinance:
             if connection.ws.transport is not None:
                 connection.ws.transport.abort()
 
+    def go_down(self) -> None:
+        """An outage: cut every connection and refuse every new request (503) until :meth:`come_back`."""
+        self.down = True
+        self.drop_all()
+
+    def come_back(self) -> None:
+        """End an outage: connections and REST requests are served again."""
+        self.down = False
+
     async def ping_all(self, payload: bytes, wait: float = 5.0) -> list[bool]:
         """Ping every connection with ``payload``; True where a pong with the same payload came back."""
         results = []
@@ -293,6 +306,8 @@ class LocalBinance:
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         parts = urlsplit(request.path)
+        if self.down:
+            return self._json(connection, HTTPStatus.SERVICE_UNAVAILABLE, {"code": -1001, "msg": "Unavailable."})
         if parts.path == "/stream" or parts.path.startswith("/ws/"):
             return None  # go on with the WebSocket handshake
         if parts.path not in ("/api/v3/ticker/24hr", "/api/v3/klines"):

@@ -8,8 +8,9 @@ jump.
 
 Candles too, labelled ``"simulator"`` like the prices: at start a history of
 :data:`~covaex_service.market.candles.KLINES_KEPT` candles per interval, walked
-backwards from the current price, then every tick updates each interval's
-open candle and starts a new one when its period is over.
+backwards from the current price and bent to pass through the ticker's 24 h
+open a day ago (the list's 24 h line and its change agree), then every tick
+updates each interval's open candle and starts a new one when its period is over.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from covaex_service.market.candles import INTERVAL_MS, KLINES_KEPT, Kline
 from covaex_service.market.feeds.base import KlineSink, MarketSink
 from covaex_service.market.model import Market, Source, change_pct
 
+DAY_MS = 86_400_000
 TICK_INTERVAL_SECONDS = 1.0
 """Each symbol updates about once a second, like Binance's ``<symbol>@ticker`` stream."""
 
@@ -118,11 +120,20 @@ class _Candles:
         rng = self.walk.rng
         # A random walk's spread grows with the square root of time.
         sigma = STEP_SIGMA * (length / 1000 / TICK_INTERVAL_SECONDS) ** 0.5
-        close = float(self.walk.last)
+        # Boundary prices walked backwards from the last price: prices[i] closes candle i (0 is the open
+        # candle) and opens candle i - 1.
+        day = max(1, DAY_MS // length)
+        prices = [float(self.walk.last)]
+        for _ in range(max(KLINES_KEPT, day)):
+            prices.append(prices[-1] * (1 - rng.gauss(0, sigma)))
+        # Bent (a geometric bridge) to pass through the ticker's 24 h open a day ago, so that the last
+        # day of candles and the 24 h change tell the same story; older history keeps the same bend.
+        drift = float(self.walk.open) / prices[day] if prices[day] > 0 else 1.0
+        prices = [price * drift ** (min(index, day) / day) for index, price in enumerate(prices[: KLINES_KEPT + 1])]
         first_open = now_ms - now_ms % length
         candles: list[Kline] = []
         for index in range(KLINES_KEPT):
-            opened = close * (1 - rng.gauss(0, sigma))
+            close, opened = prices[index], prices[index + 1]
             wick = abs(rng.gauss(0, sigma / 2)) * close
             open_time = first_open - index * length
             candles.append(
@@ -134,13 +145,12 @@ class _Candles:
                     open=self._price(opened),
                     high=self._price(max(opened, close) + wick),
                     low=self._price(max(min(opened, close) - wick, 0.0)),
-                    close=self._price(close),
+                    close=self._price(close) if index else str(self.walk.last),
                     volume=str(rng.randint(10, 10_000)),
                     closed=index > 0,
                     source="simulator",
                 )
             )
-            close = opened
         candles.reverse()
         return candles
 

@@ -2,6 +2,7 @@
 // data-symbol hook; prices arrive as decimal strings and are shown without float rounding.
 
 import { directionOf, formatChange, formatPrice, formatVolume } from "./format.js";
+import { Spark } from "./spark.js";
 
 const DIRECTIONS = ["rise", "fall", "flat"];
 const SORT_CYCLE = { none: "descending", descending: "ascending", ascending: "none" };
@@ -29,12 +30,14 @@ export class CoinList {
     }
     for (const row of this.body.rows) {
       const symbol = row.dataset.symbol;
+      const line = row.querySelector("svg[data-spark]");
       this.rows.set(symbol, {
         row,
         last: row.querySelector('[data-field="last"]'),
         change: row.querySelector('[data-field="changePct"]'),
         volume: row.querySelector('[data-field="quoteVolume"]'),
         star: row.querySelector('[data-action="watch"]'),
+        spark: line ? new Spark(line) : null,
       });
       this.markets.set(symbol, {
         symbol,
@@ -81,6 +84,7 @@ export class CoinList {
         if (!quiet) {
           flash(cells.last, Number(market.last) < Number(previous.last) ? "fall" : "rise");
         }
+        cells.spark?.update(market.last);
       }
       if (market.changePct !== undefined && market.changePct !== previous.changePct) {
         const text = formatChange(market.changePct);
