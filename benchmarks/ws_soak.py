@@ -95,16 +95,16 @@ def child(
     args: Sequence[str], env: dict[str, str] | None = None, log: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
     out = log.open("wb") if log else subprocess.DEVNULL
-    process = subprocess.Popen(list(args), env=env, stdout=out, stderr=out)
+    process = subprocess.Popen(list(args), env=env, stdout=out, stderr=out, start_new_session=True)
     try:
         yield process
     finally:
         process.send_signal(signal.SIGINT)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # a worker that outlived the main process
+        process.wait()
 
 
 @dataclass

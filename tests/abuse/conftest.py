@@ -9,6 +9,7 @@ so a test can speak for many client addresses with ``X-Forwarded-For``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import signal
@@ -163,7 +164,11 @@ def served(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_ur
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(COVAEX), "serve", "--workers", "2", "--host", "127.0.0.1"], env=env, stdout=log, stderr=log
+            [str(COVAEX), "serve", "--workers", "2", "--host", "127.0.0.1"],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # its own process group: the workers go with it, whatever happens
         )
     served = Served(process, port, log_path, database_url, upstream)
     try:
@@ -171,10 +176,10 @@ def served(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_ur
         yield served
     finally:
         process.send_signal(signal.SIGINT)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # a worker that outlived the main process
+        process.wait()
         upstream.stop()
         asyncio.run(_drop_database(postgres_url, name))
