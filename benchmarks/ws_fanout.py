@@ -54,7 +54,10 @@ SYMBOLS = (
     "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT", "AVAXUSDT", "LINKUSDT",
     "DOTUSDT", "TONUSDT", "SHIBUSDT", "LTCUSDT", "BCHUSDT", "UNIUSDT", "NEARUSDT", "APTUSDT", "SUIUSDT", "PEPEUSDT",
 )  # fmt: skip
-CHANNEL = "covaex:v1:updates"
+NAMESPACE = "covaex:v1"
+"""The cache contract's default namespace (covaex_service.market.cache.contract), spelled out so a --base tree
+from before any change of it is measured on the same keys."""
+CHANNEL = f"{NAMESPACE}:updates"
 BATCH_SECONDS = 0.1
 PROBES = 50
 """Clients that decode every frame for latency; the others count what they get without parsing it."""
@@ -69,9 +72,15 @@ def market(symbol: str, n: int) -> dict[str, Any]:
 
 
 async def publish(redis: Redis, ticks_per_symbol: float, stop: asyncio.Event) -> int:
-    """Publish ``ticks_per_symbol`` x 20 updates a second in 100 ms batches until ``stop``; returns how many."""
+    """Publish ``ticks_per_symbol`` x 20 updates a second in 100 ms batches until ``stop``; returns how many.
+
+    Each batch is written as the ingest leader writes it (the cache contract):
+    the snapshot and the heartbeat, then the update on the channel, so the
+    gateway sees a live feed and sends prices, not freshness flip-flops.
+    """
     per_batch = ticks_per_symbol * len(SYMBOLS) * BATCH_SECONDS
     owed, sent, n = 0.0, 0, 0
+    latest = {symbol: market(symbol, 0) for symbol in SYMBOLS}
     next_at = time.monotonic()
     while not stop.is_set():
         owed += per_batch
@@ -79,8 +88,15 @@ async def publish(redis: Redis, ticks_per_symbol: float, stop: asyncio.Event) ->
         while owed >= 1:
             batch.append(market(SYMBOLS[n % len(SYMBOLS)], n))
             n, owed = n + 1, owed - 1
-        doc = {"asOf": int(time.time() * 1000), "source": "simulator", "markets": batch}
-        await redis.publish(CHANNEL, json.dumps(doc, separators=(",", ":")))
+        at_ms = int(time.time() * 1000)
+        latest.update((m["symbol"], m) for m in batch)
+        snapshot = {"asOf": at_ms, "source": "simulator", "markets": list(latest.values())}
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.set(f"{NAMESPACE}:snapshot", json.dumps(snapshot, separators=(",", ":")), ex=3600)
+            pipe.set(f"{NAMESPACE}:feed:heartbeat", json.dumps({"at": at_ms, "source": "simulator"}), ex=30)
+            update = {"asOf": at_ms, "source": "simulator", "markets": batch}
+            pipe.publish(CHANNEL, json.dumps(update, separators=(",", ":")))
+            await pipe.execute()
         sent += len(batch)
         next_at += BATCH_SECONDS
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
