@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import glob
 import json
 import os
 import re
@@ -130,8 +131,10 @@ def machine_lock(path: Path) -> Iterator[None]:
 def sweep_leftovers() -> list[str]:
     """End what drills left running (call under :func:`machine_lock`); says what it ended.
 
-    A drill container is the init (systemd) of a PID namespace whose root is a
-    drill's copied rootfs, or a deleted one: the whole namespace is killed. The
+    A drill container is the init (systemd) of a PID namespace whose hostname
+    is :data:`MACHINE`, whether its ``systemd-nspawn`` still runs or not (its
+    root reads ``/``, or ``/ (deleted)`` once the copy is gone): the whole
+    namespace is killed. The
     stand is the redis-server and moto bound to :data:`HOST_IP` and the
     PostgreSQL in a ``covaex-drill-pg-*`` folder.
     """
@@ -145,13 +148,18 @@ def sweep_leftovers() -> list[str]:
             for member in [m for m in _pids() if _pid_namespace(m) == namespace]:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(member, signal.SIGKILL)
-            ended.append(f"container {pid} ({os.path.basename(argv[0])}, root {_root(pid)})")
+            ended.append(f"container {pid} (systemd of {MACHINE}, root {_root(pid)})")
         elif _is_drill_stand(argv):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             ended.append(f"stand process {pid} ({' '.join(argv)[:100]})")
-    for folder in Path(tempfile.gettempdir()).glob(f"{PG_FOLDER_PREFIX}*"):
+    temp = Path(tempfile.gettempdir())
+    for folder in temp.glob(f"{PG_FOLDER_PREFIX}*"):
         shutil.rmtree(folder, ignore_errors=True)
+    # The copied rootfs of a killed run (glob.glob, unlike Path.glob, ignores folders pytest removes meanwhile).
+    for root in glob.glob(str(temp / "pytest-of-*/pytest-*/boot-drill*/root")):
+        run(["rm", "-rf", "--one-file-system", root], check=False)
+        ended.append(f"rootfs copy {root}")
     run(["ip", "link", "del", HOST_IFACE], check=False)
     return ended
 
@@ -163,10 +171,11 @@ def _is_drill_container(pid: int) -> bool:
         return False
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
     nspids = fields.get("NSpid", "").split()
-    if len(nspids) < 2 or nspids[-1] != "1":  # not the init of a child PID namespace
-        return False
-    root = _root(pid)
-    return fields.get("Name", "").strip() == "systemd" and ("boot-drill" in root or root.endswith("(deleted)"))
+    if len(nspids) < 2 or nspids[-1] != "1" or fields.get("Name", "").strip() != "systemd":
+        return False  # not systemd as the init of a child PID namespace
+    # Its root reads "/" (or "/ (deleted)") from here; the name nspawn gave it tells a drill's container.
+    uts = run(["nsenter", "-t", str(pid), "-u", "cat", "/proc/sys/kernel/hostname"], check=False).stdout.strip()
+    return uts == MACHINE
 
 
 def _is_drill_stand(argv: list[str]) -> bool:
