@@ -212,9 +212,9 @@ def test_first_boot_is_healthy_within_the_grace_period_and_serves(booted: Booted
         wait_for("GET /api/v1/markets lists every symbol",
                  lambda: len(booted.get("/api/v1/markets").json()["markets"]) == 20, timeout=90)  # fmt: skip
     with timed("WebSocket subscribe to snapshot"), connect(booted.instance.url("/ws/v1/market", booted.port).replace(
-        "http", "ws"), additional_headers=CLIENT, open_timeout=5) as ws:  # fmt: skip
+        "http", "ws"), additional_headers=CLIENT, open_timeout=REQUEST_TIMEOUT_SECONDS) as ws:  # fmt: skip
         ws.send(json.dumps({"op": "subscribe", "symbols": ["BTCUSDT"], "id": 1}))
-        frames = [json.loads(ws.recv(timeout=5)) for _ in range(2)]
+        frames = [json.loads(ws.recv(timeout=REQUEST_TIMEOUT_SECONDS)) for _ in range(2)]
     assert [f["type"] for f in frames] == ["subscribed", "snapshot"]
     assert frames[1]["data"][0]["symbol"] == "BTCUSDT"
     # The service runs the released wheel from the venv, not a checkout.
@@ -340,10 +340,13 @@ def test_killed_workers_are_replaced(booted: Booted) -> None:
 def test_restart_with_websocket_clients_connected(booted: Booted) -> None:
     url = booted.instance.url("/ws/v1/market", booted.port).replace("http", "ws")
     with ExitStack() as stack:
-        clients = [stack.enter_context(connect(url, additional_headers=CLIENT, open_timeout=5)) for _ in range(5)]
+        clients = [
+            stack.enter_context(connect(url, additional_headers=CLIENT, open_timeout=REQUEST_TIMEOUT_SECONDS))
+            for _ in range(5)
+        ]
         for ws in clients:
             ws.send(json.dumps({"op": "subscribe", "symbols": ["ETHUSDT"], "id": 1}))
-            ws.recv(timeout=5)
+            ws.recv(timeout=REQUEST_TIMEOUT_SECONDS)
         with timed("systemctl restart covaex with 5 WebSocket clients: answering again") as took:
             asked = time.monotonic()
             booted.instance.sh("systemctl restart covaex")
@@ -359,7 +362,7 @@ def _close_code(ws: ClientConnection) -> int | None:
     """The code the server closed ``ws`` with (frames still queued are skipped); TimeoutError if still open."""
     with suppress(ConnectionClosed):
         while True:
-            ws.recv(timeout=5)
+            ws.recv(timeout=REQUEST_TIMEOUT_SECONDS)
     return ws.close_code
 
 
