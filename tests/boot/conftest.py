@@ -1,9 +1,10 @@
 """Fixtures of the boot drill (helpers in ``drill.py`` and ``rootfs.py``).
 
-The drill needs root (systemd-nspawn, veth, debootstrap) and the tools the
-setup installs (``systemd-container``, ``debootstrap``). Without them it
-skips with the reason; under CI (``CI=true``) it fails instead, so CI never
-passes without having booted the instance.
+The drill runs in ``make test``. It needs root (systemd-nspawn, veth,
+debootstrap) and the tools the setup installs (``systemd-container``,
+``debootstrap``). Without them it skips with the reason; under CI
+(``CI=true``) it fails instead, so CI never passes without having booted the
+instance.
 """
 
 from __future__ import annotations
@@ -30,20 +31,3 @@ def can_boot() -> None:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-
-
-
-OPT_IN = "COVAEX_BOOT_DRILL"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Opt-in for now: every drill passes alone (150 s), but inside the full suite the
-    # Redis drill once missed "fresh within 10 s" after Redis came back; until that is
-    # understood, a drill must not be able to sink every run.
-    if os.environ.get(OPT_IN) == "1":
-        return
-    here = Path(__file__).parent
-    skip = pytest.mark.skip(reason=f"the boot drill is opt-in until it is stable in the full suite: {OPT_IN}=1")
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(skip)

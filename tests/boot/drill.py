@@ -16,12 +16,19 @@
 
 Addresses: the host side is :data:`HOST_IP` on loopback (it survives the
 container's network namespace), the container :data:`GUEST_IP`.
+
+One drill at a time per machine (:func:`machine_lock`): the addresses, the
+ports and the container's name are fixed. Under the lock, whatever a drill
+left running is an orphan of a killed run, and :func:`sweep_leftovers` ends
+it, before the drill starts and again once it is done.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
+import glob
 import json
 import os
 import re
@@ -84,6 +91,120 @@ def free_port(host: str) -> int:
         return int(probe.getsockname()[1])
 
 
+# --- one drill per machine ----------------------------------------------------------------------
+
+LOCK_WAIT_SECONDS = 900
+"""How long a drill waits for another one on the machine to finish (a whole drill takes about 3 minutes)."""
+PG_FOLDER_PREFIX = "covaex-drill-pg-"
+
+
+@contextlib.contextmanager
+def machine_lock(path: Path) -> Iterator[None]:
+    """Hold the machine's drill lock (``flock``, released by the kernel even when the holder is killed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        started = time.monotonic()
+        deadline = started + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if time.monotonic() - started > 1:
+                    print(f"[drill] waited {time.monotonic() - started:.0f} s for another drill to finish")
+                break
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "?"
+                if time.monotonic() > deadline:
+                    message = f"another boot drill (pid {holder}) held {path} for {LOCK_WAIT_SECONDS} s"
+                    raise AssertionError(message) from None
+                time.sleep(1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sweep_leftovers() -> list[str]:
+    """End what drills left running (call under :func:`machine_lock`); says what it ended.
+
+    A drill container is the init (systemd) of a PID namespace whose hostname
+    is :data:`MACHINE`, whether its ``systemd-nspawn`` still runs or not (its
+    root reads ``/``, or ``/ (deleted)`` once the copy is gone): the whole
+    namespace is killed. The
+    stand is the redis-server and moto bound to :data:`HOST_IP` and the
+    PostgreSQL in a ``covaex-drill-pg-*`` folder.
+    """
+    ended: list[str] = []
+    for pid in _pids():
+        argv = _cmdline(pid)
+        if not argv:
+            continue
+        if _is_drill_container(pid):
+            namespace = _pid_namespace(pid)
+            for member in [m for m in _pids() if _pid_namespace(m) == namespace]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(member, signal.SIGKILL)
+            ended.append(f"container {pid} (systemd of {MACHINE}, root {_root(pid)})")
+        elif _is_drill_stand(argv):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            ended.append(f"stand process {pid} ({' '.join(argv)[:100]})")
+    temp = Path(tempfile.gettempdir())
+    for folder in temp.glob(f"{PG_FOLDER_PREFIX}*"):
+        shutil.rmtree(folder, ignore_errors=True)
+    # The copied rootfs of a killed run (glob.glob, unlike Path.glob, ignores folders pytest removes meanwhile).
+    for root in glob.glob(str(temp / "pytest-of-*/pytest-*/boot-drill*/root")):
+        run(["rm", "-rf", "--one-file-system", root], check=False)
+        ended.append(f"rootfs copy {root}")
+    run(["ip", "link", "del", HOST_IFACE], check=False)
+    return ended
+
+
+def _is_drill_container(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    nspids = fields.get("NSpid", "").split()
+    if len(nspids) < 2 or nspids[-1] != "1" or fields.get("Name", "").strip() != "systemd":
+        return False  # not systemd as the init of a child PID namespace
+    # Its root reads "/" (or "/ (deleted)") from here; the name nspawn gave it tells a drill's container.
+    uts = run(["nsenter", "-t", str(pid), "-u", "cat", "/proc/sys/kernel/hostname"], check=False).stdout.strip()
+    return uts == MACHINE
+
+
+def _is_drill_stand(argv: list[str]) -> bool:
+    line = " ".join(argv)
+    program = os.path.basename(argv[0].split()[0])  # redis-server rewrites its title: "redis-server 10.213.0.1:0"
+    if program == "systemd-nspawn":
+        return f"--machine={MACHINE}" in argv
+    if program == "redis-server":
+        return HOST_IP in line
+    if program.startswith("python") or program == "moto_server":
+        return HOST_IP in line and "moto_server" in line
+    return program == "postgres" and PG_FOLDER_PREFIX in line
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def _root(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/root")
+    except OSError:
+        return ""
+
+
 # --- the user data, as Terraform would send it -------------------------------------------------
 
 
@@ -137,7 +258,7 @@ class Postgres:
 
     def __init__(self, ca: Ca) -> None:
         # Outside pytest's private temp folder: the postgres user must reach it.
-        folder = Path(tempfile.mkdtemp(prefix="covaex-drill-pg-"))
+        folder = Path(tempfile.mkdtemp(prefix=PG_FOLDER_PREFIX))
         folder.chmod(0o755)
         self.folder = folder
         self.bin = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))[-1])
@@ -195,8 +316,15 @@ class Redis:
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT)
-        wait_for("Redis listening", lambda: socket.create_connection((HOST_IP, 6379), timeout=1).close() is None,
-                 timeout=10)  # fmt: skip
+        wait_for("Redis listening", self._listening, timeout=10)
+
+    def _listening(self) -> bool:
+        # Our process, alive, is the one listening: not a leftover on the same port while ours failed to bind.
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"redis-server exited {self.process.returncode}: {self.log.read_text()[-1000:]}")
+        socket.create_connection((HOST_IP, 6379), timeout=1).close()
+        return True
 
     def stop(self) -> None:
         if self.process is not None:
@@ -246,15 +374,20 @@ class Stand:
 
     def __post_init__(self) -> None:
         run(["ip", "addr", "replace", f"{HOST_IP}/32", "dev", "lo"])
-        self.ca = Ca(self.folder / "ca")
-        self.postgres = Postgres(self.ca)
-        self.redis = Redis(self.folder, self.ca)
-        self.moto = Moto(self.folder)
+        try:
+            self.ca = Ca(self.folder / "ca")
+            self.postgres = Postgres(self.ca)
+            self.redis = Redis(self.folder, self.ca)
+            self.moto = Moto(self.folder)
+        except BaseException:
+            self.close()  # what did start
+            raise
 
     def close(self) -> None:
-        for stop in (self.moto.stop, self.redis.stop, self.postgres.stop):
-            with contextlib.suppress(Exception):
-                stop()
+        for part in ("moto", "redis", "postgres"):
+            if hasattr(self, part):
+                with contextlib.suppress(Exception):
+                    getattr(self, part).stop()
         run(["ip", "addr", "del", f"{HOST_IP}/32", "dev", "lo"], check=False)
 
 
@@ -398,19 +531,29 @@ class Instance:
         ]
         return "\n".join(parts)
 
-    def reboot(self) -> float:
-        """``systemctl reboot`` inside; nspawn exits (133) as a reboot and is started again, like EC2 would."""
+    def reboot(self, within: float) -> float:
+        """``systemctl reboot`` inside; nspawn exits (133) as a reboot and is started again, like EC2 would.
+
+        Returns the seconds until the container was down, which must be within ``within``: the drill's
+        bound for the whole reboot, since a shutdown may take as long as systemd's own stop timeouts allow.
+        """
         assert self.process is not None
         started = time.monotonic()
         self.sh("systemctl reboot", check=False)
         try:
-            code = self.process.wait(60)
+            code = self.process.wait(within)
         except subprocess.TimeoutExpired:
-            stuck = self.sh("systemctl list-jobs --no-pager; journalctl --no-pager -n 40", check=False).stdout
-            raise AssertionError(f"the reboot did not end the container within 60 s:\n{stuck}") from None
+            # ps and the service log through nsenter: systemd may no longer answer in its final stage.
+            what = ("systemctl list-jobs --no-pager; ps -eo pid,ppid,stat,etimes,wchan:24,args;"
+                    " journalctl --no-pager -n 40; tail -n 40 /var/log/covaex/service.log")  # fmt: skip
+            stuck = self.sh(what, check=False)
+            raise AssertionError(
+                f"the reboot did not end the container within {within:.0f} s:\n{stuck.stdout}"
+            ) from None
+        down = time.monotonic() - started
         assert code == 133, f"systemd-nspawn should end with 133 (reboot), got {code}"
         self.boot()
-        return time.monotonic() - started
+        return down
 
     def poweroff(self) -> None:
         """Stop the container: orderly first, then SIGKILL of everything in its PID namespace."""

@@ -12,6 +12,18 @@ the symbol count); a flush loop writes what changed every
 while the feed is live. When the cache is down the changes are kept and
 written once it is back.
 
+A cache outage does not move the feed: a restarted (or failed-over) Redis
+may come back without the lease key, and a new leader's feed would start
+cold (Binance connect and REST resync, or the simulator fallback's 10 s when
+Binance is unreachable). So the leader keeps its feed through the outage and
+re-asserts its lease with its first successful write, within one flush
+interval of the cache answering; a worker that was not leading waits
+:data:`INCUMBENT_GRACE_SECONDS` after the cache answers it before competing.
+Prices are therefore fresh again one flush plus one reconnect after the cache
+returns; only when no worker was leading does the recovery include a feed
+start (the first lease within :data:`CACHE_PROBE_SECONDS` +
+:data:`INCUMBENT_GRACE_SECONDS`).
+
 Candles take the same path: the sink keeps each ``(symbol, interval)`` series
 in memory (at most :data:`~.candles.KLINES_KEPT` candles) and the flush writes
 a series only when it gained a candle, and the open candle whenever it moved
@@ -43,6 +55,11 @@ log = logging.getLogger("covaex.market.ingest")
 
 FLUSH_INTERVAL_SECONDS = 0.1
 """Batching window of cache writes: at most ten round trips a second whatever the tick rate."""
+CACHE_PROBE_SECONDS = 0.5
+"""How often a worker that is not leading asks an unreachable cache whether it is back."""
+INCUMBENT_GRACE_SECONDS = 1.0
+"""After a cache outage, how long a worker that was not leading leaves the leader to re-assert its lease
+(it does so with its first write, within one flush interval of the cache answering)."""
 
 
 class Ingest:
@@ -125,7 +142,10 @@ class Ingest:
             try:
                 lead = await self._cache.try_lead(self._owner)
             except CacheUnavailable:
-                lead = self.leading  # nobody can take over while the cache is down: keep what we have
+                if not self.leading:
+                    await self._wait_out_incumbent()
+                    continue
+                lead = True  # nobody can take over while the cache is down: keep the feed, warm
             if lead and not self.leading:
                 log.info("ingest lease taken by %s; starting the %s feed", self._owner, self.feed.source)
                 self._feed_task = asyncio.create_task(self.feed.run(self._sink, self._kline_sink), name="covaex-feed")
@@ -133,6 +153,27 @@ class Ingest:
                 log.info("ingest lease lost by %s; stopping the feed", self._owner)
                 await self._stop_feed()
             await asyncio.sleep(LEADER_RENEW_SECONDS)
+
+    async def _wait_out_incumbent(self) -> None:
+        """Until the cache answers, then the leader's grace: it keeps the feed, warm, if there is one."""
+        while True:
+            try:
+                await self._cache.ping()
+            except CacheUnavailable:
+                await asyncio.sleep(CACHE_PROBE_SECONDS)
+            else:
+                await asyncio.sleep(INCUMBENT_GRACE_SECONDS)
+                return
+
+    async def _reassert_lease(self) -> None:
+        """Right after the cache came back: the lease again, before anyone else takes the empty key."""
+        try:
+            lead = await self._cache.try_lead(self._owner)
+        except CacheUnavailable:
+            return  # gone again: the lease loop keeps trying
+        if not lead and self.leading:
+            log.info("ingest lease taken by another worker during the cache outage; stopping the feed")
+            await self._stop_feed()
 
     async def _stop_feed(self) -> None:
         task, self._feed_task = self._feed_task, None
@@ -176,6 +217,7 @@ class Ingest:
         if self._cache_down:
             log.info("cache writes recovered")
             self._cache_down = False
+            await self._reassert_lease()
             # The cache may have restarted empty: rewrite the whole snapshot at once.
             self._pending = {**self._latest, **self._pending}
             self._series_dirty.update(self._series)

@@ -21,7 +21,7 @@ from covaex_service.market.cache.contract import (
 )
 from covaex_service.market.model import Market
 
-from .conftest import free_port
+from .conftest import RedisServer, free_port
 
 
 def market(symbol: str, last: str, at: int = 1_732_600_000_000) -> Market:
@@ -125,3 +125,21 @@ async def test_unreachable_redis_is_a_clear_error() -> None:
     finally:
         with contextlib.suppress(Exception):
             await cache.close()
+
+
+async def test_a_restarted_redis_answers_every_pooled_connection_at_once(own_redis: RedisServer) -> None:
+    # After a restart (or a failover) every pooled connection is dead; each must reconnect on its first
+    # command instead of failing it, or /readyz flips to 503 again just after the cache came back.
+    cache = RedisCache(own_redis.url, Keys(f"covaex-test:{uuid.uuid4().hex[:8]}:v1"))
+    try:
+        await asyncio.gather(*(cache.ping() for _ in range(8)))  # eight pooled connections
+        own_redis.stop()
+        with pytest.raises(CacheUnavailable):
+            await cache.ping()
+        own_redis.start()
+        writes = [cache.write([market(s, "1")], [market(s, "1")], "binance", now_ms()) for s in ("BTCUSDT", "ETHUSDT")]
+        calls = [cache.ping() for _ in range(4)] + [cache.snapshot() for _ in range(2)] + writes
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        assert [r for r in results if isinstance(r, BaseException)] == []
+    finally:
+        await cache.close()

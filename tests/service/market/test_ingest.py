@@ -1,4 +1,5 @@
-"""Ingest: one leader per deployment through the Redis lease, takeover when it leaves, honest source labels."""
+"""Ingest: one leader per deployment through the Redis lease, takeover when it leaves, a cache outage
+that does not move the feed, honest source labels."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import uuid
 from collections.abc import Sequence
 
 from covaex_service.market.cache import EmbeddedCache, Keys, RedisCache
-from covaex_service.market.cache.contract import LEADER_RENEW_SECONDS, LEADER_TTL_MS
+from covaex_service.market.cache.contract import LEADER_RENEW_SECONDS, LEADER_TTL_MS, CacheUnavailable
 from covaex_service.market.feeds.base import KlineSink, MarketSink
-from covaex_service.market.ingest import Ingest
+from covaex_service.market.ingest import INCUMBENT_GRACE_SECONDS, Ingest
 from covaex_service.market.model import Market, Source
 from covaex_service.market.stats import FeedStats
 
-from .conftest import eventually
+from .conftest import RedisServer, eventually
 
 
 class ScriptedFeed:
@@ -23,6 +24,7 @@ class ScriptedFeed:
     def __init__(self, source: Source = "binance") -> None:
         self._source: Source = source
         self.running = False
+        self.starts = 0
         self.sink: MarketSink | None = None
         self.klines: KlineSink | None = None
 
@@ -35,6 +37,7 @@ class ScriptedFeed:
 
     async def run(self, sink: MarketSink, klines: KlineSink | None = None) -> None:
         self.sink, self.klines, self.running = sink, klines, True
+        self.starts += 1
         try:
             await asyncio.Event().wait()
         finally:
@@ -75,9 +78,54 @@ async def test_one_leader_and_takeover(redis_url: str) -> None:
             await cache.close()
 
 
-async def _last(cache: RedisCache) -> bool:
+async def _last(cache: RedisCache, last: str = "1.5") -> bool:
     snap = await cache.snapshot()
-    return bool(snap.markets) and snap.markets[0]["last"] == "1.5"
+    return bool(snap.markets) and snap.markets[0]["last"] == last
+
+
+class LeaseSpy(RedisCache):
+    """A Redis cache that counts the lease attempts the cache refused."""
+
+    refused = 0
+
+    async def try_lead(self, owner: str) -> bool:
+        try:
+            return await super().try_lead(owner)
+        except CacheUnavailable:
+            self.refused += 1
+            raise
+
+
+async def test_a_cache_outage_does_not_move_the_feed(own_redis: RedisServer) -> None:
+    # A restarted Redis comes back empty, without the lease key. Were the other worker to take it, its feed
+    # would start cold (the simulator fallback alone waits 10 s): the leader must keep the feed, and its
+    # prices must be fresh again within a flush and a reconnect.
+    keys = Keys(f"covaex-test:{uuid.uuid4().hex[:8]}:v1")
+    caches = [LeaseSpy(own_redis.url, keys), LeaseSpy(own_redis.url, keys)]
+    feeds = [ScriptedFeed(), ScriptedFeed()]
+    ingests = [Ingest(feeds[i], caches[i], ["BTCUSDT"], FeedStats(), f"worker-{i}") for i in range(2)]
+    tasks = [asyncio.create_task(ingests[0].run())]
+    try:
+        await eventually(lambda: feeds[0].running, what="first worker leading")
+        tasks.append(asyncio.create_task(ingests[1].run()))
+        feeds[0].emit([market("BTCUSDT", "1.5")])
+        await eventually(lambda: _last(caches[1]), what="leader's write visible to all")
+        own_redis.stop()
+        await eventually(lambda: caches[1].refused, within=3 * LEADER_RENEW_SECONDS, what="the other worker refused")
+        # Back right after the leader's renewal failed: the other worker's next attempt comes first.
+        refused = caches[0].refused
+        await eventually(lambda: caches[0].refused > refused, within=3 * LEADER_RENEW_SECONDS, what="leader refused")
+        own_redis.start()
+        feeds[0].emit([market("BTCUSDT", "1.6")])
+        await eventually(lambda: _last(caches[1], "1.6"), within=1.0, what="fresh prices after the outage")
+        await asyncio.sleep(LEADER_RENEW_SECONDS + INCUMBENT_GRACE_SECONDS + 1)  # both have tried the lease again
+        assert (feeds[0].running, feeds[0].starts, feeds[1].starts) == (True, 1, 0)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=5)
+        for cache in caches:
+            await cache.close()
 
 
 async def test_snapshot_says_simulator_while_any_price_is_simulated() -> None:

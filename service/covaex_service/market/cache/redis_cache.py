@@ -1,8 +1,19 @@
 """The Redis cache: required for several workers or instances (see :mod:`.contract` for keys and TTLs).
 
 Every Redis failure surfaces as :class:`CacheUnavailable`, never a traceback;
-the update subscription re-subscribes forever with backoff and yields
-``None`` after each gap so the gateway resyncs its clients.
+the update subscription re-subscribes forever with backoff (at most
+:data:`RESUBSCRIBE_CAP_SECONDS`) and yields ``None`` after each gap so the
+gateway resyncs its clients.
+
+Failing fast is the design: the service's own loops retry at known cadences
+(the ingest's flush every 0.1 s, the read side after 0.5 s, the lease every
+3 s), so a command fails within one round trip when Redis refuses, and within
+:data:`SOCKET_TIMEOUT_SECONDS` when it does not answer, with no library
+backoff in between. The one retry kept is :data:`RETRY_ON_CONNECTION_ERROR`:
+after a Redis restart or failover every pooled connection is dead, and without
+it the first command on each of them fails ("Connection closed by server"),
+flipping ``/readyz`` back to 503 and delaying the ingest's first write after
+the cache returned.
 """
 
 from __future__ import annotations
@@ -14,6 +25,9 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from covaex_service.market.backoff import Backoff
@@ -43,6 +57,10 @@ from covaex_service.market.model import Market, Source
 log = logging.getLogger("covaex.market.cache")
 
 SOCKET_TIMEOUT_SECONDS = 2.0
+RETRY_ON_CONNECTION_ERROR = 1
+"""Immediate retries, on a fresh connection, of a command whose connection broke (never of a timeout)."""
+RESUBSCRIBE_CAP_SECONDS = 2.0
+"""Longest wait between two attempts to re-subscribe to the update channel: live prices resume within it."""
 
 # Keep the lease when we hold it, take it when nobody does, in one atomic step.
 _LEAD_SCRIPT = """
@@ -80,7 +98,10 @@ class RedisCache:
         self._url = url
         self._keys = keys or Keys()
         self._redis: aioredis.Redis = aioredis.from_url(
-            url, socket_timeout=SOCKET_TIMEOUT_SECONDS, socket_connect_timeout=SOCKET_TIMEOUT_SECONDS
+            url,
+            socket_timeout=SOCKET_TIMEOUT_SECONDS,
+            socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+            retry=Retry(NoBackoff(), RETRY_ON_CONNECTION_ERROR, supported_errors=(RedisConnectionError,)),
         )
 
     async def write(self, changed: Sequence[Market], everything: Sequence[Market], source: Source, at_ms: int) -> None:
@@ -164,7 +185,7 @@ class RedisCache:
         return decode_market(doc)
 
     async def updates(self) -> AsyncIterator[bytes | None]:
-        backoff = Backoff(base=0.2, cap=5.0)
+        backoff = Backoff(base=0.2, cap=RESUBSCRIBE_CAP_SECONDS)
         first = True
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
