@@ -101,6 +101,10 @@ def benchmark(doc: Mapping[str, Any], source: str) -> Benchmark:
     for _key, axis in metrics:
         columns += [f"CovaEX {axis}", f"baseline {axis}"]
     columns.append(f"ratio ({metrics[0][1]})")
+    # A run with --base REV measured the project at another revision too ("before", same run).
+    before = all("before" in r for r in raw_rows)
+    if before:
+        columns += [f"before: {axis}" for _key, axis in metrics]
     rows = []
     for r in raw_rows:
         cells = [f"{int(r['clients']):,}"]
@@ -109,6 +113,8 @@ def benchmark(doc: Mapping[str, Any], source: str) -> Benchmark:
         first = metrics[0][0]
         ratio = _figure(r, "project", first, source) / max(_figure(r, "baseline", first, source), 1e-9)
         cells.append(f"{ratio:.2f}x")
+        if before:
+            cells += [f"{_figure(r, 'before', key, source):,.1f}" for key, _axis in metrics]
         rows.append(tuple(cells))
     machine = doc.get("machine") or {}
     load = doc.get("load_average_after") or []
