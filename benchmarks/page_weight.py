@@ -27,6 +27,8 @@ import harness
 import httpx
 from playwright.sync_api import sync_playwright
 
+from covaex.docsite.screenshots import stop_service
+
 SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 500 * 1000 / 8, "uploadThroughput": 500 * 1000 / 8}
 
 
@@ -37,7 +39,9 @@ def start(pythonpath: str | None, workdir: Path) -> tuple[subprocess.Popen[bytes
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     command = [sys.executable, "-m", "covaex.cli", "serve", "--feed", "simulator", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -97,8 +101,7 @@ def main() -> None:
                 browser.close()
         finally:
             for process, _ in servers.values():
-                process.terminate()
-                process.wait(timeout=15)
+                stop_service(process)
 
 
 if __name__ == "__main__":

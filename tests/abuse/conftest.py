@@ -9,10 +9,8 @@ so a test can speak for many client addresses with ``X-Forwarded-For``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +24,8 @@ import asyncpg
 import httpx
 import pytest
 import redis
+
+from covaex.docsite.screenshots import stop_service
 
 COVAEX = Path(sys.executable).with_name("covaex")
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT")
@@ -168,18 +168,13 @@ def served(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_ur
             env=env,
             stdout=log,
             stderr=log,
-            start_new_session=True,  # its own process group: the workers go with it, whatever happens
+            start_new_session=True,  # its own process group: stop_service ends the workers with it
         )
     served = Served(process, port, log_path, database_url, upstream)
     try:
         _wait_ready(served)
         yield served
     finally:
-        process.send_signal(signal.SIGINT)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=20)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # a worker that outlived the main process
-        process.wait()
+        stop_service(process)
         upstream.stop()
         asyncio.run(_drop_database(postgres_url, name))

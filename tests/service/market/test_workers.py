@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,8 @@ import httpx
 import pytest
 from covaex_service.market.devtools.binance_server import LocalBinance
 from websockets.asyncio.client import ClientConnection, connect
+
+from covaex.docsite.screenshots import stop_service
 
 from .conftest import SYMBOLS, RedisServer, eventually, free_port
 
@@ -67,17 +68,16 @@ def two_workers(tmp_path: Path, binance: LocalBinance, own_redis: RedisServer) -
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(COVAEX), "serve", "--workers", "2", "--host", "127.0.0.1"], env=env, stdout=log, stderr=log
+            [str(COVAEX), "serve", "--workers", "2", "--host", "127.0.0.1"],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # its own process group: stop_service ends the workers with it
         )
         try:
             yield Serve(process, port, log_path)
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_service(process)
 
 
 async def test_two_workers_share_one_feed_and_fan_out_to_every_client(
