@@ -50,7 +50,7 @@ def start(pythonpath: str | None, workdir: Path) -> tuple[subprocess.Popen[bytes
         except (httpx.HTTPError, ValueError):
             pass
         time.sleep(0.3)
-    process.kill()
+    stop_service(process)
     raise SystemExit(f"the server at {url} did not start")
 
 
