@@ -8,6 +8,7 @@ import contextlib
 import itertools
 import json
 import os
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -199,15 +200,19 @@ async def test_the_simulated_last_day_agrees_with_the_24h_change() -> None:
 # -- cache, REST and the WebSocket extension --------------------------------------------
 
 
+def cache_of(kind: str, name: str) -> Any:
+    """The embedded cache, or one on the suite's real Redis under a key namespace of its own."""
+    if kind == "embedded":
+        return EmbeddedCache()
+    url = os.environ.get("COVAEX_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("COVAEX_TEST_REDIS_URL is not set: 'make test' starts the real server")
+    return RedisCache(url, Keys(f"covaex-test:{name}:{uuid.uuid4().hex[:8]}:v1"))
+
+
 @pytest.mark.parametrize("kind", ["embedded", "redis"])
 async def test_the_cache_lays_the_open_candle_over_the_series(kind: str) -> None:
-    if kind == "redis":
-        url = os.environ.get("COVAEX_TEST_REDIS_URL")
-        if not url:
-            pytest.skip("COVAEX_TEST_REDIS_URL is not set: 'make test' starts the real server")
-        cache: Any = RedisCache(url, Keys(f"covaex-test:klines:{os.getpid()}:{id(kind)}:v1"))
-    else:
-        cache = EmbeddedCache()
+    cache = cache_of(kind, "klines")
     try:
         assert await cache.klines("BTCUSDT", "1m") is None
         await cache.write_klines([[candle(0, "1"), candle(60_000, "2")]], [candle(60_000, "2")], at_ms=1)
@@ -227,13 +232,7 @@ async def test_the_cache_lays_the_open_candle_over_the_series(kind: str) -> None
 
 @pytest.mark.parametrize("kind", ["embedded", "redis"])
 async def test_recent_klines_reads_every_symbols_newest_candles_at_once(kind: str) -> None:
-    if kind == "redis":
-        url = os.environ.get("COVAEX_TEST_REDIS_URL")
-        if not url:
-            pytest.skip("COVAEX_TEST_REDIS_URL is not set: 'make test' starts the real server")
-        cache: Any = RedisCache(url, Keys(f"covaex-test:recent:{os.getpid()}:{id(kind)}:v1"))
-    else:
-        cache = EmbeddedCache()
+    cache = cache_of(kind, "recent")
     hour = INTERVAL_MS["1h"]
     try:
         series = [candle(i * hour, str(100 + i), interval="1h") for i in range(30)]
