@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from covaex_service.market.area import MarketOptions
 from covaex_service.market.feeds.simulator import SimulatorFeed
+from covaex_service.market.gateway.hub import MAX_HELD_REPLIES
 from covaex_service.market.gateway.protocol import (
     CLOSE_MESSAGE_TOO_BIG,
     CLOSE_POLICY_VIOLATION,
@@ -271,3 +272,38 @@ def _masked_text(payload: bytes) -> bytes:
     """One client TEXT frame (clients must mask; a zero mask leaves the payload as is)."""
     assert len(payload) < 126
     return bytes([0x81, 0x80 | len(payload)]) + b"\0\0\0\0" + payload
+
+
+async def test_answers_held_for_a_client_that_does_not_read_are_bounded(tmp_path: Path) -> None:
+    # A client that stops reading but keeps asking: its answers wait in order while its send buffer is
+    # full, at most MAX_HELD_REPLIES of them; past that it is closed (4008) rather than held for.
+    def patient(options: MarketOptions) -> None:
+        options.feed_factory = lambda settings, stats: SimulatorFeed(settings.symbols, interval=3600)
+        many = 10_000  # no rate or frame limit in the way of what is measured
+        options.limits = GatewayLimits(
+            send_timeout=60, rate_per_second=many, rate_burst=many, frames_per_second=many, frame_burst=many
+        )
+
+    async with running_app(make_settings(tmp_path), patient) as service:
+        hub, stats = service.market.hub, service.market.gateway_stats
+        sock = socket.create_connection(("127.0.0.1", service.port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        async with connect(service.ws, sock=sock, max_queue=1, close_timeout=0.2) as stuck:
+            await stuck.send(json.dumps({"op": "subscribe", "symbols": ["BTCUSDT"], "id": 1}))
+            await eventually(lambda: stats.clients == 1, what="connected")
+            (session,) = hub._clients
+            n = 0
+            while session.ws.writable:  # fill its send buffer: the client reads nothing more
+                n += 1
+                hub.dispatch(big_update("BTCUSDT", n))
+                await asyncio.sleep(0.001)
+                assert n < 5_000, "the send buffer never filled"
+            for i in range(MAX_HELD_REPLIES // 2):
+                await stuck.send(json.dumps({"op": "ping", "id": i}))
+            await eventually(lambda: len(session.held or ()) == MAX_HELD_REPLIES // 2, what="answers held")
+            assert not session.closed and stats.slow_client_closes == 0
+            for i in range(MAX_HELD_REPLIES // 2 + 1):
+                await stuck.send(json.dumps({"op": "ping", "id": i}))
+            await eventually(lambda: session.closed, what="closed past the bound")
+            assert stats.slow_client_closes == 1
+            assert session.held is None  # what was held is released at once
