@@ -17,10 +17,16 @@ from pathlib import Path
 
 import pytest
 from covaex_service.market.area import MarketOptions
-from covaex_service.market.gateway.guard import frames_allowed
+from covaex_service.market.gateway.guard import (
+    MAX_EARLY_MESSAGES,
+    MessageInlet,
+    TooManyEarlyMessages,
+    frames_allowed,
+)
 from covaex_service.market.gateway.protocol import GatewayLimits
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
+from websockets.frames import Frame, Opcode
 
 from .conftest import RunningApp, eventually, make_settings, running_app
 
@@ -159,3 +165,37 @@ def test_the_frame_budget_allows_the_burst_then_the_rate() -> None:
     assert frames_allowed(at, 1, limits, now) is None  # one more at once is too many
     assert frames_allowed(at, 1, limits, now + 0.1) is not None  # a tenth of a second later: one more
     assert frames_allowed(at, 6, limits, now + 10) is None  # never more than the burst in one go
+
+
+# -- MessageInlet: data frames in, whole messages out -------------------------------------
+
+
+def test_the_inlet_reassembles_fragments_and_leaves_control_frames_alone() -> None:
+    got: list[str | bytes] = []
+    inlet = MessageInlet()
+    inlet.attach(got.append)
+    assert not inlet.take(Frame(Opcode.PING, b"hi"))  # Sanic answers those
+    assert not inlet.take("not a frame")
+    assert inlet.take(Frame(Opcode.TEXT, b'{"op":', fin=False))
+    assert inlet.take(Frame(Opcode.CONT, b'"ping",', fin=False))
+    assert got == []  # nothing before the last fragment
+    assert inlet.take(Frame(Opcode.CONT, '"id":"é"}'.encode()))
+    assert inlet.take(Frame(Opcode.BINARY, b"\x00\x01"))
+    assert got == ['{"op":"ping","id":"é"}', b"\x00\x01"]
+
+
+def test_the_inlet_keeps_early_messages_in_order_until_attached_and_refuses_a_flood() -> None:
+    inlet = MessageInlet()
+    for n in range(MAX_EARLY_MESSAGES):
+        assert inlet.take(Frame(Opcode.TEXT, str(n).encode()))
+    got: list[str | bytes] = []
+    inlet.attach(got.append)
+    assert got == [str(n) for n in range(MAX_EARLY_MESSAGES)]
+    inlet.take(Frame(Opcode.TEXT, b"after"))
+    assert got[-1] == "after"
+
+    flooded = MessageInlet()
+    for _ in range(MAX_EARLY_MESSAGES):
+        flooded.take(Frame(Opcode.TEXT, b"x"))
+    with pytest.raises(TooManyEarlyMessages):
+        flooded.take(Frame(Opcode.TEXT, b"one too many"))

@@ -72,6 +72,55 @@ to flood again costs the worker a handshake each time, refusing costs a short HT
 """Grace for a refused client to read its close frame before the TCP connection is cut."""
 
 
+class TooManyEarlyMessages(Exception):
+    """More than :data:`MAX_EARLY_MESSAGES` arrived before the handler attached: a flood, refused like one."""
+
+
+class MessageInlet:
+    """A WebSocket's data frames in, whole messages out, in order.
+
+    Fragments are reassembled (``websockets`` has bounded the whole message by
+    its ``max_size`` and checked a text message's UTF-8). Messages that arrive
+    before :meth:`attach`, between the handshake and the handler's first step,
+    are kept (at most :data:`MAX_EARLY_MESSAGES`) and delivered on attach.
+    """
+
+    __slots__ = ("_deliver", "_early", "_fragments", "_text")
+
+    def __init__(self) -> None:
+        self._deliver: Callable[[str | bytes], None] | None = None
+        self._early: list[str | bytes] = []
+        self._fragments: list[BytesLike] | None = None
+        self._text = True
+
+    def attach(self, deliver: Callable[[str | bytes], None]) -> None:
+        self._deliver = deliver
+        early, self._early = self._early, []
+        for message in early:
+            deliver(message)
+
+    def take(self, event: object) -> bool:
+        """Take ``event`` if it is a data frame (``False`` for anything else); raises :class:`TooManyEarlyMessages`."""
+        if not isinstance(event, Frame) or event.opcode not in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+            return False
+        if event.opcode is not Opcode.CONT:
+            self._fragments, self._text = [], event.opcode is Opcode.TEXT
+        if self._fragments is None:  # a continuation with nothing to continue: websockets fails the connection
+            return True
+        self._fragments.append(event.data)
+        if not event.fin:
+            return True
+        payload, self._fragments = b"".join(self._fragments), None
+        message: str | bytes = payload.decode() if self._text else payload
+        if self._deliver is not None:
+            self._deliver(message)
+        elif len(self._early) < MAX_EARLY_MESSAGES:
+            self._early.append(message)
+        else:
+            raise TooManyEarlyMessages
+        return True
+
+
 class _ControlFramesOnly:
     """Stands in for Sanic's frame assembler once data frames go to the hub (it is given control frames only)."""
 
@@ -99,8 +148,7 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
     """Sanic's WebSocket protocol with frames counted and reads paused while work is pending."""
 
     __slots__ = (
-        "_budget_at", "_early", "_fragments", "_last_received", "_on_message", "_pending", "_refused", "_slow_timer",
-        "_text", "on_drained", "writable",
+        "_budget_at", "_inlet", "_last_received", "_pending", "_refused", "_slow_timer", "on_drained", "writable",
     )  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -113,21 +161,20 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         self.writable = True
         """False while the transport holds more than its high-water mark unsent (``pause_writing``)."""
         self.on_drained: Callable[[], None] | None = None
-        self._on_message: Callable[[str | bytes], None] | None = None
-        self._early: list[str | bytes] = []
-        self._fragments: list[BytesLike] | None = None
-        self._text = True
+        self._inlet: MessageInlet | None = None  # made once the connection is a WebSocket
 
     def deliver_messages_to(self, on_message: Callable[[str | bytes], None]) -> None:
         """Hand every data message to ``on_message``, synchronously, from now on (and those that came early)."""
-        self._on_message = on_message
         if self.websocket is not None:
             # Sanic's frame assembler (two events, a queue, two locks: ~4 KiB per connection) would
             # only ever see control frames now, and it ignores those.
             self.websocket.assembler = CONTROL_FRAMES_ONLY
-        early, self._early = self._early, []
-        for message in early:
-            on_message(message)
+        self._inlet_of().attach(on_message)
+
+    def _inlet_of(self) -> MessageInlet:
+        if self._inlet is None:
+            self._inlet = MessageInlet()
+        return self._inlet
 
     def data_received(self, data: bytes) -> None:
         self._last_received = time.monotonic()
@@ -150,7 +197,12 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
             events.extend(parsed)
         # Data messages go straight to the hub; Sanic's reader (an assembler, a task and a wait per
         # message) is left only the control frames: a pong to send, a close to answer.
-        events = [event for event in events if not self._take_message(event)]
+        inlet = self._inlet_of()
+        try:
+            events = [event for event in events if not inlet.take(event)]
+        except TooManyEarlyMessages:
+            self._refuse(ws)
+            return
         to_send = ws.ws_proto.data_to_send()
         if not to_send and not events:
             return
@@ -160,28 +212,6 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         task.add_done_callback(self._processed)
         if self._pending >= MAX_PENDING_CHUNKS and self.transport is not None:
             self.transport.pause_reading()
-
-    def _take_message(self, event: Any) -> bool:
-        """Deliver a data frame's message (reassembled if fragmented); ``False`` for anything else."""
-        if not isinstance(event, Frame) or event.opcode not in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
-            return False
-        if event.opcode is not Opcode.CONT:
-            self._fragments, self._text = [], event.opcode is Opcode.TEXT
-        if self._fragments is None:  # a continuation with nothing to continue: websockets fails the connection
-            return True
-        self._fragments.append(event.data)
-        if not event.fin:
-            return True  # websockets bounds the whole message by its max_size (WEBSOCKET_MAX_SIZE)
-        payload, self._fragments = b"".join(self._fragments), None
-        # websockets has checked that a text message is UTF-8 (it closes with 1007 otherwise).
-        message: str | bytes = payload.decode() if self._text else payload
-        if self._on_message is not None:
-            self._on_message(message)
-        elif len(self._early) < MAX_EARLY_MESSAGES:
-            self._early.append(message)
-        else:
-            self._refuse(self.websocket)
-        return True
 
     def _processed(self, _: asyncio.Task[None]) -> None:
         self._pending -= 1
