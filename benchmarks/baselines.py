@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 
+import harness
 import uvloop
 
 
@@ -93,8 +93,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--channel", default="covaex:v1:updates")
     args = parser.parse_args()
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    harness.open_files_limit_raised()
     if args.kind == "hello":
         serve_hello(args.port, args.bytes)
     elif args.kind == "ws-idle":

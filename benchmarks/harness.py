@@ -15,9 +15,9 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tarfile
@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from covaex.localserve import free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
@@ -60,14 +62,14 @@ def pinned(command: Sequence[str], core: int) -> list[str]:
     return ["taskset", "-c", str(core), *command]
 
 
+def open_files_limit_raised() -> None:
+    """Thousands of sockets per process: the soft limit on open files up to the hard one."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def pin_self(core: int) -> None:
     os.sched_setaffinity(0, {core})
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def tree_at(rev: str, dest: Path) -> str:

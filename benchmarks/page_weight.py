@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +26,7 @@ import harness
 import httpx
 from playwright.sync_api import sync_playwright
 
-from covaex.docsite.screenshots import stop_service
+from covaex.localserve import start_service, stop_service
 
 SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 500 * 1000 / 8, "uploadThroughput": 500 * 1000 / 8}
 
@@ -38,10 +37,8 @@ def start(pythonpath: str | None, workdir: Path) -> tuple[subprocess.Popen[bytes
     env.pop("COVAEX_REDIS_URL", None)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    command = [sys.executable, "-m", "covaex.cli", "serve", "--feed", "simulator", "--port", str(port)]
-    process = subprocess.Popen(
-        command, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    args = ["--feed", "simulator", "--port", str(port)]
+    process = start_service(args, env=env, log_path=workdir / f"serve-{port}.log", cwd=workdir)
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -147,8 +146,7 @@ def main() -> None:
     parser.add_argument("--no-save", action="store_true", help="do not rewrite benchmarks/results/")
     parser.add_argument("--base", metavar="REV", help="also measure the gateway of this git revision (before/after)")
     args = parser.parse_args()
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    harness.open_files_limit_raised()
     harness.pin_self(harness.cores()[1])
     asyncio.run(run(args.clients, not args.no_save, args.base))
 

@@ -21,13 +21,9 @@ so in one line and the rest of the docs build goes on.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -38,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from covaex.docsite.paths import DOCS_DIR
+from covaex.localserve import free_port, service_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking")
@@ -158,16 +155,10 @@ def _device_shots(browser: Any, device: Device, base_url: str, out_dir: Path) ->
         context.close()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def _service(workdir: Path) -> Iterator[str]:
     """``covaex serve --feed simulator`` on embedded defaults and a free port, until the block ends."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "COVAEX_DATABASE_URL": f"sqlite:///{workdir / 'covaex.db'}",
@@ -176,40 +167,12 @@ def _service(workdir: Path) -> Iterator[str]:
     }
     for name in ("COVAEX_REDIS_URL", "COVAEX_FEED", "COVAEX_WORKERS"):
         env.pop(name, None)
-    command = [sys.executable, "-m", "covaex.cli", "serve", "--feed", "simulator", "--port", str(port)]
     log_path = workdir / "serve.log"
-    with log_path.open("wb") as log:
-        # Our own interpreter and CLI, arguments fixed here.
-        process = subprocess.Popen(  # noqa: S603
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
+    args = ["--feed", "simulator", "--port", str(port)]
+    with service_process(args, env=env, log_path=log_path, cwd=workdir) as process:
+        base_url = f"http://127.0.0.1:{port}"
         _wait_until_ready(base_url, process, log_path)
         yield base_url
-    finally:
-        stop_service(process)
-
-
-STOP_TIMEOUT_S = 30.0
-"""Longer than the service's own orderly stop (its workers get 20 s, then the main process 3 s)."""
-
-
-def stop_service(process: subprocess.Popen[bytes]) -> None:
-    """Stop a ``covaex serve`` started with ``start_new_session=True``, workers included.
-
-    SIGTERM lets the service stop its workers in order; whatever is left after
-    that (a worker whose main process had to give up ignores SIGTERM) goes with
-    the process group, which holds only this service.
-    """
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _wait_until_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:

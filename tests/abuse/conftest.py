@@ -25,17 +25,11 @@ import httpx
 import pytest
 import redis
 
-from covaex.docsite.screenshots import stop_service
+from covaex.localserve import free_port, start_service, stop_service
 
 COVAEX = Path(sys.executable).with_name("covaex")
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT")
 MIB = 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_bytes(pid: int) -> int:
@@ -162,14 +156,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_ur
         "COVAEX_DATABASE_URL": database_url,
         "COVAEX_PROXIES_COUNT": "1",
     }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(COVAEX), "serve", "--workers", "2", "--host", "127.0.0.1"],
-            env=env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,  # its own process group: stop_service ends the workers with it
-        )
+    process = start_service(["--workers", "2", "--host", "127.0.0.1"], env=env, log_path=log_path)
     served = Served(process, port, log_path, database_url, upstream)
     try:
         _wait_ready(served)

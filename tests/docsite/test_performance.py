@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from covaex.docsite.facts.performance import benchmark, load_results
+from covaex.docsite.facts.performance import benchmark, load_layers, load_profile, load_results
 
 
 def results(**overrides: object) -> dict[str, object]:
@@ -53,3 +53,43 @@ def test_the_committed_results_load(tmp_path: Path) -> None:
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(ValueError, match="not JSON"):
         load_results(tmp_path)
+
+
+def test_a_run_with_a_base_revision_shows_the_before_figures_beside() -> None:
+    rows = results()["rows"]
+    assert isinstance(rows, list)
+    for row, (upd, p99) in zip(rows, [(190000, 250.0), (99000, 130.0)], strict=True):
+        row["before"] = {"updates_per_s": upd, "p99_ms": p99}
+    b = benchmark(results(rows=rows), "x.json")
+    assert b.columns[-2:] == ("before: updates/s", "before: p99 ms")
+    assert b.rows[0][-2:] == ("99,000.0", "130.0") and b.rows[1][-2:] == ("190,000.0", "250.0")
+
+
+def test_the_memory_layers_are_summed_and_shared_from_the_trace(tmp_path: Path) -> None:
+    path = tmp_path / "layers.json"
+    assert load_layers(path) is None  # not measured yet: the page says so
+    doc = {"measured_at": "t", "clients": 500, "load_average_after": [1, 2, 3],
+           "bytes_per_client_by_layer": {"gateway": 1000, "sanic": 3000}}  # fmt: skip
+    path.write_text(json.dumps(doc))
+    layers = load_layers(path)
+    assert layers is not None and layers.total_bytes == 4000
+    assert layers.rows == (("sanic", 3000, 75.0), ("gateway", 1000, 25.0))
+    path.write_text(json.dumps({"clients": 1}))
+    with pytest.raises(ValueError, match=r"layers\.json: not a memory-layer breakdown"):
+        load_layers(path)
+
+
+def test_the_fanout_profile_is_per_frame_and_its_core_share_computed(tmp_path: Path) -> None:
+    path = tmp_path / "profile.json"
+    assert load_profile(path) is None
+    top = [{"function": "f", "calls": 200000, "own_us_per_frame": 8.0}]
+    doc = {"measured_at": "t", "clients": 2000, "seconds": 10.0, "frames_sent": 200000, "own_seconds": 4.5,
+           "own_us_per_frame_total": 22.5, "top": top}  # fmt: skip
+    path.write_text(json.dumps(doc))
+    profile = load_profile(path)
+    assert profile is not None
+    assert (profile.frames_per_second, profile.core_share, profile.top) == (20000, 45.0, (("f", 200000, 8.0),))
+    path.write_text("{")
+    with pytest.raises(ValueError, match=r"profile\.json: not JSON"):
+        load_profile(path)
+    assert load_layers() is not None and load_profile() is not None  # the committed ones load

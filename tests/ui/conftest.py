@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -34,7 +32,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from covaex.docsite.screenshots import stop_service
+from covaex.localserve import free_port, service_process
 from tests.ui.local_market import LocalMarket, local_market
 
 CHROMIUM = "/usr/bin/chromium"
@@ -50,12 +48,6 @@ DESKTOP: ViewportSize = {"width": 1440, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Service:
     base_url: str
@@ -68,7 +60,7 @@ class Service:
 @contextmanager
 def running_service(workdir: Path, *args: str, env: Mapping[str, str] | None = None) -> Iterator[Service]:
     """``covaex serve ARGS`` on a free port with a throw-away database, ready once it has prices."""
-    port = _free_port()
+    port = free_port()
     log_path = workdir / "serve.log"
     environment = {
         **os.environ,
@@ -78,19 +70,10 @@ def running_service(workdir: Path, *args: str, env: Mapping[str, str] | None = N
         **(env or {}),
     }
     environment.pop("COVAEX_REDIS_URL", None)
-    command = [str(COVAEX) if COVAEX.exists() else sys.executable, "serve", *args, "--port", str(port)]
-    if not COVAEX.exists():
-        command[1:1] = ["-m", "covaex.cli"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
-        )
     service = Service(base_url=f"http://127.0.0.1:{port}", log_path=log_path)
-    try:
+    with service_process([*args, "--port", str(port)], env=environment, log_path=log_path, cwd=workdir) as process:
         _wait_until_ready(service, process)
         yield service
-    finally:
-        stop_service(process)
 
 
 @pytest.fixture(scope="session")

@@ -155,13 +155,23 @@ class MemoryLayers:
     total_bytes: int
 
 
-def load_layers(path: Path = LAYERS_FILE) -> MemoryLayers | None:
-    """The per-layer breakdown, or ``None`` before the trace has been run."""
+def _profile_doc(path: Path) -> tuple[Any, str] | None:
+    """A profile file's JSON and the name to blame it by, or ``None`` before its script has been run."""
     if not path.exists():
         return None
     source = str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8")), source
+    except ValueError as exc:
+        raise ValueError(f"{source}: not JSON: {exc}") from exc
+
+
+def load_layers(path: Path = LAYERS_FILE) -> MemoryLayers | None:
+    """The per-layer breakdown, or ``None`` before the trace has been run."""
+    if (found := _profile_doc(path)) is None:
+        return None
+    doc, source = found
+    try:
         layers = {str(name): int(size) for name, size in doc["bytes_per_client_by_layer"].items()}
         measured_at, clients = str(doc["measured_at"]), int(doc["clients"])
         load = ", ".join(f"{float(x):.2f}" for x in doc.get("load_average_after") or [])
@@ -189,11 +199,10 @@ class FanoutProfile:
 
 def load_profile(path: Path = PROFILE_FILE) -> FanoutProfile | None:
     """The fan-out profile, or ``None`` before ``ws_fanout.py --profile`` has been run."""
-    if not path.exists():
+    if (found := _profile_doc(path)) is None:
         return None
-    source = str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+    doc, source = found
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
         seconds, frames = float(doc["seconds"]), int(doc["frames_sent"])
         top = tuple((str(t["function"]), int(t["calls"]), float(t["own_us_per_frame"])) for t in doc["top"])
         return FanoutProfile(

@@ -7,7 +7,6 @@ the name is specific so it cannot shadow another area's helpers.
 from __future__ import annotations
 
 import secrets
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -20,11 +19,7 @@ from covaex_service.sanic_types import ServiceApp
 from covaex_service.server import serving_in_loop
 from covaex_service.settings import Settings, load_settings
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from covaex.localserve import free_port
 
 
 def unique_name(prefix: str = "user") -> str:

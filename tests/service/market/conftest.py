@@ -27,13 +27,9 @@ from covaex_service.sanic_types import ServiceApp
 from covaex_service.server import serving_in_loop
 from covaex_service.settings import Settings
 
+from covaex.localserve import free_port
+
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "PEPEUSDT", "1000SATSUSDT")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def eventually(check: Callable[[], Any], *, within: float = 10.0, what: str = "condition") -> Any:

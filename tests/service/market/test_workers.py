@@ -19,7 +19,7 @@ import pytest
 from covaex_service.market.devtools.binance_server import LocalBinance
 from websockets.asyncio.client import ClientConnection, connect
 
-from covaex.docsite.screenshots import stop_service
+from covaex.localserve import service_process
 
 from .conftest import SYMBOLS, RedisServer, eventually, free_port
 
@@ -66,18 +66,8 @@ def two_workers(tmp_path: Path, binance: LocalBinance, own_redis: RedisServer) -
         "COVAEX_DATABASE_URL": f"sqlite:///{tmp_path / 'covaex.db'}",
     }
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(COVAEX), "serve", "--workers", "2", "--host", "127.0.0.1"],
-            env=env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,  # its own process group: stop_service ends the workers with it
-        )
-        try:
-            yield Serve(process, port, log_path)
-        finally:
-            stop_service(process)
+    with service_process(["--workers", "2", "--host", "127.0.0.1"], env=env, log_path=log_path) as process:
+        yield Serve(process, port, log_path)
 
 
 async def test_two_workers_share_one_feed_and_fan_out_to_every_client(
