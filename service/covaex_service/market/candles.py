@@ -32,6 +32,13 @@ from covaex_service.market.model import (
 INTERVAL_MS: Mapping[str, int] = {"1m": 60_000, "1h": 3_600_000, "1d": 86_400_000}
 """The intervals the service keeps, in Binance's spelling, and their length."""
 INTERVALS: tuple[str, ...] = tuple(INTERVAL_MS)
+DAY_INTERVAL = "1h"
+DAY_CANDLES = 24
+"""24 hourly candles, the open one included: the last 24 h, as ``/klines?interval=1h&limit=24`` serves them.
+
+The list's sparklines are drawn from them, and the simulator's 24 h open rolls with them."""
+if DAY_INTERVAL not in INTERVAL_MS:  # pragma: no cover - a wrong edit fails at import
+    raise RuntimeError(f"{DAY_INTERVAL!r} is not a kept candle interval")
 KLINES_KEPT = 500
 """Candles kept per symbol and interval (Binance's default ``limit``): 8 h of 1m, 3 weeks of 1h, 500 days of 1d."""
 KLINE_FIELDS: tuple[str, ...] = ("openTime", "open", "high", "low", "close", "volume", "closeTime")

@@ -21,15 +21,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from covaex_service.market.cache.contract import CacheUnavailable, MarketCache
-from covaex_service.market.candles import INTERVAL_MS, Kline
+from covaex_service.market.candles import DAY_CANDLES, DAY_INTERVAL, Kline
 
 log = logging.getLogger("covaex.market.recent")
 
-DAY_INTERVAL = "1h"
-DAY_CANDLES = 24
-"""24 hourly candles, the open one included: the last 24 h, as ``/klines?interval=1h&limit=24`` serves them."""
-if DAY_INTERVAL not in INTERVAL_MS:  # pragma: no cover - a wrong edit fails at import
-    raise RuntimeError(f"{DAY_INTERVAL!r} is not a kept candle interval")
 
 REFRESH_SECONDS = 5.0
 """How long one read is reused: the line's last point follows the price within this (the row states the price)."""

@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
-from covaex_service.market.candles import INTERVAL_MS, Kline
-from covaex_service.market.recent import DAY_CANDLES, DAY_INTERVAL
+from covaex_service.market.candles import DAY_CANDLES, DAY_INTERVAL, INTERVAL_MS, Kline
 from covaex_service.ui.names import coin_name
 
 Direction = Literal["rise", "fall", "flat"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections.abc import Sequence
 from decimal import Decimal
 
-from covaex_service.market.feeds.simulator import REFERENCE_PRICES, SimulatorFeed, tick_size
-from covaex_service.market.model import Market
+from covaex_service.market.candles import DAY_CANDLES, DAY_INTERVAL, INTERVAL_MS
+from covaex_service.market.feeds.simulator import REFERENCE_PRICES, SimulatorFeed, _Candles, _Walk, tick_size
+from covaex_service.market.model import Market, change_pct
 from covaex_service.settings import DEFAULT_SYMBOLS
 
 from .conftest import eventually
@@ -56,3 +58,24 @@ async def test_reseeded_simulator_continues_from_given_prices() -> None:
     first = batches[0][0]
     assert first.open == "89000.00" and first.source == "simulator"
     assert abs(Decimal(first.last) - Decimal("90000.00")) < Decimal("500")
+
+
+def test_the_24h_open_rolls_with_the_hourly_candles_as_an_hour_turns() -> None:
+    # The list's 24 h line starts at the open of the oldest of the last 24 hourly candles; the row's
+    # change is against the ticker's 24 h open. Past an hour boundary both must have moved on together.
+    hour = INTERVAL_MS[DAY_INTERVAL]
+    start = 1_764_000_000_000 // hour * hour + hour - 500  # half a second before an hour turns
+    walk = _Walk("BTCUSDT", random.Random(3), None)
+    candles = _Candles(walk, start)
+    hourly = [k for k in candles.history if k.interval == DAY_INTERVAL]
+    assert walk.open == Decimal(hourly[-DAY_CANDLES].open)  # the bridge: they agree at the start
+
+    series = hourly[-DAY_CANDLES:]
+    for now in (start + 100, start + 1_000, start + 2_000):  # the last tick is past the hour
+        market = walk.step(now)
+        live = next(k for k in candles.step(market) if k.interval == DAY_INTERVAL)
+        series = [*series[:-1], live] if live.open_time == series[-1].open_time else [*series[1:], live]
+    assert series[-1].open_time == start + 500  # a new hourly candle opened
+    assert walk.open == Decimal(series[0].open) != Decimal(hourly[-DAY_CANDLES].open)
+    market = walk.step(start + 3_000)
+    assert market.open == series[0].open and market.change_pct == change_pct(market.last, series[0].open)

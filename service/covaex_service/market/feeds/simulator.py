@@ -19,11 +19,12 @@ import asyncio
 import random
 import time
 import zlib
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from covaex_service.market.candles import INTERVAL_MS, KLINES_KEPT, Kline
+from covaex_service.market.candles import DAY_CANDLES, DAY_INTERVAL, INTERVAL_MS, KLINES_KEPT, Kline
 from covaex_service.market.feeds.base import KlineSink, MarketSink
 from covaex_service.market.model import Market, Source, change_pct
 
@@ -112,6 +113,11 @@ class _Candles:
         for interval, length in INTERVAL_MS.items():
             self.history.extend(self._history(interval, length, now_ms))
             self.open[interval] = self.history[-1]
+        # The opens of the last day of hourly candles, the open one last. The ticker's 24 h open is the
+        # oldest of them and rolls with them, as Binance's rolling 24 h window does: the list's 24 h line
+        # (drawn from these candles) and the row's change keep telling the same story after an hour turns.
+        hourly = [k for k in self.history if k.interval == DAY_INTERVAL]
+        self.day_opens = deque((k.open for k in hourly[-DAY_CANDLES:]), maxlen=DAY_CANDLES)
 
     def _price(self, value: float) -> str:
         return format(max(Decimal(repr(value)).quantize(self.walk.tick), self.walk.tick), "f")
@@ -167,6 +173,9 @@ class _Candles:
                     close_time=open_time + length - 1, open=current.close, high=market.last, low=market.last,
                     close=market.last, volume="0", closed=False, source="simulator",
                 )  # fmt: skip
+                if interval == DAY_INTERVAL:
+                    self.day_opens.append(candle.open)
+                    self.walk.open = Decimal(self.day_opens[0])
             else:
                 candle = current
             traded = Decimal(self.walk.rng.randint(1, 50))
