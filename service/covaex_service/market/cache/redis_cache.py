@@ -207,7 +207,7 @@ class RedisCache:
                 await asyncio.sleep(delay)
             finally:
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     async def try_lead(self, owner: str) -> bool:
         try:
