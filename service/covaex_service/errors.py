@@ -22,9 +22,13 @@ nothing else builds an error body.
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sanic.response import HTTPResponse, json
+if TYPE_CHECKING:
+    # Only error_response needs Sanic, and imports it when called: the exception tree is
+    # shared with the docs-only CLI (`covaex synth/docs/spof/diagram/diff`), which runs
+    # without the service extra installed.
+    from sanic.response import HTTPResponse
 
 log = logging.getLogger("covaex")
 
@@ -100,6 +104,8 @@ _SANIC_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_l
 
 def error_response(exc: BaseException, where: str = "") -> HTTPResponse:
     """The JSON response for ``exc``: ours as they say, Sanic's 4xx kept, anything else a logged 500."""
+    from sanic.response import json
+
     if isinstance(exc, ApiError):
         headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s is not None else None
         return json(error_body(exc.code, exc.message), status=exc.status, headers=headers)
