@@ -7,6 +7,9 @@ run:    ## set up and run the service (UI) and the docs site
 test:   ## set up and run every check and test against real services
 	bash scripts/test.sh
 
+check:  ## the quick loop: the same, but without the boot drill, the browser and the abuse suites
+	bash scripts/test.sh -m "not serial"
+
 setup:
 	bash scripts/setup.sh
 

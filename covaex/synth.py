@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from filelock import FileLock
+
 from covaex.errors import CliError
 from covaex.progress import Steps
 
@@ -70,6 +72,14 @@ def synth_stacks(
     steps = steps or Steps(1)
     out = out.resolve()
     wanted = sources_hash(root)
+    # One synth per output folder at a time (parallel test workers, a docs rebuild during a diff):
+    # the second caller waits, then finds the first one's output in the cache.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(out.parent / f".{out.name}.synth.lock"):
+        return _synth_locked(out, wanted, force=force, steps=steps, root=root)
+
+
+def _synth_locked(out: Path, wanted: str, *, force: bool, steps: Steps, root: Path) -> SynthResult:
     if not force:
         cached = _cached(out, wanted)
         if cached is not None:

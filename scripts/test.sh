@@ -15,7 +15,9 @@ echo "== mypy --strict"
 .venv/bin/mypy
 echo "== pytest"
 set +e
-.venv/bin/python -m pytest "$@"
+# Every core, and more workers than cores: much of the suite waits on servers, browsers and
+# containers. The drill, browser and abuse groups stay serialized (tests/conftest.py).
+.venv/bin/python -m pytest -n "${COVAEX_TEST_WORKERS:-4}" --dist loadgroup --durations=25 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -8,12 +8,43 @@ with a reason; under CI (``CI=true``) a missing server is a failure instead.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from covaex.synth import SynthResult
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+TESTS = Path(__file__).resolve().parent
+
+# The suite runs under pytest-xdist (`-n`, `--dist loadgroup`, scripts/test.sh). Each group
+# below runs on one worker, one test after another, beside the independent tests: the boot
+# drill holds the machine's systemd-nspawn container and measures recovery bounds, the browser
+# tests share one Chromium, the abuse suite measures rate limits against one served process.
+SERIAL_GROUPS = {
+    "boot": "drill",
+    "ui": "browser",
+    "docsite/test_screenshots.py": "browser",
+    "abuse": "abuse",
+}
+
+
+def serial_group(path: Path) -> str | None:
+    """The xdist group of a test file under ``tests/``, or ``None`` for one that runs anywhere."""
+    relative = path.resolve().relative_to(TESTS).as_posix()
+    for prefix, group in SERIAL_GROUPS.items():
+        if relative == prefix or relative.startswith(prefix + "/"):
+            return group
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = serial_group(item.path)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+            item.add_marker(pytest.mark.serial)
 
 
 def _service_url(var: str) -> str:
