@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 from covaex_service.market import read_snapshot
+from covaex_service.market.candles import INTERVALS
 from covaex_service.market.devtools.binance_server import LocalBinance
 from websockets.asyncio.client import connect
 
@@ -53,6 +54,12 @@ async def test_ssr_and_rest_never_touch_the_upstream_per_request(tmp_path: Path,
     settings = make_settings(tmp_path, feed="binance", binance_ws_url=binance.ws_url, binance_rest_url=binance.rest_url)
     async with running_app(settings) as service, httpx.AsyncClient(base_url=service.http) as http:
         await eventually(lambda: len(service.market.hub.latest) == 4, what="bootstrap")
+        # The bootstrap's REST resync ends with every symbol's candle history, one request per
+        # interval; on a busy machine it can still be running once the prices are in.
+        wanted = {f"symbol={s}&interval={i}&" for s in settings.symbols for i in INTERVALS}
+        await eventually(
+            lambda: wanted <= {w for r in binance.rest_requests for w in wanted if w in r}, what="candle history"
+        )
         connections, rest_calls = binance.connection_attempts, len(binance.rest_requests)
         for _ in range(20):
             await http.get("/")  # the SSR page (ui area), whatever it renders
