@@ -21,9 +21,8 @@ from deploy_checks import (
 )
 from infraforge.gitops_site import SiteError, bootstrap_manifests, main
 from infraforge.inputs import DEFAULTS, FAKE_ACCOUNT
-from infraforge.platform.config import ECR, PLATFORM_DEV, PLATFORM_PROD
+from infraforge.platform.config import ECR, PLATFORMS
 
-PLATFORMS = {"dev": PLATFORM_DEV, "prod": PLATFORM_PROD}
 ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
