@@ -32,6 +32,7 @@ from covaex_service.accounts.inputs import (
 from covaex_service.accounts.sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from covaex_service.market.candles import INTERVALS, KLINES_KEPT
 from covaex_service.sanic_types import ServiceApp
+from covaex_service.venues import SOURCES
 
 OPENAPI_PATH = "/openapi.json"
 JsonObject = dict[str, Any]
@@ -126,7 +127,7 @@ SCHEMAS: JsonObject = {
         "properties": {
             "asOf": {"type": "integer", "nullable": True, "description": "ms since the epoch; null before any data"},
             "stale": {"type": "boolean"},
-            "source": {"type": "string", "enum": ["binance", "simulator"]},
+            "source": {"type": "string", "enum": list(SOURCES)},
             "markets": {"type": "array", "items": _ref("Market")},
         },
     },
@@ -150,7 +151,7 @@ SCHEMAS: JsonObject = {
         "properties": {
             "symbol": {"type": "string"},
             "interval": {"type": "string", "enum": list(INTERVALS)},
-            "source": {"type": "string", "enum": ["binance", "simulator"]},
+            "source": {"type": "string", "enum": list(SOURCES)},
             "stale": {"type": "boolean"},
             "klines": {"type": "array", "items": _ref("Kline"), "description": "Oldest first."},
         },

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 from covaex_service.market import read_snapshot
+from covaex_service.market.candles import INTERVALS
 from covaex_service.market.devtools.binance_server import LocalBinance
 from websockets.asyncio.client import connect
 
@@ -53,6 +54,9 @@ async def test_ssr_and_rest_never_touch_the_upstream_per_request(tmp_path: Path,
     settings = make_settings(tmp_path, feed="binance", binance_ws_url=binance.ws_url, binance_rest_url=binance.rest_url)
     async with running_app(settings) as service, httpx.AsyncClient(base_url=service.http) as http:
         await eventually(lambda: len(service.market.hub.latest) == 4, what="bootstrap")
+        # the bootstrap also fetches each symbol's candle history (one REST call per interval) after the tickers
+        history = 1 + len(service.market.hub.latest) * len(INTERVALS)
+        await eventually(lambda: len(binance.rest_requests) >= history, what="candle history")
         connections, rest_calls = binance.connection_attempts, len(binance.rest_requests)
         for _ in range(20):
             await http.get("/")  # the SSR page (ui area), whatever it renders
