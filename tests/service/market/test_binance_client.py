@@ -16,7 +16,9 @@ from covaex_service.market.gateway import hub
 from covaex_service.market.model import Market
 from covaex_service.market.stats import FeedStats
 
-from .conftest import SYMBOLS, eventually, free_port
+from covaex.localserve import free_port
+from tests.support.service import SYMBOLS
+from tests.support.wait import eventually
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "binance"
 
