@@ -13,7 +13,7 @@ dev is lower than prod's by design:
 * one app instance at rest instead of two (:mod:`infraforge.constructs.app_tier`).
 
 The docs' cost page prices each floor from the synthesized JSON and a dated,
-cited price table (``covaex.docsite.facts.cost``, ``templates/data/prices.yaml``),
+cited price table (``covaex.analysis.cost``, ``templates/data/prices.yaml``),
 so the difference is a number; ``tests/docsite/test_cost.py`` holds it to
 these reasons.
 """
