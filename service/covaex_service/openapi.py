@@ -31,6 +31,7 @@ from covaex_service.accounts.inputs import (
 )
 from covaex_service.accounts.sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from covaex_service.market.candles import INTERVALS, KLINES_KEPT
+from covaex_service.market.model import MARKET_FIELDS
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.venues import SOURCES
 
@@ -108,7 +109,7 @@ SCHEMAS: JsonObject = {
     },
     "Market": {
         "type": "object",
-        "required": ["symbol", "last", "open", "high", "low", "changePct", "volume", "quoteVolume", "eventTime"],
+        "required": list(MARKET_FIELDS),
         "properties": {
             "symbol": {"type": "string", "example": "BTCUSDT"},
             "last": _DECIMAL,
