@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from covaex_service.errors import CovaexError
+from covaex_service.settings import FEEDS
 
 from covaex.errors import CliError
 
@@ -97,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, help="HTTP port (default COVAEX_PORT or 8000)")
     serve.add_argument("--workers", type=_positive, help="worker processes; more than 1 needs COVAEX_REDIS_URL")
     serve.add_argument(
-        "--feed", choices=("binance", "simulator", "auto"), help="market feed (default COVAEX_FEED or auto)"
+        "--feed", choices=FEEDS, help="market feed (default COVAEX_FEED or auto)"
     )
     serve.set_defaults(handler=_serve)
 

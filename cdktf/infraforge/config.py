@@ -1,8 +1,10 @@
-"""Environments as configs: what differs between dev and prod, and nothing else.
+"""To-Be v1's configs: an environment's profile and inputs turned into construct settings.
 
-Both environments run the same constructs in Seoul (ap-northeast-2) across
-AZs 2a and 2c; :func:`environment_config` builds the per-environment
-settings. The fixed monthly floor of dev is lower than prod's by design:
+Every environment runs the same constructs in Seoul (ap-northeast-2) across
+AZs 2a and 2c; :func:`environment_config` builds the settings of one from its
+profile (:mod:`infraforge.environments`, the one table of what differs, which
+Platform v2 reads too) and its deploy-time inputs. The fixed monthly floor of
+dev is lower than prod's by design:
 
 * one Graviton NAT instance instead of a NAT gateway per AZ (:mod:`infraforge.constructs.nat_instance`);
 * no site-to-site VPN unless asked for (input ``vpn_enabled``);
@@ -11,7 +13,7 @@ settings. The fixed monthly floor of dev is lower than prod's by design:
 * one app instance at rest instead of two (:mod:`infraforge.constructs.app_tier`).
 
 The docs' cost page prices each floor from the synthesized JSON and a dated,
-cited price table (``covaex.docsite.facts.cost``, ``templates/data/prices.yaml``),
+cited price table (``covaex.analysis.cost``, ``templates/data/prices.yaml``),
 so the difference is a number; ``tests/docsite/test_cost.py`` holds it to
 these reasons.
 """
@@ -31,11 +33,13 @@ from infraforge.constructs.nat_instance import NatInstanceConfig
 from infraforge.constructs.network import NetworkConfig
 from infraforge.constructs.observability import ObservabilityConfig
 from infraforge.constructs.security_groups import SecurityGroupsConfig
-from infraforge.constructs.vpn import ONPREM_BGP_ASNS, VpnConfig
+from infraforge.constructs.vpn import VpnConfig
+from infraforge.environments import PROFILES, EnvironmentProfile, profile
 from infraforge.inputs import REGION, DeployInputs
 
 AVAILABILITY_ZONES = (f"{REGION}a", f"{REGION}c")
-ENVIRONMENTS = ("dev", "prod")
+ENVIRONMENTS = tuple(PROFILES)
+"""Every environment's name, from the one table of profiles (:mod:`infraforge.environments`)."""
 APP_PORT = 8000
 
 
@@ -44,7 +48,7 @@ class EnvironmentConfig:
     """Everything one ``tobe-v1-<env>`` stack is built from.
 
     Attributes:
-        environment: ``dev`` or ``prod``.
+        environment: the profile's name (``dev``, ``prod``).
         region: AWS region of every resource.
         inputs: validated deploy-time inputs (certificate, on-prem side, ...).
         encryption_key: the environment's KMS key (topic, logs, secrets, Redis).
@@ -88,22 +92,24 @@ class EnvironmentConfig:
         return f"tobe-v1/{self.environment}"
 
 
-def environment_config(environment: str, inputs: DeployInputs) -> EnvironmentConfig:
-    """The settings of ``environment`` (``dev`` or ``prod``)."""
-    if environment not in ENVIRONMENTS:
-        raise ValueError(f"environment must be one of {ENVIRONMENTS}, got {environment!r}")
-    prod = environment == "prod"
-    name = f"covaex-{environment}"
+def environment_config(environment: str | EnvironmentProfile, inputs: DeployInputs) -> EnvironmentConfig:
+    """The settings of ``environment``: a name in :data:`~infraforge.environments.PROFILES` or a profile.
+
+    Every value that differs between environments comes from the profile; what
+    is the same everywhere (region, AZs, port, instance type) is written here.
+    """
+    env = profile(environment) if isinstance(environment, str) else environment
+    name = f"covaex-{env.name}"
     database = DatabaseConfig(
         name=name,
-        instance_class="db.t4g.small" if prod else "db.t4g.micro",
-        multi_az=prod,
-        deletion_protection=prod,
-        backup_retention_days=14 if prod else 7,
-        log_retention_days=90 if prod else 30,
+        instance_class=env.db_instance_class,
+        multi_az=env.db_multi_az,
+        deletion_protection=env.deletion_protection,
+        backup_retention_days=env.db_backup_retention_days,
+        log_retention_days=env.db_log_retention_days,
     )
     return EnvironmentConfig(
-        environment=environment,
+        environment=env.name,
         region=REGION,
         inputs=inputs,
         encryption_key=EncryptionKeyConfig(
@@ -114,38 +120,39 @@ def environment_config(environment: str, inputs: DeployInputs) -> EnvironmentCon
         ),
         network=NetworkConfig(
             name=name,
-            # Distinct ranges per environment so both can reach on-prem over the VPN.
-            vpc_cidr="10.10.0.0/16" if prod else "10.20.0.0/16",
+            vpc_cidr=env.vpc_cidr,
             availability_zones=AVAILABILITY_ZONES,
-            single_nat=not prod,
-            flow_log_retention_days=365 if prod else 90,
-            # dev: one Graviton NAT instance (~$4/month) instead of a NAT gateway (~$43/month + data).
-            nat_instance=None if prod else NatInstanceConfig(instance_type="t4g.nano", ami_id=inputs.app_ami_id),
+            single_nat=env.single_nat,
+            flow_log_retention_days=env.flow_log_retention_days,
+            nat_instance=(
+                None
+                if env.nat_instance_type is None
+                else NatInstanceConfig(instance_type=env.nat_instance_type, ami_id=inputs.app_ami_id)
+            ),
         ),
         vpn=VpnConfig(
             name=name,
-            # prod always has the on-prem link; dev only when asked (input vpn_enabled): ~$36/month saved.
-            enabled=prod if inputs.vpn_enabled is None else inputs.vpn_enabled,
+            enabled=env.vpn_by_default if inputs.vpn_enabled is None else inputs.vpn_enabled,
             onprem_cidr=inputs.onprem_cidr,
             peer_ip=inputs.vpn_peer_ip,
-            bgp_asn=ONPREM_BGP_ASNS[environment],
+            bgp_asn=env.onprem_bgp_asn,
         ),
         security_groups=SecurityGroupsConfig(name=name, app_port=APP_PORT, allowed_cidrs=inputs.allowed_cidrs),
         database=database,
         cache=CacheConfig(
             name=name,
-            node_type="cache.t4g.small" if prod else "cache.t4g.micro",
+            node_type=env.cache_node_type,
             availability_zones=AVAILABILITY_ZONES,
-            snapshot_retention_days=7 if prod else 1,
+            snapshot_retention_days=env.cache_snapshot_retention_days,
         ),
-        app_secrets=AppSecretsConfig(name=f"covaex/{environment}"),
+        app_secrets=AppSecretsConfig(name=f"covaex/{env.name}"),
         app_role=AppInstanceRoleConfig(name=name),
         ci_role=CiDeployRoleConfig(
             name=name,
-            environment=environment,
+            environment=env.name,
             github_repo=inputs.github_repo,
             state_bucket=inputs.state_bucket,
-            state_key_prefix=f"tobe-v1/{environment}",
+            state_key_prefix=f"tobe-v1/{env.name}",
             artifact_bucket=inputs.artifact_bucket,
         ),
         alb=AlbConfig(
@@ -153,26 +160,25 @@ def environment_config(environment: str, inputs: DeployInputs) -> EnvironmentCon
             region=REGION,
             certificate_arn=inputs.acm_certificate_arn,
             app_port=APP_PORT,
-            deletion_protection=prod,
+            deletion_protection=env.deletion_protection,
         ),
         app_tier=AppTierConfig(
             name=name,
             # Graviton: the service is pure Python on arm64 wheels, ~20% cheaper than t3.small.
             instance_type="t4g.small",
             ami_id=inputs.app_ami_id,
-            min_size=2 if prod else 1,
-            max_size=6 if prod else 2,
-            desired_capacity=2 if prod else 1,
-            log_retention_days=90 if prod else 30,
-            # prod: launch the replacement before terminating (never below desired); dev may dip.
-            min_healthy_percentage=100 if prod else 50,
-            max_healthy_percentage=200 if prod else 100,
+            min_size=env.app_min_size,
+            max_size=env.app_max_size,
+            desired_capacity=env.app_desired_capacity,
+            log_retention_days=env.app_log_retention_days,
+            min_healthy_percentage=env.app_min_healthy_percentage,
+            max_healthy_percentage=env.app_max_healthy_percentage,
         ),
         observability=ObservabilityConfig(
             name=name,
-            app_min_instances=2 if prod else 1,
+            app_min_instances=env.app_min_size,
             alarm_email=inputs.alarm_email,
-            require_subscriber=prod,
+            require_subscriber=env.require_alarm_subscriber,
             subscriber_opt_out=inputs.alarm_opt_out,
         ),
     )

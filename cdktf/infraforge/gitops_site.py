@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from infraforge.environments import PROFILES
 from infraforge.inputs import InputError, read_inputs
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -108,7 +109,7 @@ def bootstrap_manifests(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infraforge.gitops_site", description=__doc__.split("\n")[0])
-    parser.add_argument("environment", choices=("dev", "prod"))
+    parser.add_argument("environment", choices=tuple(PROFILES))
     parser.add_argument(
         "--platform-outputs", type=Path, required=True, help="terraform output -json of platform-v2-<env>"
     )

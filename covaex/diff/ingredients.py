@@ -19,9 +19,8 @@ from typing import Any
 
 import yaml
 
-from covaex.docsite.facts.cost import monthly_cost
-from covaex.docsite.facts.security import role_policies
-from covaex.docsite.paths import DATA_DIR
+from covaex.analysis.cost import PRICE_TABLE, monthly_cost
+from covaex.analysis.iam import role_policies
 from covaex.errors import CliError
 from covaex.topology.model import build_topology
 from covaex.topology.report import findings_json
@@ -61,7 +60,7 @@ class StackFacts:
 
 
 def load_prices() -> Mapping[str, Any]:
-    path = DATA_DIR / "prices.yaml"
+    path = PRICE_TABLE
     try:
         prices: Mapping[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

@@ -15,15 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from covaex.errors import CliError
+from covaex.analysis.errors import FactError as FactError  # noqa: PLC0414 - re-exported (mypy): facts raise it
 
 
 class PendingInput(Exception):
     """Raised by a section whose input has not landed yet (a stack, a module, a file)."""
-
-
-class FactError(CliError):
-    """A value a page must state cannot be computed from the definitions; the message names it."""
 
 
 @dataclass(frozen=True)

@@ -284,15 +284,31 @@ class ReaderError(CliError):
     """A synthesized file that cannot be read as Terraform JSON; the message names the file."""
 
 
+def read_json(path: Path) -> dict[str, Any]:
+    """The parsed JSON object of a Terraform JSON file: the one place such a file is read and parsed.
+
+    ReaderError naming the file (and line and column of bad JSON) on bad input.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReaderError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ReaderError(f"{path}: is a directory, expected a *.tf.json file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReaderError(f"{path}: cannot read: {exc}") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReaderError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(doc, dict):
+        raise ReaderError(f"{path}: expected a JSON object at the top level, got {type(doc).__name__}")
+    return doc
+
+
 def load_stack(stack: str, path: Path) -> TerraformDoc:
     """One synthesized stack from ``cdk.tf.json``; ReaderError naming the file on bad input."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReaderError(f"{path}: cannot read stack {stack!r}: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ReaderError(f"{path}: stack {stack!r} is not a JSON object")
-    return TerraformDoc(stack, raw)
+    return TerraformDoc(stack, read_json(path))
 
 
 # -- the union of an environment's stacks -------------------------------------------------------

@@ -17,6 +17,7 @@ from sanic.response import HTTPResponse
 
 from covaex_service import accounts, headers, market, ui
 from covaex_service.errors import error_response
+from covaex_service.market.gateway.protocol import MAX_FRAME_BYTES
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.settings import Settings
 
@@ -27,8 +28,8 @@ def create_app(settings: Settings, *, name: str = APP_NAME) -> ServiceApp:
     """Build the service for ``settings``; resources open in ``before_server_start``."""
     app: ServiceApp = Sanic(name, configure_logging=True)
     app.config.FALLBACK_ERROR_FORMAT = "json"
-    # Frames above this size close the WebSocket with 1009 (INTERFACE.md).
-    app.config.WEBSOCKET_MAX_SIZE = 16 * 1024
+    # Frames above this size close the WebSocket with 1009 (INTERFACE.md); the limit is the protocol's.
+    app.config.WEBSOCKET_MAX_SIZE = MAX_FRAME_BYTES
     # The market hub pings idle clients itself, one timer per worker (gateway/guard.py), where
     # Sanic's keepalive would cost a task per connection.
     app.config.WEBSOCKET_PING_INTERVAL = 0  # 0: no keepalive task (sanic tests it for truth)

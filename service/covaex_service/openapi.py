@@ -31,7 +31,9 @@ from covaex_service.accounts.inputs import (
 )
 from covaex_service.accounts.sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from covaex_service.market.candles import INTERVALS, KLINES_KEPT
+from covaex_service.market.model import MARKET_FIELDS
 from covaex_service.sanic_types import ServiceApp
+from covaex_service.venues import SOURCES
 
 OPENAPI_PATH = "/openapi.json"
 JsonObject = dict[str, Any]
@@ -107,7 +109,7 @@ SCHEMAS: JsonObject = {
     },
     "Market": {
         "type": "object",
-        "required": ["symbol", "last", "open", "high", "low", "changePct", "volume", "quoteVolume", "eventTime"],
+        "required": list(MARKET_FIELDS),
         "properties": {
             "symbol": {"type": "string", "example": "BTCUSDT"},
             "last": _DECIMAL,
@@ -126,7 +128,7 @@ SCHEMAS: JsonObject = {
         "properties": {
             "asOf": {"type": "integer", "nullable": True, "description": "ms since the epoch; null before any data"},
             "stale": {"type": "boolean"},
-            "source": {"type": "string", "enum": ["binance", "simulator"]},
+            "source": {"type": "string", "enum": list(SOURCES)},
             "markets": {"type": "array", "items": _ref("Market")},
         },
     },
@@ -150,7 +152,7 @@ SCHEMAS: JsonObject = {
         "properties": {
             "symbol": {"type": "string"},
             "interval": {"type": "string", "enum": list(INTERVALS)},
-            "source": {"type": "string", "enum": ["binance", "simulator"]},
+            "source": {"type": "string", "enum": list(SOURCES)},
             "stale": {"type": "boolean"},
             "klines": {"type": "array", "items": _ref("Kline"), "description": "Oldest first."},
         },

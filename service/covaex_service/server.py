@@ -54,8 +54,11 @@ class WorkerDied(CovaexError):
 
 
 @asynccontextmanager
-async def serving_in_loop(app: ServiceApp, host: str, port: int, *, touchup: bool = False) -> AsyncIterator[None]:
+async def serving_in_loop(app: ServiceApp, host: str, port: int, *, touchup: bool = False) -> AsyncIterator[int]:
     """``app`` served inside the running event loop, with its listeners, as ``serve`` would; stopped after.
+
+    Yields the port it listens on: with ``port=0`` the OS picks a free one, so
+    no other process can take it between choosing and binding.
 
     For tests and benchmarks that talk to the real service from the same
     process. Sanic's touch-up (which drops the dispatch of signals nobody
@@ -65,16 +68,25 @@ async def serving_in_loop(app: ServiceApp, host: str, port: int, *, touchup: boo
     ``covaex serve`` runs it, turns it on.
     """
     app.config.TOUCHUP = touchup
+    sock = None
+    if port == 0:
+        # Sanic reads port 0 as "its default, 8000": bind the socket here and hand it over.
+        sock = socket.create_server((host, 0))
     # Any: sanic leaves AsyncioServer's lifecycle methods unannotated.
     server: Any = await app.create_server(
-        host=host, port=port, return_asyncio_server=True, access_log=False, protocol=GuardedWebSocketProtocol
+        host=host,
+        port=port,
+        sock=sock,
+        return_asyncio_server=True,
+        access_log=False,
+        protocol=GuardedWebSocketProtocol,
     )
     assert server is not None
     try:
         await server.startup()
         await server.before_start()
         await server.after_start()
-        yield
+        yield int(server.server.sockets[0].getsockname()[1])
     finally:
         await server.before_stop()
         closing = server.close()

@@ -8,7 +8,6 @@ The variable names and defaults are the public contract (INTERFACE.md).
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -16,11 +15,16 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from covaex_service.errors import SettingsError
+from covaex_service.venues import DEFAULT_VENUE, SIMULATOR, SYMBOL_SHAPE, VENUES
 
-Feed = Literal["binance", "simulator", "auto"]
+Feed = str
+"""A ``COVAEX_FEED`` value: one of :data:`FEEDS`."""
 Environment = Literal["dev", "prod"]
 
-FEEDS: tuple[Feed, ...] = ("binance", "simulator", "auto")
+AUTO = "auto"
+"""The default feed: :data:`~covaex_service.venues.DEFAULT_VENUE`, falling back to the simulator."""
+FEEDS: tuple[Feed, ...] = (*VENUES, SIMULATOR, AUTO)
+"""Every ``COVAEX_FEED`` value: each venue by name (:mod:`covaex_service.venues`), ``simulator`` and ``auto``."""
 
 DEFAULT_SYMBOLS: tuple[str, ...] = (
     "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT",
@@ -33,7 +37,6 @@ DEFAULT_SYMBOLS: tuple[str, ...] = (
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "dev", "development", "placeholder", "xxx"}
 )
-_SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
 MIN_SECRET_LENGTH = 32
 
 
@@ -45,7 +48,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    feed: Feed = "auto"
+    feed: Feed = AUTO
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS
     binance_ws_url: str = "wss://data-stream.binance.vision"
     binance_rest_url: str = "https://data-api.binance.vision"
@@ -114,7 +117,7 @@ def parse_symbols(raw: str | None, source: str) -> tuple[str, ...]:
     items = [part.strip().upper() for part in (raw or "").split(",") if part.strip()]
     if not items:
         raise SettingsError(f"{source} must list at least one symbol, e.g. BTCUSDT,ETHUSDT")
-    bad = [s for s in items if not _SYMBOL.match(s)]
+    bad = [s for s in items if not SYMBOL_SHAPE.match(s)]
     if bad:
         raise SettingsError(f"{source} has invalid symbols: {', '.join(bad)} (expected e.g. BTCUSDT)")
     return tuple(dict.fromkeys(items))
@@ -151,6 +154,12 @@ def _validate(s: Settings) -> None:
         raise SettingsError(f"workers must be at least 1, got {s.workers}")
     if s.feed not in FEEDS:
         raise SettingsError(f"feed must be one of {', '.join(FEEDS)}, got {s.feed!r}")
+    venue = DEFAULT_VENUE if s.feed == AUTO else VENUES.get(s.feed)
+    if venue is not None and (unlisted := venue.check_symbols(s.symbols)):
+        raise SettingsError(
+            f"COVAEX_SYMBOLS has symbols {venue.name} does not list: {', '.join(unlisted)}"
+            f" (expected e.g. {venue.symbol_example})"
+        )
     for name, url, schemes in (
         ("COVAEX_BINANCE_WS_URL", s.binance_ws_url, ("ws", "wss")),
         ("COVAEX_BINANCE_REST_URL", s.binance_rest_url, ("http", "https")),

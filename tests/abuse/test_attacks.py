@@ -30,7 +30,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from .conftest import MIB, Served, rss_bytes
+from tests.abuse.harness import MIB, Served
+from tests.support.procs import rss_bytes
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -21,7 +21,11 @@ from typing import Any
 import httpx
 import pytest
 from covaex_service.market.gateway.protocol import CLOSE_GOING_AWAY
-from drill import (
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from covaex.synth import SynthResult
+from tests.boot.drill import (
     DB_HOST,
     REDIS_HOST,
     REPO_ROOT,
@@ -35,11 +39,7 @@ from drill import (
     user_data,
     wait_for,
 )
-from rootfs import CACHE, build_rootfs
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
-
-from covaex.synth import SynthResult
+from tests.boot.rootfs import CACHE, build_rootfs
 
 # One boot plus six drills (one of them a 60 s outage) and a reboot.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]

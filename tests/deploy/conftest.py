@@ -1,19 +1,10 @@
-"""Fixtures for the delivery checks (helpers in ``deploy_checks.py``).
-
-The suite runs with ``--import-mode=importlib``, which puts no test folder on
-``sys.path``; this folder is added so the test modules can share helpers.
-"""
+"""Fixtures for the delivery checks (helpers in ``deploy_checks.py``, imported as ``tests.deploy.deploy_checks``)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from deploy_checks import DEPLOY, ENVIRONMENTS, OVERLAYS, Rendered, render
+from tests.deploy.deploy_checks import DEPLOY, ENVIRONMENTS, OVERLAYS, Rendered, render
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 import yaml
+from infraforge.config import ENVIRONMENTS as INFRA_ENVIRONMENTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = REPO_ROOT / "deploy"
 OVERLAYS = DEPLOY / "k8s" / "overlays"
-ENVIRONMENTS = ("dev", "prod")
+# every environment of the profiles: a new one needs its overlays here (deploy/k8s/overlays/<env>, deploy/argocd/<env>)
+ENVIRONMENTS = INFRA_ENVIRONMENTS
 VENV_BIN = Path(sys.executable).parent
 NPM_BIN = REPO_ROOT / "tools" / "lint" / "node_modules" / ".bin"
 # The service's metric families (service/covaex_service/market/metrics.py)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from deploy_checks import OVERLAYS, REPO_ROOT, Rendered
+from tests.deploy.deploy_checks import OVERLAYS, REPO_ROOT, Rendered
 
 BUILTIN_ROLES = {"role:admin", "role:readonly"}
 

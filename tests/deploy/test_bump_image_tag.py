@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from deploy_checks import DEPLOY, render, run
+
+from tests.deploy.deploy_checks import DEPLOY, render, run
 
 SHA = "sha-" + "0123456789abcdef" * 2 + "01234567"
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_checks import Rendered, run, tool
+
+from tests.deploy.deploy_checks import Rendered, run, tool
 
 pytestmark = pytest.mark.slow
 

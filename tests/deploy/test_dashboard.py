@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from deploy_checks import DEPLOY, METRICS, Rendered
+from tests.deploy.deploy_checks import DEPLOY, METRICS, Rendered
 
 DASHBOARD = DEPLOY / "k8s" / "base" / "dashboards" / "covaex.json"
 REQUIRED = {m + "_bucket" if m.endswith("_seconds") else m for m in METRICS}

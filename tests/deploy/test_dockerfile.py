@@ -9,7 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from deploy_checks import REPO_ROOT, run, tool
+from tests.deploy.deploy_checks import REPO_ROOT, run, tool
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 

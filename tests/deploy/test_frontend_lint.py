@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploy_checks import REPO_ROOT, run
+from tests.deploy.deploy_checks import REPO_ROOT, run
 
 LINT_UI = REPO_ROOT / "tools" / "lint" / "lint-ui.sh"
 UI = REPO_ROOT / "service" / "covaex_service" / "ui"

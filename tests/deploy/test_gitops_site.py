@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 import yaml
-from deploy_checks import (
+from infraforge.gitops_site import SiteError, bootstrap_manifests, main
+from infraforge.inputs import DEFAULTS, FAKE_ACCOUNT
+from infraforge.platform.config import ECR, PLATFORMS
+
+from tests.deploy.deploy_checks import (
     DEPLOY,
     ENVIRONMENTS,
     REPO_ROOT,
@@ -19,11 +23,7 @@ from deploy_checks import (
     render_as_argo_cd,
     site_outputs,
 )
-from infraforge.gitops_site import SiteError, bootstrap_manifests, main
-from infraforge.inputs import DEFAULTS, FAKE_ACCOUNT
-from infraforge.platform.config import ECR, PLATFORM_DEV, PLATFORM_PROD
 
-PLATFORMS = {"dev": PLATFORM_DEV, "prod": PLATFORM_PROD}
 ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 

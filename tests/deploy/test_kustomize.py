@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from deploy_checks import OVERLAYS, Rendered, kustomize, render
+from tests.deploy.deploy_checks import OVERLAYS, Rendered, kustomize, render
 
 # the registry is the account's, set by the Argo CD Application (tests/deploy/test_gitops_site.py)
 ECR_IMAGE = "registry.invalid/covaex"

@@ -11,8 +11,9 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-from deploy_checks import DEPLOY, METRICS, Rendered
 from infraforge.platform.config import PLATFORM_DEV, PLATFORM_PROD
+
+from tests.deploy.deploy_checks import DEPLOY, METRICS, Rendered
 
 # The EKS version the platform stack pins (cdktf/infraforge/platform/config.py).
 KUBERNETES_VERSION = PLATFORM_PROD.cluster.kubernetes_version

@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 
 import yaml
-from deploy_checks import ENVIRONMENTS, REPO_ROOT, Rendered
 from infraforge.config import environment_config
 from infraforge.inputs import DOCS_EXAMPLE_DEFAULTS, read_inputs
-from infraforge.platform.config import ECR, PLATFORM_DEV, PLATFORM_PROD, PlatformConfig
+from infraforge.platform.config import ECR, PLATFORMS
 from infraforge.platform.ecr import PUSH_ACTIONS, RELEASE_ENVIRONMENT
 
-PLATFORMS: dict[str, PlatformConfig] = {"dev": PLATFORM_DEV, "prod": PLATFORM_PROD}
+from tests.deploy.deploy_checks import ENVIRONMENTS, REPO_ROOT, Rendered
 
 
 def test_service_account_is_the_one_irsa_trusts(rendered: dict[str, Rendered]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from deploy_checks import REPO_ROOT, Rendered
+from tests.deploy.deploy_checks import REPO_ROOT, Rendered
 
 CHECKER = REPO_ROOT / "tools" / "lint" / "promql-check.mjs"
 DASHBOARD = REPO_ROOT / "deploy" / "k8s" / "base" / "dashboards" / "covaex.json"

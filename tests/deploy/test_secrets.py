@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from deploy_checks import REPO_ROOT, run, tool
+
+from tests.deploy.deploy_checks import REPO_ROOT, run, tool
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
-from deploy_checks import NPM_BIN, REPO_ROOT, run, tool
+
+from tests.deploy.deploy_checks import NPM_BIN, REPO_ROOT, run, tool
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 

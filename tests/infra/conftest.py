@@ -1,32 +1,32 @@
 """Fixtures of the infrastructure tests: the synthesized stacks as parsed JSON, and small in-process synths.
 
 The whole app is synthesized once per run by the session ``synthesized``
-fixture (tests/conftest.py); tests read its JSON. Variants that the real
-environments do not exercise (a switch turned off, a different setting) are
-synthesized in-process from a single construct with ``cdktf.Testing``.
+fixture (tests/conftest.py); tests read its JSON (helpers: ``stack_json.py``).
+Variants that the real environments do not exercise (a switch turned off, a
+different setting) are synthesized in-process from a single construct with
+``cdktf.Testing``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from covaex.synth import SynthResult
+from covaex.topology.tfjson import read_json
+from tests.infra.stack_json import Json, SynthConstruct
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-
-Json = dict[str, Any]
-INFRA_STACKS = ("state", "tobe-v1-dev", "tobe-v1-prod")
 
 
 @pytest.fixture(scope="session")
 def stacks(synthesized: SynthResult) -> dict[str, Json]:
     """Every synthesized stack, by name, parsed."""
-    return {name: json.loads(synthesized.stack_json(name).read_text()) for name in synthesized.stacks}
+    return {name: read_json(synthesized.stack_json(name)) for name in synthesized.stacks}
 
 
 @pytest.fixture(scope="session")
@@ -37,30 +37,6 @@ def dev(stacks: dict[str, Json]) -> Json:
 @pytest.fixture(scope="session")
 def prod(stacks: dict[str, Json]) -> Json:
     return stacks["tobe-v1-prod"]
-
-
-def resources(stack: Json, rtype: str) -> dict[str, Json]:
-    """The resources of one type, by logical name (empty when there is none)."""
-    found: dict[str, Json] = stack.get("resource", {}).get(rtype, {})
-    return found
-
-
-def resource(stack: Json, address: str) -> Json:
-    """One resource by Terraform address (``aws_subnet.app_a``); fails the test when missing."""
-    rtype, name = address.split(".", 1)
-    found = resources(stack, rtype)
-    assert name in found, f"{address} not in stack; have {sorted(found)}"
-    return found[name]
-
-
-def all_resources(stack: Json) -> Iterator[tuple[str, Json]]:
-    """Every resource as (address, body)."""
-    for rtype, named in stack.get("resource", {}).items():
-        for name, body in named.items():
-            yield f"{rtype}.{name}", body
-
-
-SynthConstruct = Callable[[Callable[[Any], object]], Json]
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 from infraforge.constructs.alb import TLS_POLICY, AlbConfig
 from infraforge.inputs import DEFAULTS
 
-from .conftest import Json, resource
+from tests.infra.stack_json import Json, resource
 
 
 def test_http_redirects_to_https(prod: Json) -> None:

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from covaex.synth import SynthResult
-
-from .conftest import INFRA_STACKS, Json
+from tests.infra.stack_json import INFRA_STACKS, Json
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ import pytest
 from infraforge.constructs.app_tier import AppTierConfig
 from infraforge.constructs.user_data import ServiceBoot, render_user_data
 
-from .conftest import Json, resource
+from tests.infra.stack_json import Json, resource
 
 BASE64_CALL = re.compile(r'^\$\{base64encode\("(?P<body>.*)"\)\}$', re.DOTALL)
 

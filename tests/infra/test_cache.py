@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from infraforge.constructs.cache import CacheConfig
 
-from .conftest import Json, resource
+from tests.infra.stack_json import Json, resource
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from covaex.synth import SynthResult
-
-from .conftest import INFRA_STACKS
+from tests.infra.stack_json import INFRA_STACKS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKOV_CONFIG = REPO_ROOT / ".checkov.yaml"

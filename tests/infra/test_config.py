@@ -13,5 +13,5 @@ def test_environments_differ_only_by_config() -> None:
     assert dev.network.single_nat and not prod.network.single_nat
     assert not dev.database.multi_az and prod.database.multi_az
     assert dev.network.vpc_cidr != prod.network.vpc_cidr
-    with pytest.raises(ValueError, match="environment"):
+    with pytest.raises(ValueError, match=r"environment must be one of \('dev', 'prod'\), got 'staging'"):
         environment_config("staging", read_inputs("dev", {}))

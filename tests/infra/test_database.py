@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from infraforge.constructs.database import DatabaseConfig
 
-from .conftest import Json, resource
+from tests.infra.stack_json import Json, resource
 
 
 def test_prod_is_multi_az_and_dev_single_az(dev: Json, prod: Json) -> None:

@@ -7,7 +7,7 @@ import json
 import pytest
 from infraforge.constructs.encryption_key import EncryptionKeyConfig
 
-from .conftest import Json, resource, resources
+from tests.infra.stack_json import Json, resource, resources
 
 KEY_ARN = "${aws_kms_key.main.arn}"
 

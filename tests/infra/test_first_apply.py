@@ -18,7 +18,7 @@ from infraforge.config import environment_config
 from infraforge.constructs.alb import INTERNAL_PATHS
 from infraforge.inputs import DEFAULTS, InputError, read_inputs
 
-from .conftest import Json, resource, resources
+from tests.infra.stack_json import Json, resource, resources
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WITH_SUBSCRIBER = {"INFRAFORGE_PROD_ALARM_EMAIL": "ops@example.org"}

@@ -6,7 +6,7 @@ import json
 
 from infraforge.inputs import DEFAULTS
 
-from .conftest import Json, resource, resources
+from tests.infra.stack_json import Json, resource, resources
 
 
 def _doc(body: Json, field: str = "policy") -> Json:

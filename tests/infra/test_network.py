@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 from infraforge.constructs.network import Network, NetworkConfig, plan_subnets
 
-from .conftest import Json, SynthConstruct, resource, resources
+from tests.infra.stack_json import Json, SynthConstruct, resource, resources
 
 AZS = ("ap-northeast-2a", "ap-northeast-2c")
 

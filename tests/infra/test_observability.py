@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from infraforge.constructs.observability import OPTIONAL_SLUGS, RUNBOOK_SLUGS
 
-from .conftest import Json, resources
+from tests.infra.stack_json import Json, resources
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from .conftest import INFRA_STACKS, Json, all_resources
+from tests.infra.stack_json import INFRA_STACKS, Json, all_resources
 
 POLICY_FIELDS = ("policy", "assume_role_policy", "inline_policy")
 OPEN_TO_WORLD = ("0.0.0.0/0", "::/0")

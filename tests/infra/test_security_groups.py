@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from infraforge.constructs.security_groups import SecurityGroupsConfig
 
-from .conftest import Json, resources
+from tests.infra.stack_json import Json, resources
 
 
 def _edges(stack: Json, rtype: str) -> set[tuple[str, str, int]]:

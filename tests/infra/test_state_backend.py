@@ -8,7 +8,7 @@ import pytest
 from infraforge.constructs.state_backend import StateBackendConfig
 from infraforge.inputs import DEFAULTS
 
-from .conftest import Json, resource
+from tests.infra.stack_json import Json, resource
 
 
 def test_state_bucket_is_private_versioned_and_encrypted(stacks: dict[str, Json]) -> None:

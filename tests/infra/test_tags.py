@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from .conftest import INFRA_STACKS, Json, all_resources
+from tests.infra.stack_json import INFRA_STACKS, Json, all_resources
 
 REQUIRED = ("Project", "Environment", "ManagedBy")
 

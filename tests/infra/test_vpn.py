@@ -7,7 +7,7 @@ from infraforge.constructs.network import Network, NetworkConfig
 from infraforge.constructs.vpn import SiteToSiteVpn, VpnConfig
 from infraforge.inputs import DEFAULTS
 
-from .conftest import Json, SynthConstruct, resource, resources
+from tests.infra.stack_json import Json, SynthConstruct, resource, resources
 
 AZS = ("ap-northeast-2a", "ap-northeast-2c")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-sys.path.insert(0, str(Path(__file__).parent / "accounts"))
-from accounts_live import app_settings, serve, signed_up
+from tests.service.accounts.accounts_live import app_settings, serve, signed_up
 
 INTERFACE_OPERATIONS = {
     ("get", "/api/v1/markets"),

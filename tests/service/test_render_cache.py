@@ -24,7 +24,7 @@ from covaex_service.market.model import Market
 from covaex_service.market.view import READ_INTERVAL_SECONDS
 from covaex_service.ui.render_cache import RenderCache, SharedPage, negotiate, snapshot_version
 
-from tests.service.market.conftest import RunningApp, make_settings, running_app
+from tests.support.service import RunningApp, make_settings, running_app
 
 # -- unit ------------------------------------------------------------------
 

@@ -1,44 +1,13 @@
-"""Helpers for the topology tests: the hand-written fixtures and override merging."""
+"""Fixtures of the topology tests (the fixture documents themselves: ``fixture_docs.py``)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from covaex.topology.model import Topology, build_topology
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "terraform"
-REPO = FIXTURES.parent.parent.parent
-
-
-def merge_override(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Terraform override-file semantics (attribute replace), plus ``null`` removes."""
-    merged = json.loads(json.dumps(base))
-    for section in ("resource", "data"):
-        for rtype, by_name in override.get(section, {}).items():
-            target = merged.setdefault(section, {}).setdefault(rtype, {})
-            for name, config in by_name.items():
-                if config is None:
-                    target.pop(name, None)
-                    continue
-                current = target.setdefault(name, {})
-                for key, value in config.items():
-                    if value is None:
-                        current.pop(key, None)
-                    else:
-                        current[key] = value
-    return merged
-
-
-def fixture_doc(*overrides: str) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads((FIXTURES / "redundant.tf.json").read_text())
-    for name in overrides:
-        doc = merge_override(doc, json.loads((FIXTURES / f"{name}_override.tf.json").read_text()))
-    return doc
+from tests.topology.fixture_docs import fixture_doc
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from covaex.cli import main
-
-from .conftest import FIXTURES, fixture_doc
+from tests.topology.fixture_docs import FIXTURES, fixture_doc
 
 ASIS = Path(__file__).resolve().parents[2] / "diagrams" / "asis.yaml"
 KEYS = {"id", "severity", "resources", "title", "evidence", "remediation"}

@@ -12,7 +12,8 @@ One customer gateway per environment: AWS answers ``CreateCustomerGateway``
 with the existing gateway when type, IP address and ASN match one, so two
 stacks declaring the same peer would adopt one gateway (tag fights, and
 destroying dev would fail while prod uses it). Each environment declares its
-own ASN (:data:`ONPREM_BGP_ASNS`); with static routing the ASN is only an
+own private ASN (RFC 6996; AWS keeps 64512): ``onprem_bgp_asn`` of its profile
+in :mod:`infraforge.environments`. With static routing the ASN is only an
 identifier, never spoken in a BGP session.
 
 Routing is not permission: the app tier's security group opens no port towards
@@ -33,10 +34,6 @@ from cdktf_cdktf_provider_aws.vpn_gateway_route_propagation import VpnGatewayRou
 from constructs import Construct
 
 from infraforge.constructs.network import Network
-
-# Private ASNs (RFC 6996) naming the on-prem device, one per environment so the
-# customer gateways never collide (see the module docstring); AWS keeps 64512.
-ONPREM_BGP_ASNS = {"prod": 65000, "dev": 65001}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Configuration of Platform v2 (EKS, add-ons, ECR): one frozen dataclass per concern.
 
-Environments are values of :class:`PlatformConfig` (``PLATFORM_DEV``,
-``PLATFORM_PROD``), never copies of construct code. Every field is documented
+Environments are values of :class:`PlatformConfig` built by :func:`platform_config`
+from the environment profiles (:mod:`infraforge.environments`, the table To-Be v1
+reads too), never copies of construct code. Every field is documented
 where it is declared; the node-group sizing rationale lives on
 :class:`NodeGroupConfig` because that is where an operator changes it.
 """
@@ -12,6 +13,7 @@ import ipaddress
 from dataclasses import dataclass, field, replace
 
 from infraforge.config import AVAILABILITY_ZONES
+from infraforge.environments import PROFILES, EnvironmentProfile, profile
 from infraforge.inputs import REGION
 from infraforge.tags import PROJECT
 
@@ -69,7 +71,8 @@ class NodeGroupConfig:
     That is ~5 GiB in dev and ~6 GiB in prod before headroom, so a 2-vCPU /
     8-GiB instance class (``*.large``, 35 pods per node with the VPC CNI) is the
     smallest that leaves room for a rolling update (maxSurge) and for one node
-    being replaced.
+    being replaced. The sizes are each profile's ``node_*`` values
+    (:mod:`infraforge.environments`):
 
     * **dev**: ``t3.large``/``t3a.large`` on Spot, min 2 / desired 2 / max 3.
       Two nodes so each AZ has one and the add-ons fit; burstable and Spot
@@ -310,34 +313,34 @@ class PlatformConfig:
         return replace(self, cluster=replace(self.cluster, public_access_cidrs=cidrs))
 
 
-PLATFORM_DEV = PlatformConfig(
-    environment="dev",
-    cluster=ClusterConfig(name="covaex-dev", log_retention_days=365),
-    node_group=NodeGroupConfig(
-        name="general",
-        instance_types=("t3.large", "t3a.large"),
-        capacity_type="SPOT",
-        min_size=2,
-        desired_size=2,
-        max_size=3,
-    ),
-    network=NetworkLookup(environment="dev"),
-    addons=AddonsConfig(prometheus_retention="3d", prometheus_storage_gib=10),
-)
+def platform_config(environment: str | EnvironmentProfile) -> PlatformConfig:
+    """The ``platform-v2-<env>`` config of a profile (or a name in :data:`~infraforge.environments.PROFILES`)."""
+    env = profile(environment) if isinstance(environment, str) else environment
+    return PlatformConfig(
+        environment=env.name,
+        cluster=ClusterConfig(
+            name=f"{PROJECT}-{env.name}",
+            log_retention_days=env.eks_log_retention_days,
+            deletion_protection=env.deletion_protection,
+        ),
+        node_group=NodeGroupConfig(
+            name="general",
+            instance_types=env.node_instance_types,
+            capacity_type=env.node_capacity_type,
+            min_size=env.node_min_size,
+            desired_size=env.node_desired_size,
+            max_size=env.node_max_size,
+        ),
+        network=NetworkLookup(environment=env.name),
+        addons=AddonsConfig(
+            prometheus_retention=env.prometheus_retention, prometheus_storage_gib=env.prometheus_storage_gib
+        ),
+    )
 
-PLATFORM_PROD = PlatformConfig(
-    environment="prod",
-    cluster=ClusterConfig(name="covaex-prod", log_retention_days=365, deletion_protection=True),
-    node_group=NodeGroupConfig(
-        name="general",
-        instance_types=("m6i.large",),
-        capacity_type="ON_DEMAND",
-        min_size=3,
-        desired_size=3,
-        max_size=6,
-    ),
-    network=NetworkLookup(environment="prod"),
-    addons=AddonsConfig(prometheus_retention="15d", prometheus_storage_gib=50),
-)
+
+PLATFORMS: dict[str, PlatformConfig] = {name: platform_config(env) for name, env in PROFILES.items()}
+"""Every environment's Platform v2 config, from the one table of profiles."""
+PLATFORM_DEV = PLATFORMS["dev"]
+PLATFORM_PROD = PLATFORMS["prod"]
 
 ECR = EcrConfig()

@@ -38,11 +38,10 @@ from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdent
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
-from infraforge.config import ENVIRONMENTS
 from infraforge.inputs import DEFAULTS, DeployInputs, read_inputs
 from infraforge.platform.addons import ClusterAddons
 from infraforge.platform.alb_controller_policy import alb_controller_statements
-from infraforge.platform.config import ECR, PLATFORM_DEV, PLATFORM_PROD, REGION, EcrConfig, PlatformConfig
+from infraforge.platform.config import ECR, PLATFORMS, REGION, EcrConfig, PlatformConfig
 from infraforge.platform.data_access import PodDataAccess
 from infraforge.platform.ecr import ImagePushRole, ImageRepository
 from infraforge.platform.eks import EksPlatform, cluster_log_group_name
@@ -55,7 +54,6 @@ from infraforge.tags import CommonTags, common_tags
 PUBLIC_CIDRS_INPUT = "eks_public_cidrs"
 EBS_CSI_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
 REGISTRY_STACK = "platform-v2-registry"
-CONFIGS = {"dev": PLATFORM_DEV, "prod": PLATFORM_PROD}
 
 
 def _foundation(stack: TerraformStack, environment: str, state_key: str, inputs: DeployInputs) -> str:
@@ -266,10 +264,16 @@ def add_platform_stacks(app: App, defaults: Mapping[str, str] = DEFAULTS) -> lis
     """Register every Platform v2 stack on ``app`` (the one line ``app.py`` calls)."""
     context = app.node.try_get_context
     stacks: list[TerraformStack] = [RegistryStack(app, ECR, read_inputs("shared", os.environ, context, defaults))]
-    for environment in ENVIRONMENTS:
-        config = CONFIGS[environment]
-        cidrs = public_access_cidrs(environment, os.environ, context)
-        if cidrs:
-            config = config.with_public_access_cidrs(cidrs)
-        stacks.append(PlatformStack(app, config, read_inputs(environment, os.environ, context, defaults)))
+    for config in PLATFORMS.values():
+        stacks.append(platform_stack(app, config, defaults))
     return stacks
+
+
+def platform_stack(app: App, config: PlatformConfig, defaults: Mapping[str, str] = DEFAULTS) -> PlatformStack:
+    """One ``platform-v2-<env>`` stack on ``app``, with that environment's deploy-time inputs."""
+    context = app.node.try_get_context
+    environment = config.environment
+    cidrs = public_access_cidrs(environment, os.environ, context)
+    if cidrs:
+        config = config.with_public_access_cidrs(cidrs)
+    return PlatformStack(app, config, read_inputs(environment, os.environ, context, defaults))

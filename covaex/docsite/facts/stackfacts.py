@@ -6,12 +6,13 @@ A page about, say, the ASG shows one content tab per stack that declares an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+from covaex.analysis.values import readable as readable  # noqa: PLC0414 - re-exported for the facts modules (mypy)
 from covaex.docsite.inputs import Inputs, story_order
 from covaex.docsite.sections import PendingInput
-from covaex.topology.tfjson import Resource, TerraformDoc, strip_metadata
+from covaex.topology.tfjson import Resource, TerraformDoc
 
 T = TypeVar("T")
 
@@ -35,22 +36,6 @@ def per_stack(inputs: Inputs, types: tuple[str, ...], fn: Callable[[TerraformDoc
 def refs(doc: TerraformDoc, value: Any) -> list[str]:
     """Addresses of this stack's resources referenced anywhere in ``value``, sorted."""
     return doc.refs(value)
-
-
-def readable(value: Any) -> str:
-    """A config value for a table cell: references as addresses, booleans as yes/no."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value is None:
-        return "-"
-    if isinstance(value, str) and "${" in value:
-        inner = value.strip()[2:-1] if value.strip().startswith("${") and value.strip().endswith("}") else value
-        return inner
-    if isinstance(value, list):
-        return ", ".join(readable(v) for v in value) or "-"
-    if isinstance(value, Mapping):
-        return "; ".join(f"{k}={readable(v)}" for k, v in sorted(strip_metadata(value).items()))
-    return str(value)
 
 
 def settings(resource: Resource, keys: tuple[str, ...]) -> list[tuple[str, str]]:

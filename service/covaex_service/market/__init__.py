@@ -8,7 +8,7 @@ Public surface for other areas:
 * :func:`read_recent_candles` — each symbol's last 24 hourly candles, from
   the cache only, versioned (the list's sparklines).
 
-Layout: :mod:`.model` (normalized type), :mod:`.feeds` (binance, simulator,
+Layout: :mod:`.model` (normalized type), :mod:`.feeds` (each venue, simulator,
 auto), :mod:`.ingest` (feed -> cache on the elected leader), :mod:`.cache`
 (contract, Redis, embedded), :mod:`.view` and :mod:`.recent` (read side), :mod:`.gateway`
 (WebSocket), :mod:`.routes` (REST and operations), :mod:`.metrics`.
@@ -26,7 +26,7 @@ __all__ = ["install", "read_recent_candles", "read_snapshot"]
 
 
 async def read_snapshot(app: ServiceApp) -> dict[str, Any]:
-    """``{"asOf": ms | None, "stale": bool, "source": "binance" | "simulator", "markets": [...]}`` from the cache.
+    """``{"asOf": ms | None, "stale": bool, "source": <venue> | "simulator", "markets": [...]}`` from the cache.
 
     Never contacts the upstream. ``asOf`` is ``None`` (and ``markets`` empty)
     only before the feed's first batch.

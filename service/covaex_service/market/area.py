@@ -36,6 +36,7 @@ from covaex_service.market.stats import FeedStats, GatewayStats
 from covaex_service.market.view import MarketView
 from covaex_service.sanic_types import ServiceApp
 from covaex_service.settings import Settings
+from covaex_service.venues import DEFAULT_VENUE, SIMULATOR, VENUES
 
 log = logging.getLogger("covaex.market")
 
@@ -69,7 +70,10 @@ class MarketArea:
 
 
 def default_source(settings: Settings) -> Source:
-    return "simulator" if settings.feed == "simulator" else "binance"
+    """The label shown before the first batch: the configured venue's (``auto`` follows the default venue)."""
+    if settings.feed == SIMULATOR:
+        return SIMULATOR
+    return settings.feed if settings.feed in VENUES else DEFAULT_VENUE.name
 
 
 def install(app: ServiceApp) -> None:

@@ -50,6 +50,7 @@ from covaex_service.market.candles import KLINES_KEPT, Kline, merge_series
 from covaex_service.market.feeds.base import MarketFeed
 from covaex_service.market.model import Market, Source
 from covaex_service.market.stats import FeedStats
+from covaex_service.venues import SIMULATOR, is_simulated
 
 log = logging.getLogger("covaex.market.ingest")
 
@@ -184,9 +185,9 @@ class Ingest:
     def _label(self, everything: Sequence[Market]) -> Source:
         # Honest labelling: while any shown price is simulated (auto fallback, or the moments after
         # Binance returns and before every symbol is refreshed), the whole snapshot says so.
-        if self.feed.source == "simulator" or any(m.source == "simulator" for m in everything):
-            return "simulator"
-        return "binance"
+        if is_simulated(self.feed.source) or any(is_simulated(m.source) for m in everything):
+            return SIMULATOR
+        return self.feed.source
 
     async def _flush(self) -> None:
         if self._feed_task is not None and self._feed_task.done() and not self._feed_task.cancelled():

@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any
 
-Source = Literal["binance", "simulator"]
-SOURCES: tuple[Source, ...] = ("binance", "simulator")
+from covaex_service.venues import SOURCES, SYMBOL_SHAPE
+
+Source = str
+"""A ``source`` label: a venue's name or ``simulator`` (all listed in :data:`covaex_service.venues.SOURCES`)."""
 
 # Binance sends plain fixed-point strings; exponents and signs on prices are not expected.
 _DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
-_SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
 
 MARKET_FIELDS: tuple[str, ...] = (
     "symbol", "last", "open", "high", "low", "changePct", "volume", "quoteVolume", "eventTime",
@@ -39,7 +40,7 @@ def decimal_string(value: object, field: str) -> str:
 
 
 def symbol_string(value: object, field: str = "symbol") -> str:
-    if not isinstance(value, str) or not _SYMBOL.match(value):
+    if not isinstance(value, str) or not SYMBOL_SHAPE.match(value):
         raise InvalidMarket(f"{field} must be an upper-case symbol like 'BTCUSDT', got {value!r}")
     return value
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import cdktf
 import pytest
-from infraforge.platform.config import CONTROL_PLANE_LOG_TYPES, PLATFORM_DEV, PLATFORM_PROD, PlatformConfig
+from infraforge.platform.config import CONTROL_PLANE_LOG_TYPES, PLATFORMS, PlatformConfig
 
-CONFIGS = {"platform-v2-dev": PLATFORM_DEV, "platform-v2-prod": PLATFORM_PROD}
+CONFIGS = {config.stack_name: config for config in PLATFORMS.values()}
 ENV_STACKS = tuple(CONFIGS)
 
 

@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from infraforge.platform.config import PLATFORM_DEV, PLATFORM_PROD
+from infraforge.platform.config import PLATFORMS
 
-CONFIGS = {"platform-v2-dev": PLATFORM_DEV, "platform-v2-prod": PLATFORM_PROD}
+CONFIGS = {config.stack_name: config for config in PLATFORMS.values()}
 ENV_STACKS = tuple(CONFIGS)
 ISSUER = "${local.oidc_issuer_host}"
 

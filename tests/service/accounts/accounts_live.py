@@ -19,8 +19,6 @@ from covaex_service.sanic_types import ServiceApp
 from covaex_service.server import serving_in_loop
 from covaex_service.settings import Settings, load_settings
 
-from covaex.localserve import free_port
-
 
 def unique_name(prefix: str = "user") -> str:
     return f"{prefix}_{secrets.token_hex(5)}"
@@ -43,11 +41,10 @@ class LiveApp:
 
 @asynccontextmanager
 async def serve(settings: Settings, config: AccountsConfig = FAST_HASHING) -> AsyncIterator[LiveApp]:
-    """Start ``create_app(settings)`` on a free port with its listeners; stop it after."""
+    """Start ``create_app(settings)`` on a port the OS picks (bound, read back), with its listeners; stop it after."""
     app = create_app(settings, name=unique_name("covaex_test"))
     app.ctx.accounts_config = config
-    port = free_port()
-    async with serving_in_loop(app, "127.0.0.1", port):
+    async with serving_in_loop(app, "127.0.0.1", 0) as port:
         yield LiveApp(app, f"http://127.0.0.1:{port}")
 
 

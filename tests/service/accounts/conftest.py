@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -19,9 +18,7 @@ import pytest
 import pytest_asyncio
 from covaex_service.accounts.storage import AccountStore, open_store
 
-# The tests here import their live-app helpers from accounts_live.py beside this file.
-sys.path.insert(0, str(Path(__file__).parent))
-from accounts_live import FAST_HASHING, LiveApp, app_settings, serve
+from tests.service.accounts.accounts_live import FAST_HASHING, LiveApp, app_settings, serve
 
 
 def _with_database(url: str, name: str) -> str:

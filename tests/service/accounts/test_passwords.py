@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from accounts_live import FAST_HASHING
 from covaex_service.accounts.passwords import PasswordHasher
+
+from tests.service.accounts.accounts_live import FAST_HASHING
 
 
 async def test_hash_is_argon2id_salted_and_verifies() -> None:

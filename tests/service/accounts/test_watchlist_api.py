@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from accounts_live import LiveApp, app_settings, serve, signed_up
+
+from tests.service.accounts.accounts_live import LiveApp, app_settings, serve, signed_up
 
 # One live app per module and backend (see conftest.live): every test runs in the module's loop.
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -13,7 +13,9 @@ from covaex_service.market.feeds.simulator import SimulatorFeed
 from covaex_service.market.model import Market
 from covaex_service.market.stats import FeedStats
 
-from .conftest import SYMBOLS, eventually, free_port
+from covaex.localserve import free_port
+from tests.support.service import SYMBOLS
+from tests.support.wait import eventually
 
 
 async def test_falls_back_to_the_simulator_and_returns_to_binance() -> None:

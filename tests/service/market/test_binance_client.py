@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
-from covaex_service.market import view
 from covaex_service.market.backoff import Backoff
 from covaex_service.market.devtools.binance_server import LocalBinance
 from covaex_service.market.feeds.binance_client import UPSTREAM_BACKOFF_CAP_SECONDS, BinanceFeed
-from covaex_service.market.gateway import hub
 from covaex_service.market.model import Market
 from covaex_service.market.stats import FeedStats
 
-from .conftest import SYMBOLS, eventually, free_port
+from covaex.localserve import free_port
+from tests.support.service import SYMBOLS
+from tests.support.wait import eventually
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "binance"
 
@@ -213,11 +212,3 @@ def test_reconnect_delays_stay_within_a_few_seconds() -> None:
     backoff = Backoff(feed.backoff_base, feed.backoff_cap)
     delays = [backoff.next_delay() for _ in range(200)]
     assert max(delays) <= UPSTREAM_BACKOFF_CAP_SECONDS <= 5
-
-
-def test_the_read_side_does_not_import_the_ingest() -> None:
-    """Code review: view and hub imported the ingest module only for its clock."""
-    for module in (view, hub):
-        tree = ast.parse(Path(str(module.__file__)).read_text())
-        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-        assert "covaex_service.market.ingest" not in imported, module.__name__

@@ -21,7 +21,8 @@ from covaex_service.market.cache.contract import (
 )
 from covaex_service.market.model import Market
 
-from .conftest import RedisServer, free_port
+from covaex.localserve import free_port
+from tests.support.servers import RedisServer
 
 
 def market(symbol: str, last: str, at: int = 1_732_600_000_000) -> Market:

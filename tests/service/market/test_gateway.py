@@ -25,7 +25,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from .conftest import SYMBOLS, RunningApp, eventually, make_settings, running_app
+from tests.support.service import SYMBOLS, RunningApp, make_settings, running_app
+from tests.support.wait import eventually
 
 
 def fast_simulator(options: MarketOptions) -> None:

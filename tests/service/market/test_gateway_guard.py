@@ -28,7 +28,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.frames import Frame, Opcode
 
-from .conftest import RunningApp, eventually, make_settings, running_app
+from tests.support.service import RunningApp, make_settings, running_app
+from tests.support.wait import eventually
 
 PING = bytes([0x89, 0x80, 0, 0, 0, 0])
 """FIN + PING, masked (a client must mask), empty payload, all-zero mask: 6 bytes."""

@@ -15,7 +15,8 @@ from covaex_service.market.ingest import INCUMBENT_GRACE_SECONDS, Ingest
 from covaex_service.market.model import Market, Source
 from covaex_service.market.stats import FeedStats
 
-from .conftest import RedisServer, eventually
+from tests.support.servers import RedisServer
+from tests.support.wait import eventually
 
 
 class ScriptedFeed:

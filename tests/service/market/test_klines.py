@@ -29,7 +29,8 @@ from covaex_service.market.recent import RecentCandles
 from covaex_service.market.stats import FeedStats
 from websockets.asyncio.client import connect
 
-from .conftest import SYMBOLS, eventually, make_settings, running_app
+from tests.support.service import SYMBOLS, make_settings, running_app
+from tests.support.wait import eventually
 
 # Binance's documented example of a kline stream frame (spot, combined envelope).
 STREAM_FRAME = {

@@ -11,7 +11,9 @@ import httpx
 from covaex_service.market.devtools.binance_server import LocalBinance
 from websockets.asyncio.client import ClientConnection, connect
 
-from .conftest import RedisServer, eventually, make_settings, running_app
+from tests.support.servers import RedisServer
+from tests.support.service import make_settings, running_app
+from tests.support.wait import eventually
 
 
 class Collector:

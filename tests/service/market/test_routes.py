@@ -10,7 +10,8 @@ from covaex_service.market.candles import INTERVALS
 from covaex_service.market.devtools.binance_server import LocalBinance
 from websockets.asyncio.client import connect
 
-from .conftest import eventually, make_settings, running_app
+from tests.support.service import make_settings, running_app
+from tests.support.wait import eventually
 
 
 async def test_prices_flow_exactly_from_binance_to_rest_and_websocket(

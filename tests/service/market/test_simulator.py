@@ -13,7 +13,7 @@ from covaex_service.market.feeds.simulator import REFERENCE_PRICES, SimulatorFee
 from covaex_service.market.model import Market, change_pct
 from covaex_service.settings import DEFAULT_SYMBOLS
 
-from .conftest import eventually
+from tests.support.wait import eventually
 
 
 async def test_simulated_ticks_are_labelled_and_exact() -> None:

@@ -49,7 +49,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from covaex_service.market.candles import Kline, merge_series
-from covaex_service.market.model import SOURCES, InvalidMarket, Market, Source
+from covaex_service.market.model import InvalidMarket, Market, Source
+from covaex_service.venues import DEFAULT_VENUE, SIMULATOR, SOURCES, is_simulated
 
 NAMESPACE = "covaex:v1"
 """Prefix of every key and channel; the ``v1`` is the layout version."""
@@ -149,7 +150,9 @@ def encode_update(changed: Sequence[Market], source: Source, at_ms: int) -> byte
 
 def label_of(klines: Sequence[Kline]) -> Source:
     """Honest labelling: a series holding any simulated candle is labelled ``simulator`` as a whole."""
-    return "simulator" if any(k.source == "simulator" for k in klines) else "binance"
+    if any(is_simulated(k.source) for k in klines):
+        return SIMULATOR
+    return klines[0].source if klines else DEFAULT_VENUE.name
 
 
 def encode_klines(series: Sequence[Kline]) -> bytes:
@@ -191,9 +194,9 @@ def decode_klines(
         if open_doc is not None:
             doc = json.loads(open_doc)
             open_source = _source(doc["source"])
-            source = open_source if source is None or open_source == "simulator" else source
+            source = open_source if source is None or is_simulated(open_source) else source
             series = merge_series(series, [Kline.from_json(doc["kline"], symbol, interval, open_source)])
-        return source or "binance", series if tail is None else series[-tail:]
+        return source or DEFAULT_VENUE.name, series if tail is None else series[-tail:]
     except (ValueError, KeyError, TypeError, InvalidMarket) as exc:
         raise CacheUnavailable(f"cache holds a malformed candle document: {exc}") from exc
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -89,6 +89,19 @@ def _unless_cancelled(exc: BaseException) -> None:
         raise asyncio.CancelledError from exc
 
 
+@contextlib.contextmanager
+def _unavailable(failure: str) -> Iterator[None]:
+    """Redis and socket errors inside the block as :class:`CacheUnavailable` (``"<failure>: <error>"``).
+
+    The one translation every command of this cache goes through; a cancellation passes through.
+    """
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        _unless_cancelled(exc)
+        raise CacheUnavailable(f"{failure}: {exc}") from exc
+
+
 class RedisCache:
     """The contract on a Redis server; safe to share between processes."""
 
@@ -105,7 +118,7 @@ class RedisCache:
         )
 
     async def write(self, changed: Sequence[Market], everything: Sequence[Market], source: Source, at_ms: int) -> None:
-        try:
+        with _unavailable("redis write failed"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for market in changed:
                     pipe.set(self._keys.market(market.symbol), encode_market(market), ex=MARKET_TTL_SECONDS)
@@ -114,12 +127,9 @@ class RedisCache:
                 if changed:
                     pipe.publish(self._keys.updates, encode_update(changed, source, at_ms))
                 await pipe.execute()
-        except (RedisError, OSError) as exc:
-            _unless_cancelled(exc)
-            raise CacheUnavailable(f"redis write failed: {exc}") from exc
 
     async def write_klines(self, series: Sequence[Sequence[Kline]], live: Sequence[Kline], at_ms: int) -> None:
-        try:
+        with _unavailable("redis candle write failed"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for candles in series:
                     if candles:
@@ -131,29 +141,20 @@ class RedisCache:
                 if live:
                     pipe.publish(self._keys.updates, encode_kline_update(live, at_ms))
                 await pipe.execute()
-        except (RedisError, OSError) as exc:
-            _unless_cancelled(exc)
-            raise CacheUnavailable(f"redis candle write failed: {exc}") from exc
 
     async def klines(self, symbol: str, interval: str) -> tuple[Source, list[Kline]] | None:
-        try:
+        with _unavailable("redis read failed"):
             series_doc, open_doc = await self._redis.mget(
                 [self._keys.klines(symbol, interval), self._keys.open_kline(symbol, interval)]
             )
-        except (RedisError, OSError) as exc:
-            _unless_cancelled(exc)
-            raise CacheUnavailable(f"redis read failed: {exc}") from exc
         return decode_klines(symbol, interval, series_doc, open_doc)
 
     async def recent_klines(self, symbols: Sequence[str], interval: str, tail: int) -> dict[str, list[Kline]]:
         keys = [key for s in symbols for key in (self._keys.klines(s, interval), self._keys.open_kline(s, interval))]
         if not keys:
             return {}
-        try:
+        with _unavailable("redis read failed"):
             docs = await self._redis.mget(keys)
-        except (RedisError, OSError) as exc:
-            _unless_cancelled(exc)
-            raise CacheUnavailable(f"redis read failed: {exc}") from exc
         found = {}
         for index, symbol in enumerate(symbols):
             stored = decode_klines(symbol, interval, docs[2 * index], docs[2 * index + 1], tail)
@@ -162,26 +163,17 @@ class RedisCache:
         return found
 
     async def beat(self, source: Source, at_ms: int) -> None:
-        try:
+        with _unavailable("redis heartbeat failed"):
             await self._redis.set(self._keys.heartbeat, encode_heartbeat(source, at_ms), ex=HEARTBEAT_TTL_SECONDS)
-        except (RedisError, OSError) as exc:
-            _unless_cancelled(exc)
-            raise CacheUnavailable(f"redis heartbeat failed: {exc}") from exc
 
     async def snapshot(self) -> Snapshot:
-        try:
+        with _unavailable("redis read failed"):
             snapshot_doc, heartbeat_doc = await self._redis.mget([self._keys.snapshot, self._keys.heartbeat])
-        except (RedisError, OSError) as exc:
-            _unless_cancelled(exc)
-            raise CacheUnavailable(f"redis read failed: {exc}") from exc
         return decode_snapshot(snapshot_doc, heartbeat_doc)
 
     async def market(self, symbol: str) -> tuple[Source, dict[str, Any]] | None:
-        try:
+        with _unavailable("redis read failed"):
             doc = await self._redis.get(self._keys.market(symbol))
-        except (RedisError, OSError) as exc:
-            _unless_cancelled(exc)
-            raise CacheUnavailable(f"redis read failed: {exc}") from exc
         return decode_market(doc)
 
     async def updates(self) -> AsyncIterator[bytes | None]:
@@ -210,26 +202,17 @@ class RedisCache:
                     await pubsub.aclose()
 
     async def try_lead(self, owner: str) -> bool:
-        try:
+        with _unavailable("redis lease failed"):
             result = await self._redis.eval(_LEAD_SCRIPT, 1, self._keys.leader, owner, str(LEADER_TTL_MS))
-        except (RedisError, OSError) as exc:
-            _unless_cancelled(exc)
-            raise CacheUnavailable(f"redis lease failed: {exc}") from exc
         return bool(result)
 
     async def resign(self, owner: str) -> None:
-        try:
+        with _unavailable("redis resign failed"):
             await self._redis.eval(_RESIGN_SCRIPT, 1, self._keys.leader, owner)
-        except (RedisError, OSError) as exc:
-            _unless_cancelled(exc)
-            raise CacheUnavailable(f"redis resign failed: {exc}") from exc
 
     async def ping(self) -> None:
-        try:
+        with _unavailable("redis unreachable"):
             await self._redis.ping()
-        except (RedisError, OSError) as exc:
-            _unless_cancelled(exc)
-            raise CacheUnavailable(f"redis unreachable: {exc}") from exc
 
     async def close(self) -> None:
         # A connection left mid-command by a cancelled task can hold the pool; shutdown must not wait on it.

@@ -1,10 +1,10 @@
-"""The ``auto`` feed (the default): Binance, falling back to the simulator while Binance is unreachable.
+"""The ``auto`` feed (the default): a venue (Binance), falling back to the simulator while it is unreachable.
 
-The Binance client keeps reconnecting in the background the whole time. When
+The venue's client keeps reconnecting in the background the whole time. When
 it has not been connected for :data:`FALLBACK_AFTER_SECONDS`, the simulator
-starts from Binance's last prices and the data is labelled ``"simulator"``;
-as soon as Binance is connected again (its reconnect re-syncs every symbol
-from REST) the simulator stops and the label goes back to ``"binance"``.
+starts from the venue's last prices and the data is labelled ``"simulator"``;
+as soon as the venue is connected again (its reconnect re-syncs every symbol)
+the simulator stops and the label goes back to the venue's name.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import time
 from collections.abc import Sequence
 
 from covaex_service.market.candles import Kline
-from covaex_service.market.feeds.base import KlineSink, MarketSink
-from covaex_service.market.feeds.binance_client import BinanceFeed
+from covaex_service.market.feeds.base import KlineSink, MarketSink, UpstreamFeed
 from covaex_service.market.feeds.simulator import SimulatorFeed
 from covaex_service.market.model import Market, Source
+from covaex_service.venues import SIMULATOR
 
 log = logging.getLogger("covaex.market.auto")
 
@@ -29,44 +29,48 @@ CHECK_INTERVAL_SECONDS = 0.5
 
 class AutoFeed:
     def __init__(
-        self, binance: BinanceFeed, simulator: SimulatorFeed, *, fallback_after: float = FALLBACK_AFTER_SECONDS
+        self, upstream: UpstreamFeed, simulator: SimulatorFeed, *, fallback_after: float = FALLBACK_AFTER_SECONDS
     ) -> None:
-        self.binance = binance
+        self.upstream = upstream
         self.simulator = simulator
         self._fallback_after = fallback_after
         self._simulating: asyncio.Task[None] | None = None
 
     @property
     def source(self) -> Source:
-        return "simulator" if self._simulating is not None else "binance"
+        return SIMULATOR if self._simulating is not None else self.upstream.source
 
     def is_live(self) -> bool:
-        return self.binance.is_live() or self._simulating is not None
+        return self.upstream.is_live() or self._simulating is not None
 
     async def run(self, sink: MarketSink, klines: KlineSink | None = None) -> None:
-        def from_binance(markets: Sequence[Market]) -> None:
+        def from_upstream(markets: Sequence[Market]) -> None:
             if self._simulating is None:
                 sink(markets)
 
-        def klines_from_binance(candles: Sequence[Kline]) -> None:
+        def klines_from_upstream(candles: Sequence[Kline]) -> None:
             if self._simulating is None and klines is not None:
                 klines(candles)
 
-        upstream = asyncio.create_task(self.binance.run(from_binance, klines_from_binance), name="covaex-auto-binance")
+        upstream = asyncio.create_task(
+            self.upstream.run(from_upstream, klines_from_upstream), name="covaex-auto-upstream"
+        )
         last_live = time.monotonic()
         try:
             while True:
                 await asyncio.sleep(CHECK_INTERVAL_SECONDS)
-                if self.binance.is_live():
+                if self.upstream.is_live():
                     last_live = time.monotonic()
                     if self._simulating is not None:
                         await self._stop_simulator()
-                        log.info("Binance reachable again: leaving the simulator")
-                        # Re-sync now that Binance's values may flow again (the sink was muted until here).
-                        await self.binance.resync(self.binance.symbols)
+                        log.info("%s reachable again: leaving the simulator", self.upstream.source)
+                        # Re-sync now that the venue's values may flow again (the sink was muted until here).
+                        await self.upstream.resync(self.upstream.symbols)
                 elif self._simulating is None and time.monotonic() - last_live >= self._fallback_after:
-                    log.warning("Binance unreachable for %.0fs: serving simulated prices", self._fallback_after)
-                    self.simulator.reseed(self.binance.latest)
+                    log.warning(
+                        "%s unreachable for %.0fs: serving simulated prices", self.upstream.source, self._fallback_after
+                    )
+                    self.simulator.reseed(self.upstream.latest)
                     self._simulating = asyncio.create_task(
                         self.simulator.run(sink, klines), name="covaex-auto-simulator"
                     )

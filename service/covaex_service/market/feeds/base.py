@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from covaex_service.market.candles import Kline
@@ -27,3 +27,18 @@ class MarketFeed(Protocol):
 
     async def run(self, sink: MarketSink, klines: KlineSink | None = None) -> None:
         """Deliver tickers to ``sink`` and, when given, candles to ``klines``."""
+
+
+class UpstreamFeed(MarketFeed, Protocol):
+    """A venue's feed (:mod:`covaex_service.venues`): what the ``auto`` feed needs to fall back and return."""
+
+    @property
+    def symbols(self) -> Sequence[str]:
+        """The symbols it follows."""
+
+    @property
+    def latest(self) -> Mapping[str, Market]:
+        """The last market of each symbol it delivered (the simulator starts from these)."""
+
+    async def resync(self, symbols: Sequence[str]) -> None:
+        """Fetch a fresh snapshot of ``symbols`` now (after the fallback ends)."""

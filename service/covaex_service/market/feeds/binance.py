@@ -53,6 +53,7 @@ from urllib.parse import quote
 
 from covaex_service.market.candles import Kline
 from covaex_service.market.model import InvalidMarket, Market, change_pct, decimal_string, epoch_ms, symbol_string
+from covaex_service.venues import BINANCE
 
 STREAM_KIND = "ticker"
 """The stream used per symbol: ``<symbol>@ticker`` (rolling 24 h, pushed every 1000 ms)."""
@@ -137,7 +138,7 @@ def parse_ticker_event(data: dict[str, Any]) -> Market:
             volume=decimal_string(data.get("v"), "v"),
             quote_volume=decimal_string(data.get("q"), "q"),
             event_time=epoch_ms(data.get("E"), "E"),
-            source="binance",
+            source=BINANCE.name,
         )
     except InvalidMarket as exc:
         raise MalformedFrame(f"bad ticker payload: {exc}") from None
@@ -163,7 +164,7 @@ def parse_kline_event(data: dict[str, Any]) -> Kline:
             close=decimal_string(candle.get("c"), "c"),
             volume=decimal_string(candle.get("v"), "v"),
             closed=closed,
-            source="binance",
+            source=BINANCE.name,
         )
     except InvalidMarket as exc:
         raise MalformedFrame(f"bad kline payload: {exc}") from None
@@ -233,7 +234,7 @@ def parse_rest_tickers(body: object) -> tuple[list[Market], int]:
                     volume=decimal_string(item.get("volume"), "volume"),
                     quote_volume=decimal_string(item.get("quoteVolume"), "quoteVolume"),
                     event_time=epoch_ms(item.get("closeTime"), "closeTime"),
-                    source="binance",
+                    source=BINANCE.name,
                 )
             )
         except InvalidMarket:
@@ -264,7 +265,7 @@ def parse_rest_klines(body: object, symbol: str, interval: str, now_ms: int) -> 
                     close=decimal_string(row[4], "close"),
                     volume=decimal_string(row[5], "volume"),
                     closed=close_time < now_ms,
-                    source="binance",
+                    source=BINANCE.name,
                 )
             )
         except InvalidMarket:

@@ -63,6 +63,7 @@ from covaex_service.market.feeds.binance import (
 )
 from covaex_service.market.model import Market, Source
 from covaex_service.market.stats import FeedStats
+from covaex_service.venues import BINANCE
 
 log = logging.getLogger("covaex.market.binance")
 
@@ -243,7 +244,7 @@ class BinanceFeed:
 
     @property
     def source(self) -> Source:
-        return "binance"
+        return BINANCE.name
 
     def is_live(self) -> bool:
         return bool(self.connections) and all(c.ws is not None for c in self.connections)

@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from covaex_service.market.candles import DAY_CANDLES, DAY_INTERVAL, INTERVAL_MS, KLINES_KEPT, Kline
 from covaex_service.market.feeds.base import KlineSink, MarketSink
 from covaex_service.market.model import Market, Source, change_pct
+from covaex_service.venues import SIMULATOR
 
 DAY_MS = 86_400_000
 TICK_INTERVAL_SECONDS = 1.0
@@ -99,7 +100,7 @@ class _Walk:
             volume=str(self.volume),
             quote_volume=str(self.quote_volume),
             event_time=now_ms,
-            source="simulator",
+            source=SIMULATOR,
         )
 
 
@@ -154,7 +155,7 @@ class _Candles:
                     close=self._price(close) if index else str(self.walk.last),
                     volume=str(rng.randint(10, 10_000)),
                     closed=index > 0,
-                    source="simulator",
+                    source=SIMULATOR,
                 )
             )
         candles.reverse()
@@ -171,7 +172,7 @@ class _Candles:
                 candle = Kline(
                     symbol=market.symbol, interval=interval, open_time=open_time,
                     close_time=open_time + length - 1, open=current.close, high=market.last, low=market.last,
-                    close=market.last, volume="0", closed=False, source="simulator",
+                    close=market.last, volume="0", closed=False, source=SIMULATOR,
                 )  # fmt: skip
                 if interval == DAY_INTERVAL:
                     self.day_opens.append(candle.open)
@@ -210,7 +211,7 @@ class SimulatorFeed:
 
     @property
     def source(self) -> Source:
-        return "simulator"
+        return SIMULATOR
 
     def is_live(self) -> bool:
         return self._running

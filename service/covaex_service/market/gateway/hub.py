@@ -50,9 +50,10 @@ from covaex_service.market.gateway.protocol import (
     status_frame,
     update_frame,
 )
-from covaex_service.market.model import SOURCES, Source
+from covaex_service.market.model import Source
 from covaex_service.market.stats import GatewayStats
 from covaex_service.market.view import MarketView
+from covaex_service.venues import DEFAULT_VENUE, SOURCES
 
 log = logging.getLogger("covaex.market.gateway")
 
@@ -107,7 +108,7 @@ class ClientSession:
         self.klines: tuple[tuple[str, str], ...] = ()
         self.pending: dict[str, str] = {}
         self.pending_klines: dict[tuple[str, str], str] = {}
-        self.pending_source: Source = "binance"
+        self.pending_source: Source = DEFAULT_VENUE.name
         self.pending_since: int | None = None
         self.status: str | None = None
         self.held: list[str] | None = None
@@ -193,7 +194,7 @@ class Hub:
         self._stats = stats
         self.limits = limits
         self.latest: dict[str, str] = {}
-        self.source: Source = "binance"
+        self.source: Source = DEFAULT_VENUE.name
         self.stale = True
         # Subscribers per symbol and per candle series, as dict keys: ordered, and a third smaller than a set.
         self._by_symbol: dict[str, dict[ClientSession, None]] = {}
