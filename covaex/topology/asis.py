@@ -21,6 +21,7 @@ import yaml
 
 from covaex.errors import CliError
 from covaex.topology.entities import INTERNET, Edge, EdgeKind, Node, Role, Topology
+from covaex.topology.tfjson import read_text
 
 _ROLES = frozenset(get_args(Role)) - {"users", "network"}
 _EDGE_KINDS = frozenset(get_args(EdgeKind))
@@ -52,12 +53,7 @@ class AsIs:
 
 def load_asis(path: Path) -> AsIs:
     """Read and validate the As-Is inventory YAML."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CliError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path}: cannot read: {exc}") from None
+    text = read_text(path, expected="the As-Is inventory YAML")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -284,19 +284,24 @@ class ReaderError(CliError):
     """A synthesized file that cannot be read as Terraform JSON; the message names the file."""
 
 
+def read_text(path: Path, *, expected: str) -> str:
+    """A definition file's text (``expected`` says what it should be); ReaderError naming the file otherwise."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReaderError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ReaderError(f"{path}: is a directory, expected {expected}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReaderError(f"{path}: cannot read: {exc}") from None
+
+
 def read_json(path: Path) -> dict[str, Any]:
     """The parsed JSON object of a Terraform JSON file: the one place such a file is read and parsed.
 
     ReaderError naming the file (and line and column of bad JSON) on bad input.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReaderError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ReaderError(f"{path}: is a directory, expected a *.tf.json file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReaderError(f"{path}: cannot read: {exc}") from None
+    text = read_text(path, expected="a *.tf.json file")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
