@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import statistics
 import sys
@@ -27,10 +28,12 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from covaex_service.market.feeds.binance_client import BinanceFeed
+from covaex_service.market.stats import FeedStats
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.abuse.harness import MIB, Served
+from tests.abuse.harness import MIB, SYMBOLS, Served
 from tests.support.procs import rss_bytes
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -342,8 +345,24 @@ async def test_prices_return_within_seconds_of_the_upstream(served: Served) -> N
         async with httpx.AsyncClient(base_url=served.base) as http:
             return (await http.get("/api/v1/markets")).json()["asOf"]
 
+    async def reconnects() -> float:
+        async with httpx.AsyncClient(base_url=served.base) as http:
+            text = (await http.get("/metrics")).text
+        found = re.search(r"^covaex_upstream_reconnects_total ([0-9.e+]+)$", text, re.MULTILINE)
+        assert found is not None
+        return float(found.group(1))
+
+    # Attempts after which the backoff's ceiling is its cap (the wait the bug let grow to ~30 s),
+    # from the feed's own defaults; waited for, instead of sleeping a fixed 12 s.
+    feed = BinanceFeed(SYMBOLS, "ws://unused", "http://unused", FeedStats())
+    to_cap = math.ceil(math.log2(feed.backoff_cap / feed.backoff_base)) + 1
     served.upstream.stop()
-    await asyncio.sleep(12)  # long enough for the backoff to grow
+    stopped_at = await reconnects()
+
+    async def backoff_at_cap() -> bool:
+        return await reconnects() >= stopped_at + to_cap
+
+    await eventually(backoff_at_cap, within=120)
     before = await as_of()
     served.upstream.start()
 
