@@ -85,6 +85,9 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     env.filters["text"] = prose
     env.filters["code"] = lambda value: f"`{value}`"
     env.filters["money"] = lambda value: f"${float(value):,.2f}"
+    env.filters["seconds"] = seconds
+    env.filters["signed_pct"] = lambda value: f"{float(value):+.1f}%"
+    env.filters["signed_money"] = lambda value: f"{'-' if float(value) < 0 else '+'}${abs(float(value)):,.2f}"
     env.globals["fail"] = _fail
     return env
 
@@ -111,6 +114,16 @@ def render_pages(context: Mapping[str, Any], *, templates_dir: Path = TEMPLATES_
         body = _BLANK_RUNS.sub("\n\n", body).strip("\n")
         out[target] = (stamp_markdown(source) + body + "\n").encode("utf-8")
     return out
+
+
+def seconds(value: int | None, unbounded: str = "상한 없음") -> str:
+    """A duration for a person: ``45 s``, ``375 s (6분 15초)``; ``None`` (no bound) as ``unbounded``."""
+    if value is None:
+        return unbounded
+    if value < 60:
+        return f"{value} s"
+    minutes, rest = divmod(int(value), 60)
+    return f"{value} s ({minutes}분 {rest}초)" if rest else f"{value} s ({minutes}분)"
 
 
 def prose(value: object) -> str:

@@ -13,15 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from covaex.docsite.facts.hybrid import vpn
-from covaex.docsite.facts.observability import alarm_numbers
+from covaex.docsite.facts.observability import alarm_numbers, alarm_period
 from covaex.docsite.facts.stackfacts import readable, refs
 from covaex.docsite.inputs import Inputs, story_order
 from covaex.docsite.sections import PendingInput
-from covaex.topology.tfjson import TerraformDoc, as_int, block
+from covaex.topology.tfjson import Resource, TerraformDoc, as_int, block
 
 
-def alarms_watching(doc: TerraformDoc, addresses: set[str]) -> list[str]:
-    """Names (with time to fire) of the alarms whose dimensions name one of ``addresses``.
+def _watching(doc: TerraformDoc, addresses: set[str]) -> list[Resource]:
+    """The alarms whose dimensions name one of ``addresses``.
 
     A cache cluster id (``<replication_group_id>-001``) counts for its replication group.
     """
@@ -35,8 +35,27 @@ def alarms_watching(doc: TerraformDoc, addresses: set[str]) -> list[str]:
                 if isinstance(value, str) and value.startswith(f"{group_id}-"):
                     watched.add(address)
         if watched & addresses:
-            found.append(f"{readable(alarm.get('alarm_name'))} (fires after {alarm_numbers(alarm)['fires_after']})")
-    return sorted(found)
+            found.append(alarm)
+    return found
+
+
+def alarms_watching(doc: TerraformDoc, addresses: set[str]) -> list[str]:
+    """Names (with time to fire) of the alarms whose dimensions name one of ``addresses``."""
+    return sorted(
+        f"{readable(a.get('alarm_name'))} (fires after {alarm_numbers(a)['fires_after']})"
+        for a in _watching(doc, addresses)
+    )
+
+
+def alarm_seconds(alarm: Resource) -> int:
+    """Seconds of breaching data before an alarm fires: datapoints to alarm x period."""
+    points = as_int(alarm.get("datapoints_to_alarm")) or as_int(alarm.get("evaluation_periods")) or 0
+    return points * (alarm_period(alarm) or 0)
+
+
+def alarms_watching_seconds(doc: TerraformDoc, addresses: set[str]) -> list[tuple[int, str]]:
+    """(seconds to fire, alarm name) of each alarm watching ``addresses``."""
+    return sorted((alarm_seconds(a), readable(a.get("alarm_name"))) for a in _watching(doc, addresses))
 
 
 def resilience(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
