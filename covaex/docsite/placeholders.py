@@ -76,8 +76,14 @@ def mark_placeholders(pages: Mapping[str, bytes], images: Mapping[str, bytes] | 
 
 
 def _with_warning(text: str, shown: list[Placeholder]) -> str:
+    """The warning goes after the title and the summary paragraph that opens every page."""
     lines = text.split("\n")
     title = next((i for i, line in enumerate(lines) if line.startswith("# ")), 0)
-    warning = ['', '!!! warning "Placeholder values on this page: not real"']
-    warning += [f"    - `{p.value}`: fake default; replaced by {p.replaced_by}." for p in shown]
-    return "\n".join([*lines[: title + 1], *warning, *lines[title + 1 :]])
+    at = title + 1
+    while at < len(lines) and not lines[at].strip():
+        at += 1
+    while at < len(lines) and lines[at].strip():
+        at += 1
+    warning = ['', '!!! warning "이 페이지의 자리표시 값 (placeholder): 실제 값이 아님"']
+    warning += [f"    - `{p.value}`: 문서용 가짜 기본값; 실제 값은 {p.replaced_by}." for p in shown]
+    return "\n".join([*lines[:at], *warning, *lines[at:]])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -50,3 +52,35 @@ def test_every_nav_label_speaks_korean_and_the_theme_too() -> None:
     assert silent == []
     config = yaml.load(MKDOCS_YML.read_text(encoding="utf-8"), Loader=_Loader)
     assert config["theme"]["language"] == "ko"
+
+
+def _h1_and_summary(page: str) -> tuple[str, str]:
+    lines = page.splitlines()
+    h1 = next(i for i, line in enumerate(lines) if line.startswith("# "))
+    rest = lines[h1 + 1 :]
+    start = next(i for i, line in enumerate(rest) if line.strip())
+    end = next((i for i, line in enumerate(rest[start:], start) if not line.strip()), len(rest))
+    return lines[h1], " ".join(rest[start:end])
+
+
+def test_every_page_has_a_korean_title_and_opens_with_a_korean_summary(rendered: Mapping[str, bytes]) -> None:
+    pages = {path: body.decode() for path, body in rendered.items() if path.endswith(".md")}
+    assert len(pages) > 70
+    for path, page in pages.items():
+        title, summary = _h1_and_summary(page)
+        assert HANGUL.search(title), (path, title)
+        words = summary.split()
+        korean = [w for w in words if HANGUL.search(w)]
+        assert len(korean) >= len(words) / 2, (path, summary[:80])
+
+
+def test_the_elasticache_page_puts_sessions_where_the_service_keeps_them(rendered: Mapping[str, bytes]) -> None:
+    """Sessions are rows of the accounts database, never cache keys: the page must say so."""
+    from covaex_service.accounts.storage import migrations
+    from covaex_service.market.cache import contract
+
+    assert "sessions" in inspect.getsource(migrations)
+    assert not [name for name in vars(contract) if "SESSION" in name.upper()]
+    page = rendered["epic2/elasticache.md"].decode()
+    assert "로그인 세션과 관심 목록은 캐시가 아니라 데이터베이스" in page
+    assert "and sessions live in" not in page
