@@ -88,7 +88,7 @@ def topology_sections(inputs: Inputs, sections: Sections, files: dict[str, bytes
         if not ASIS_INVENTORY.is_file():
             raise PendingInput("the As-Is inventory `diagrams/asis.yaml` does not exist yet")
         inventory = inputs.memo.setdefault("asis", load_asis(ASIS_INVENTORY))
-        drawn = _draw("asis", "As-Is (on-prem)", inventory.topology, ASIS_INVENTORY.read_bytes(), files)
+        drawn = _draw("asis", "As-Is (온프레미스)", inventory.topology, ASIS_INVENTORY.read_bytes(), files)
         return {"inventory": inventory, "drawn": drawn, "raw": _yaml(ASIS_INVENTORY)}
 
     def stacks() -> dict[str, Drawn]:

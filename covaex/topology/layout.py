@@ -25,9 +25,10 @@ from covaex.topology.entities import INTERNET, Edge, Node, Topology
 from covaex.topology.spof_rules import Finding
 
 TIER_ORDER = ("edge", "public", "app", "data", "ops")
-TIER_LABELS = {"edge": "edge", "public": "public subnet", "app": "app subnet (private)",
-               "data": "data subnet (private)", "ops": "ops"}
-ONPREM_TIER_LABELS = {"edge": "edge (perimeter)", "app": "app (web/WAS)", "data": "data", "ops": "operations"}
+# Diagram words are Korean (the talk's language); AWS terms stay in parentheses.
+TIER_LABELS = {"edge": "경계 (edge)", "public": "퍼블릭 서브넷 (public)", "app": "앱 서브넷 (private)",
+               "data": "데이터 서브넷 (private)", "ops": "운영 (ops)"}
+ONPREM_TIER_LABELS = {"edge": "경계 (edge)", "app": "앱 (web/WAS)", "data": "데이터 (data)", "ops": "운영 (ops)"}
 
 _SAFE = re.compile(r"[^A-Za-z0-9_]+")
 REGIONAL = "regional"  # group of resources outside any VPC (S3, DynamoDB, ECR)
@@ -167,7 +168,7 @@ def _empty_subnets(
             continue
         taken.add((subnet.vpc, subnet.az, subnet.tier))
         icon = "aws.network.PublicSubnet" if subnet.public else "aws.network.PrivateSubnet"
-        draw = DrawNode(safe_id(subnet.address), f"subnet {subnet.address.split('.')[-1]}", icon, subnet.address)
+        draw = DrawNode(safe_id(subnet.address), f"서브넷 {subnet.address.split('.')[-1]}", icon, subnet.address)
         result[subnet.address] = [(draw, _Place(subnet.vpc, subnet.az, subnet.tier))]
     return result
 
@@ -231,13 +232,13 @@ def _group_cluster(
         direct += (DrawNode(f"{gid}__az_order", "", "", ""),)
     zoneless = _tier_clusters(gid, {t: (ns, []) for t, ns in loose.items() if t is not None}, topology.origin)
     if group == REGIONAL:
-        return DrawCluster(gid, "AWS region (regional services)", "regional", direct, zoneless)
+        return DrawCluster(gid, "AWS 리전 서비스 (regional)", "regional", direct, zoneless)
     if group == "on-prem":
-        return DrawCluster(gid, "On-prem (IDC)", "onprem", direct, (*zoneless, *children))
+        return DrawCluster(gid, "온프레미스 (IDC)", "onprem", direct, (*zoneless, *children))
     if group.startswith("aws_vpc."):
         return DrawCluster(gid, f"VPC {group.removeprefix('aws_vpc.')}", "vpc", direct, (*zoneless, *children))
     if group.startswith("data.aws_vpc."):
-        label = f"VPC {group.removeprefix('data.aws_vpc.')} (existing, looked up)"
+        label = f"VPC {group.removeprefix('data.aws_vpc.')} (기존 VPC 조회)"
         return DrawCluster(gid, label, "vpc", direct, (*zoneless, *children))
     return DrawCluster(gid, group, "site", direct, (*zoneless, *children))
 
@@ -282,7 +283,7 @@ def _edges(topology: Topology, copies: Mapping[str, list[tuple[DrawNode, _Place]
             continue
         label = edge.label
         if edge.kind == "vpn":
-            label = "\n".join([*(f"VPN {v.split('.')[-1]}" for v in edge.via), "2 tunnels"])
+            label = "\n".join([*(f"VPN {v.split('.')[-1]}" for v in edge.via), "터널 2개"])
         result |= {DrawEdge(s, t, label, edge.kind) for s, t in _pairs(source, target)}
     return tuple(sorted(result, key=lambda e: (e.style, e.source, e.target, e.label)))
 
@@ -303,7 +304,7 @@ def _route_edges(
     hybrid = edge.target.startswith(("aws_vpn_gateway.", "aws_ec2_transit_gateway."))
     if not targets or not (hybrid or "0.0.0.0/0" in edge.ports):
         return set()
-    label = ("on-prem " + ", ".join(edge.ports)).replace("propagated", "(propagated)") if hybrid else "0.0.0.0/0"
+    label = ("온프레미스 " + ", ".join(edge.ports)).replace("propagated", "(전파)") if hybrid else "0.0.0.0/0"
     found = set()
     for node in topology.nodes:
         if edge.source not in node.subnets or node.role != "app":

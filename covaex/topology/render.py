@@ -210,12 +210,12 @@ def scene_source(scene: Scene, *, newrank: bool = True, reverse_azs: bool = Fals
 
 
 LEGEND: Mapping[str, tuple[str, str]] = {
-    "traffic": ("#2D3436", "── requests (ports)"),
-    "route": ("#5A6B7B", "- - default route"),
-    "hybrid": ("#6C3483", "- - route to on-prem"),
-    "vpn": ("#6C3483", "━━ Site-to-Site VPN"),
-    "control": ("#B35F00", "··· control plane"),
-    "deploy": ("#B9770E", "- - manual deploy"),
+    "traffic": ("#2D3436", "── 요청 (포트)"),
+    "route": ("#5A6B7B", "- - 기본 경로 (default route)"),
+    "hybrid": ("#6C3483", "- - 온프레미스 경로"),
+    "vpn": ("#6C3483", "━━ 사이트 간 VPN"),
+    "control": ("#B35F00", "··· 컨트롤 플레인 (control plane)"),
+    "deploy": ("#B9770E", "- - 수동 배포"),
 }
 
 
@@ -224,7 +224,7 @@ def _title_with_legend(scene: Scene) -> str:
     styles = sorted({e.style for e in scene.edges} & LEGEND.keys(), key=list(LEGEND).index)
     items = [f'<font color="{LEGEND[s][0]}">{html.escape(LEGEND[s][1])}</font>' for s in styles]
     if any(n.spof_rules for n in scene.all_nodes()):
-        items.append(f'<font color="{SPOF_COLOR}">▢ red frame: SPOF (rule id)</font>')
+        items.append(f'<font color="{SPOF_COLOR}">▢ 빨간 테두리: SPOF (규칙 id)</font>')
     key = "   ".join(items)
     title = html.escape(scene.title)
     return f'<{title}<br/><font point-size="12">{key}</font>>' if key else f"<{title}>"
