@@ -29,7 +29,9 @@ def test_vpc_holds_azs_side_by_side_holding_tiers(topology_of: TopologyOf) -> No
     azs = [c for c in vpc.children if c.style == "az"]
     assert [a.label for a in azs] == ["AZ ap-northeast-2a", "AZ ap-northeast-2c"]
     assert [t.label for t in azs[0].children] == [
-        "퍼블릭 서브넷 (public)\n10.20.0.0/24", "앱 서브넷 (private)\n10.20.10.0/24", "데이터 서브넷 (private)\n10.20.20.0/24"
+        "퍼블릭 서브넷 (public)\n10.20.0.0/24",
+        "앱 서브넷 (private)\n10.20.10.0/24",
+        "데이터 서브넷 (private)\n10.20.20.0/24",
     ]
     assert scene.direction == "TB"
 
