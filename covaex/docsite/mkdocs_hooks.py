@@ -26,6 +26,8 @@ from typing import Any
 from covaex.docsite.screenshots import GALLERY_MARKER, gallery
 
 log = logging.getLogger("mkdocs.hooks.covaex")
+SLIDES_SRC = "generated/slides/"
+SLIDES_URL = "slides/"
 _state: dict[str, str] = {}
 
 
@@ -45,6 +47,15 @@ def on_pre_build(config: Any) -> None:
     if proc.returncode != 0:  # keep serving the last good pages; say why they are old
         lines = (proc.stderr or "").strip().splitlines()
         log.error("covaex docs build failed, pages not regenerated: %s", lines[-1] if lines else proc.returncode)
+
+
+def on_files(files: Any, *, config: Any) -> Any:
+    """The slide deck, generated under ``docs/generated/slides/`` (drift-gated with the pages), is served at
+    ``slides/``: ``mkdocs serve``, then open ``/slides/`` (:mod:`covaex.docsite.slides`)."""
+    for file in files:
+        if file.src_uri.startswith(SLIDES_SRC):
+            file.dest_uri = SLIDES_URL + file.src_uri.removeprefix(SLIDES_SRC)
+    return files
 
 
 def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> str:

@@ -14,6 +14,7 @@ Every id is derived from Terraform addresses, so output is stable.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections import defaultdict
@@ -58,6 +59,7 @@ class DrawEdge:
     target: str
     label: str
     style: str  # "traffic" | "route" | "hybrid" | "vpn" | "control" | "deploy" | "order"
+    ranks: bool = True  # False: drawn, but does not decide which column (rank) its ends go in
 
 
 @dataclass(frozen=True)
@@ -316,4 +318,84 @@ def _route_edges(
     return found
 
 
-__all__ = ["INTERNET", "DrawCluster", "DrawEdge", "DrawNode", "Scene", "build_scene"]
+def slide_scene(scene: Scene) -> Scene:
+    """The topology summarised for a 16:9 slide, read left to right (users, public, app, data).
+
+    A full drawing has one copy of each resource per AZ, every subnet, every
+    port: at 1280x720 its words would be a few pixels high. Here the AZ
+    columns fold into one: each resource is drawn once, with ``× N AZ`` when
+    it runs in several; tiers keep their name without CIDRs, requests lose
+    their port labels, empty subnets and layout anchors go. What is left can
+    be drawn large. The CIDRs, ports and AZ columns stay on the pages' full
+    drawings.
+    """
+    keep: dict[str, str] = {}  # drawn copy id -> the id of the one node kept for its resource
+    copies: dict[str, list[DrawNode]] = defaultdict(list)
+    tiers_of: dict[str, dict[str, list[DrawNode]]] = {}
+
+    def walk(c: DrawCluster, top: str, tier: str | None) -> None:
+        name = c.id.rsplit("__", 1)[-1] if c.style == "tier" else tier
+        for node in c.nodes:
+            if node.icon and not node.label.startswith("서브넷 "):
+                copies[node.address].append(node)
+                tiers_of.setdefault(top, {}).setdefault(name or "", []).append(node)
+        for child in c.children:
+            walk(child, top, name)
+
+    for c in scene.clusters:
+        walk(c, c.id, None)
+    # Resources of one kind in one tier fold too (the NAT gateway of each AZ, the Helm releases).
+    first_of_kind: dict[tuple[str, str, str], DrawNode] = {}
+    names: dict[str, list[str]] = defaultdict(list)
+    for top, tiers in tiers_of.items():
+        for tier, nodes in tiers.items():
+            for node in nodes:
+                lead = first_of_kind.setdefault((top, tier, node.icon + "|".join(node.spof_rules)), node)
+                keep[node.id] = lead.id
+                name = node.address.rsplit(".", 1)[-1].split("#")[-1]
+                if name not in names[lead.id]:
+                    names[lead.id].append(name)
+
+    def folded(node: DrawNode) -> DrawNode:
+        n = len({x.id for x in copies[node.address]})
+        lines = [line for line in node.label.split("\n") if not line.startswith(("(기본", "(대기", "(복제본", "AZ "))]
+        if len(names[node.id]) > 1:  # several resources of one kind: their names, one per line
+            lines = [lines[0].split(" ", 1)[0], *names[node.id]]
+        return dataclasses.replace(node, label="\n".join(lines + ([f"× {n} AZ"] if n > 1 else [])))
+
+    clusters = []
+    for c in scene.clusters:
+        groups = tiers_of.get(c.id, {})
+        order = [t for t in (*TIER_ORDER, "") if t in groups] + sorted(set(groups) - {*TIER_ORDER, ""})
+        children = []
+        for tier in order:
+            if tier == "":
+                continue
+            kept = {n.address: folded(n) for n in groups[tier] if keep[n.id] == n.id}
+            label = (TIER_LABELS if c.style != "site" else ONPREM_TIER_LABELS).get(tier, tier)
+            children.append(DrawCluster(f"{c.id}__{safe_id(tier)}", label, "tier", tuple(kept.values())))
+        loose = tuple(folded(n) for n in groups.get("", []) if keep[n.id] == n.id)
+        clusters.append(dataclasses.replace(c, nodes=loose, children=tuple(children)))
+    edges: dict[tuple[str, str, str], DrawEdge] = {}
+    for e in scene.edges:
+        if e.style == "order":
+            continue
+        source, target = keep.get(e.source, e.source), keep.get(e.target, e.target)
+        if source != target:
+            label = e.label if e.style == "vpn" else ""
+            edges.setdefault((source, target, e.style), DrawEdge(source, target, label, e.style))
+    # Landscape: on-prem and the regional services would hang below or above the VPC; their edges stop
+    # deciding columns, and invisible edges put them in a column after the data tier instead.
+    outside = {n.id for c in clusters if c.style in ("onprem", "regional") for n in _all(c)}
+    lasts = [n.id for c in clusters for t in c.children if t.id.endswith("__data") for n in t.nodes]
+    drawn = [dataclasses.replace(e, ranks=False) if {e.source, e.target} & outside else e for e in edges.values()]
+    drawn += [DrawEdge(a, b, "", "order") for a in lasts[:1] for b in sorted(outside)]
+    loose_top = tuple(n for n in scene.nodes if n.icon)
+    return Scene(scene.title, loose_top, tuple(clusters), tuple(drawn), direction="LR")
+
+
+def _all(cluster: DrawCluster) -> list[DrawNode]:
+    return [*cluster.nodes, *(n for c in cluster.children for n in _all(c))]
+
+
+__all__ = ["INTERNET", "DrawCluster", "DrawEdge", "DrawNode", "Scene", "build_scene", "slide_scene"]

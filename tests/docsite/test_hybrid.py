@@ -56,7 +56,9 @@ def test_resilience_times_come_from_the_health_check(real_inputs: Inputs, render
         assert f"**{disruption}**" in page
 
 
-def test_every_diagram_has_a_16_9_slide_variant_holding_the_same_drawing(rendered: Mapping[str, bytes]) -> None:
+def test_every_diagram_has_a_16_9_slide_drawing_of_its_own(rendered: Mapping[str, bytes]) -> None:
+    """The slide variant is a landscape summary (one node per resource, no CIDRs), not the page's drawing
+    padded with white: its words are the resources' names and its SPOF ids are the page's."""
     import re
 
     diagrams = [p for p in rendered if p.startswith("diagrams/") and p.endswith(".svg") and "/slides/" not in p]
@@ -66,8 +68,12 @@ def test_every_diagram_has_a_16_9_slide_variant_holding_the_same_drawing(rendere
         slide = rendered[f"diagrams/slides/{name}-16x9.svg"].decode()
         w, h = (float(v) for v in re.search(r'viewBox="0 0 ([0-9.]+) ([0-9.]+)"', slide).groups())  # type: ignore[union-attr]
         assert w / h == pytest.approx(16 / 9, rel=1e-3), path
+        inner = re.search(r'<svg x="[0-9.]+" y="[0-9.]+" width="([0-9.]+)" height="([0-9.]+)"', slide)
+        assert inner is not None and float(inner.group(1)) / float(inner.group(2)) >= 1.2, f"{path}: not landscape"
         original = rendered[path].decode()
-        assert original[original.index("<defs>") :].rstrip().removesuffix("</svg>") in slide
+        assert original[original.index("<defs>") :] not in slide
+        assert set(re.findall(r"SPOF-[A-Z]+-[0-9]+", original)) == set(re.findall(r"SPOF-[A-Z]+-[0-9]+", slide))
+        assert not re.search(r">10\.[0-9.]+/[0-9]+<", slide), f"{path}: the slide drawing shows CIDRs"
 
 
 def test_platform_v2_topology_shows_ingress_ecr_and_the_v1_data_tier(real_inputs: Inputs) -> None:
