@@ -50,10 +50,22 @@ def test_resilience_times_come_from_the_health_check(real_inputs: Inputs, render
     page = rendered["epic2/resilience.md"].decode()
     for tg in real_inputs.stack("tobe-v1-prod").resources("aws_lb_target_group"):
         hc = block(tg.get("health_check"))
-        assert f"after {as_int(hc['interval'], 0) * as_int(hc['unhealthy_threshold'], 0)} s" in page
-    for disruption in ("One app instance", "One Availability Zone", "NAT gateway", "Redis primary", "RDS primary",
-                       "One VPN tunnel", "Region"):
+        out_after = as_int(hc["interval"], 0) * as_int(hc["unhealthy_threshold"], 0)
+        checks = f"헬스 체크 {hc['interval']} s × {hc['unhealthy_threshold']}회 실패"
+        assert f"ALB가 {out_after} s 후 제외 ({checks})" in page
+    for disruption in real_inputs.data["resilience"]["disruptions"].values():
         assert f"**{disruption}**" in page
+
+
+def test_dev_rows_say_what_dev_runs(rendered: Mapping[str, bytes]) -> None:
+    """dev runs one NAT instance and one app instance: no row may speak of NAT gateways or another instance."""
+    page = rendered["epic2/resilience.md"].decode()
+    dev = page[page.index('=== "To-Be v1 · dev"') : page.index('=== "To-Be v1 · prod"')]
+    nat = next(line for line in dev.splitlines() if "**NAT (인터넷 출구)**" in line)
+    assert "NAT 인스턴스 (NAT instance) 1개" in nat and "게이트웨이" not in nat
+    app = next(line for line in dev.splitlines() if "**앱 인스턴스 1대**" in line)
+    assert "인스턴스 1개: 대신할 인스턴스가 없어" in app and "다른 인스턴스로 재접속" not in app
+    assert "0 NAT" not in page
 
 
 def test_every_diagram_has_a_16_9_slide_drawing_of_its_own(rendered: Mapping[str, bytes]) -> None:

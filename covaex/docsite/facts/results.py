@@ -58,6 +58,7 @@ class Recovery:
     rpo_how: str
     detect_s: int | None = None
     detect_by: str = ""
+    alarms: tuple[str, ...] = ()  # every alarm whose dimensions name the disrupted resources, with its time to fire
     # An automatic step no setting or AWS figure bounds (ElastiCache's promotion): the RTO is then "at least".
     unbounded_part: str = ""
 
@@ -227,20 +228,21 @@ class _Facts:
         self.cache = next(iter(doc.resources("aws_elasticache_replication_group")), None)
         hc = block(self.tg.get("health_check")) if self.tg else {}
         self.interval = as_int(hc.get("interval"), 30) or 30
-        self.out_after = self.interval * (as_int(hc.get("unhealthy_threshold"), 3) or 3)
+        self.failures = as_int(hc.get("unhealthy_threshold"), 3) or 3
+        self.out_after = self.interval * self.failures
         self.healthy_after = self.interval * (as_int(hc.get("healthy_threshold"), 5) or 5)
         self.grace = (as_int(self.asg.get("health_check_grace_period"), 300) or 300) if self.asg else 0
         self.desired = (as_int(self.asg.get("desired_capacity"), None) or 1) if self.asg else 0
         self.pods = _pods(inputs, env) if family == "platform-v2" else None
 
-    def _detect(self, resources: set[str]) -> tuple[int | None, str]:
-        from covaex.docsite.facts.resilience import alarms_watching_seconds
+    def _detect(self, resources: set[str]) -> tuple[int | None, str, tuple[str, ...]]:
+        from covaex.docsite.facts.resilience import alarms_watching, alarms_watching_seconds
 
         found = alarms_watching_seconds(self.doc, resources)
         if not found:
-            return None, "경보 없음 (no alarm)"
+            return None, "경보 없음 (no alarm)", ()
         seconds, name = min(found)
-        return seconds, name
+        return seconds, name, tuple(alarms_watching(self.doc, resources))
 
     def _app_resources(self) -> set[str]:
         return {r.address for r in (self.asg, self.tg) if r is not None}
@@ -250,7 +252,8 @@ class _Facts:
         if self.pods is not None and self.pods["replicas"] >= 2:
             return Recovery(
                 self.pods["out_after"],
-                f"파드 {self.pods['replicas']}개: ALB가 {self.pods['out_after']} s 후 제외",
+                f"파드 {self.pods['replicas']}개: ALB가 {self.pods['out_after']} s 후 제외, "
+                "WebSocket 클라이언트는 다른 파드로 재접속",
                 0,
                 "상태 없음 (세션은 DB)",
                 *detect,
@@ -268,17 +271,20 @@ class _Facts:
         if self.desired >= 2:
             return Recovery(
                 self.out_after,
-                f"인스턴스 {self.desired}개: ALB가 {self.out_after} s 후 제외",
+                f"인스턴스 {self.desired}개: ALB가 {self.out_after} s 후 제외 (헬스 체크 {self.interval} s × "
+                f"{self.failures}회 실패), ASG가 교체; WebSocket 클라이언트는 다른 인스턴스로 재접속",
                 0,
-                "상태 없음 (세션은 DB)",
+                "그 인스턴스에서 처리 중이던 요청; 세션은 DB에 있어 유지",
                 *detect,
             )
         bound = self.out_after + self.grace + self.healthy_after
         return Recovery(
             bound,
-            f"인스턴스 1개: 감지 {self.out_after} s + ASG 유예 {self.grace} s + ALB healthy {self.healthy_after} s",
+            f"인스턴스 1개: 대신할 인스턴스가 없어 교체될 때까지 중단; 감지 {self.out_after} s "
+            f"(헬스 체크 {self.interval} s × {self.failures}회 실패) + ASG 유예 {self.grace} s "
+            f"+ ALB healthy {self.healthy_after} s",
             0,
-            "상태 없음 (세션은 DB)",
+            "처리 중이던 요청; 세션은 DB에 있어 유지",
             *detect,
         )
 
