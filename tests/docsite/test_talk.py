@@ -5,11 +5,15 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from covaex.docsite.facts.site_nav import MKDOCS_YML, _Loader, epics, load_nav, nav_pages
+from covaex.docsite.inputs import Inputs
+from covaex.docsite.sections import FactError
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -84,3 +88,55 @@ def test_the_elasticache_page_puts_sessions_where_the_service_keeps_them(rendere
     page = rendered["epic2/elasticache.md"].decode()
     assert "로그인 세션과 관심 목록은 캐시가 아니라 데이터베이스" in page
     assert "and sessions live in" not in page
+
+
+def test_the_panels_status_comes_from_the_renderers(tmp_path: Path, rendered: Mapping[str, bytes]) -> None:
+    from covaex.docsite.facts.service import panel_renderers
+
+    page = rendered["epic7/panel-placeholders.md"].decode()
+    assert "| `alerts` | 동작 (live) |" in page and "placeholder (준비 중)" not in page
+    js = tmp_path / "panels.js"
+    js.write_text("const renderers = {\n  watchlist: () => 1,\n  recent: () => 2,\n};\n", encoding="utf-8")
+    assert panel_renderers(js) == ["recent", "watchlist"]
+    js.write_text("const other = {};\n", encoding="utf-8")
+    with pytest.raises(FactError, match=r"panels\.js: no `const renderers"):
+        panel_renderers(js)
+
+
+CALCULATED = (
+    "Deploy downtime",
+    "Time to restore the database (RTO)",
+    "Data loss window (RPO)",
+    "Time to detect an outage",
+)
+
+
+def test_success_metrics_and_the_incident_quote_the_computed_targets(real_inputs: Inputs) -> None:
+    """metrics.yaml and incident.yaml type no number a definition decides: each is a placeholder."""
+    from covaex.docsite.facts.narrative import incident_detection, metrics
+    from covaex.docsite.render import seconds
+
+    raw = {m["name"]: m for m in real_inputs.data["metrics"]["metrics"]}
+    for name in CALCULATED:
+        assert not re.search(r"\d", re.sub(r"\{\w+\}", "", raw[name]["target"])), (name, raw[name]["target"])
+    shown = {m["name"]: m for m in metrics(real_inputs)}
+    targets = real_inputs.data["resilience"]["targets"]
+    assert seconds(targets["db-primary"]["rto_s"]) in shown["Time to restore the database (RTO)"]["target"]
+    assert seconds(targets["db-primary"]["rpo_s"]) in shown["Data loss window (RPO)"]["target"]
+    assert shown["Deploy downtime"]["target"].startswith("0 s ")
+    assert "{detect_within}" in real_inputs.data["incident"]["detection"]
+    detect = shown["Time to detect an outage"]["target"].split()[1]  # "<= 15 min ..." -> "15"
+    assert f"within {detect} " in incident_detection(real_inputs)
+    changed = Inputs(
+        stacks=real_inputs.stacks,
+        data={
+            **real_inputs.data,
+            "resilience": {
+                **real_inputs.data["resilience"],
+                "targets": {**targets, "db-primary": {"rto_s": 600, "rpo_s": 60}},
+            },
+        },
+    )
+    moved = {m["name"]: m for m in metrics(changed)}
+    assert "600 s (10분)" in moved["Time to restore the database (RTO)"]["target"]
+    assert moved["Data loss window (RPO)"]["target"].startswith("<= 60 s ")
