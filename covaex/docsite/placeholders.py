@@ -43,7 +43,8 @@ def placeholders() -> tuple[Placeholder, ...]:
 
 
 def _is_fake(value: str) -> bool:
-    if FAKE_ACCOUNT in value or "example.com" in value:
+    # The account, example.com, and the docs' well-formed fake ids (the AMI: ``ami-0123456789abcdef0``).
+    if FAKE_ACCOUNT in value or "example.com" in value or "0123456789abcdef" in value:
         return True
     try:
         address = ipaddress.ip_address(value)

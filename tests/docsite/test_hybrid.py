@@ -102,3 +102,23 @@ def test_platform_v2_topology_shows_ingress_ecr_and_the_v1_data_tier(real_inputs
         assert any(s.startswith("aws_ecr_repository.") and t == group for s, t in edges)
         assert (group, "aws_db_instance.postgres") in edges
         assert (group, "aws_elasticache_replication_group.redis") in edges
+
+
+def test_inputs_are_listed_as_terraform_docs_does(rendered: Mapping[str, bytes]) -> None:
+    """Type, required (a fake default must be replaced), default and the whole description of every input."""
+    import dataclasses
+
+    from infraforge.inputs import DEFAULTS, DeployInputs
+
+    from covaex.docsite.placeholders import placeholders
+
+    page = rendered["epic2/stack-interface.md"].decode()
+    fakes = {p.value for p in placeholders()}
+    types = {f.name: str(f.type) for f in dataclasses.fields(DeployInputs)}
+    for name, default in DEFAULTS.items():
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{name}` |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[1] == f"`{types[name]}`", row
+        assert cells[2] == ("**예**" if any(f in default for f in fakes) else "아니오"), row
+        assert cells[5].endswith("."), f"{name}: the description is cut off: {cells[5]!r}"
+    assert "never a new AWS release read at plan time" in page
