@@ -127,3 +127,17 @@ def test_an_unreadable_drill_file_fails_naming_it(tmp_path: Path) -> None:
     with pytest.raises(FactError, match=r"drill\.json: not a drill results file \(KeyError"):
         results_module.measured(bad)
     assert results_module.measured(tmp_path / "absent.json") == {}
+
+
+def test_cost_changes_are_shown_in_dollars_and_percent(real_inputs: Inputs, rendered: Mapping[str, bytes]) -> None:
+    money = costs(real_inputs)
+    page = rendered["cost.md"].decode()
+    for family in ("tobe-v1", "platform-v2"):
+        dev, prod = money["stacks"][f"{family}-dev"].total, money["stacks"][f"{family}-prod"].total
+        row = next(line for line in page.splitlines() if line.startswith(f"| {family} | $"))
+        assert f"-${prod - dev:,.2f}" in row and f"{100 * (dev - prod) / prod:+.1f}%" in row, row
+    results = rendered["results.md"].decode()
+    base = money["asis"]["total"]
+    v2 = money["combined"]["prod"]
+    assert f"{v2 - base:+,.2f}".replace("+", "+$") in _row(results, "As-Is 대비")[-1]
+    assert f"({100 * (v2 - base) / base:+.1f}%)" in _row(results, "As-Is 대비")[-1]
