@@ -140,3 +140,17 @@ def test_success_metrics_and_the_incident_quote_the_computed_targets(real_inputs
     moved = {m["name"]: m for m in metrics(changed)}
     assert "600 s (10분)" in moved["Time to restore the database (RTO)"]["target"]
     assert moved["Data loss window (RPO)"]["target"].startswith("<= 60 s ")
+
+
+def test_the_image_page_reads_the_dockerfile_and_flags_a_secret_build_arg(
+    tmp_path: Path, rendered: Mapping[str, bytes]
+) -> None:
+    from covaex.docsite.facts.gitops import read_image_build
+
+    page = rendered["epic5/no-secrets.md"].decode()
+    assert "| 비밀처럼 보이는 빌드 인자 | 없음 |" in page and "`covaex ./covaex`" in page
+    (tmp_path / "Dockerfile").write_text("FROM x\nARG VERSION=1\nARG DB_PASSWORD\nCOPY . /app\n", encoding="utf-8")
+    (tmp_path / ".dockerignore").write_text(".git\n", encoding="utf-8")
+    found = read_image_build(tmp_path)
+    assert found["secret_args"] == ["DB_PASSWORD"]
+    assert found["copies"] == [". /app"] and not found["deny_all_first"]

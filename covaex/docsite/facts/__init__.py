@@ -54,6 +54,7 @@ def _registry() -> dict[str, SectionFn]:
         "argocd": gitops.argocd,
         "workflows": gitops.workflows,
         "image_flow": gitops.image_flow,
+        "image_build": gitops.image_build,
         "dashboard": gitops.dashboard,
         "alert_runbooks": gitops.alert_runbooks,
         "cache_contract": service.cache_contract,

@@ -277,3 +277,28 @@ def alert_runbooks(inputs: Inputs) -> dict[str, Any]:
         ],
         "extra": sorted(set(sections) - {r["alert"] for r in rules}),
     }
+
+
+_SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|_KEY\b|^KEY\b", re.I)
+
+
+def image_build(inputs: Inputs) -> dict[str, Any]:
+    return read_image_build(REPO_ROOT)
+
+
+def read_image_build(root: Path) -> dict[str, Any]:
+    """What the image is built from: the Dockerfile's COPY sources and build args (each checked for a secret's
+    name), and the build context ``.dockerignore`` lets in."""
+    dockerfile = (root / "Dockerfile").read_text(encoding="utf-8")
+    copies = [line.split(None, 1)[1] for line in dockerfile.splitlines() if line.startswith("COPY ")]
+    args = [line.split(None, 1)[1].split("=", 1)[0] for line in dockerfile.splitlines() if line.startswith("ARG ")]
+    ignore = [ln.strip() for ln in (root / ".dockerignore").read_text(encoding="utf-8").splitlines()]
+    rules = [ln for ln in ignore if ln and not ln.startswith("#")]
+    return {
+        "copies": copies,
+        "args": args,
+        "secret_args": [a for a in args if _SECRET_NAME.search(a)],
+        "deny_all_first": bool(rules) and rules[0] == "*",
+        "allowed": [ln[1:] for ln in rules if ln.startswith("!")],
+        "excluded": [ln for ln in rules[1:] if not ln.startswith("!")],
+    }
