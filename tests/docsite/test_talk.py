@@ -154,3 +154,13 @@ def test_the_image_page_reads_the_dockerfile_and_flags_a_secret_build_arg(
     found = read_image_build(tmp_path)
     assert found["secret_args"] == ["DB_PASSWORD"]
     assert found["copies"] == [". /app"] and not found["deny_all_first"]
+
+
+def test_namespaces_show_what_kustomize_renders_per_environment(rendered: Mapping[str, bytes]) -> None:
+    """The prod overlay patches requests, limits, the HPA and the PDB: the page shows the patched values."""
+    overlay = yaml.safe_load((MKDOCS_YML.parent / "deploy/k8s/overlays/prod/hpa.yaml").read_text(encoding="utf-8"))
+    page = rendered["epic6/namespaces.md"].decode()
+    prod = next(line for line in page.splitlines() if line.startswith("| **prod** | `covaex-prod` | 3 |"))
+    spec = overlay["spec"]
+    assert f"{spec['minReplicas']}–{spec['maxReplicas']} 파드" in prod
+    assert "cpu `250m`, memory `256Mi`" in prod and "`minAvailable: 2`" in prod

@@ -50,6 +50,7 @@ def _registry() -> dict[str, SectionFn]:
         "argocd_access": platform.argocd_access,
         "ecr": platform.ecr,
         "overlays": gitops.overlays,
+        "rendered_overlays": gitops.rendered_overlays,
         "manifests": gitops.base_manifests,
         "argocd": gitops.argocd,
         "workflows": gitops.workflows,
