@@ -164,3 +164,17 @@ def test_namespaces_show_what_kustomize_renders_per_environment(rendered: Mappin
     spec = overlay["spec"]
     assert f"{spec['minReplicas']}–{spec['maxReplicas']} 파드" in prod
     assert "cpu `250m`, memory `256Mi`" in prod and "`minAvailable: 2`" in prod
+
+
+def test_the_keyword_rule_is_the_code_s_and_both_sides_must_agree(
+    real_inputs: Inputs, rendered: Mapping[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from covaex_service.ui import page as ui_page
+
+    from covaex.docsite.facts.service import keyword_rule
+
+    shown = rendered["epic7/keyword-blocks.md"].decode()
+    assert f"24시간 변동률 (`changePct`)이 가장 큰 {ui_page.CHIP_COUNT}개" in shown
+    monkeypatch.setattr(ui_page, "CHIP_COUNT", ui_page.CHIP_COUNT + 1)
+    with pytest.raises(FactError, match=r"keywords\.js picks 3 coins per chip group, ui/page\.py 4"):
+        keyword_rule(real_inputs)

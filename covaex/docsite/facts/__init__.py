@@ -64,6 +64,7 @@ def _registry() -> dict[str, SectionFn]:
         "ssr": service.ssr,
         "guest": service.guest,
         "ui": service.ui,
+        "keyword_rule": service.keyword_rule,
         "threats": service.threats,
         "alb": compute.alb,
         "asg": compute.asg,

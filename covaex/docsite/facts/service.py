@@ -159,3 +159,21 @@ def threats(inputs: Inputs) -> dict[str, Any]:
             "store": module_facts(store).doc,
         },
     }
+
+
+_JS_CHIP_COUNT = re.compile(r"^const CHIP_COUNT = (\d+);", re.M)
+
+
+def keyword_rule(inputs: Inputs) -> dict[str, Any]:
+    """The chips' ranking rule as both sides run it: the server's ``chip_groups`` and the browser's
+    ``rankMarkets`` must pick the same number of coins, by the same fields."""
+    js = (UI_DIR / "static" / "js" / "keywords.js").read_text(encoding="utf-8")
+    match = _JS_CHIP_COUNT.search(js)
+    if match is None:
+        raise FactError("keywords.js: no `const CHIP_COUNT = <n>;`")
+    if int(match.group(1)) != page.CHIP_COUNT:
+        raise FactError(f"keywords.js picks {match.group(1)} coins per chip group, ui/page.py {page.CHIP_COUNT}")
+    for field in ("changePct", "quoteVolume"):
+        if field not in js:
+            raise FactError(f"keywords.js no longer ranks by `{field}`: the keyword-blocks page states it does")
+    return {"count": page.CHIP_COUNT, "groups": [(g.key, g.title) for g in page.chip_groups(())]}
