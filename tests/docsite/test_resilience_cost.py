@@ -38,3 +38,33 @@ def test_the_results_page_shows_each_step_with_its_spof_links(rendered: Mapping[
     assert "[`SPOF-RDS-01`](epic2/spof-before-after.md#rule-spof-rds-01) (high)" in section
     assert "새 SPOF `SPOF-VPN-01`를 만듭니다" in section
 
+
+def test_the_matrix_scores_a_step_from_its_variant_not_by_hand(
+    real_inputs: Inputs, rendered: Mapping[str, bytes]
+) -> None:
+    from covaex.docsite.artifacts import _scored
+
+    items, why = _scored(real_inputs)
+    p9 = next(i for i in items if i["id"] == "P9")
+    assert (p9["impact"], p9["effort"]) == (4, 4)  # removes a medium SPOF; +75.6% of dev's floor
+    assert "removes SPOF-NAT-01 (medium)" in why["P9"]
+    page = rendered["epic1/priority-matrix.md"].decode()
+    assert "| **P9** | A NAT gateway per AZ in dev | EPIC 2 | 4 | 4 | Major project |" in page
+    # A NAT gateway at a third of the price makes the same step a cheaper one.
+    prices = {
+        **real_inputs.data["prices"],
+        "nat_gateway_hour": float(real_inputs.data["prices"]["nat_gateway_hour"]) / 3,
+    }
+    cheaper = Inputs(stacks=real_inputs.stacks, data={**real_inputs.data, "prices": prices})
+    p9 = next(i for i in _scored(cheaper)[0] if i["id"] == "P9")
+    assert p9["effort"] < 4
+
+
+def test_an_unknown_step_fails_naming_the_item(real_inputs: Inputs) -> None:
+    from covaex.docsite.artifacts import _scored
+    from covaex.docsite.sections import FactError
+
+    items = [*real_inputs.data["priorities"]["items"], {"id": "PX", "item": "x", "epic": "-", "step": "nope"}]
+    broken = Inputs(stacks=real_inputs.stacks, data={**real_inputs.data, "priorities": {"items": items}})
+    with pytest.raises(FactError, match=r"PX: unknown step 'nope'"):
+        _scored(broken)

@@ -89,3 +89,20 @@ def resilience_cost(inputs: Inputs) -> list[dict[str, Any]]:
 
 def _addresses(raw: Any) -> set[str]:
     return {f"{kind}.{name}" for kind, items in (raw.get("resource") or {}).items() for name in items}
+
+
+# How a step's numbers place it on the priority matrix (1 low .. 5 high), so a step's scores are never typed:
+# impact from the worst SPOF severity it removes; effort from what it adds to dev's monthly floor.
+IMPACT_BY_SEVERITY = {"high": 5, "medium": 4, "low": 3}
+IMPACT_NONE = 2
+EFFORT_BY_PCT = ((10.0, 1), (20.0, 2), (40.0, 3), (80.0, 4))
+
+
+def impact_effort(row: dict[str, Any]) -> tuple[int, int, str]:
+    """(impact, effort, why) of one step, from the SPOFs it removes and the monthly cost it adds."""
+    severities = [sev for _, sev in row["removed"]]
+    impact = max((IMPACT_BY_SEVERITY.get(s, IMPACT_NONE) for s in severities), default=IMPACT_NONE)
+    effort = next((score for limit, score in EFFORT_BY_PCT if row["pct"] < limit), 5)
+    removed = ", ".join(f"{rid} ({sev})" for rid, sev in row["removed"]) or "none"
+    why = f"removes {removed}; adds ${row['usd']:,.2f}/month ({row['pct']:+.1f}% of dev)"
+    return impact, effort, why
