@@ -100,6 +100,8 @@ def render_slide(scene: Scene) -> bytes:
         return f"{m.group(1)}{m.group(2)}={m.group(3)}{float(m.group(4)) + grow:g}{m.group(5)}"
 
     source = _SIZE.sub(larger, _FONTSIZE.sub(scaled, source))
+    # The icon at the top of its (taller) box, the label below it, not over it.
+    source = source.replace("imagescale=true", "imagescale=true imagepos=tc")
     return inline_icons(_pipe(source, "svg"))
 
 
