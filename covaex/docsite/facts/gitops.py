@@ -310,7 +310,15 @@ KUBECTL = REPO_ROOT / "tools" / "lint" / "node_modules" / ".bin" / "kubectl"
 
 def rendered_overlays(inputs: Inputs) -> dict[str, dict[str, Any]]:
     """Per environment, what its overlay deploys once kustomize has applied the patches (kubectl's built-in
-    kustomize, pinned in ``tools/lint``): replicas, requests and limits, the HPA's range and target, the PDB."""
+    kustomize, pinned in ``tools/lint``): replicas, requests and limits, the HPA's range and target, the PDB,
+    the Ingress's annotations. Rendered once per build."""
+    if "rendered_overlays" not in inputs.memo:
+        inputs.memo["rendered_overlays"] = _render_overlays()
+    found: dict[str, dict[str, Any]] = inputs.memo["rendered_overlays"]
+    return found
+
+
+def _render_overlays() -> dict[str, dict[str, Any]]:
     if not KUBECTL.is_file():
         raise PendingInput(f"{KUBECTL.relative_to(REPO_ROOT)} is missing: scripts/setup.sh installs it")
     out: dict[str, dict[str, Any]] = {}
@@ -346,5 +354,6 @@ def rendered_overlays(inputs: Inputs) -> dict[str, dict[str, Any]]:
                 "metric": (metric.get("resource") or {}).get("name"),
             },
             "pdb": {k: v for k, v in (pdb.get("spec") or {}).items() if k in ("minAvailable", "maxUnavailable")},
+            "ingress": dict(((kinds.get("Ingress") or {}).get("metadata") or {}).get("annotations") or {}),
         }
     return out

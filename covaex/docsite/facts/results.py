@@ -388,18 +388,16 @@ def _dpd(conn: Resource) -> int:
 
 
 def _pods(inputs: Inputs, env: str) -> dict[str, int]:
-    """Replicas, rolling-update limits and the Ingress ALB's time to drop a pod, from ``deploy/k8s``."""
-    from covaex.docsite.facts.gitops import base_manifests, overlays
+    """Replicas, rolling-update limits and the Ingress ALB's time to drop a pod, from the environment's
+    overlay as kustomize renders it (`covaex.docsite.facts.gitops.rendered_overlays`)."""
+    from covaex.docsite.facts.gitops import rendered_overlays
 
-    base = base_manifests(inputs)
-    deployment = next(d for d in base["deployment.yaml"].docs if isinstance(d, dict) and d.get("kind") == "Deployment")
-    ingress = next(d for d in base["ingress.yaml"].docs if isinstance(d, dict) and d.get("kind") == "Ingress")
-    rolling = block(block(deployment["spec"].get("strategy")).get("rollingUpdate"))
-    replicas = int(deployment["spec"].get("replicas", 1))
-    for item in overlays(inputs).get(env, {}).get("replicas", []):
-        if item.get("name") == deployment["metadata"]["name"]:
-            replicas = int(item["count"])
-    notes = dict(ingress["metadata"].get("annotations") or {})
+    overlay = rendered_overlays(inputs).get(env)
+    if overlay is None:
+        raise FactError(f"deploy/k8s/overlays/{env} is missing: Platform v2 {env} has no workload to time")
+    rolling = overlay["strategy"]
+    replicas = int(overlay["replicas"] or 1)
+    notes = overlay["ingress"]
     interval = int(notes.get("alb.ingress.kubernetes.io/healthcheck-interval-seconds", 15))
     unhealthy = int(notes.get("alb.ingress.kubernetes.io/unhealthy-threshold-count", 2))
     healthy = int(notes.get("alb.ingress.kubernetes.io/healthy-threshold-count", 2))
