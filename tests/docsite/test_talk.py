@@ -178,3 +178,19 @@ def test_the_keyword_rule_is_the_code_s_and_both_sides_must_agree(
     monkeypatch.setattr(ui_page, "CHIP_COUNT", ui_page.CHIP_COUNT + 1)
     with pytest.raises(FactError, match=r"keywords\.js picks 3 coins per chip group, ui/page\.py 4"):
         keyword_rule(real_inputs)
+
+
+def test_serve_takes_the_screenshots_once_when_chromium_is_here_and_none_exist(tmp_path: Path) -> None:
+    from covaex.docsite import mkdocs_hooks
+
+    browser = tmp_path / "chromium"
+    browser.write_text("", encoding="utf-8")
+    mkdocs_hooks._state.pop("shots_tried", None)
+    assert mkdocs_hooks.build_flags(tmp_path, chromium=tmp_path / "absent") == ["--no-screenshots"]
+    assert mkdocs_hooks.build_flags(tmp_path, chromium=browser) == []  # first build under serve: take them
+    assert mkdocs_hooks.build_flags(tmp_path, chromium=browser) == ["--no-screenshots"]  # then never again
+    mkdocs_hooks._state.pop("shots_tried", None)
+    (tmp_path / "screenshots").mkdir()
+    (tmp_path / "screenshots" / "main.png").write_bytes(b"png")
+    assert mkdocs_hooks.build_flags(tmp_path, chromium=browser) == ["--no-screenshots"]
+    mkdocs_hooks._state.pop("shots_tried", None)
