@@ -194,3 +194,19 @@ def test_serve_takes_the_screenshots_once_when_chromium_is_here_and_none_exist(t
     (tmp_path / "screenshots" / "main.png").write_bytes(b"png")
     assert mkdocs_hooks.build_flags(tmp_path, chromium=browser) == ["--no-screenshots"]
     mkdocs_hooks._state.pop("shots_tried", None)
+
+
+def test_thin_pages_name_the_tests_that_prove_them(tmp_path: Path, rendered: Mapping[str, bytes]) -> None:
+    from covaex.docsite.facts.evidence import tests_about
+
+    page = rendered["epic9/local-persistence.md"].decode()
+    assert "`tests/ui/test_main_page.py`: `test_starring_as_a_guest_survives_a_reload`" in page
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text(
+        "def test_guest_one():\n    pass\n\ndef test_other():\n    pass\n\nasync def test_a_guest_two():\n    pass\n",
+        encoding="utf-8",
+    )
+    assert tests_about(("guest",), tmp_path / "tests") == [
+        ("tests/test_x.py", "test_a_guest_two"),
+        ("tests/test_x.py", "test_guest_one"),
+    ]
