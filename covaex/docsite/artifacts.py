@@ -3,10 +3,12 @@ the topology diagrams with their SPOF findings (see ``covaex.docsite.topology``)
 
 from __future__ import annotations
 
+from typing import Any
+
 from covaex.docsite.charts import matrix_items, priority_matrix_svg
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.render import stamp_svg
-from covaex.docsite.sections import Sections
+from covaex.docsite.sections import FactError, Sections
 from covaex.docsite.topology import topology_sections
 
 PRIORITY_CHART = "epic1/priority-matrix.svg"
@@ -18,11 +20,31 @@ def render_artifacts(inputs: Inputs) -> tuple[Sections, dict[str, bytes]]:
     files: dict[str, bytes] = {}
 
     def priorities() -> dict[str, object]:
-        items = matrix_items(inputs.data["priorities"]["items"])
+        raw, computed = _scored(inputs)
+        items = matrix_items(raw)
         svg = stamp_svg(priority_matrix_svg(items), "covaex/docsite/charts.py from templates/data/priorities.yaml")
         files[PRIORITY_CHART] = svg.encode("utf-8")
-        return {"items": items, "chart": PRIORITY_CHART}
+        return {"items": items, "chart": PRIORITY_CHART, "computed": computed}
 
     sections.add("priorities", priorities)
     topology_sections(inputs, sections, files)
     return sections, files
+
+
+def _scored(inputs: Inputs) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The priority items, those tied to a resilience step (``step:``) scored from its synthesized variant
+    (`covaex.docsite.facts.resilience_cost.impact_effort`); ``computed``: item id -> why."""
+    from covaex.docsite.facts.resilience_cost import impact_effort, resilience_cost
+
+    raw = [dict(item) for item in inputs.data["priorities"]["items"]]
+    if not any("step" in item for item in raw):
+        return raw, {}
+    rows = {r["step"]: r for r in resilience_cost(inputs)}
+    computed = {}
+    for item in raw:
+        if "step" not in item:
+            continue
+        if item["step"] not in rows:
+            raise FactError(f"priorities.yaml: {item['id']}: unknown step {item['step']!r} (known: {', '.join(rows)})")
+        item["impact"], item["effort"], computed[str(item["id"])] = impact_effort(rows[item["step"]])
+    return raw, computed

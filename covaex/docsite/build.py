@@ -6,7 +6,7 @@ Both run the same pipeline, printing one timed line per phase:
 2. load the stacks and the narrative data files,
 3. topology model, SPOF findings and diagrams (diagrams cached by their input),
 4. page data: one section per concern, from stacks, service code and deploy files,
-5. render ``templates/pages/`` with Jinja,
+5. render ``templates/pages/`` with Jinja, then the slide deck (:mod:`.slides`),
 6. build: write only the files that changed under ``docs/generated/``;
    check: compare with them and fail naming every differing file;
 7. build only: the UI's screenshots into ``docs/screenshots/`` (ignored by
@@ -26,6 +26,7 @@ from covaex.docsite.paths import GENERATED_DIR, REPO_ROOT, SYNTH_OUT
 from covaex.docsite.placeholders import mark_placeholders
 from covaex.docsite.render import render_pages
 from covaex.docsite.screenshots import NotBuilt, build_screenshots
+from covaex.docsite.slides import render_deck
 from covaex.docsite.sync import diff_tree, unified_diff, write_tree
 from covaex.errors import CliError
 from covaex.progress import Steps
@@ -48,10 +49,10 @@ def render_site(inputs: Inputs, steps: Steps) -> dict[str, bytes]:
         collect_sections(inputs, sections)
     for name, reason in sorted(sections.pending.items()):
         steps.note(f"pending: {name}: {reason}")
-    with steps.step("render pages"):
-        pages = mark_placeholders(
-            render_pages({"s": sections.values, "data": inputs.data, "stacks": sorted(inputs.stacks)}), artifacts
-        )
+    with steps.step("render pages and the slide deck"):
+        context = {"s": sections.values, "data": inputs.data, "stacks": sorted(inputs.stacks)}
+        pages = mark_placeholders(render_pages(context), artifacts)
+        pages.update(render_deck(context))
     clash = sorted(set(pages) & set(artifacts))
     if clash:
         raise CliError(f"a page and an image would both be written to {clash[0]}")

@@ -43,7 +43,8 @@ def placeholders() -> tuple[Placeholder, ...]:
 
 
 def _is_fake(value: str) -> bool:
-    if FAKE_ACCOUNT in value or "example.com" in value:
+    # The account, example.com, and the docs' well-formed fake ids (the AMI: ``ami-0123456789abcdef0``).
+    if FAKE_ACCOUNT in value or "example.com" in value or "0123456789abcdef" in value:
         return True
     try:
         address = ipaddress.ip_address(value)
@@ -76,8 +77,14 @@ def mark_placeholders(pages: Mapping[str, bytes], images: Mapping[str, bytes] | 
 
 
 def _with_warning(text: str, shown: list[Placeholder]) -> str:
+    """The warning goes after the title and the summary paragraph that opens every page."""
     lines = text.split("\n")
     title = next((i for i, line in enumerate(lines) if line.startswith("# ")), 0)
-    warning = ['', '!!! warning "Placeholder values on this page: not real"']
-    warning += [f"    - `{p.value}`: fake default; replaced by {p.replaced_by}." for p in shown]
-    return "\n".join([*lines[: title + 1], *warning, *lines[title + 1 :]])
+    at = title + 1
+    while at < len(lines) and not lines[at].strip():
+        at += 1
+    while at < len(lines) and lines[at].strip():
+        at += 1
+    warning = ['', '!!! warning "이 페이지의 자리표시 값 (placeholder): 실제 값이 아님"']
+    warning += [f"    - `{p.value}`: 문서용 가짜 기본값; 실제 값은 {p.replaced_by}." for p in shown]
+    return "\n".join([*lines[:at], *warning, *lines[at:]])

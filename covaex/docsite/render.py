@@ -83,8 +83,12 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     env.filters["codelines"] = code_lines
     env.filters["label"] = stack_label
     env.filters["text"] = prose
+    env.filters["quote"] = quote
     env.filters["code"] = lambda value: f"`{value}`"
     env.filters["money"] = lambda value: f"${float(value):,.2f}"
+    env.filters["seconds"] = seconds
+    env.filters["signed_pct"] = lambda value: f"{float(value):+.1f}%"
+    env.filters["signed_money"] = lambda value: f"{'-' if float(value) < 0 else '+'}${abs(float(value)):,.2f}"
     env.globals["fail"] = _fail
     return env
 
@@ -108,15 +112,85 @@ def render_pages(context: Mapping[str, Any], *, templates_dir: Path = TEMPLATES_
         except jinja2.TemplateError as exc:
             where = f"{exc.filename}:{exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else source
             raise CliError(f"template {where}: {type(exc).__name__}: {exc}") from exc
-        body = _BLANK_RUNS.sub("\n\n", body).strip("\n")
+        body = _BLANK_RUNS.sub("\n\n", separate_blocks(body)).strip("\n")
         out[target] = (stamp_markdown(source) + body + "\n").encode("utf-8")
     return out
 
 
+def seconds(value: int | None, unbounded: str = "상한 없음") -> str:
+    """A duration for a person: ``45 s``, ``375 s (6분 15초)``; ``None`` (no bound) as ``unbounded``."""
+    if value is None:
+        return unbounded
+    if value < 60:
+        return f"{value} s"
+    minutes, rest = divmod(int(value), 60)
+    return f"{value} s ({minutes}분 {rest}초)" if rest else f"{value} s ({minutes}분)"
+
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+
+
 def prose(value: object) -> str:
-    """Data shown as text: ``<semver>`` must print, not vanish as an unknown HTML tag."""
+    """Data shown as text: ``<semver>`` must print, not vanish as an unknown HTML tag.
+
+    Inside a code span (`` `x` `` or a docstring's ````x````) Markdown prints characters literally,
+    so only the text between code spans is escaped: ``tobe-v1-<env>`` stays ``<env>``, not ``&lt;env&gt;``.
+    """
     text = "" if value is None else str(value)
+    out, last = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(_escape(text[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_escape(text[last:]))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quote(value: object) -> str:
+    """A source comment or docstring as the body of a Markdown block quote (after its first ``> ``).
+
+    Paragraphs stay paragraphs (``>`` lines between them), and a paragraph of indented lines (a usage
+    example, commands) keeps one line per line, each as code: never one flattened run of text.
+    """
+    text = ("" if value is None else str(value)).strip()
+    blocks = []
+    for para in re.split(r"\n[ \t]*\n", text):
+        lines = [line for line in para.split("\n") if line.strip()]
+        if lines and all(line.startswith((" ", "\t")) for line in lines):
+            blocks.append("<br>".join(code_cell(line.strip()) for line in lines))
+        elif lines and all(line.lstrip().startswith(("- ", "* ")) for line in lines):
+            blocks.append("<br>".join(prose(line.strip()) for line in lines))
+        else:
+            blocks.append(prose(" ".join(line.strip() for line in lines)))
+    return "\n>\n> ".join(b for b in blocks if b)
+
+
+_BLOCK_START = ("#", "!!! ", "??? ", "???+ ", '=== "')
+
+
+def separate_blocks(markdown: str) -> str:
+    """Blank lines where Markdown needs them and templates' loops forget them: after a table's last row (a
+    line right after it joins the table: a heading swallowed as a row), and before a heading, an
+    admonition or a content tab that follows text (it would print literally inside the paragraph).
+    Fenced code is left alone."""
+    lines, fenced = markdown.split("\n"), False
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        stripped = line.lstrip()
+        if stripped.startswith("```"):
+            fenced = not fenced
+        previous = out[-1].strip() if out else ""
+        if not fenced and stripped.startswith(_BLOCK_START) and previous and not previous.startswith("<!--"):
+            out.append(line[: len(line) - len(stripped)].rstrip())
+        out.append(line)
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if not fenced and stripped.startswith("|") and following.strip() and not following.lstrip().startswith("|"):
+            out.append(line[: len(line) - len(stripped)].rstrip())
+    return "\n".join(out)
 
 
 def table_cell(value: object) -> str:

@@ -88,7 +88,7 @@ def topology_sections(inputs: Inputs, sections: Sections, files: dict[str, bytes
         if not ASIS_INVENTORY.is_file():
             raise PendingInput("the As-Is inventory `diagrams/asis.yaml` does not exist yet")
         inventory = inputs.memo.setdefault("asis", load_asis(ASIS_INVENTORY))
-        drawn = _draw("asis", "As-Is (on-prem)", inventory.topology, ASIS_INVENTORY.read_bytes(), files)
+        drawn = _draw("asis", "As-Is (온프레미스)", inventory.topology, ASIS_INVENTORY.read_bytes(), files)
         return {"inventory": inventory, "drawn": drawn, "raw": _yaml(ASIS_INVENTORY)}
 
     def stacks() -> dict[str, Drawn]:
@@ -121,25 +121,35 @@ def _draw(name: str, title: str, topology: Topology, source: bytes, files: dict[
     findings = tuple(spof_findings(topology))
     rel = f"{DIAGRAM_DIR}/{name}.svg"
     files[rel] = _cached_svg(name, title, topology, findings, source)
+    # The slide drawing is its own layout (landscape, summarised, large words), on a 16:9 canvas.
     slide = f"{DIAGRAM_DIR}/slides/{name}-16x9.svg"
-    files[slide] = slide_svg(files[rel].decode("utf-8")).encode("utf-8")
+    drawing = _cached_svg(name, title, topology, findings, source, slide=True)
+    files[slide] = slide_svg(drawing.decode("utf-8")).encode("utf-8")
     return Drawn(name, title, topology, findings, rel, slide)
 
 
-def _cached_svg(name: str, title: str, topology: Topology, findings: tuple[Finding, ...], source: bytes) -> bytes:
+def _cached_svg(
+    name: str, title: str, topology: Topology, findings: tuple[Finding, ...], source: bytes, *, slide: bool = False
+) -> bytes:
     key = hashlib.sha256(source + title.encode() + _renderer_fingerprint().encode()).hexdigest()[:24]
-    cached = CACHE_DIR / "diagrams" / f"{name}-{key}.svg"
+    kind = f"{name}-slide" if slide else name
+    cached = CACHE_DIR / "diagrams" / f"{kind}-{key}.svg"
     if cached.is_file():
         return cached.read_bytes()
-    from covaex.topology.render import render_diagram
+    from covaex.topology.layout import build_scene
+    from covaex.topology.render import render_diagram, render_slide
 
-    with tempfile.TemporaryDirectory(prefix="covaex-diagram-") as tmp:
-        out = render_diagram(topology, Path(tmp) / f"{name}.svg", title=title, findings=findings)
-        svg = out.read_text(encoding="utf-8")
+    if slide:
+        svg = render_slide(build_scene(topology, title=title, findings=findings)).decode("utf-8")
+    else:
+        with tempfile.TemporaryDirectory(prefix="covaex-diagram-") as tmp:
+            out = render_diagram(topology, Path(tmp) / f"{name}.svg", title=title, findings=findings)
+            svg = out.read_text(encoding="utf-8")
     data = stamp_svg(svg, f"covaex.topology.render from {'diagrams/asis.yaml' if name == 'asis' else name}").encode()
     cached.parent.mkdir(parents=True, exist_ok=True)
-    for old in cached.parent.glob(f"{name}-*.svg"):  # one cached copy per diagram is enough
-        old.unlink()
+    for old in cached.parent.glob(f"{kind}-*.svg"):  # one cached copy per diagram is enough
+        if old.stem.removeprefix(f"{kind}-").count("-") == 0:
+            old.unlink()
     cached.write_bytes(data)
     return data
 

@@ -93,9 +93,9 @@ def icon_for(node: Node) -> str:
 def copy_role(node: Node, index: int) -> str:
     """What one per-AZ copy of a multi-AZ resource is."""
     if node.kind in ("aws_db_instance", "aws_rds_cluster"):
-        return "primary" if index == 0 else "standby"
+        return "기본 primary" if index == 0 else "대기 standby"
     if node.kind.startswith("aws_elasticache"):
-        return "primary" if index == 0 else "replica"
+        return "기본 primary" if index == 0 else "복제본 replica"
     return ""
 
 
@@ -110,7 +110,7 @@ def node_label(node: Node, topology: Topology, copy: str, spans: Sequence[str]) 
     if copy:
         lines.append(f"({copy})")
     if spans:
-        lines.append("AZs " + " + ".join(a.rsplit("-", 1)[-1] for a in spans))
+        lines.append("AZ " + " + ".join(a.rsplit("-", 1)[-1] for a in spans))
     if node.kind == "aws_customer_gateway":
         lines += _onprem_side(node, topology)
     return "\n".join(lines)

@@ -14,6 +14,7 @@ Every id is derived from Terraform addresses, so output is stable.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections import defaultdict
@@ -25,9 +26,10 @@ from covaex.topology.entities import INTERNET, Edge, Node, Topology
 from covaex.topology.spof_rules import Finding
 
 TIER_ORDER = ("edge", "public", "app", "data", "ops")
-TIER_LABELS = {"edge": "edge", "public": "public subnet", "app": "app subnet (private)",
-               "data": "data subnet (private)", "ops": "ops"}
-ONPREM_TIER_LABELS = {"edge": "edge (perimeter)", "app": "app (web/WAS)", "data": "data", "ops": "operations"}
+# Diagram words are Korean (the talk's language); AWS terms stay in parentheses.
+TIER_LABELS = {"edge": "경계 (edge)", "public": "퍼블릭 서브넷 (public)", "app": "앱 서브넷 (private)",
+               "data": "데이터 서브넷 (private)", "ops": "운영 (ops)"}
+ONPREM_TIER_LABELS = {"edge": "경계 (edge)", "app": "앱 (web/WAS)", "data": "데이터 (data)", "ops": "운영 (ops)"}
 
 _SAFE = re.compile(r"[^A-Za-z0-9_]+")
 REGIONAL = "regional"  # group of resources outside any VPC (S3, DynamoDB, ECR)
@@ -57,6 +59,7 @@ class DrawEdge:
     target: str
     label: str
     style: str  # "traffic" | "route" | "hybrid" | "vpn" | "control" | "deploy" | "order"
+    ranks: bool = True  # False: drawn, but does not decide which column (rank) its ends go in
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ def _empty_subnets(
             continue
         taken.add((subnet.vpc, subnet.az, subnet.tier))
         icon = "aws.network.PublicSubnet" if subnet.public else "aws.network.PrivateSubnet"
-        draw = DrawNode(safe_id(subnet.address), f"subnet {subnet.address.split('.')[-1]}", icon, subnet.address)
+        draw = DrawNode(safe_id(subnet.address), f"서브넷 {subnet.address.split('.')[-1]}", icon, subnet.address)
         result[subnet.address] = [(draw, _Place(subnet.vpc, subnet.az, subnet.tier))]
     return result
 
@@ -231,13 +234,13 @@ def _group_cluster(
         direct += (DrawNode(f"{gid}__az_order", "", "", ""),)
     zoneless = _tier_clusters(gid, {t: (ns, []) for t, ns in loose.items() if t is not None}, topology.origin)
     if group == REGIONAL:
-        return DrawCluster(gid, "AWS region (regional services)", "regional", direct, zoneless)
+        return DrawCluster(gid, "AWS 리전 서비스 (regional)", "regional", direct, zoneless)
     if group == "on-prem":
-        return DrawCluster(gid, "On-prem (IDC)", "onprem", direct, (*zoneless, *children))
+        return DrawCluster(gid, "온프레미스 (IDC)", "onprem", direct, (*zoneless, *children))
     if group.startswith("aws_vpc."):
         return DrawCluster(gid, f"VPC {group.removeprefix('aws_vpc.')}", "vpc", direct, (*zoneless, *children))
     if group.startswith("data.aws_vpc."):
-        label = f"VPC {group.removeprefix('data.aws_vpc.')} (existing, looked up)"
+        label = f"VPC {group.removeprefix('data.aws_vpc.')} (기존 VPC 조회)"
         return DrawCluster(gid, label, "vpc", direct, (*zoneless, *children))
     return DrawCluster(gid, group, "site", direct, (*zoneless, *children))
 
@@ -282,7 +285,7 @@ def _edges(topology: Topology, copies: Mapping[str, list[tuple[DrawNode, _Place]
             continue
         label = edge.label
         if edge.kind == "vpn":
-            label = "\n".join([*(f"VPN {v.split('.')[-1]}" for v in edge.via), "2 tunnels"])
+            label = "\n".join([*(f"VPN {v.split('.')[-1]}" for v in edge.via), "터널 2개"])
         result |= {DrawEdge(s, t, label, edge.kind) for s, t in _pairs(source, target)}
     return tuple(sorted(result, key=lambda e: (e.style, e.source, e.target, e.label)))
 
@@ -303,7 +306,7 @@ def _route_edges(
     hybrid = edge.target.startswith(("aws_vpn_gateway.", "aws_ec2_transit_gateway."))
     if not targets or not (hybrid or "0.0.0.0/0" in edge.ports):
         return set()
-    label = ("on-prem " + ", ".join(edge.ports)).replace("propagated", "(propagated)") if hybrid else "0.0.0.0/0"
+    label = ("온프레미스 " + ", ".join(edge.ports)).replace("propagated", "(전파)") if hybrid else "0.0.0.0/0"
     found = set()
     for node in topology.nodes:
         if edge.source not in node.subnets or node.role != "app":
@@ -315,4 +318,84 @@ def _route_edges(
     return found
 
 
-__all__ = ["INTERNET", "DrawCluster", "DrawEdge", "DrawNode", "Scene", "build_scene"]
+def slide_scene(scene: Scene) -> Scene:
+    """The topology summarised for a 16:9 slide, read left to right (users, public, app, data).
+
+    A full drawing has one copy of each resource per AZ, every subnet, every
+    port: at 1280x720 its words would be a few pixels high. Here the AZ
+    columns fold into one: each resource is drawn once, with ``× N AZ`` when
+    it runs in several; tiers keep their name without CIDRs, requests lose
+    their port labels, empty subnets and layout anchors go. What is left can
+    be drawn large. The CIDRs, ports and AZ columns stay on the pages' full
+    drawings.
+    """
+    keep: dict[str, str] = {}  # drawn copy id -> the id of the one node kept for its resource
+    copies: dict[str, list[DrawNode]] = defaultdict(list)
+    tiers_of: dict[str, dict[str, list[DrawNode]]] = {}
+
+    def walk(c: DrawCluster, top: str, tier: str | None) -> None:
+        name = c.id.rsplit("__", 1)[-1] if c.style == "tier" else tier
+        for node in c.nodes:
+            if node.icon and not node.label.startswith("서브넷 "):
+                copies[node.address].append(node)
+                tiers_of.setdefault(top, {}).setdefault(name or "", []).append(node)
+        for child in c.children:
+            walk(child, top, name)
+
+    for c in scene.clusters:
+        walk(c, c.id, None)
+    # Resources of one kind in one tier fold too (the NAT gateway of each AZ, the Helm releases).
+    first_of_kind: dict[tuple[str, str, str], DrawNode] = {}
+    names: dict[str, list[str]] = defaultdict(list)
+    for top, tiers in tiers_of.items():
+        for tier, nodes in tiers.items():
+            for node in nodes:
+                lead = first_of_kind.setdefault((top, tier, node.icon + "|".join(node.spof_rules)), node)
+                keep[node.id] = lead.id
+                name = node.address.rsplit(".", 1)[-1].split("#")[-1]
+                if name not in names[lead.id]:
+                    names[lead.id].append(name)
+
+    def folded(node: DrawNode) -> DrawNode:
+        n = len({x.id for x in copies[node.address]})
+        lines = [line for line in node.label.split("\n") if not line.startswith(("(기본", "(대기", "(복제본", "AZ "))]
+        if len(names[node.id]) > 1:  # several resources of one kind: their names, one per line
+            lines = [lines[0].split(" ", 1)[0], *names[node.id]]
+        return dataclasses.replace(node, label="\n".join(lines + ([f"× {n} AZ"] if n > 1 else [])))
+
+    clusters = []
+    for c in scene.clusters:
+        groups = tiers_of.get(c.id, {})
+        order = [t for t in (*TIER_ORDER, "") if t in groups] + sorted(set(groups) - {*TIER_ORDER, ""})
+        children = []
+        for tier in order:
+            if tier == "":
+                continue
+            kept = {n.address: folded(n) for n in groups[tier] if keep[n.id] == n.id}
+            label = (TIER_LABELS if c.style != "site" else ONPREM_TIER_LABELS).get(tier, tier)
+            children.append(DrawCluster(f"{c.id}__{safe_id(tier)}", label, "tier", tuple(kept.values())))
+        loose = tuple(folded(n) for n in groups.get("", []) if keep[n.id] == n.id)
+        clusters.append(dataclasses.replace(c, nodes=loose, children=tuple(children)))
+    edges: dict[tuple[str, str, str], DrawEdge] = {}
+    for e in scene.edges:
+        if e.style == "order":
+            continue
+        source, target = keep.get(e.source, e.source), keep.get(e.target, e.target)
+        if source != target:
+            label = e.label if e.style == "vpn" else ""
+            edges.setdefault((source, target, e.style), DrawEdge(source, target, label, e.style))
+    # Landscape: on-prem and the regional services would hang below or above the VPC; their edges stop
+    # deciding columns, and invisible edges put them in a column after the data tier instead.
+    outside = {n.id for c in clusters if c.style in ("onprem", "regional") for n in _all(c)}
+    lasts = [n.id for c in clusters for t in c.children if t.id.endswith("__data") for n in t.nodes]
+    drawn = [dataclasses.replace(e, ranks=False) if {e.source, e.target} & outside else e for e in edges.values()]
+    drawn += [DrawEdge(a, b, "", "order") for a in lasts[:1] for b in sorted(outside)]
+    loose_top = tuple(n for n in scene.nodes if n.icon)
+    return Scene(scene.title, loose_top, tuple(clusters), tuple(drawn), direction="LR")
+
+
+def _all(cluster: DrawCluster) -> list[DrawNode]:
+    return [*cluster.nodes, *(n for c in cluster.children for n in _all(c))]
+
+
+__all__ = ["INTERNET", "DrawCluster", "DrawEdge", "DrawNode", "Scene", "build_scene", "slide_scene"]

@@ -136,7 +136,7 @@ def build_topology(doc: Mapping[str, Any] | TerraformDoc, *, name: str | None = 
             *_image_pull_edges(raws),
         ]
     )
-    nodes.append(Node(INTERNET, "internet", "users", "Users (internet)", "users"))
+    nodes.append(Node(INTERNET, "internet", "users", "사용자 (인터넷)", "users"))
     return Topology(
         name=name,
         origin="terraform",
@@ -409,7 +409,7 @@ def _controller_ingress(
                 address=address,
                 kind="aws_lb",
                 name="ingress (controller)",
-                label="ALB created by the controller for the Ingress",
+                label="인그레스용 ALB (컨트롤러가 생성)",
                 role="entry",
                 azs=tuple(sorted({s.az for s in public if s.az})),
                 subnets=tuple(s.address for s in public),

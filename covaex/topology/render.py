@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from covaex.errors import CliError
-from covaex.topology.layout import DrawCluster, DrawNode, Scene, build_scene
+from covaex.topology.layout import DrawCluster, DrawNode, Scene, build_scene, slide_scene
 from covaex.topology.model import Topology
 from covaex.topology.spof_rules import Finding
 
@@ -77,6 +77,32 @@ def render_diagram(
     except OSError as exc:
         raise CliError(f"{out_path}: cannot write: {exc}") from None
     return out_path
+
+
+# Slides are seen at 1280x720 on a projector: each font size of the pages' drawings (points) -> on a slide.
+# Edge labels (11) grow most: they are the smallest words and sit on lines, not in a node's room.
+SLIDE_FONT_SIZES = {11.0: 22.0, 12.0: 20.0, 14.0: 22.0, 22.0: 34.0}
+_FONTSIZE = re.compile(r'(fontsize|point-size)=("?)([0-9.]+)("?)')
+_SIZE = re.compile(r'(\s)(height|width)=("?)([0-9.]+)("?)')
+
+
+def render_slide(scene: Scene) -> bytes:
+    """The scene as a slide drawing (``layout.slide_scene``: left to right, fewer words), its fonts enlarged
+    (``SLIDE_FONT_SIZES``), as self-contained SVG. One layout pass: the AZs stack top to bottom."""
+    source = scene_source(slide_scene(scene), legend=False, spacing=("0.2", "0.5"))
+
+    def scaled(m: re.Match[str]) -> str:
+        size = float(m.group(3))
+        return f"{m.group(1)}={m.group(2)}{SLIDE_FONT_SIZES.get(size, size * 1.6):g}{m.group(4)}"
+
+    def larger(m: re.Match[str]) -> str:  # room under and beside each icon for its larger label
+        grow = {"height": 0.5, "width": 0.7}[m.group(2)]
+        return f"{m.group(1)}{m.group(2)}={m.group(3)}{float(m.group(4)) + grow:g}{m.group(5)}"
+
+    source = _SIZE.sub(larger, _FONTSIZE.sub(scaled, source))
+    # The icon at the top of its (taller) box, the label below it, not over it.
+    source = source.replace("imagescale=true", "imagescale=true imagepos=tc")
+    return inline_icons(_pipe(source, "svg"))
 
 
 def render_scene(scene: Scene, fmt: str) -> bytes:
@@ -178,19 +204,22 @@ def _symbol(ident: bytes, png: bytes) -> bytes:
     )
 
 
-def scene_source(scene: Scene, *, newrank: bool = True, reverse_azs: bool = False, hybrid_rank: bool = True) -> str:
+def scene_source(
+    scene: Scene, *, newrank: bool = True, reverse_azs: bool = False, hybrid_rank: bool = True, legend: bool = True,
+    spacing: tuple[str, str] = ("0.5", "0.9"),
+) -> str:
     """The graphviz DOT source of the scene, built with diagrams' Diagram/Cluster/Node/Edge."""
     diagrams = importlib.import_module("diagrams")
 
     graph_attr = {
-        "fontname": FONT, "fontsize": "22", "labelloc": "t", "pad": "0.4", "nodesep": "0.5", "ranksep": "0.9",
+        "fontname": FONT, "fontsize": "22", "labelloc": "t", "pad": "0.4", "nodesep": spacing[0], "ranksep": spacing[1],
         "splines": "spline",
         # Little crossing minimisation: graphviz then mostly keeps the input order.
         "mclimit": "0.01",
     }
     if newrank:
         graph_attr["newrank"] = "true"
-    graph_attr["label"] = _title_with_legend(scene)
+    graph_attr["label"] = _title_with_legend(scene) if legend else f"<{html.escape(scene.title)}>"
     node_attr = {"fontname": FONT, "fontsize": "12"}
     edge_attr = {"fontname": FONT, "fontsize": "11"}
     with tempfile.TemporaryDirectory() as tmp, diagrams.Diagram(
@@ -203,19 +232,19 @@ def scene_source(scene: Scene, *, newrank: bool = True, reverse_azs: bool = Fals
         for cluster in scene.clusters:
             _cluster(cluster, drawn, reverse_azs)
         for edge in scene.edges:
-            extra = {} if hybrid_rank or edge.style != "hybrid" else {"constraint": "false"}
+            extra = {} if (hybrid_rank or edge.style != "hybrid") and edge.ranks else {"constraint": "false"}
             _edge(drawn[edge.source], drawn[edge.target], edge.label, edge.style, extra)
         source: str = diagram.dot.source
     return source
 
 
 LEGEND: Mapping[str, tuple[str, str]] = {
-    "traffic": ("#2D3436", "── requests (ports)"),
-    "route": ("#5A6B7B", "- - default route"),
-    "hybrid": ("#6C3483", "- - route to on-prem"),
-    "vpn": ("#6C3483", "━━ Site-to-Site VPN"),
-    "control": ("#B35F00", "··· control plane"),
-    "deploy": ("#B9770E", "- - manual deploy"),
+    "traffic": ("#2D3436", "── 요청 (포트)"),
+    "route": ("#5A6B7B", "- - 기본 경로 (default route)"),
+    "hybrid": ("#6C3483", "- - 온프레미스 경로"),
+    "vpn": ("#6C3483", "━━ 사이트 간 VPN"),
+    "control": ("#B35F00", "··· 컨트롤 플레인 (control plane)"),
+    "deploy": ("#B9770E", "- - 수동 배포"),
 }
 
 
@@ -224,7 +253,7 @@ def _title_with_legend(scene: Scene) -> str:
     styles = sorted({e.style for e in scene.edges} & LEGEND.keys(), key=list(LEGEND).index)
     items = [f'<font color="{LEGEND[s][0]}">{html.escape(LEGEND[s][1])}</font>' for s in styles]
     if any(n.spof_rules for n in scene.all_nodes()):
-        items.append(f'<font color="{SPOF_COLOR}">▢ red frame: SPOF (rule id)</font>')
+        items.append(f'<font color="{SPOF_COLOR}">▢ 빨간 테두리: SPOF (규칙 id)</font>')
     key = "   ".join(items)
     title = html.escape(scene.title)
     return f'<{title}<br/><font point-size="12">{key}</font>>' if key else f"<{title}>"

@@ -29,7 +29,9 @@ def test_vpc_holds_azs_side_by_side_holding_tiers(topology_of: TopologyOf) -> No
     azs = [c for c in vpc.children if c.style == "az"]
     assert [a.label for a in azs] == ["AZ ap-northeast-2a", "AZ ap-northeast-2c"]
     assert [t.label for t in azs[0].children] == [
-        "public subnet\n10.20.0.0/24", "app subnet (private)\n10.20.10.0/24", "data subnet (private)\n10.20.20.0/24"
+        "퍼블릭 서브넷 (public)\n10.20.0.0/24",
+        "앱 서브넷 (private)\n10.20.10.0/24",
+        "데이터 서브넷 (private)\n10.20.20.0/24",
     ]
     assert scene.direction == "TB"
 
@@ -37,8 +39,8 @@ def test_vpc_holds_azs_side_by_side_holding_tiers(topology_of: TopologyOf) -> No
 def test_multi_az_resources_get_one_copy_per_az_connected_within_the_az(topology_of: TopologyOf) -> None:
     scene = _scene(topology_of())
     labels = {n.id: n.label for n in scene.all_nodes()}
-    assert labels["aws_db_instance_postgres__ap_northeast_2a"] == "RDS postgres\n(primary)"
-    assert labels["aws_db_instance_postgres__ap_northeast_2c"] == "RDS postgres\n(standby)"
+    assert labels["aws_db_instance_postgres__ap_northeast_2a"] == "RDS postgres\n(기본 primary)"
+    assert labels["aws_db_instance_postgres__ap_northeast_2c"] == "RDS postgres\n(대기 standby)"
     traffic = {(e.source, e.target, e.label) for e in scene.edges if e.style == "traffic"}
     asg_a, db_a = "aws_autoscaling_group_app__ap_northeast_2a", "aws_db_instance_postgres__ap_northeast_2a"
     assert (asg_a, db_a, "5432") in traffic

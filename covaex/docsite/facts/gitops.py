@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import yaml
 
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.paths import REPO_ROOT
-from covaex.docsite.sections import PendingInput
+from covaex.docsite.sections import FactError, PendingInput
 
 DEPLOY = REPO_ROOT / "deploy"
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
@@ -277,3 +278,82 @@ def alert_runbooks(inputs: Inputs) -> dict[str, Any]:
         ],
         "extra": sorted(set(sections) - {r["alert"] for r in rules}),
     }
+
+
+_SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|_KEY\b|^KEY\b", re.I)
+
+
+def image_build(inputs: Inputs) -> dict[str, Any]:
+    return read_image_build(REPO_ROOT)
+
+
+def read_image_build(root: Path) -> dict[str, Any]:
+    """What the image is built from: the Dockerfile's COPY sources and build args (each checked for a secret's
+    name), and the build context ``.dockerignore`` lets in."""
+    dockerfile = (root / "Dockerfile").read_text(encoding="utf-8")
+    copies = [line.split(None, 1)[1] for line in dockerfile.splitlines() if line.startswith("COPY ")]
+    args = [line.split(None, 1)[1].split("=", 1)[0] for line in dockerfile.splitlines() if line.startswith("ARG ")]
+    ignore = [ln.strip() for ln in (root / ".dockerignore").read_text(encoding="utf-8").splitlines()]
+    rules = [ln for ln in ignore if ln and not ln.startswith("#")]
+    return {
+        "copies": copies,
+        "args": args,
+        "secret_args": [a for a in args if _SECRET_NAME.search(a)],
+        "deny_all_first": bool(rules) and rules[0] == "*",
+        "allowed": [ln[1:] for ln in rules if ln.startswith("!")],
+        "excluded": [ln for ln in rules[1:] if not ln.startswith("!")],
+    }
+
+
+KUBECTL = REPO_ROOT / "tools" / "lint" / "node_modules" / ".bin" / "kubectl"
+
+
+def rendered_overlays(inputs: Inputs) -> dict[str, dict[str, Any]]:
+    """Per environment, what its overlay deploys once kustomize has applied the patches (kubectl's built-in
+    kustomize, pinned in ``tools/lint``): replicas, requests and limits, the HPA's range and target, the PDB,
+    the Ingress's annotations. Rendered once per build."""
+    if "rendered_overlays" not in inputs.memo:
+        inputs.memo["rendered_overlays"] = _render_overlays()
+    found: dict[str, dict[str, Any]] = inputs.memo["rendered_overlays"]
+    return found
+
+
+def _render_overlays() -> dict[str, dict[str, Any]]:
+    if not KUBECTL.is_file():
+        raise PendingInput(f"{KUBECTL.relative_to(REPO_ROOT)} is missing: scripts/setup.sh installs it")
+    out: dict[str, dict[str, Any]] = {}
+    for folder in sorted((DEPLOY / "k8s" / "overlays").iterdir()):
+        if not (folder / "kustomization.yaml").is_file():
+            continue
+        proc = subprocess.run(  # noqa: S603 - the pinned kubectl, our own overlay
+            [str(KUBECTL), "kustomize", str(folder)], capture_output=True, text=True, check=False
+        )
+        if proc.returncode != 0:
+            raise FactError(f"kustomize {folder.relative_to(REPO_ROOT)} failed: {proc.stderr.strip()[-200:]}")
+        docs = [d for d in yaml.safe_load_all(proc.stdout) if isinstance(d, dict)]
+        kinds = {d.get("kind"): d for d in docs}
+        deployment, hpa, pdb = (
+            kinds.get("Deployment") or {},
+            kinds.get("HorizontalPodAutoscaler") or {},
+            kinds.get("PodDisruptionBudget") or {},
+        )
+        spec = deployment.get("spec") or {}
+        container = ((spec.get("template") or {}).get("spec") or {}).get("containers", [{}])[0]
+        resources = container.get("resources") or {}
+        metric: dict[str, Any] = next(iter((hpa.get("spec") or {}).get("metrics") or []), {})
+        out[folder.name] = {
+            "namespace": (deployment.get("metadata") or {}).get("namespace", "-"),
+            "replicas": spec.get("replicas"),
+            "strategy": (spec.get("strategy") or {}).get("rollingUpdate") or {},
+            "requests": resources.get("requests") or {},
+            "limits": resources.get("limits") or {},
+            "hpa": {
+                "min": (hpa.get("spec") or {}).get("minReplicas"),
+                "max": (hpa.get("spec") or {}).get("maxReplicas"),
+                "target": ((metric.get("resource") or {}).get("target") or {}).get("averageUtilization"),
+                "metric": (metric.get("resource") or {}).get("name"),
+            },
+            "pdb": {k: v for k, v in (pdb.get("spec") or {}).items() if k in ("minAvailable", "maxUnavailable")},
+            "ingress": dict(((kinds.get("Ingress") or {}).get("metadata") or {}).get("annotations") or {}),
+        }
+    return out

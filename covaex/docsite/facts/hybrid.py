@@ -12,6 +12,7 @@ Maintenance and backup windows are UTC in AWS; `utc_kst` shows both.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 from datetime import datetime, timedelta
@@ -156,20 +157,39 @@ def elasticache(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
     return per_stack(inputs, ("aws_elasticache_replication_group",), one)
 
 
+def _attribute_docs(doc: str) -> dict[str, str]:
+    """``Attributes:`` of a Google-style docstring, each description whole (its continuation lines joined)."""
+    found: dict[str, str] = {}
+    current = ""
+    for line in doc.splitlines():
+        match = re.match(r"^(\s+)([a-z_]+): (.+)$", line)
+        if match and len(match.group(1)) <= 4:
+            current = match.group(2)
+            found[current] = match.group(3).strip()
+        elif current and line.startswith(" " * 6) and line.strip():
+            found[current] += " " + line.strip()
+        elif not line.strip():
+            current = ""
+    return found
+
+
 def stack_interface(inputs: Inputs) -> dict[str, Any]:
     """Deploy-time inputs (with their environment variables and fake defaults), and per stack its outputs and
     providers."""
     if not inputs.stacks:
         raise PendingInput("no stack is synthesized yet")
     fake = {p.value for p in placeholders()}
-    doc_lines = inspect.getdoc(deploy_inputs.DeployInputs) or ""
-    described = dict(re.findall(r"^\s*([a-z_]+): (.+)$", doc_lines, re.M))
+    described = _attribute_docs(inspect.getdoc(deploy_inputs.DeployInputs) or "")
+    types = {f.name: str(f.type) for f in dataclasses.fields(deploy_inputs.DeployInputs)}
     deploy = [
         {
             "name": name,
             "env": f"INFRAFORGE_<ENV>_{name.upper()} or INFRAFORGE_{name.upper()}",
+            "type": types.get(name, "str"),
             "default": default,
-            "fake": default in fake or any(f in default for f in fake),
+            "fake": (is_fake := default in fake or any(f in default for f in fake)),
+            # terraform-docs' "required": a fake default deploys nothing real, so it must be set.
+            "required": is_fake,
             "what": described.get(name, ""),
         }
         for name, default in sorted(deploy_inputs.DEFAULTS.items())

@@ -99,9 +99,32 @@ def rollback_minutes(inputs: Inputs) -> int:
     return int(found[0])
 
 
+def target_values(inputs: Inputs) -> dict[str, str]:
+    """The numbers a success metric quotes from the resilience targets, the As-Is inventory and the results."""
+    from covaex.docsite.facts.results import results
+    from covaex.docsite.render import seconds
+
+    computed = results(inputs)
+    targets = computed["targets"]
+    db = next(n for n in _inventory(inputs).topology.nodes if n.kind == "onprem_database")
+    prod = {c.deploy.rto_s for c in computed["columns"] if c.env == "prod"}
+    return {
+        "rto_target_db": seconds(targets["db-primary"]["rto_s"]),
+        "rpo_target_db": seconds(targets["db-primary"]["rpo_s"]),
+        "rto_target_az": seconds(targets["az"]["rto_s"]),
+        "asis_backup_h": str(db.attrs["backup_every_h"]),
+        "deploy_downtime_prod": seconds(max(prod)) if None not in prod else "unbounded",
+    }
+
+
+def incident_detection(inputs: Inputs) -> str:
+    """The incident's detection sentence, its target read from the alarms (as the success metric's)."""
+    return str(inputs.data["incident"]["detection"]).format_map(metric_values(inputs))
+
+
 def metrics(inputs: Inputs) -> list[dict[str, Any]]:
-    """The success metrics, with every alarm number (`metric_values`) filled into their placeholders."""
-    values = {**metric_values(inputs), "rollback_minutes": str(rollback_minutes(inputs))}
+    """The success metrics, with every alarm number (`metric_values`) and target (`target_values`) filled in."""
+    values = {**metric_values(inputs), **target_values(inputs), "rollback_minutes": str(rollback_minutes(inputs))}
     out = []
     for item in inputs.data["metrics"]["metrics"]:
         try:

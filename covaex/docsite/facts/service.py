@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 from typing import Any
 
 from covaex_service import headers as headers_module
@@ -27,6 +28,7 @@ from covaex.docsite import screenshots
 from covaex.docsite.facts.codefacts import ModuleFacts, function_doc, js_header, module_facts
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.paths import REPO_ROOT
+from covaex.docsite.sections import FactError
 
 UI_DIR = REPO_ROOT / "service" / "covaex_service" / "ui"
 _HOOK = re.compile(r'data-(action|panel|field|badge|sort|chips)="([^"{]+)"')
@@ -95,6 +97,17 @@ def _merge_example() -> dict[str, Any]:
     }
 
 
+_RENDERERS = re.compile(r"const renderers = \{(.*?)\};", re.S)
+
+
+def panel_renderers(panels_js: Path) -> list[str]:
+    """The panels ``panels.js`` draws (the keys of its ``renderers`` map): a panel without one is a placeholder."""
+    match = _RENDERERS.search(panels_js.read_text(encoding="utf-8"))
+    if match is None:
+        raise FactError(f"{panels_js.name}: no `const renderers = {{...}}` map of panel renderers")
+    return sorted(re.findall(r"^\s*(\w+):", match.group(1), re.M))
+
+
 def ui(inputs: Inputs) -> dict[str, Any]:
     js_dir = UI_DIR / "static" / "js"
     hooks: dict[str, list[str]] = {}
@@ -109,6 +122,7 @@ def ui(inputs: Inputs) -> dict[str, Any]:
         "coin_names": sorted(names.COIN_NAMES.items()),
         "quote_assets": list(names.QUOTE_ASSETS),
         "hooks": {k: sorted(v) for k, v in sorted(hooks.items())},
+        "panel_renderers": panel_renderers(js_dir / "panels.js"),
         "chip_groups": [(g.key, g.title) for g in page.chip_groups(())],
         "page_doc": module_facts(page).doc,
         # Only what does not depend on this machine: the images themselves are the mkdocs hook's.
@@ -145,3 +159,21 @@ def threats(inputs: Inputs) -> dict[str, Any]:
             "store": module_facts(store).doc,
         },
     }
+
+
+_JS_CHIP_COUNT = re.compile(r"^const CHIP_COUNT = (\d+);", re.M)
+
+
+def keyword_rule(inputs: Inputs) -> dict[str, Any]:
+    """The chips' ranking rule as both sides run it: the server's ``chip_groups`` and the browser's
+    ``rankMarkets`` must pick the same number of coins, by the same fields."""
+    js = (UI_DIR / "static" / "js" / "keywords.js").read_text(encoding="utf-8")
+    match = _JS_CHIP_COUNT.search(js)
+    if match is None:
+        raise FactError("keywords.js: no `const CHIP_COUNT = <n>;`")
+    if int(match.group(1)) != page.CHIP_COUNT:
+        raise FactError(f"keywords.js picks {match.group(1)} coins per chip group, ui/page.py {page.CHIP_COUNT}")
+    for field in ("changePct", "quoteVolume"):
+        if field not in js:
+            raise FactError(f"keywords.js no longer ranks by `{field}`: the keyword-blocks page states it does")
+    return {"count": page.CHIP_COUNT, "groups": [(g.key, g.title) for g in page.chip_groups(())]}

@@ -6,6 +6,7 @@ nav, the overviews and the backlog cannot drift apart.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,16 +64,24 @@ def nav_pages(nav: list[Any]) -> list[str]:
     return found
 
 
+_EPIC = re.compile(r"\bEPIC (\d+)\b")
+
+
 def epics(nav: list[Any]) -> dict[int, NavEpic]:
-    """``{1: NavEpic(...)}`` for every ``EPIC n ...`` section of the nav."""
+    """``{1: NavEpic(...)}`` for every section of the nav whose title names ``EPIC n``, at any depth
+    (the talk groups EPIC 4-6 under 운영 and 7-9 under 앱 데모)."""
     out: dict[int, NavEpic] = {}
     for entry in nav:
         if not isinstance(entry, dict):
             continue
         ((title, children),) = entry.items()
-        if not (str(title).startswith("EPIC ") and isinstance(children, list)):
+        if not isinstance(children, list):
             continue
-        number = int(str(title).split()[1])
+        match = _EPIC.search(str(title))
+        if match is None:
+            out.update(epics(children))
+            continue
+        number = int(match.group(1))
         epic = NavEpic(number, str(title), index="")
         for child in children:
             if isinstance(child, str):

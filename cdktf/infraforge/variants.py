@@ -1,0 +1,86 @@
+"""Variants of ``tobe-v1-dev`` that each add one resilience step, synthesized to price what it buys.
+
+``python -m infraforge.variants --out DIR`` synthesizes one stack per step
+(``variant-<step>``): the dev environment's own configuration
+(:func:`infraforge.config.environment_config`) with exactly that step of prod
+applied. ``covaex`` prices each against ``tobe-v1-dev`` and runs the SPOF
+rules on both (the ``covaex diff`` ingredients): what the step costs a month
+and which single points of failure it removes. Nothing here is deployed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Callable
+
+from cdktf import App
+
+from infraforge.config import EnvironmentConfig, environment_config
+from infraforge.inputs import DOCS_EXAMPLE_DEFAULTS, read_inputs
+from infraforge.stacks.tobe_v1 import TobeV1Stack
+
+Step = Callable[[EnvironmentConfig], EnvironmentConfig]
+
+
+@dataclasses.dataclass(frozen=True)
+class VariantConfig(EnvironmentConfig):
+    """An environment's configuration under another stack name (``variant-<step>``)."""
+
+    variant: str = ""
+
+    @property
+    def stack_name(self) -> str:
+        return f"variant-{self.variant}"
+
+
+def _multi_az_database(c: EnvironmentConfig) -> EnvironmentConfig:
+    return dataclasses.replace(c, database=dataclasses.replace(c.database, multi_az=True))
+
+
+def _nat_gateway_per_az(c: EnvironmentConfig) -> EnvironmentConfig:
+    return dataclasses.replace(c, network=dataclasses.replace(c.network, single_nat=False, nat_instance=None))
+
+
+def _second_app_instance(c: EnvironmentConfig) -> EnvironmentConfig:
+    tier = dataclasses.replace(
+        c.app_tier, min_size=2, desired_capacity=2, min_healthy_percentage=100, max_healthy_percentage=200
+    )
+    return dataclasses.replace(
+        c, app_tier=tier, observability=dataclasses.replace(c.observability, app_min_instances=2)
+    )
+
+
+def _vpn(c: EnvironmentConfig) -> EnvironmentConfig:
+    return dataclasses.replace(c, vpn=dataclasses.replace(c.vpn, enabled=True))
+
+
+# Each step of prod, applied alone to dev, in the order the story adds them.
+STEPS: dict[str, Step] = {
+    "multi-az-database": _multi_az_database,
+    "nat-gateway-per-az": _nat_gateway_per_az,
+    "second-app-instance": _second_app_instance,
+    "vpn": _vpn,
+}
+
+
+def build_variants(outdir: str) -> App:
+    app = App(outdir=outdir)
+    base = environment_config("dev", read_inputs("dev", os.environ, app.node.try_get_context, DOCS_EXAMPLE_DEFAULTS))
+    for name, step in STEPS.items():
+        changed = step(base)
+        TobeV1Stack(
+            app, VariantConfig(**{f.name: getattr(changed, f.name) for f in dataclasses.fields(changed)}, variant=name)
+        )
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m infraforge.variants")
+    parser.add_argument("--out", required=True)
+    build_variants(parser.parse_args().out).synth()
+
+
+if __name__ == "__main__":
+    main()

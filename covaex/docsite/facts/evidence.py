@@ -1,0 +1,41 @@
+"""Which tests prove what a page states: the test functions whose names speak of the page's subject.
+
+A thin page (a rule stated in a sentence) lists the tests that exercise it,
+found by name in ``tests/`` (read with ``ast``, never imported), so the page
+names its evidence and a removed test disappears from it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+from covaex.docsite.inputs import Inputs
+from covaex.docsite.paths import REPO_ROOT
+
+TESTS_DIR = REPO_ROOT / "tests"
+# Page subject -> words a test's name must contain one of.
+TOPICS: dict[str, tuple[str, ...]] = {
+    "guest": ("guest",),
+    "header": ("header", "menu"),
+    "panel": ("panel",),
+    "ssr": ("ssr", "snapshot", "first_paint"),
+}
+
+
+def tests_about(words: tuple[str, ...], root: Path = TESTS_DIR) -> list[tuple[str, str]]:
+    """``(path, test name)`` of every test function whose name contains one of ``words``, sorted."""
+    found = []
+    for path in sorted(root.rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if node.name.startswith("test_") and any(w in node.name for w in words):
+                found.append((path.relative_to(root.parent).as_posix(), node.name))
+    return sorted(found)
+
+
+def evidence(inputs: Inputs) -> dict[str, Any]:
+    return {topic: tests_about(words) for topic, words in TOPICS.items()}
