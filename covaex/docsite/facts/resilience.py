@@ -10,6 +10,8 @@ dimensions name, so each SPOF finding can say which alarm, if any, fires.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from covaex.docsite.facts.hybrid import vpn
@@ -39,6 +41,34 @@ def alarms_watching(doc: TerraformDoc, addresses: set[str]) -> list[str]:
     return sorted(found)
 
 
+def stop_routing_s(health_check: Mapping[str, Any]) -> int:
+    """Seconds until the ALB stops sending to a failed target: health check interval x unhealthy threshold."""
+    return (as_int(health_check.get("interval"), 30) or 30) * (as_int(health_check.get("unhealthy_threshold"), 3) or 3)
+
+
+def aws_upper_s(figure: Mapping[str, Any]) -> int | None:
+    """The upper end of an AWS figure written as ``"60-120 s"``; None where AWS gives no number."""
+    found = re.fullmatch(r"\s*\d+\s*-\s*(\d+)\s*s\s*", str(figure.get("typical", "")))
+    return int(found.group(1)) if found else None
+
+
+def recovery_bounds(doc: TerraformDoc, data: Mapping[str, Any]) -> dict[str, int | None]:
+    """Upper bounds in seconds of the rows above that the page states as numbers (None: no number to state).
+
+    ``app_instance``: the web tier stops routing to a lost target; ``db_primary``: AWS's Multi-AZ
+    failover (None for a single-AZ instance: a restore); ``redis_primary``: AWS gives no number;
+    ``az``: the longer of the web tier and the database (the DNS TTL of the ALB comes on top for
+    clients holding the lost AZ's address).
+    """
+    tg = next(iter(doc.resources("aws_lb_target_group")), None)
+    db = next(iter(doc.resources("aws_db_instance")), None)
+    web = stop_routing_s(block(tg.get("health_check"))) if tg is not None else None
+    rds = aws_upper_s(data["rds_multi_az_failover"]) if db is not None and db.flag("multi_az") else None
+    cache = aws_upper_s(data["elasticache_failover"])
+    az = max(web, rds) if web is not None and rds is not None else None
+    return {"app_instance": web, "db_primary": rds, "redis_primary": cache, "az": az}
+
+
 def resilience(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
     """Per To-Be v1 stack: one row per disruption."""
     data = inputs.data.get("resilience")
@@ -60,7 +90,7 @@ def _rows(doc: TerraformDoc, data: dict[str, Any], vpns: list[dict[str, Any]]) -
     cache = next(iter(doc.resources("aws_elasticache_replication_group")), None)
     nats = doc.resources("aws_nat_gateway")
     hc = block(tg.get("health_check")) if tg else {}
-    out_after = (as_int(hc.get("interval"), 30) or 30) * (as_int(hc.get("unhealthy_threshold"), 3) or 3)
+    out_after = stop_routing_s(hc)
     if asg is not None and tg is not None:
         grace = as_int(asg.get("health_check_grace_period"), 300) or 300
         rows.append(
