@@ -253,7 +253,7 @@ class AutoFailoverPostgres:
         _run_as_postgres(
             self.folder,
             ["pg_autoctl", "create", "monitor", "--pgdata", mon, "--pgport", str(self.monitor_port),
-             "--hostname", FRONT, "--auth", "trust", "--no-ssl"],
+             "--hostname", FRONT, "--listen", FRONT, "--auth", "trust", "--no-ssl"],
             "pg_autoctl create monitor",
         )  # fmt: skip
         self.procs.start("pg-monitor", _as_postgres(self.folder, ["pg_autoctl", "run", "--pgdata", mon]))
