@@ -20,4 +20,4 @@ lock-upgrade:   ## move every Python package to its newest allowed version; then
 	bash scripts/lock.sh --upgrade
 
 drill:  ## every resilience scenario on local stand-ins of To-Be v1 prod (root; about 12 minutes)
-	.venv/bin/covaex drill --out .cache/drill-results.json
+	mkdir -p benchmarks/results/drill && .venv/bin/covaex drill --out benchmarks/results/drill/$$(date -u +%F).json

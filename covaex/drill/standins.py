@@ -413,8 +413,11 @@ class SentinelRedis:
 
     def start(self, name: str, replica_of: tuple[str, int] | None = None) -> None:
         host, port = self.nodes[name]
+        # A replica on 127.0.0.3 reaches 127.0.0.2 from 127.0.0.1 (the kernel's pick on loopback): it must
+        # announce its own address, or the Sentinels find no replica to promote.
         argv = ["redis-server", "--bind", host, "--port", str(port), "--save", "", "--appendonly", "no",
-                "--dir", str(self.procs.folder), "--dbfilename", f"redis-{name}.rdb"]  # fmt: skip
+                "--dir", str(self.procs.folder), "--dbfilename", f"redis-{name}.rdb",
+                "--replica-announce-ip", host]  # fmt: skip
         if replica_of is not None:
             argv += ["--replicaof", replica_of[0], str(replica_of[1])]
         self.procs.start(f"redis-{name}", argv)
