@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from covaex.docsite.inputs import load_data
 from covaex.drill.config import STACK, DrillConfig, load_config
 from covaex.drill.load import LoadShape, Measured
 from covaex.drill.scenarios import (
@@ -48,6 +49,7 @@ SYMBOLS = ("BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "A
 def stand_ins(config: DrillConfig) -> dict[str, str]:
     """What each stand-in is and models, and what it does not (written into the results)."""
     hc = config.health_check
+    aws = load_data()["resilience"]
     return {
         "app": "two `covaex serve --workers 1` processes on 127.0.0.2 (AZ a) and 127.0.0.3 (AZ c), not the "
         "instances booted from user data under systemd (the boot drill does that): every scenario here needs "
@@ -71,7 +73,8 @@ def stand_ins(config: DrillConfig) -> dict[str, str]:
         "recovered_when": f"the stand-in's failover happened and no request failed for {QUIET_S:.0f} s, every "
         "WebSocket client live and prices flowing",
         "not_modelled": "DNS TTLs (the ALB's, RDS's and ElastiCache's endpoints: clients here follow at once), "
-        "AWS's own failover timings (RDS 60-120 s, ElastiCache's promotion), instance replacement by the ASG, "
+        f"AWS's own failover timings (RDS {aws['rds_multi_az_failover']['typical']}, ElastiCache's promotion), "
+        "instance replacement by the ASG, "
         "network partitions (processes are killed, addresses stay)",
     }
 

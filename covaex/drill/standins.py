@@ -298,16 +298,37 @@ class AutoFailoverPostgres:
             ["pg_autoctl", "show", "state", "--monitor", self.monitor_uri, "--json"],
             "pg_autoctl show state",
         )
-        nodes = json.loads(out)
-        return {str(n.get("node_name") or n["nodename"]): str(n["current_group_state"]) for n in nodes}
+        return {name: reported for name, (reported, _) in self._states(out).items()}
+
+    @staticmethod
+    def _states(out: str) -> dict[str, tuple[str, str]]:
+        return {
+            str(n.get("node_name") or n["nodename"]): (str(n["current_group_state"]), str(n["assigned_group_state"]))
+            for n in json.loads(out)
+        }
 
     def _states_are(self, want: Mapping[str, str]) -> bool:
         states = self.states()
         return all(states.get(k) == v for k, v in want.items())
 
     def primary(self) -> str | None:
-        """The one node the monitor holds as primary; None while it holds two or none (a failover under way)."""
-        found = [name for name, state in self.states().items() if state in ("primary", "wait_primary", "single")]
+        """The one node assigned and reporting a primary's state; None while a failover is under way.
+
+        A dead node's reported state stays what it last said (``primary``): the monitor's
+        assignment (``demoted``) is what tells it is no longer one.
+        """
+        out = _run_as_postgres(
+            self.folder,
+            ["pg_autoctl", "show", "state", "--monitor", self.monitor_uri, "--json"],
+            "pg_autoctl show state",
+        )
+        return self.primary_of(out)
+
+    @classmethod
+    def primary_of(cls, out: str) -> str | None:
+        """:meth:`primary` from ``pg_autoctl show state --json``."""
+        writable = ("primary", "wait_primary", "single")
+        found = [n for n, (now, goal) in cls._states(out).items() if now in writable and goal in writable]
         return found[0] if len(found) == 1 else None
 
     def restore(self, name: str) -> None:

@@ -82,3 +82,17 @@ def test_what_the_label_says_is_not_modelled_is_what_the_drill_records(synthesiz
 
 def _fake() -> MeasuredRun:
     return MeasuredRun(Path("x.json"), STACK, "2026-12-06T12:00:00+00:00", {"cpu": "c", "cores": 2}, {}, {})
+
+
+def test_the_page_shows_the_committed_run() -> None:
+    """The committed page (equal to a fresh render: the docs drift gate) holds the committed run's figures."""
+    from covaex.docsite.paths import REPO_ROOT
+
+    run = load_measured()
+    assert run is not None, "no run committed in benchmarks/results/drill/"
+    page = (REPO_ROOT / "docs/generated/epic2/resilience.md").read_text(encoding="utf-8")
+    assert "| 측정값 (로컬 대역) |" in page
+    for name, result in run.scenarios.items():
+        seconds = result.measured["http_recovered_s"]
+        assert f"`{name}`: HTTP {'—' if seconds is None else seconds} s 후 복구" in page, name
+    assert f"{run.when[:10]}에" in page

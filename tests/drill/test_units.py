@@ -138,3 +138,25 @@ def test_a_bad_scenario_name_is_one_line_and_exit_2() -> None:
     assert done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1
     assert "'nope'" in done.stderr and all(name in done.stderr for name in SCENARIO_NAMES)
+
+
+def test_a_dead_primary_stops_counting_once_the_monitor_demotes_it() -> None:
+    import json
+
+    from covaex.drill.standins import AutoFailoverPostgres
+
+    def state(a: tuple[str, str], c: tuple[str, str]) -> str:
+        return json.dumps(
+            [
+                {"node_name": n, "current_group_state": now, "assigned_group_state": goal}
+                for n, (now, goal) in (("a", a), ("c", c))
+            ]
+        )
+
+    assert AutoFailoverPostgres.primary_of(state(("primary", "primary"), ("secondary", "secondary"))) == "a"
+    # a killed: it never reports again; the monitor assigns it demoted and promotes c
+    assert (
+        AutoFailoverPostgres.primary_of(state(("primary", "draining"), ("stop_replication", "stop_replication")))
+        is None
+    )
+    assert AutoFailoverPostgres.primary_of(state(("primary", "demoted"), ("wait_primary", "wait_primary"))) == "c"
