@@ -94,5 +94,6 @@ def test_the_page_shows_the_committed_run() -> None:
     assert "| 측정값 (로컬 대역) |" in page
     for name, result in run.scenarios.items():
         seconds = result.measured["http_recovered_s"]
-        assert f"`{name}`: HTTP {'—' if seconds is None else seconds} s 후 복구" in page, name
+        lead = f"As-Is 대조 (`{name}`): " if name in CONTRAST.values() else f"`{name}`: "
+        assert f"{lead}HTTP {'—' if seconds is None else seconds} s 후 복구" in page, name
     assert f"{run.when[:10]}에" in page
