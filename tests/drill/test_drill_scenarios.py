@@ -70,3 +70,72 @@ def test_recovered_within_the_computed_bound_and_nothing_acknowledged_lost(
     assert measured["writes_acknowledged"] > 0
     assert measured["http_recovered_s"] <= scenario["computed_rto_s"] + margin, scenario
     assert measured["writes_lost"] == 0, scenario
+
+
+def _marked_processes() -> dict[int, str]:
+    """Every process carrying the drill's sweep marker -> the run folder it names."""
+    from pathlib import Path
+
+    from covaex.drill.standins import RUN_MARKER
+
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        for item in environ:
+            if item.startswith(RUN_MARKER.encode() + b"="):
+                found[int(entry.name)] = item.split(b"=", 1)[1].decode()
+    return found
+
+
+def _folders_of(owner: int) -> set[str]:
+    from pathlib import Path
+
+    mine = set()
+    for folder in set(_marked_processes().values()):
+        try:
+            if int((Path(folder) / "owner").read_text()) == owner:
+                mine.add(folder)
+        except (OSError, ValueError):
+            pass
+    return mine
+
+
+def test_sigterm_while_the_stand_ins_start_leaves_nothing_running(synthesized: SynthResult) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    if os.geteuid() != 0:
+        pytest.skip("the resilience drill needs root")
+    drill = subprocess.Popen(
+        [sys.executable, "-m", "covaex.cli", "drill", "--scenario", "app-instance"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    folders: set[str] = set()
+    try:
+        deadline = time.monotonic() + 120
+        # Wait for the pg_auto_failover monitor and a node: several process groups to end.
+        while time.monotonic() < deadline:
+            folders |= _folders_of(drill.pid)
+            if sum(1 for f in _marked_processes().values() if f in folders) >= 8:
+                break
+            time.sleep(0.5)
+        assert folders, "no stand-in started"
+        drill.send_signal(signal.SIGTERM)
+        _, stderr = drill.communicate(timeout=120)
+    finally:
+        if drill.poll() is None:
+            drill.kill()
+    assert drill.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "covaex: interrupted"
+    assert [pid for pid, folder in _marked_processes().items() if folder in folders] == []
+    assert not any(Path(folder).exists() for folder in folders)
