@@ -20,8 +20,8 @@ from typing import Any
 from covaex.docsite.inputs import load_data
 from covaex.drill.config import STACK, DrillConfig, load_config
 from covaex.drill.load import LoadShape, Measured
+from covaex.drill.names import ASIS_OPERATOR_S
 from covaex.drill.scenarios import (
-    ASIS_OPERATOR_S,
     PHASES,
     QUIET_S,
     SCENARIOS,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from covaex.drill.load import Load, LoadShape, Measured, measure, quiet_since, watchlist_of
-from covaex.drill.names import SCENARIO_NAMES
+from covaex.drill.names import ASIS_OPERATOR_S, SCENARIO_NAMES
 from covaex.drill.standins import AZ_A, AZ_C, StandInError, wait_for
 from covaex.drill.stands import AsIsStand, Stand, ToBeStand
 from covaex.progress import Steps
@@ -25,8 +25,6 @@ QUIET_S = 10.0
 """No failure for this long (and the failover done) counts as recovered."""
 UPSTREAM_OUTAGE_S = 20.0
 """How long the market feed is lost in ``upstream``."""
-ASIS_OPERATOR_S = 60.0
-"""In ``asis-db`` nothing restarts PostgreSQL: the drill does, this long after the kill (an operator's stand-in)."""
 
 
 @dataclass(frozen=True)

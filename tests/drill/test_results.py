@@ -69,7 +69,7 @@ def test_each_drilled_row_is_a_row_of_the_page(synthesized: SynthResult, tmp_pat
     assert page["stack"] == STACK
     assert set(page["cells"]) == set(ROW_SCENARIO)
     assert "43.0 s" in page["cells"]["One app instance"][0] and "유실 0건" in page["cells"]["One app instance"][0]
-    assert page["cells"]["RDS primary"][1].startswith("As-Is 대조 (`asis-db`)")
+    assert page["cells"]["RDS primary"][1].startswith("As-Is 대조 (`asis-db`, ")
 
 
 def test_what_the_label_says_is_not_modelled_is_what_the_drill_records(synthesized: SynthResult) -> None:
@@ -94,6 +94,8 @@ def test_the_page_shows_the_committed_run() -> None:
     assert "| 측정값 (로컬 대역) |" in page
     for name, result in run.scenarios.items():
         seconds = result.measured["http_recovered_s"]
-        lead = f"As-Is 대조 (`{name}`): " if name in CONTRAST.values() else f"`{name}`: "
-        assert f"{lead}HTTP {'—' if seconds is None else seconds} s 후 복구" in page, name
+        lead = f"As-Is 대조 (`{name}`, " if name in CONTRAST.values() else f"`{name}`: "
+        assert lead in page, name
+        figure = "HTTP 실패 없음" if result.measured["errors"] == 0 else f"HTTP {seconds} s 후 복구"
+        assert figure in page.split(lead, 1)[1].split("|", 1)[0], name
     assert f"{run.when[:10]}에" in page

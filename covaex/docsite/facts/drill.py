@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from covaex.docsite.inputs import Inputs
+from covaex.drill.names import ASIS_OPERATOR_S
 from covaex.drill.results import MeasuredRun, ScenarioResult, load_measured
 from covaex.synth import REPO_ROOT
 
@@ -31,11 +32,21 @@ def _s(value: Any) -> str:
 def measured_cell(result: ScenarioResult) -> str:
     """One scenario's figures in a table cell (Korean)."""
     m = result.measured
+    bound = "" if result.computed_rto_s is None else f" (계산 {result.computed_rto_s} s)"
+    http = (
+        "HTTP 실패 없음"
+        if m["errors"] == 0
+        else f"HTTP {_s(m['http_recovered_s'])} s 후 복구{bound} · 실패 요청 {m['errors']}건"
+    )
+    ws = (
+        "WebSocket 끊김 없음"
+        if m["ws_reconnected_p50_s"] is None
+        else f"WebSocket 재연결 p50/p95 {m['ws_reconnected_p50_s']}/{_s(m['ws_reconnected_p95_s'])} s"
+    )
     return " · ".join(
         (
-            f"HTTP {_s(m['http_recovered_s'])} s 후 복구 (계산 {_s(result.computed_rto_s)} s)",
-            f"실패 요청 {m['errors']}건",
-            f"WebSocket 재연결 p50/p95 {_s(m['ws_reconnected_p50_s'])}/{_s(m['ws_reconnected_p95_s'])} s",
+            http,
+            ws,
             f"가격 정체 최대 {_s(m['prices_stale_s'])} s",
             f"확인된 쓰기 {m['writes_acknowledged']}건 중 유실 {m['writes_lost']}건",
         )
@@ -53,7 +64,10 @@ def drill_measured(inputs: Inputs, run: MeasuredRun | None = None) -> dict[str, 
             cells[row] = [f"`{name}`: " + measured_cell(run.scenarios[name])]
     for row, name in CONTRAST.items():
         if name in run.scenarios:
-            cells.setdefault(row, []).append(f"As-Is 대조 (`{name}`): " + measured_cell(run.scenarios[name]))
+            cells.setdefault(row, []).append(
+                f"As-Is 대조 (`{name}`, 아무것도 PostgreSQL을 되살리지 않아 "
+                f"드릴이 {ASIS_OPERATOR_S:.0f} s 뒤 재시작: 하한): " + measured_cell(run.scenarios[name])
+            )
     machine = run.machine
     load = machine.get("load_average_before")
     label = (
