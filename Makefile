@@ -1,5 +1,5 @@
 # Front end for the two README commands; the work lives in scripts/.
-.PHONY: run test check setup docs lock lock-upgrade
+.PHONY: run test check setup docs lock lock-upgrade drill
 
 run:    ## set up and run the service (UI) and the docs site
 	bash scripts/run.sh
@@ -21,3 +21,6 @@ lock:   ## re-resolve uv.lock after a pyproject.toml change (keeps every pin tha
 
 lock-upgrade:   ## move every Python package to its newest allowed version; then `make test` decides
 	bash scripts/lock.sh --upgrade
+
+drill:  ## every resilience scenario on local stand-ins of To-Be v1 prod (root; about 12 minutes)
+	mkdir -p benchmarks/results/drill && .venv/bin/covaex drill --out benchmarks/results/drill/$$(date -u +%F).json

@@ -85,6 +85,15 @@ def _diff(args: argparse.Namespace) -> int:
     return run_diff(args.base, args.head, fmt=args.format, fail_on=args.fail_on, diagrams=diagrams)
 
 
+def _drill(args: argparse.Namespace) -> int:
+    from covaex.drill.command import main as run_drill
+    from covaex.progress import Steps
+    from covaex.synth import REPO_ROOT, synth_stacks
+
+    result = synth_stacks(REPO_ROOT / "cdktf.out", steps=Steps(1))
+    return run_drill(args.scenario or [], args.out, args.format, result.out / "stacks")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -155,6 +164,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--diagrams", metavar="DIR", help="also draw <stack>.before.svg / .after.svg of each changed stack into DIR"
     )
     diff.set_defaults(handler=_diff)
+
+    from covaex.drill.names import SCENARIO_NAMES
+
+    drill = sub.add_parser(
+        "drill",
+        help="run To-Be v1 prod on local stand-ins, break one part per scenario, measure what users see",
+        description="Builds HAProxy, Redis + Sentinel, PostgreSQL + pg_auto_failover and two covaex serve "
+        "instances on 127.0.0.0/8 from the synthesized tobe-v1-prod stack, runs a steady user load, breaks one "
+        "part per scenario and measures recovery beside the resilience page's computed bound. Needs root.",
+    )
+    drill.add_argument(
+        "--scenario",
+        action="append",
+        choices=SCENARIO_NAMES,
+        metavar="NAME",
+        help=f"run this scenario (repeatable; default all): {', '.join(SCENARIO_NAMES)}",
+    )
+    drill.add_argument("--out", metavar="FILE", help="also write the results JSON to FILE")
+    drill.add_argument("--format", choices=("table", "json"), default="table", help="stdout format (default table)")
+    drill.set_defaults(handler=_drill)
     return parser
 
 

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # systemd-container + debootstrap: the boot drill (tests/boot); apache2-utils: ab, the load tool.
-SYSTEM_PACKAGES=(graphviz fonts-noto-cjk redis-server postgresql chromium nodejs systemd-container debootstrap apache2-utils)
+SYSTEM_PACKAGES=(graphviz fonts-noto-cjk redis-server postgresql chromium nodejs systemd-container debootstrap apache2-utils haproxy redis-sentinel postgresql-15-auto-failover pg-auto-failover-cli)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -76,3 +76,15 @@ def finding_alarms(inputs: Inputs, stack: str, resources: tuple[str, ...]) -> li
     doc = inputs.stack(stack)
     return alarms_watching(doc, set(resources))
 
+
+def recovery_bounds(doc: TerraformDoc, data: dict[str, Any]) -> dict[str, int | None]:
+    """Upper bounds in seconds that `covaex drill` holds its measurements against: the results page's RTOs
+    of a To-Be v1 stack (``app_instance``, ``db_primary``, ``redis_primary``, ``az``). None where the
+    model states no number: a person must act, or an automatic step AWS gives no figure for."""
+    from covaex.docsite.facts.results import v1_recovery
+
+    bounds: dict[str, int | None] = {}
+    for key, recovery in v1_recovery(doc, data).items():
+        unbounded = recovery is None or recovery.rto_s is None or (recovery.unbounded_part and not recovery.rto_s)
+        bounds[key] = None if unbounded or recovery is None else recovery.rto_s
+    return bounds

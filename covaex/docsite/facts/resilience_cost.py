@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.paths import CACHE_DIR
 from covaex.docsite.sections import FactError, PendingInput
@@ -31,22 +33,14 @@ def synth_variants(out_root: Path = VARIANTS_DIR) -> dict[str, dict[str, Any]]:
     """``{step: synthesized JSON}``, reused while ``cdktf/`` is unchanged."""
     out = out_root / sources_hash()[:24]
     stamp = out / "done"
-    if not stamp.is_file():
-        env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(INFRA_SOURCES), env.get("PYTHONPATH")]))
-        proc = subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "infraforge.variants", "--out", str(out)],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
-            raise FactError(f"synth of the resilience variants failed: {lines[-1] if lines else proc.returncode}")
-        stamp.write_text("ok\n", encoding="utf-8")
+    out_root.mkdir(parents=True, exist_ok=True)
+    # one synth of the variants at a time (parallel test workers, mkdocs serve's rebuilds), as covaex synth
+    with FileLock(out_root / f".{out.name}.lock"):
+        if not stamp.is_file():
+            _synth_variants(out)
+            stamp.write_text("ok\n", encoding="utf-8")
     found = {}
+
     for path in sorted((out / "stacks").glob("variant-*/cdk.tf.json")):
         found[path.parent.name.removeprefix("variant-")] = json.loads(path.read_text(encoding="utf-8"))
     if not found:
@@ -106,3 +100,19 @@ def impact_effort(row: dict[str, Any]) -> tuple[int, int, str]:
     removed = ", ".join(f"{rid} ({sev})" for rid, sev in row["removed"]) or "none"
     why = f"removes {removed}; adds ${row['usd']:,.2f}/month ({row['pct']:+.1f}% of dev)"
     return impact, effort, why
+
+
+def _synth_variants(out: Path) -> None:
+    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(INFRA_SOURCES), env.get("PYTHONPATH")]))
+    proc = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "infraforge.variants", "--out", str(out)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
+        raise FactError(f"synth of the resilience variants failed: {lines[-1] if lines else proc.returncode}")

@@ -41,7 +41,6 @@ from covaex.docsite.paths import ASIS_INVENTORY, REPO_ROOT
 from covaex.docsite.sections import FactError, PendingInput
 from covaex.topology.tfjson import Resource, TerraformDoc, as_int, block
 
-DRILL_RESULTS = REPO_ROOT / "benchmarks" / "results" / "drill.json"
 # The drill names the As-Is single-box database scenario apart from the To-Be one.
 DRILL_ALIASES = {"asis-db": ("asis", "db-primary")}
 DISRUPTIONS = ("app-instance", "az", "nat", "redis-primary", "db-primary", "vpn-tunnel", "region")
@@ -109,13 +108,32 @@ def results(inputs: Inputs, drill_path: Path | None = None) -> dict[str, Any]:
         "targets": data["targets"],
         "sources": {k: v for k, v in data.items() if isinstance(v, dict) and "source" in v},
         "change": {c.key: _change(base, c.monthly) for c in columns},
-        "measured": measured(drill_path if drill_path is not None else DRILL_RESULTS),
+        "measured": measured(drill_path) if drill_path is not None else _committed_drill(),
     }
 
 
 def _change(base: float, value: float) -> dict[str, float]:
     delta = round(value - base, 2)
     return {"usd": delta, "pct": round(100.0 * delta / base, 1) if base else 0.0}
+
+
+def _committed_drill() -> dict[str, Any]:
+    from covaex.drill.results import newest_run
+
+    path = newest_run()
+    return measured(path) if path is not None else {}
+
+
+def v1_recovery(doc: TerraformDoc, data: dict[str, Any]) -> dict[str, Recovery | None]:
+    """The recovery of each drilled disruption in one To-Be v1 stack: the one model of the results page,
+    the resilience page and `covaex drill`'s bounds."""
+    facts = _Facts(doc, data, "tobe-v1", "", None)
+    return {
+        "app_instance": facts.app_instance(),
+        "db_primary": facts.db_primary(),
+        "redis_primary": facts.redis_primary(),
+        "az": facts.az(),
+    }
 
 
 def measured(path: Path) -> dict[str, Any]:
@@ -220,7 +238,7 @@ def _by_severity(findings: Any) -> dict[str, list[str]]:
 class _Facts:
     """The settings of one column that the recovery times are computed from."""
 
-    def __init__(self, doc: TerraformDoc, data: dict[str, Any], family: str, env: str, inputs: Inputs) -> None:
+    def __init__(self, doc: TerraformDoc, data: dict[str, Any], family: str, env: str, inputs: Inputs | None) -> None:
         self.doc, self.data, self.family, self.env = doc, data, family, env
         self.asg = next(iter(doc.resources("aws_autoscaling_group")), None)
         self.tg = next(iter(doc.resources("aws_lb_target_group")), None)
@@ -233,7 +251,7 @@ class _Facts:
         self.healthy_after = self.interval * (as_int(hc.get("healthy_threshold"), 5) or 5)
         self.grace = (as_int(self.asg.get("health_check_grace_period"), 300) or 300) if self.asg else 0
         self.desired = (as_int(self.asg.get("desired_capacity"), None) or 1) if self.asg else 0
-        self.pods = _pods(inputs, env) if family == "platform-v2" else None
+        self.pods = _pods(inputs, env) if family == "platform-v2" and inputs is not None else None
 
     def _detect(self, resources: set[str]) -> tuple[int | None, str, tuple[str, ...]]:
         from covaex.docsite.facts.resilience import alarms_watching, alarms_watching_seconds
