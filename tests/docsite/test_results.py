@@ -96,8 +96,11 @@ def test_prod_database_single_az_moves_the_page(real_inputs: Inputs, rendered: M
 def test_measured_column_appears_only_with_drill_results(
     real_inputs: Inputs, rendered: Mapping[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert "http_recovered_s" not in rendered["results.md"].decode()
-    drill = tmp_path / "drill.json"
+    from covaex.drill import results as drill_results
+
+    monkeypatch.setattr(drill_results, "RESULTS_DIR", tmp_path)
+    assert "http_recovered_s" not in render_site(real_inputs, Steps(3, quiet=True))["results.md"].decode()
+    drill = tmp_path / "2026-12-06.json"
     drill.write_text(
         json.dumps(
             {
@@ -111,7 +114,6 @@ def test_measured_column_appears_only_with_drill_results(
         ),
         encoding="utf-8",
     )
-    monkeypatch.setattr(results_module, "DRILL_RESULTS", drill)
     page = render_site(real_inputs, Steps(3, quiet=True))["results.md"].decode()
     db = _section(page, "db-primary")
     assert "측정 RTO (`http_recovered_s`)" in db

@@ -62,14 +62,14 @@ def test_a_file_of_another_shape_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_each_drilled_row_is_a_row_of_the_page(synthesized: SynthResult, tmp_path: Path) -> None:
     inputs = Inputs(stacks=load_stacks(synthesized), data=load_data())
-    disruptions = {r["disruption"] for r in resilience(inputs)[STACK]}
+    disruptions = set(resilience(inputs)[STACK])
     assert set(ROW_SCENARIO) | set(CONTRAST) <= disruptions
     assert set(ROW_SCENARIO.values()) | set(CONTRAST.values()) == set(SCENARIO_NAMES)
     page = drill_measured(inputs, load_measured(_run(tmp_path)))
     assert page["stack"] == STACK
     assert set(page["cells"]) == set(ROW_SCENARIO)
-    assert "43.0 s" in page["cells"]["One app instance"][0] and "유실 0건" in page["cells"]["One app instance"][0]
-    assert page["cells"]["RDS primary"][1].startswith("As-Is 대조 (`asis-db`, ")
+    assert "43.0 s" in page["cells"]["app-instance"][0] and "유실 0건" in page["cells"]["app-instance"][0]
+    assert page["cells"]["db-primary"][1].startswith("As-Is 대조 (`asis-db`, ")
 
 
 def test_what_the_label_says_is_not_modelled_is_what_the_drill_records(synthesized: SynthResult) -> None:

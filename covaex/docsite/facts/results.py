@@ -118,9 +118,9 @@ def _change(base: float, value: float) -> dict[str, float]:
 
 
 def _committed_drill() -> dict[str, Any]:
-    from covaex.drill.results import newest_run
+    from covaex.drill import results as drill_results
 
-    path = newest_run()
+    path = drill_results.newest_run(drill_results.RESULTS_DIR)
     return measured(path) if path is not None else {}
 
 
