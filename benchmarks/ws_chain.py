@@ -12,9 +12,13 @@ get. Latency runs from the upstream's event time (``eventTime``, stamped by
 the local Binance server when it sends a tick) to the client's decode, read
 on :data:`PROBES` clients spread over the connections.
 
-Delivered is the updates the clients got against what the upstream sent for
-their subscriptions: a reference connection straight to the upstream counts
-the ticks of the same seconds. Beside each chain row, in the same run:
+Delivered is exact, read on the probe clients: a reference connection
+straight to the upstream records every tick (symbol and event time) sent
+during the counted seconds, each probe records the ticks it received, for
+:data:`GRACE_SECONDS` more so that a late tick counts as late, not as lost;
+delivered is the share of the sent ticks of its symbols a probe received,
+averaged over the probes. Counting against a rate instead would read a
+slowed-down upstream or a backlog as losses or gains. Beside each chain row, in the same run:
 
 * ``gateway`` — ``ws_fanout.py``'s path (the publisher writes batches straight
   into Redis, the gateway runs in-process without ingest): what the chain
@@ -64,6 +68,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 PROBES = 50
+GRACE_SECONDS = 3.0
+"""After the counted seconds, how long the probes keep recording ticks that were sent during them."""
 MAX_CLIENTS = 12_000
 """Bounded: a typo must not open a million sockets."""
 MAX_SECONDS = 120.0
@@ -125,8 +131,11 @@ class Tally:
     counting: bool = False
     connected: int = 0
     failed: int = 0
-    subscribed: int = 0
-    """Symbols subscribed, summed over the connected clients (the expected updates per tick)."""
+    window: tuple[int, int] = (0, 0)
+    """Event times (ms) of the counted ticks: from the start of the counted seconds to their end."""
+    received: list[set[tuple[str, int]]] = field(default_factory=list)
+    """Per probe: the (symbol, event time) of each counted tick it received."""
+    probe_symbols: list[tuple[str, ...]] = field(default_factory=list)
 
 
 async def chain_client(
@@ -145,29 +154,40 @@ async def chain_client(
         await settled.put(None)
         return
     tally.connected += 1
-    tally.subscribed += len(symbols)
+    received: set[tuple[str, int]] = set()
+    if probe:
+        tally.received.append(received)
+        tally.probe_symbols.append(tuple(symbols))
     await settled.put(None)
     with contextlib.suppress(WebSocketException):
         async for frame in ws:
-            if not tally.counting or not isinstance(frame, str) or not frame.startswith('{"type":"update"'):
+            if not isinstance(frame, str) or not frame.startswith('{"type":"update"'):
                 continue
-            tally.frames += 1
-            tally.updates += frame.count('"symbol"')
+            if tally.counting:
+                tally.frames += 1
+                tally.updates += frame.count('"symbol"')
             if probe:
-                now = time.time()
-                tally.latencies.extend(now - m["eventTime"] / 1000 for m in json.loads(frame)["data"])
+                now, (start, end) = time.time(), tally.window
+                for m in json.loads(frame)["data"]:
+                    if start <= m["eventTime"] <= end:
+                        received.add((m["symbol"], m["eventTime"]))
+                        tally.latencies.append(now - m["eventTime"] / 1000)
 
 
-async def count_upstream(ws_url: str, symbols: tuple[str, ...], counting: list[int], stop: asyncio.Event) -> None:
-    """A reference connection to the upstream: ``counting[1]`` gets the ticks sent while ``counting[0]`` is set."""
+async def record_upstream(
+    ws_url: str, symbols: tuple[str, ...], tally: Tally, sent: set[tuple[str, int]], stop: asyncio.Event
+) -> None:
+    """A reference connection to the upstream: ``sent`` gets each tick whose event time is in the counted window."""
     streams = "/".join(f"{s.lower()}@ticker" for s in symbols)
     async with connect(f"{ws_url}/stream?streams={streams}", ping_interval=None, max_size=None) as ws:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(0.5):
                     frame = await ws.recv()
-                    if counting[0] and isinstance(frame, str) and '"24hrTicker"' in frame:
-                        counting[1] += 1
+                    data = json.loads(frame).get("data") or {}
+                    start, end = tally.window
+                    if data.get("e") == "24hrTicker" and start <= data["E"] <= end:
+                        sent.add((data["s"], data["E"]))
 
 
 @dataclass
@@ -306,20 +326,23 @@ async def measure_chain(
                 await asyncio.sleep(0.05)
         for _ in range(clients):
             await settled.get()
-        counting, stop = [0, 0], asyncio.Event()
-        reference = asyncio.create_task(count_upstream(upstream_url, symbols, counting, stop))
+        sent: set[tuple[str, int]] = set()
+        stop = asyncio.Event()
+        tally.window = (1 << 62, 1 << 62)  # nothing counted yet
+        reference = asyncio.create_task(record_upstream(upstream_url, symbols, tally, sent, stop))
         await asyncio.sleep(2.0)  # warm-up, not counted
         root = running.process.pid
         if profile:
             for p in processes(root):
                 os.kill(p.pid, signal.SIGUSR1)
         before = processes(root)
-        tally.counting, counting[0] = True, 1
+        tally.counting, tally.window = True, (int(time.time() * 1000), 1 << 62)
         started = time.monotonic()
         await asyncio.sleep(args.seconds)
-        tally.counting, counting[0] = False, 0
+        tally.counting, tally.window = False, (tally.window[0], int(time.time() * 1000))
         elapsed = time.monotonic() - started
         after = processes(root)
+        await asyncio.sleep(GRACE_SECONDS)  # ticks sent in the window and still on their way
         if profile:
             for p in after:
                 os.kill(p.pid, signal.SIGUSR2)
@@ -330,15 +353,18 @@ async def measure_chain(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     latencies = sorted(tally.latencies) or [float("nan")]
-    ticks_per_symbol = counting[1] / elapsed / len(symbols)
-    expected = ticks_per_symbol * max(1, tally.subscribed)
+    shares = []
+    for got, subscribed in zip(tally.received, tally.probe_symbols, strict=True):
+        due = {tick for tick in sent if tick[0] in subscribed}
+        shares.append(len(got & due) / max(1, len(due)))
     procs = usage(before, after, elapsed)
     row = {
         "connected": tally.connected,
         "failed": tally.failed,
-        "upstream_ticks_per_s": round(counting[1] / elapsed, 1),
+        "upstream_ticks_per_s": round(len(sent) / elapsed, 1),
         "updates_per_s": round(tally.updates / elapsed),
-        "delivered": round(tally.updates / elapsed / expected, 4),
+        "delivered": round(statistics.mean(shares), 4) if shares else 0.0,
+        "probes": len(shares),
         "frames_per_s": round(tally.frames / elapsed),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
