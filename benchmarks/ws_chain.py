@@ -506,6 +506,10 @@ def _bounded(kind: type, low: float, high: float) -> Any:
     return parse
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=_bounded(int, 1, MAX_CLIENTS), nargs="+", default=[1000, 2000])
@@ -521,6 +525,9 @@ def main() -> None:
     args = parser.parse_args()
     harness.open_files_limit_raised()
     harness.pin_self(harness.cores()[1])
+    # A SIGTERM (``timeout``) unwinds like Ctrl-C, so that every child (covaex serve, Redis, the upstream)
+    # is stopped: they run in sessions of their own and would outlive this process.
+    signal.signal(signal.SIGTERM, _interrupted)
     with contextlib.suppress(KeyboardInterrupt):
         uvloop.run(run(args))
 
