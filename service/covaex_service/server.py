@@ -20,6 +20,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -162,6 +163,29 @@ async def _preflight(settings: Settings) -> None:
     await store.db.close()
 
 
+def raise_open_files_limit() -> tuple[int, int]:
+    """The soft limit on open files up to the hard one; returns (before, after).
+
+    Every WebSocket client is a file descriptor of the worker that holds it:
+    10,000 clients need about 10,000 (``benchmarks/ws_chain.py`` prints what a
+    run needed), and the usual soft limit is 1,024 (systemd's default, and
+    containerd's since 2.0), past which ``accept`` fails. The hard limit is the
+    ceiling the service manager granted (``LimitNOFILE`` in the systemd unit);
+    a process may raise its soft limit to it, as nginx and Go programs do.
+    Children (the workers) inherit it.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft >= hard:
+        return soft, soft
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, OPEN_FILES_WANTED)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return soft, target
+
+
+OPEN_FILES_WANTED = 65536
+"""The soft limit taken when the hard one is unlimited; also the unit's ``LimitNOFILE``."""
+
+
 def _check_port_free(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         # As Sanic's own listening socket does: connections of the previous run still in TIME_WAIT
@@ -176,6 +200,11 @@ def _check_port_free(host: str, port: int) -> None:
 def serve(settings: Settings) -> None:
     """Serve until interrupted; ``settings`` are already validated."""
     _check_port_free(settings.host, settings.port)
+    before, after = raise_open_files_limit()
+    if after < OPEN_FILES_WANTED:
+        log.warning("open files limited to %d (hard limit): at most about that many WebSocket clients", after)
+    elif after != before:
+        log.info("open files limit raised from %d to %d", before, after)
     asyncio.run(_preflight(settings))
     # Workers are separate processes: hand them the CLI overrides via the env.
     os.environ.update(

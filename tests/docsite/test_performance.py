@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from covaex.docsite.facts.performance import benchmark, load_layers, load_profile, load_results
+from covaex.docsite.facts.performance import (
+    benchmark,
+    chain_run,
+    load_chain,
+    load_chain_profile,
+    load_layers,
+    load_profile,
+    load_results,
+)
 
 
 def results(**overrides: object) -> dict[str, object]:
@@ -93,3 +101,38 @@ def test_the_fanout_profile_is_per_frame_and_its_core_share_computed(tmp_path: P
     with pytest.raises(ValueError, match=r"profile\.json: not JSON"):
         load_profile(path)
     assert load_layers() is not None and load_profile() is not None  # the committed ones load
+
+
+def chain_side(delivered: float, p50: float, p99: float) -> dict[str, object]:
+    return {"delivered": delivered, "p50_ms": p50, "p99_ms": p99}
+
+
+def test_a_chain_run_shows_chain_gateway_and_before_side_by_side_with_the_workers() -> None:
+    chain = chain_side(0.9987, 41.2, 88.9) | {
+        "open_files_needed": 1100,
+        "processes": [
+            {"pid": 1, "role": "main", "rss_mib": 85.0, "cpu_pct": 0.3, "open_fds": 19},
+            {"pid": 2, "role": "worker", "rss_mib": 107.4, "cpu_pct": 61.6, "open_fds": 1036},
+        ],
+    }
+    doc = {
+        "benchmark": "ws_chain", "measured_at": "2026-12-06T12:00:00+00:00", "load_average_after": [0.5, 0.4, 0.3],
+        "notes": {"symbols": 20, "ticks_per_symbol": 5.0, "workers": 1, "watch": "all", "before": "rev abc"},
+        "rows": [{"clients": 1000, "chain": chain, "gateway": chain_side(1.0, 20.0, 54.0)}],
+    }  # fmt: skip
+    run = chain_run(doc, "ws_chain.json")
+    assert run.rows == (
+        ("1,000", "99.9 %", "41", "89", "100.0 %", "20", "54", "-", "-", "-", "107 MiB, 62 %", "1,100"),
+    )
+    assert run.setup == "20 symbols x 5 ticks/s, --workers 1, symbols per client: all" and run.before == "rev abc"
+    del chain["processes"]
+    with pytest.raises(ValueError, match=r"ws_chain\.json: not a chain result"):
+        chain_run(doc, "ws_chain.json")
+
+
+def test_the_committed_chain_results_load_beside_the_table_rows() -> None:
+    # load_results skips the chain's files (they have their own table) instead of refusing them as unknown.
+    assert {b.name for b in load_results()} >= {"ws_memory", "ws_fanout"}
+    assert all(run.rows for run in load_chain())
+    profile = load_chain_profile()
+    assert profile is None or profile.layers[0][1] >= profile.layers[-1][1]

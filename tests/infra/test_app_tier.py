@@ -120,6 +120,14 @@ def test_unit_loads_the_env_file_only_after_the_helper_wrote_it(prod: Json) -> N
     assert "Restart=always" in unit and "StartLimitIntervalSec=0" in unit
 
 
+def test_unit_grants_the_open_files_the_service_raises_its_limit_to(prod: Json) -> None:
+    """Each WebSocket client is a descriptor; serve raises its soft limit to the unit's hard one (issue 26)."""
+    from covaex_service.server import OPEN_FILES_WANTED
+
+    unit = boot_script(prod).split("<<'UNIT'", 1)[1].split("UNIT\n", 1)[0]
+    assert f"LimitNOFILE={OPEN_FILES_WANTED}\n" in unit
+
+
 def test_config_refuses_inconsistent_sizes() -> None:
     with pytest.raises(ValueError, match="min_size"):
         AppTierConfig(

@@ -113,6 +113,8 @@ StandardOutput=append:/var/log/covaex/service.log
 StandardError=append:/var/log/covaex/service.log
 Restart=always
 RestartSec=2
+# A WebSocket client is a descriptor: serve raises its soft limit to this (benchmarks/ws_chain.py prints the need).
+LimitNOFILE=65536
 # SIGTERM to the main process only: it stops its workers in order (WebSocket clients get 1001).
 KillMode=mixed
 NoNewPrivileges=true

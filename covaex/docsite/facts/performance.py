@@ -25,6 +25,11 @@ LAYERS_FILE = RESULTS_DIR / "profiles" / "ws_memory_layers.json"
 PROFILE_FILE = RESULTS_DIR / "profiles" / "ws_fanout_profile.json"
 """Written by ``benchmarks/ws_fanout.py --profile``: the gateway's own time per frame, by function."""
 
+CHAIN_PREFIX = "ws_chain"
+"""``benchmarks/ws_chain.py`` writes ``ws_chain.json`` (one worker, every symbol) and ``ws_chain_w<N>_<watch>.json``."""
+CHAIN_PROFILE_FILE = RESULTS_DIR / "profiles" / "ws_chain_profile.json"
+"""Written by ``benchmarks/ws_chain.py --profile``: the worker's own time over the counted seconds, by layer."""
+
 PROJECT_COLOR = "#3f51b5"
 BASELINE_COLOR = "#9e9e9e"
 
@@ -140,6 +145,8 @@ def load_results(results_dir: Path = RESULTS_DIR) -> list[Benchmark]:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise ValueError(f"{source}: not JSON: {exc}") from exc
+        if str(doc.get("benchmark", "")).startswith(CHAIN_PREFIX):
+            continue  # its own table: load_chain
         item = benchmark(doc, source)
         found[item.name] = item
     return [found[name] for name in ORDER if name in found]
@@ -217,9 +224,103 @@ def load_profile(path: Path = PROFILE_FILE) -> FanoutProfile | None:
         raise ValueError(f"{source}: not a fan-out profile: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class ChainRun:
+    """One ``ws_chain.py`` results file: the chain beside the gateway-only path and the "before" revision."""
+
+    name: str
+    measured_at: str
+    load_average: str
+    setup: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    before: str
+
+
+def _side(row: Mapping[str, Any], side: str, source: str) -> tuple[str, ...]:
+    figures = row.get(side)
+    if figures is None:
+        return ("-", "-", "-")
+    try:
+        return (f"{100 * float(figures['delivered']):.1f} %", f"{float(figures['p50_ms']):,.0f}",
+                f"{float(figures['p99_ms']):,.0f}")  # fmt: skip
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{source}: a {side} row lacks delivered/p50_ms/p99_ms: {exc}") from exc
+
+
+def chain_run(doc: Mapping[str, Any], source: str) -> ChainRun:
+    """A chain results file as page data; a missing figure fails the build, naming the file."""
+    try:
+        notes = doc.get("notes") or {}
+        raw_rows = sorted(doc["rows"], key=lambda r: int(r["clients"]))
+        setup = (f"{int(notes['symbols'])} symbols x {float(notes['ticks_per_symbol']):g} ticks/s, "
+                 f"--workers {int(notes['workers'])}, symbols per client: {notes['watch']}")  # fmt: skip
+        rows = []
+        for r in raw_rows:
+            workers = [p for p in r["chain"]["processes"] if p["role"] == "worker"]
+            rows.append((
+                f"{int(r['clients']):,}", *_side(r, "chain", source), *_side(r, "gateway", source),
+                *_side(r, "before", source),
+                " / ".join(f"{float(p['rss_mib']):,.0f} MiB, {float(p['cpu_pct']):.0f} %" for p in workers) or "-",
+                f"{int(r['chain']['open_files_needed']):,}",
+            ))  # fmt: skip
+        load = ", ".join(f"{float(x):.2f}" for x in doc.get("load_average_after") or [])
+        return ChainRun(str(doc["benchmark"]), str(doc["measured_at"]), load, setup, CHAIN_COLUMNS, tuple(rows),
+                        str(notes.get("before", "")))  # fmt: skip
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{source}: not a chain result: {exc}") from exc
+
+
+CHAIN_COLUMNS = (
+    "clients", "chain delivered", "chain p50 ms", "chain p99 ms", "gateway delivered", "gateway p50 ms",
+    "gateway p99 ms", "before delivered", "before p50 ms", "before p99 ms", "worker RSS, CPU", "open files",
+)  # fmt: skip
+
+
+def load_chain(results_dir: Path = RESULTS_DIR) -> list[ChainRun]:
+    runs = []
+    for path in sorted(results_dir.glob(f"{CHAIN_PREFIX}*.json")):
+        if (found := _profile_doc(path)) is not None:
+            runs.append(chain_run(*found))
+    return runs
+
+
+@dataclass(frozen=True)
+class ChainProfile:
+    measured_at: str
+    clients: int
+    load_average: str
+    worker_cpu_pct: float
+    layers: tuple[tuple[str, float], ...]
+    """(layer, milliseconds of the worker's own time per second), largest first"""
+    top: tuple[tuple[str, int, float], ...]
+    """(function, calls, milliseconds of own time per second)"""
+
+
+def load_chain_profile(path: Path = CHAIN_PROFILE_FILE) -> ChainProfile | None:
+    """The chain worker's profile, or ``None`` before ``ws_chain.py --profile`` has been run."""
+    if (found := _profile_doc(path)) is None:
+        return None
+    doc, source = found
+    try:
+        layers = sorted(((str(k), float(v)) for k, v in doc["own_ms_per_s_by_layer"].items()), key=lambda x: -x[1])
+        return ChainProfile(
+            measured_at=str(doc["measured_at"]),
+            clients=int(doc["clients"]),
+            load_average=", ".join(f"{float(x):.2f}" for x in doc.get("load_average_after") or []),
+            worker_cpu_pct=float(doc["worker_cpu_pct"]),
+            layers=tuple(layers),
+            top=tuple((str(t["function"]), int(t["calls"]), float(t["own_ms_per_s"])) for t in doc["top"][:12]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{source}: not a chain profile: {exc}") from exc
+
+
 def performance(_inputs: Inputs) -> dict[str, Any]:
     return {
         "benchmarks": load_results(),
+        "chain": load_chain(),
+        "chain_profile": load_chain_profile(),
         "memory_layers": load_layers(),
         "fanout_profile": load_profile(),
         "project_color": PROJECT_COLOR,

@@ -83,7 +83,8 @@ def install(app: ServiceApp) -> None:
     # Its own blueprint, so the upgrade check is middleware of this one route: every other
     # request (the page, the REST snapshot) skips it.
     sockets = Blueprint("market_socket")
-    sockets.add_websocket_route(market_socket, WS_PATH, name="market_socket")
+    # A plain route that answers the upgrade itself (gateway/handler.py); GET is what an upgrade is.
+    sockets.add_route(market_socket, WS_PATH, methods=["GET"], name="market_socket")
     sockets.middleware(_check_upgrade, "request")
     app.blueprint(sockets)
     app.register_listener(_open, "before_server_start")

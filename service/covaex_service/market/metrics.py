@@ -35,16 +35,16 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
-from covaex_service.market.stats import FeedStats, GatewayStats
+from covaex_service.market.stats import LATENCY_BUCKETS, FeedStats, GatewayStats
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
-LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 SYNC_INTERVAL_SECONDS = 1.0
 
 _COUNTERS: tuple[tuple[str, str, Callable[[FeedStats, GatewayStats], int]], ...] = (
@@ -94,7 +94,7 @@ class MarketMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        gateway.observe_latency = self.tick_to_send.observe
+        self._latency_synced = ([0] * len(gateway.latency.counts), [0.0])
 
     def sync(self) -> None:
         """Carry the plain counters into the Prometheus objects (and so into this worker's files)."""
@@ -103,9 +103,27 @@ class MarketMetrics:
             if value > synced[0]:
                 counter.inc(value - synced[0])
                 synced[0] = value
+        self._sync_latency()
         self._clients.set(self._gateway.clients)
         self._worker_clients.set(self._gateway.clients)
         self._leader.set(int(self._leading()))
+
+    def _sync_latency(self) -> None:
+        """The hub's plain latency tally into the histogram: what each bucket and the sum gained since last time.
+
+        prometheus_client has no call to add many observations at once; its
+        histogram keeps one value per bucket (not cumulative) and the sum, and
+        those are what ``observe`` increments, once per observation.
+        """
+        tally, (counts, total) = self._gateway.latency, self._latency_synced
+        histogram: Any = self.tick_to_send  # the per-bucket values are the library's own, unannotated
+        for i, count in enumerate(tally.counts):
+            if count > counts[i]:
+                histogram._buckets[i].inc(count - counts[i])
+                counts[i] = count
+        if tally.sum > total[0]:
+            histogram._sum.inc(tally.sum - total[0])
+            total[0] = tally.sum
 
     async def sync_forever(self) -> None:
         while True:

@@ -200,3 +200,39 @@ def test_the_inlet_keeps_early_messages_in_order_until_attached_and_refuses_a_fl
         flooded.take(Frame(Opcode.TEXT, b"x"))
     with pytest.raises(TooManyEarlyMessages):
         flooded.take(Frame(Opcode.TEXT, b"one too many"))
+
+
+async def test_a_connection_keeps_no_request_and_one_task_once_the_hub_owns_it(tmp_path: Path) -> None:
+    """Issue 26 item 3: after the handshake, the upgrade request, Sanic's connection task and the handler's
+    task are gone (Sanic's add_websocket_route kept all three for the connection's life); the end of the
+    connection still reaches the hub."""
+    import gc
+
+    from sanic import Request
+
+    clients = 5
+    async with service(tmp_path) as running:
+        sockets = [await connect(running.ws) for _ in range(clients)]
+        for ws in sockets:
+            await ws.send(json.dumps({"op": "subscribe", "symbols": ["BTCUSDT"], "id": 1}))
+            await ws.recv()
+        await eventually(lambda: running.market.gateway_stats.clients == clients, what="clients connected")
+        # One task per connection is left: Sanic's auto-closer, which finishes the closing handshake.
+        assert connection_tasks() <= clients
+        gc.collect()
+        assert [o for o in gc.get_objects() if isinstance(o, Request)] == []
+        for ws in sockets:
+            await ws.close()
+        await eventually(lambda: running.market.gateway_stats.clients == 0, what="the hub saw every close")
+        # The address slots were released: as many connections as before are accepted again.
+        again = [await connect(running.ws) for _ in range(clients)]
+        for ws in again:
+            await ws.close()
+
+
+def connection_tasks() -> int:
+    """Tasks of Sanic's connection handling and of the WebSocket handler (the service's own run once per worker)."""
+    return sum(
+        1 for task in asyncio.all_tasks()
+        if any(part in task.get_coro().cr_code.co_filename for part in ("/sanic/", "/gateway/handler.py"))  # type: ignore[union-attr]
+    )  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from covaex_service.market.cache import EmbeddedCache, Keys, RedisCache
 from covaex_service.market.cache.contract import LEADER_RENEW_SECONDS, LEADER_TTL_MS, CacheUnavailable
@@ -147,3 +147,33 @@ async def test_snapshot_says_simulator_while_any_price_is_simulated() -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_a_change_is_written_at_once_and_then_at_most_once_per_window() -> None:
+    """A tick waits for the rest of its burst, not for a fixed sleep: at 5 ticks/s a sleep that drifted past the
+    window merged ticks of one symbol (issue 26). The window still bounds the writes: one per window at most."""
+    cache = EmbeddedCache()
+    feed = ScriptedFeed("binance")
+    # An hour's window: the first change must not wait for it (the old loop slept it first), the second must.
+    task = asyncio.create_task(Ingest(feed, cache, ["BTCUSDT"], FeedStats(), "w", flush_interval=3600).run())
+
+    async def last() -> str | None:
+        markets = (await cache.snapshot()).markets
+        return str(markets[0]["last"]) if markets else None
+
+    try:
+        await eventually(lambda: feed.running, what="feed started")
+        feed.emit([market("BTCUSDT", "1")])
+        await eventually(lambda: _is(last(), "1"), what="the first change written without waiting a window")
+        feed.emit([market("BTCUSDT", "2")])
+        for _ in range(20):  # the loop turns; the window of the first write is not over
+            await asyncio.sleep(0.01)
+        assert await last() == "1"
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _is(value: Awaitable[str | None], expected: str) -> bool:
+    return await value == expected

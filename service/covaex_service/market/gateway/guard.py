@@ -28,6 +28,18 @@ resuming calls :attr:`on_drained` so the hub writes what is pending.
 Keepalive is the hub's too (:meth:`keepalive`, one timer per worker): Sanic's
 own keepalive costs a task per connection.
 
+Once the hub owns a connection, nothing of the upgrade request is kept
+(:meth:`hand_over`, issue 26): the handler returns at once instead of
+waiting in a task for the connection's end, so Sanic's connection task ends
+too, and with them the request, its headers, the HTTP/1 parser state, the
+handler's task and coroutine frames and Sanic's request-timeout timer (about
+7 KiB a connection, ``benchmarks/ws_memory_trace.py``). Sanic would end the
+connection when its connection task ends (``close()``); that one call is
+skipped for a handed-over connection, and its end reaches the hub through
+:meth:`connection_lost`. What is left per connection is the WebSocket state,
+Sanic's auto-closer task (it finishes the closing handshake) and the hub's
+session.
+
 :class:`AddressSlots` caps the open connections per client address and
 worker and refuses an address that flooded for :data:`PENALTY_SECONDS`, and the
 upgrade is refused (403) to pages of another site
@@ -148,7 +160,8 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
     """Sanic's WebSocket protocol with frames counted and reads paused while work is pending."""
 
     __slots__ = (
-        "_budget_at", "_inlet", "_last_received", "_pending", "_refused", "_slow_timer", "on_drained", "writable",
+        "_address", "_budget_at", "_handed_over", "_inlet", "_last_received", "_on_lost", "_pending", "_refused",
+        "_slow_timer", "on_drained", "writable",
     )  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -162,6 +175,46 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         """False while the transport holds more than its high-water mark unsent (``pause_writing``)."""
         self.on_drained: Callable[[], None] | None = None
         self._inlet: MessageInlet | None = None  # made once the connection is a WebSocket
+        self._handed_over = False
+        self._on_lost: Callable[[], None] | None = None
+        self._address: str | None = None
+        """The client's address, kept from the upgrade request (which goes) for the flood penalty."""
+
+    def hand_over(self, address: str, on_message: Callable[[str | bytes], None], on_lost: Callable[[], None]) -> None:
+        """The hub owns this connection from now on: its messages, and ``on_lost`` once it is gone.
+
+        The WebSocket handler returns right after this call; Sanic's connection
+        task then ends and drops the upgrade request (see the module doc).
+        ``on_lost`` runs once, from :meth:`connection_lost`, or now if the
+        connection is already gone.
+        """
+        self._address = address
+        self.deliver_messages_to(on_message)
+        ws = self.websocket
+        lost = ws.connection_lost_waiter if ws is not None else None
+        if self.transport is None or lost is None or lost.done():
+            on_lost()
+            return
+        self._on_lost = on_lost
+        self._handed_over = True
+
+    def close(self, timeout: float | None = None) -> None:
+        if self._handed_over and getattr(self, "_task", None) is None:
+            # The connection task ended because the handler handed the connection over: this is its
+            # closing call, which would end the WebSocket. Only Sanic's request-timeout timer goes.
+            self._handed_over = False
+            timer = getattr(self, "_callback_check_timeouts", None)
+            if timer is not None:
+                timer.cancel()
+                self._callback_check_timeouts = None
+            return
+        super().close(timeout)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)  # type: ignore[no-untyped-call]  # sanic leaves it unannotated
+        on_lost, self._on_lost = self._on_lost, None
+        if on_lost is not None:
+            on_lost()
 
     def deliver_messages_to(self, on_message: Callable[[str | bytes], None]) -> None:
         """Hand every data message to ``on_message``, synchronously, from now on (and those that came early)."""
@@ -235,9 +288,10 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         if stats is not None:
             stats.rate_limit_closes += 1
         request = getattr(getattr(self, "_http", None), "request", None)
+        address = self._address or (client_address(request) if request is not None else None)
         area = getattr(self.app.ctx, "market", None)
-        if request is not None and area is not None:
-            area.addresses.penalize(client_address(request), PENALTY_SECONDS)
+        if address is not None and area is not None:
+            area.addresses.penalize(address, PENALTY_SECONDS)
         ws.fail_connection(CLOSE_POLICY_VIOLATION, "too many frames")
         self._abort_later()
 
@@ -300,9 +354,7 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         stats = getattr(getattr(self.app.ctx, "market", None), "gateway_stats", None)
         if stats is not None:
             stats.slow_client_closes += 1
-        log.info(
-            "closing a slow WebSocket client", extra={"event": "ws_slow_client_closed", "code": CLOSE_SLOW_CLIENT}
-        )
+        log.info("closing a slow WebSocket client", extra={"event": "ws_slow_client_closed", "code": CLOSE_SLOW_CLIENT})
         self.fail(CLOSE_SLOW_CLIENT, "client too slow")
         self._abort_later()
 

@@ -169,7 +169,7 @@ class ClientSession:
                 self._write(update_frame(self.seq, self.pending_source, list(pending.values())))
                 self.stats.updates_sent += 1
                 if since is not None:
-                    self.stats.observe_latency(max(0, now_ms() - since) / 1000)
+                    self.stats.latency.observe(max(0, now_ms() - since) / 1000)
             while self.pending_klines and ws.writable and not self.closed:
                 series = next(iter(self.pending_klines))
                 self._write(self.pending_klines.pop(series))
