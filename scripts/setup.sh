@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# systemd-container + debootstrap: the boot drill (tests/boot); apache2-utils: ab, the load tool.
-SYSTEM_PACKAGES=(graphviz fonts-noto-cjk redis-server postgresql chromium nodejs systemd-container debootstrap apache2-utils)
+# systemd-container + debootstrap: the boot drill (tests/boot); qemu-user-static: its arm64 (Graviton) rootfs
+# under emulation (binfmt_misc, tests/boot/rootfs.py); apache2-utils: ab, the load tool.
+SYSTEM_PACKAGES=(graphviz fonts-noto-cjk redis-server postgresql chromium nodejs systemd-container debootstrap apache2-utils qemu-user-static)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

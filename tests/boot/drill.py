@@ -435,8 +435,9 @@ chmod 0755 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
 class Instance:
     """One app instance: a copy of the rootfs booted with systemd under ``systemd-nspawn``."""
 
-    def __init__(self, rootfs: Path, folder: Path, script: str, ca: Path, endpoint: str) -> None:
+    def __init__(self, rootfs: Path, folder: Path, script: str, ca: Path, endpoint: str, slowdown: int = 1) -> None:
         self.root = folder / "root"
+        self.slowdown = slowdown  # an emulated CPU (arm64 under qemu) gets this many times the native bounds
         self.log = folder / "nspawn.log"
         run(["cp", "-a", "--reflink=auto", str(rootfs), str(self.root)])
         try:
@@ -495,10 +496,10 @@ class Instance:
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         self.leader, self.pid_namespace = 0, ""
-        wait_for("the container's systemd", self._find_leader, timeout=30)
+        wait_for("the container's systemd", self._find_leader, timeout=30 * self.slowdown)
         run(["ip", "link", "set", HOST_IFACE, "up"])
         run(["ip", "route", "replace", f"{GUEST_IP}/32", "dev", HOST_IFACE])
-        wait_for("the container to finish booting", self._booted, timeout=120)
+        wait_for("the container to finish booting", self._booted, timeout=120 * self.slowdown)
 
     def _find_leader(self) -> bool:
         """The container's PID 1 (systemd), as a host PID: the child of systemd-nspawn that is PID 1 inside."""
