@@ -146,7 +146,6 @@ def environment_config(environment: str, inputs: DeployInputs) -> EnvironmentCon
             github_repo=inputs.github_repo,
             state_bucket=inputs.state_bucket,
             state_key_prefix=f"tobe-v1/{environment}",
-            artifact_bucket=inputs.artifact_bucket,
         ),
         alb=AlbConfig(
             name=name,

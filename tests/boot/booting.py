@@ -45,9 +45,6 @@ CLIENT = {"X-Forwarded-For": "198.51.100.7"}  # the ALB's header (COVAEX_PROXIES
 # What the drill allows one request (its bounds are on recovery, not latency); the health path gets the
 # target group's own health-check timeout instead, as the ALB would.
 REQUEST_TIMEOUT_SECONDS = 10.0
-SLOWDOWN = {"amd64": 1, "arm64": 6}
-"""How much longer than on real hardware the drill lets a boot take: arm64 runs under qemu's translation
-(measured here: the first boot to healthy took about 3x the native drill's; the bound leaves room for a busy CI)."""
 STACK = "tobe-v1-prod"
 NATIVE_STAND_IN = "t3.small"
 """The instance type the native drill writes into its copy of the stack: an x86_64 twin of t4g.small,
@@ -202,13 +199,13 @@ def _boot(stack: dict[str, Any], folder: Path, arch: str, stacks_dir: Path) -> I
         stand.moto.client("ssm").put_parameter(Name=agent["name"], Value=agent["value"], Type="String")
 
         script = user_data(stack, _references(_raw(stack), db_arn, session_arn))
-        instance = Instance(rootfs, folder, script, stand.ca.cert, stand.moto.endpoint, slowdown=SLOWDOWN[arch])
+        instance = Instance(rootfs, folder, script, stand.ca.cert, stand.moto.endpoint, emulated=arch != NATIVE)
         group = stack["resource"]["aws_lb_target_group"]["app"]
         check = group["health_check"]
         port = group["port"] if check.get("port", "traffic-port") == "traffic-port" else int(check["port"])
         grace = stack["resource"]["aws_autoscaling_group"]["app"]["health_check_grace_period"]
         # Under emulation every instruction is translated: the bound is the grace period times the slowdown.
-        allowed = grace * SLOWDOWN[arch]
+        allowed = grace * instance.slowdown
         result = Booted(instance, stand, port, check["path"], int(check["timeout"]), grace, db_arn, session_arn)
         started = time.monotonic()
         instance.boot()

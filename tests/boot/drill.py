@@ -414,6 +414,24 @@ ExecStartPost=/usr/bin/touch /var/lib/cloud/instance/boot-finished
 WantedBy=multi-user.target
 """
 
+_EMULATED_NETWORK_UNIT = f"""[Unit]
+Description=The drill's veth address (networkd's job, which it cannot do under qemu-user)
+DefaultDependencies=no
+Before=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'until ip link show {GUEST_IFACE} >/dev/null 2>&1; do sleep 0.2; done'
+ExecStart=/sbin/ip link set {GUEST_IFACE} up
+ExecStart=/sbin/ip addr replace {GUEST_IP}/24 dev {GUEST_IFACE}
+
+[Install]
+WantedBy=network-online.target
+"""
+EMULATION_SLOWDOWN = 6
+"""How much longer than natively the drill lets an emulated (arm64 under qemu-user) instance take."""
+
 _STANDIN_SCRIPT = """#!/bin/bash
 # The drill's replacement of the user data's one distro line (dnf install on Amazon Linux 2023).
 set -euo pipefail
@@ -435,9 +453,13 @@ chmod 0755 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
 class Instance:
     """One app instance: a copy of the rootfs booted with systemd under ``systemd-nspawn``."""
 
-    def __init__(self, rootfs: Path, folder: Path, script: str, ca: Path, endpoint: str, slowdown: int = 1) -> None:
+    def __init__(
+        self, rootfs: Path, folder: Path, script: str, ca: Path, endpoint: str, *, emulated: bool = False
+    ) -> None:
         self.root = folder / "root"
-        self.slowdown = slowdown  # an emulated CPU (arm64 under qemu) gets this many times the native bounds
+        # An emulated CPU (arm64 under qemu-user) gets this many times the native bounds.
+        self.slowdown = EMULATION_SLOWDOWN if emulated else 1
+        self.emulated = emulated
         self.log = folder / "nspawn.log"
         run(["cp", "-a", "--reflink=auto", str(rootfs), str(self.root)])
         try:
@@ -463,11 +485,18 @@ class Instance:
             f"DefaultEnvironment=AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=drill AWS_SECRET_ACCESS_KEY=drill "
             f"AWS_DEFAULT_REGION={REGION}\n",
         )
-        self._write(f"etc/systemd/network/10-{GUEST_IFACE}.network",
-                    f"[Match]\nName={GUEST_IFACE}\n\n[Network]\nAddress={GUEST_IP}/24\n")  # fmt: skip
-        for unit, target in (("systemd-networkd.service", "multi-user.target"),
-                             ("systemd-networkd-wait-online.service", "network-online.target")):  # fmt: skip
-            self._link(f"etc/systemd/system/{target}.wants/{unit}", f"/lib/systemd/system/{unit}")
+        if self.emulated:
+            # systemd-networkd exits at start under qemu-user (its netlink use is not emulated); `ip`'s is:
+            # a oneshot unit brings the veth up before network-online.target, as networkd would.
+            self._write("etc/systemd/system/drill-network.service", _EMULATED_NETWORK_UNIT)
+            self._link("etc/systemd/system/network-online.target.wants/drill-network.service",
+                       "/etc/systemd/system/drill-network.service")  # fmt: skip
+        else:
+            self._write(f"etc/systemd/network/10-{GUEST_IFACE}.network",
+                        f"[Match]\nName={GUEST_IFACE}\n\n[Network]\nAddress={GUEST_IP}/24\n")  # fmt: skip
+            for unit, target in (("systemd-networkd.service", "multi-user.target"),
+                                 ("systemd-networkd-wait-online.service", "network-online.target")):  # fmt: skip
+                self._link(f"etc/systemd/system/{target}.wants/{unit}", f"/lib/systemd/system/{unit}")
         with (self.root / "etc/hosts").open("a") as hosts:
             hosts.write(f"{HOST_IP} {DB_HOST} {REDIS_HOST}\n")
         # The test CA joins the system trust store, as Amazon's CAs are in the AMI's.
