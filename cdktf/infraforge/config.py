@@ -99,6 +99,8 @@ def environment_config(environment: str, inputs: DeployInputs) -> EnvironmentCon
         instance_class="db.t4g.small" if prod else "db.t4g.micro",
         multi_az=prod,
         deletion_protection=prod,
+        # dev is destroyed and re-created: no final snapshot of disposable data.
+        skip_final_snapshot=not prod,
         backup_retention_days=14 if prod else 7,
         log_retention_days=90 if prod else 30,
     )
@@ -138,7 +140,8 @@ def environment_config(environment: str, inputs: DeployInputs) -> EnvironmentCon
             availability_zones=AVAILABILITY_ZONES,
             snapshot_retention_days=7 if prod else 1,
         ),
-        app_secrets=AppSecretsConfig(name=f"covaex/{environment}"),
+        # dev: deleted at once on destroy, so re-creating dev can create the same secret name.
+        app_secrets=AppSecretsConfig(name=f"covaex/{environment}", recovery_window_days=7 if prod else 0),
         app_role=AppInstanceRoleConfig(name=name),
         ci_role=CiDeployRoleConfig(
             name=name,
@@ -153,6 +156,7 @@ def environment_config(environment: str, inputs: DeployInputs) -> EnvironmentCon
             certificate_arn=inputs.acm_certificate_arn,
             app_port=APP_PORT,
             deletion_protection=prod,
+            logs_force_destroy=not prod,
         ),
         app_tier=AppTierConfig(
             name=name,

@@ -460,6 +460,9 @@ class Instance:
         # An emulated CPU (arm64 under qemu-user) gets this many times the native bounds.
         self.slowdown = EMULATION_SLOWDOWN if emulated else 1
         self.emulated = emulated
+        # An emulated boot is slow enough for systemd's status lines to fill the console's pty, which
+        # "passive" never drains (PID 1 then blocks writing to it): "read-only" copies it into nspawn.log.
+        self.console = "read-only" if emulated else "passive"
         self.log = folder / "nspawn.log"
         run(["cp", "-a", "--reflink=auto", str(rootfs), str(self.root)])
         try:
@@ -483,7 +486,7 @@ class Instance:
             "etc/systemd/system.conf.d/drill.conf",
             "[Manager]\n# The AWS CLI reaches moto here, as the AMI's reaches AWS with the instance role.\n"
             f"DefaultEnvironment=AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=drill AWS_SECRET_ACCESS_KEY=drill "
-            f"AWS_DEFAULT_REGION={REGION}\n",
+            f"AWS_DEFAULT_REGION={REGION}\n" + ("ShowStatus=no\n" if self.emulated else ""),
         )
         if self.emulated:
             # systemd-networkd exits at start under qemu-user (its netlink use is not emulated); `ip`'s is:
@@ -521,7 +524,7 @@ class Instance:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 ["systemd-nspawn", "--register=no", "--keep-unit", "-D", str(self.root), "--boot",
-                 f"--machine={MACHINE}", "--network-veth", "--console=passive", "-q"],
+                 f"--machine={MACHINE}", "--network-veth", f"--console={self.console}", "-q"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         self.leader, self.pid_namespace = 0, ""
