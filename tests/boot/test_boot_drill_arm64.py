@@ -46,7 +46,7 @@ def test_the_instance_is_arm64_and_runs_the_arm64_wheels(booted: Booted) -> None
     for module in ("uvloop", "httptools", "asyncpg", "_argon2_cffi_bindings"):
         path = booted.instance.sh(f"{python} -c 'import {module}; print({module}.__file__)'").stdout.strip()
         folder = path.rsplit("/", 1)[0]
-        elf = booted.instance.sh(f"find {folder} -maxdepth 1 -name '*.so' | head -n 1 | xargs od -An -tx1 -j18 -N2")
+        elf = booted.instance.sh(f"find {folder} -name '*.so' | head -n 1 | xargs od -An -tx1 -j18 -N2")
         assert elf.stdout.split() == ["b7", "00"], f"{module}: not an aarch64 ELF (e_machine {elf.stdout.strip()})"
 
 
