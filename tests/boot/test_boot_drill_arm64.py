@@ -56,5 +56,6 @@ def test_first_boot_is_healthy_and_serves_on_arm64(booted: Booted) -> None:
     with timed("arm64: healthy to 20 markets served"):
         wait_for("GET /api/v1/markets lists every symbol",
                  lambda: len(booted.get("/api/v1/markets").json()["markets"]) == 20, timeout=300)  # fmt: skip
-    assert booted.get("/readyz", timeout=30).status_code == 200
+    # Ready too (cache and feed), asked as patiently as the emulated CPU needs.
+    wait_for("/readyz 200", lambda: booted.get("/readyz", timeout=30).status_code == 200, timeout=300, interval=2)
     assert booted.instance.sh("systemctl is-active covaex").stdout.strip() == "active"
