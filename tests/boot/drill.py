@@ -460,9 +460,10 @@ class Instance:
         # An emulated CPU (arm64 under qemu-user) gets this many times the native bounds.
         self.slowdown = EMULATION_SLOWDOWN if emulated else 1
         self.emulated = emulated
-        # An emulated boot is slow enough for systemd's status lines to fill the console's pty, which
-        # "passive" never drains (PID 1 then blocks writing to it): "read-only" copies it into nspawn.log.
-        self.console = "read-only" if emulated else "passive"
+        # systemd's console lines (status, shutdown) can fill the console's pty, which "passive" never
+        # drains: PID 1 then blocks writing to it (seen under emulation at boot, and natively during a
+        # reboot on a busy machine). "read-only" drains it into nspawn.log.
+        self.console = "read-only"
         self.log = folder / "nspawn.log"
         run(["cp", "-a", "--reflink=auto", str(rootfs), str(self.root)])
         try:
