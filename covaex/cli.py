@@ -52,6 +52,12 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _targets(args: argparse.Namespace) -> int:
+    from covaex.targets import run_targets
+
+    return run_targets(Path(args.stacks) if args.stacks else None, args.what)
+
+
 def _docs_build(args: argparse.Namespace) -> int:
     from covaex.docsite.build import build_docs
     from covaex.docsite.screenshots import SCREENSHOTS_DIR
@@ -115,6 +121,19 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", default="cdktf.out", metavar="DIR", help="output folder (default cdktf.out)")
     synth.add_argument("--force", action="store_true", help="synthesize even when the sources are unchanged")
     synth.set_defaults(handler=_synth)
+
+    targets = sub.add_parser(
+        "targets",
+        help="the CPU architectures the stacks deploy on: what the artifact and the image are built for",
+        description="Read every stack's EC2 instance types and print: artifact (default), one line per architecture "
+        "the release artifact needs with its wheel platforms; image, the image's platforms (EKS nodes); all, every "
+        "compute resource and its architecture. Exit 1 for an instance type that cannot be mapped.",
+    )
+    targets.add_argument("what", nargs="?", choices=("artifact", "image", "all"), default="artifact")
+    targets.add_argument(
+        "--stacks", metavar="DIR", help="folder of <stack>/cdk.tf.json (default: synthesize into cdktf.out)"
+    )
+    targets.set_defaults(handler=_targets)
 
     docs = sub.add_parser("docs", help="generated documentation: build or check for drift")
     docs_sub = docs.add_subparsers(dest="docs_command", metavar="ACTION", parser_class=_Parser)

@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# systemd-container + debootstrap: the boot drill (tests/boot); apache2-utils: ab, the load tool.
-SYSTEM_PACKAGES=(graphviz fonts-noto-cjk redis-server postgresql chromium nodejs systemd-container debootstrap apache2-utils haproxy redis-sentinel postgresql-15-auto-failover pg-auto-failover-cli)
+# systemd-container + debootstrap: the boot drill (tests/boot); qemu-user-static: its arm64 (Graviton) rootfs
+# under emulation (binfmt_misc, tests/boot/rootfs.py); apache2-utils: ab, the load tool; haproxy, redis-sentinel,
+# pg_auto_failover: the stand-ins of covaex drill (covaex/drill/).
+SYSTEM_PACKAGES=(graphviz fonts-noto-cjk redis-server postgresql chromium nodejs systemd-container debootstrap apache2-utils qemu-user-static haproxy redis-sentinel postgresql-15-auto-failover pg-auto-failover-cli)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

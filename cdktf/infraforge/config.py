@@ -105,6 +105,7 @@ def environment_config(environment: str | EnvironmentProfile, inputs: DeployInpu
         instance_class=env.db_instance_class,
         multi_az=env.db_multi_az,
         deletion_protection=env.deletion_protection,
+        skip_final_snapshot=env.disposable_data,
         backup_retention_days=env.db_backup_retention_days,
         log_retention_days=env.db_log_retention_days,
     )
@@ -145,7 +146,7 @@ def environment_config(environment: str | EnvironmentProfile, inputs: DeployInpu
             availability_zones=AVAILABILITY_ZONES,
             snapshot_retention_days=env.cache_snapshot_retention_days,
         ),
-        app_secrets=AppSecretsConfig(name=f"covaex/{env.name}"),
+        app_secrets=AppSecretsConfig(name=f"covaex/{env.name}", recovery_window_days=0 if env.disposable_data else 7),
         app_role=AppInstanceRoleConfig(name=name),
         ci_role=CiDeployRoleConfig(
             name=name,
@@ -153,7 +154,6 @@ def environment_config(environment: str | EnvironmentProfile, inputs: DeployInpu
             github_repo=inputs.github_repo,
             state_bucket=inputs.state_bucket,
             state_key_prefix=f"tobe-v1/{env.name}",
-            artifact_bucket=inputs.artifact_bucket,
         ),
         alb=AlbConfig(
             name=name,
@@ -161,6 +161,7 @@ def environment_config(environment: str | EnvironmentProfile, inputs: DeployInpu
             certificate_arn=inputs.acm_certificate_arn,
             app_port=APP_PORT,
             deletion_protection=env.deletion_protection,
+            logs_force_destroy=env.disposable_data,
         ),
         app_tier=AppTierConfig(
             name=name,

@@ -76,6 +76,10 @@ class EnvironmentProfile:
     # --- protection and alarms ---
     deletion_protection: bool
     """Refuse deletes of the database, the ALB and the EKS cluster until switched off."""
+    disposable_data: bool
+    """The environment is destroyed and re-created: destroy empties the ALB-log bucket (force_destroy), takes
+    no final database snapshot, and deletes the session secret at once (no recovery window), so the next
+    apply can create the same names again."""
     require_alarm_subscriber: bool
     """Refuse an alarm topic nobody reads unless the operator opts out (input ``alarm_opt_out``)."""
 
@@ -116,6 +120,7 @@ DEV = EnvironmentProfile(
     app_min_healthy_percentage=50,
     app_max_healthy_percentage=100,
     deletion_protection=False,
+    disposable_data=True,
     require_alarm_subscriber=False,
     # burstable Spot in two pools: dev idles most of the day, a shortage in one pool does not empty the group
     node_instance_types=("t3.large", "t3a.large"),
@@ -149,6 +154,7 @@ PROD = EnvironmentProfile(
     app_min_healthy_percentage=100,
     app_max_healthy_percentage=200,
     deletion_protection=True,
+    disposable_data=False,
     require_alarm_subscriber=True,
     node_instance_types=("m6i.large",),
     node_capacity_type="ON_DEMAND",

@@ -414,6 +414,24 @@ ExecStartPost=/usr/bin/touch /var/lib/cloud/instance/boot-finished
 WantedBy=multi-user.target
 """
 
+_EMULATED_NETWORK_UNIT = f"""[Unit]
+Description=The drill's veth address (networkd's job, which it cannot do under qemu-user)
+DefaultDependencies=no
+Before=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'until ip link show {GUEST_IFACE} >/dev/null 2>&1; do sleep 0.2; done'
+ExecStart=/sbin/ip link set {GUEST_IFACE} up
+ExecStart=/sbin/ip addr replace {GUEST_IP}/24 dev {GUEST_IFACE}
+
+[Install]
+WantedBy=network-online.target
+"""
+EMULATION_SLOWDOWN = 6
+"""How much longer than natively the drill lets an emulated (arm64 under qemu-user) instance take."""
+
 _STANDIN_SCRIPT = """#!/bin/bash
 # The drill's replacement of the user data's one distro line (dnf install on Amazon Linux 2023).
 set -euo pipefail
@@ -435,8 +453,17 @@ chmod 0755 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
 class Instance:
     """One app instance: a copy of the rootfs booted with systemd under ``systemd-nspawn``."""
 
-    def __init__(self, rootfs: Path, folder: Path, script: str, ca: Path, endpoint: str) -> None:
+    def __init__(
+        self, rootfs: Path, folder: Path, script: str, ca: Path, endpoint: str, *, emulated: bool = False
+    ) -> None:
         self.root = folder / "root"
+        # An emulated CPU (arm64 under qemu-user) gets this many times the native bounds.
+        self.slowdown = EMULATION_SLOWDOWN if emulated else 1
+        self.emulated = emulated
+        # systemd's console lines (status, shutdown) can fill the console's pty, which "passive" never
+        # drains: PID 1 then blocks writing to it (seen under emulation at boot, and natively during a
+        # reboot on a busy machine). "read-only" drains it into nspawn.log.
+        self.console = "read-only"
         self.log = folder / "nspawn.log"
         run(["cp", "-a", "--reflink=auto", str(rootfs), str(self.root)])
         try:
@@ -460,13 +487,20 @@ class Instance:
             "etc/systemd/system.conf.d/drill.conf",
             "[Manager]\n# The AWS CLI reaches moto here, as the AMI's reaches AWS with the instance role.\n"
             f"DefaultEnvironment=AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=drill AWS_SECRET_ACCESS_KEY=drill "
-            f"AWS_DEFAULT_REGION={REGION}\n",
+            f"AWS_DEFAULT_REGION={REGION}\n" + ("ShowStatus=no\n" if self.emulated else ""),
         )
-        self._write(f"etc/systemd/network/10-{GUEST_IFACE}.network",
-                    f"[Match]\nName={GUEST_IFACE}\n\n[Network]\nAddress={GUEST_IP}/24\n")  # fmt: skip
-        for unit, target in (("systemd-networkd.service", "multi-user.target"),
-                             ("systemd-networkd-wait-online.service", "network-online.target")):  # fmt: skip
-            self._link(f"etc/systemd/system/{target}.wants/{unit}", f"/lib/systemd/system/{unit}")
+        if self.emulated:
+            # systemd-networkd exits at start under qemu-user (its netlink use is not emulated); `ip`'s is:
+            # a oneshot unit brings the veth up before network-online.target, as networkd would.
+            self._write("etc/systemd/system/drill-network.service", _EMULATED_NETWORK_UNIT)
+            self._link("etc/systemd/system/network-online.target.wants/drill-network.service",
+                       "/etc/systemd/system/drill-network.service")  # fmt: skip
+        else:
+            self._write(f"etc/systemd/network/10-{GUEST_IFACE}.network",
+                        f"[Match]\nName={GUEST_IFACE}\n\n[Network]\nAddress={GUEST_IP}/24\n")  # fmt: skip
+            for unit, target in (("systemd-networkd.service", "multi-user.target"),
+                                 ("systemd-networkd-wait-online.service", "network-online.target")):  # fmt: skip
+                self._link(f"etc/systemd/system/{target}.wants/{unit}", f"/lib/systemd/system/{unit}")
         with (self.root / "etc/hosts").open("a") as hosts:
             hosts.write(f"{HOST_IP} {DB_HOST} {REDIS_HOST}\n")
         # The test CA joins the system trust store, as Amazon's CAs are in the AMI's.
@@ -491,14 +525,14 @@ class Instance:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 ["systemd-nspawn", "--register=no", "--keep-unit", "-D", str(self.root), "--boot",
-                 f"--machine={MACHINE}", "--network-veth", "--console=passive", "-q"],
+                 f"--machine={MACHINE}", "--network-veth", f"--console={self.console}", "-q"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         self.leader, self.pid_namespace = 0, ""
-        wait_for("the container's systemd", self._find_leader, timeout=30)
+        wait_for("the container's systemd", self._find_leader, timeout=30 * self.slowdown)
         run(["ip", "link", "set", HOST_IFACE, "up"])
         run(["ip", "route", "replace", f"{GUEST_IP}/32", "dev", HOST_IFACE])
-        wait_for("the container to finish booting", self._booted, timeout=120)
+        wait_for("the container to finish booting", self._booted, timeout=120 * self.slowdown)
 
     def _find_leader(self) -> bool:
         """The container's PID 1 (systemd), as a host PID: the child of systemd-nspawn that is PID 1 inside."""

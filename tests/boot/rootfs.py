@@ -10,7 +10,13 @@ What the AMI (Amazon Linux 2023) brings that bookworm does not: AWS CLI v2
 (>= 2.13 honours ``AWS_ENDPOINT_URL``; bookworm's 2.9 does not), so the
 rootfs gets the AWS CLI from PyPI in its own venv, pinned below.
 
-Run ``python tests/boot/rootfs.py`` to build (or find) it ahead of the tests.
+The same recipe builds an **arm64** rootfs (``build_rootfs("arm64")``) for
+the Graviton drill (``test_boot_drill_arm64.py``): ``debootstrap --arch=arm64``
+runs the foreign binaries through ``qemu-user-static`` registered with the
+kernel's binfmt_misc (:func:`enable_emulation`), and ``systemd-nspawn`` boots
+it the same way, every arm64 instruction emulated.
+
+Run ``python tests/boot/rootfs.py [amd64|arm64]`` to build (or find) it ahead of the tests.
 """
 
 from __future__ import annotations
@@ -42,6 +48,13 @@ PACKAGES = (
 # AWS CLI v1 from PyPI: the same `aws secretsmanager/s3` commands as the AMI's CLI v2, and AWS_ENDPOINT_URL.
 AWS_CLI = "awscli==1.36.40"
 RECIPE = f"{SUITE} {' '.join(PACKAGES)} {AWS_CLI} v1"
+NATIVE = "amd64"
+"""The build machine's Debian architecture (CI's and the developers' machines are x86_64)."""
+ARCHITECTURES = ("amd64", "arm64")
+# Debian's name -> the kernel's (uname -m) and qemu's; the binfmt rule ships with qemu-user-static.
+MACHINE_NAMES = {"amd64": "x86_64", "arm64": "aarch64"}
+BINFMT = Path("/proc/sys/fs/binfmt_misc")
+BINFMT_RULES = Path("/usr/lib/binfmt.d")
 _APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 
 
@@ -67,23 +80,63 @@ def debian_mirror() -> str:
     raise RuntimeError(f"no apt source for Debian {SUITE} in /etc/apt/sources.list*")
 
 
-def rootfs_path() -> Path:
-    digest = hashlib.sha256(RECIPE.encode()).hexdigest()[:12]
+def recipe(arch: str = NATIVE) -> str:
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"no rootfs recipe for architecture {arch!r}: one of {', '.join(ARCHITECTURES)}")
+    return RECIPE if arch == NATIVE else f"{RECIPE} arch={arch}"
+
+
+def rootfs_path(arch: str = NATIVE) -> Path:
+    digest = hashlib.sha256(recipe(arch).encode()).hexdigest()[:12]
     return CACHE / f"{SUITE}-{digest}"
 
 
-def build_rootfs() -> Path:
-    """The cached rootfs, built first if missing (a few minutes once, then instant)."""
-    root = rootfs_path()
+def emulation_problem(arch: str) -> str:
+    """Why ``arch`` binaries cannot run here (one line), or "" when they can (natively or under qemu)."""
+    if arch == NATIVE:
+        return ""
+    machine = MACHINE_NAMES[arch]
+    rule = BINFMT_RULES / f"qemu-{machine}.conf"
+    if not rule.exists():
+        return f"running {arch} needs qemu-user-static ({rule} is missing): run scripts/setup.sh"
+    return ""
+
+
+def enable_emulation(arch: str) -> None:
+    """Let the kernel run ``arch`` binaries through qemu-user-static: binfmt_misc mounted, its rule registered.
+
+    The rule (from the qemu-user-static package) has the F flag: the kernel opens the emulator once,
+    at registration, so it also runs inside a chroot or a container that has no qemu of its own.
+    """
+    if arch == NATIVE:
+        return
+    problem = emulation_problem(arch)
+    if problem:
+        raise RuntimeError(problem)
+    machine = MACHINE_NAMES[arch]
+    if not (BINFMT / "register").exists():
+        subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT)], check=True)
+    if not (BINFMT / f"qemu-{machine}").exists():
+        line = (BINFMT_RULES / f"qemu-{machine}.conf").read_text().strip()
+        (BINFMT / "register").write_text(line + "\n")
+    if (BINFMT / f"qemu-{machine}").read_text().splitlines()[0] != "enabled":
+        (BINFMT / f"qemu-{machine}").write_text("1\n")
+
+
+def build_rootfs(arch: str = NATIVE) -> Path:
+    """The cached rootfs of ``arch``, built first if missing (a few minutes once, then instant)."""
+    root = rootfs_path(arch)
     if (root / ".complete").exists():
         return root
+    enable_emulation(arch)
     CACHE.mkdir(parents=True, exist_ok=True)
     work = root.with_name(root.name + ".build")
     started = time.monotonic()
     if not (work / ".debootstrapped").exists():  # a build cut short after this step resumes here
         shutil.rmtree(work, ignore_errors=True)
         subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(work), debian_mirror()],
+            ["debootstrap", f"--arch={arch}", "--variant=minbase", f"--include={','.join(PACKAGES)}",
+             SUITE, str(work), debian_mirror()],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -109,11 +162,11 @@ def build_rootfs() -> Path:
         (work / "etc/systemd/system" / unit).unlink(missing_ok=True)
         (work / "etc/systemd/system" / unit).symlink_to("/dev/null")
     (work / "etc/hostname").write_text("covaex-drill\n")
-    (work / ".complete").write_text(f"{RECIPE}\nbuilt in {time.monotonic() - started:.0f} s\n")
+    (work / ".complete").write_text(f"{recipe(arch)}\nbuilt in {time.monotonic() - started:.0f} s\n")
     os.replace(work, root)
     return root
 
 
 if __name__ == "__main__":
-    path = build_rootfs()
+    path = build_rootfs(*sys.argv[1:2])
     print(path, (path / ".complete").read_text().strip(), file=sys.stderr)

@@ -9,13 +9,9 @@ cannot: docs/runbooks (README "Deploy to AWS").
 from __future__ import annotations
 
 import json
-import re
-import signal
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,189 +21,16 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from covaex.synth import SynthResult
-from tests.boot.drill import (
-    DB_HOST,
-    REDIS_HOST,
-    REPO_ROOT,
-    Instance,
-    Stand,
-    machine_lock,
-    new_password,
-    run,
-    sweep_leftovers,
-    timed,
-    user_data,
-    wait_for,
-)
-from tests.boot.rootfs import CACHE, build_rootfs
+from tests.boot.booting import CLIENT, DB_USER, REQUEST_TIMEOUT_SECONDS, Booted, booted_instance
+from tests.boot.drill import new_password, timed, wait_for
 
 # One boot plus six drills (one of them a 60 s outage) and a reboot.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
-DB_USER = "covaex"
-CLIENT = {"X-Forwarded-For": "198.51.100.7"}  # the ALB's header (COVAEX_PROXIES_COUNT=1)
-# What the drill allows one request (its bounds are on recovery, not latency); the health path gets the
-# target group's own health-check timeout instead, as the ALB would.
-REQUEST_TIMEOUT_SECONDS = 10.0
-
-
-@dataclass
-class Booted:
-    """The running instance and what the drills need to act on it."""
-
-    instance: Instance
-    stand: Stand
-    port: int
-    health_path: str
-    health_timeout: int
-    grace_seconds: int
-    db_secret_arn: str
-    session_secret_arn: str
-    boot_seconds: float = 0.0
-
-    def get(self, path: str, timeout: float = REQUEST_TIMEOUT_SECONDS, **kwargs: Any) -> httpx.Response:
-        return httpx.get(self.instance.url(path, self.port), headers=CLIENT, timeout=timeout, **kwargs)
-
-    def health(self) -> int:
-        """The status the ALB's health check would see."""
-        return self.get(self.health_path, timeout=self.health_timeout).status_code
-
-    def healthy(self) -> bool:
-        return self.health() == 200
-
-    def booting_healthy(self) -> bool:
-        """Healthy yet; fails at once when the user data has failed (no point waiting out the grace period)."""
-        state = self.instance.sh("systemctl is-failed drill-user-data", check=False).stdout.strip()
-        assert state != "failed", f"the user data failed:\n{self.instance.diagnose()}"
-        return self.healthy()
-
-    def workers(self) -> list[int]:
-        out = self.instance.sh("grep -l 'SANIC_WORKER_NAME=Sanic-Server' /proc/[0-9]*/environ", check=False).stdout
-        return sorted(int(path.split("/")[2]) for path in out.split())
-
-    def main_pid(self) -> int:
-        return int(self.instance.sh("systemctl show -p MainPID --value covaex").stdout.strip())
-
-    def restart_phases(self, since: float) -> str:
-        """When, after ``since`` (monotonic, shared with the container), systemd saw the unit stop and start again."""
-        props = ("InactiveEnterTimestampMonotonic", "InactiveExitTimestampMonotonic", "ExecMainStartTimestampMonotonic")
-        out = self.instance.sh(f"systemctl show {' '.join(f'-p {p}' for p in props)} covaex").stdout
-        at = dict(line.split("=", 1) for line in out.split())
-        names = ("stopped", "ExecStartPre began", "covaex serve began")
-        return ", ".join(f"{name} +{int(at[p]) / 1e6 - since:.1f} s" for name, p in zip(names, props, strict=True))
-
-    def hard_exits(self) -> int:
-        """How many times the service's stop hung and its main process exited hard (server.py, the service log)."""
-        log = self.instance.sh("cat /var/log/covaex/service.log", check=False).stdout
-        return log.count("did not stop within")
-
-    def settled(self) -> bool:
-        """Both workers up, each past its startup (it reports in /metrics only once Sanic has its ack), serving."""
-        metrics = self.get("/metrics").text
-        reporting = {int(pid) for pid in re.findall(r'covaex_worker_ws_clients\{[^}]*worker="[^:"]*:(\d+):', metrics)}
-        workers = self.workers()
-        return len(workers) == 2 and reporting == set(workers) and self.healthy()
-
-    def feed_starts(self) -> int:
-        """How many times a worker has taken the ingest lease and started the feed (the service log)."""
-        log = self.instance.sh("cat /var/log/covaex/service.log", check=False).stdout
-        return log.count("ingest lease taken by")
-
-
-def _references(script: str, db_secret_arn: str, session_secret_arn: str) -> dict[str, str]:
-    """Terraform's references in the script, resolved to the drill's endpoints and secrets."""
-    values: dict[str, str] = {}
-    for ref in set(re.findall(r"\$\{([^}]+)\}", script)):
-        if ref.startswith("aws_db_instance.") and ref.endswith(".address"):
-            values[ref] = DB_HOST
-        elif ref.startswith("aws_db_instance.") and "master_user_secret" in ref:
-            values[ref] = db_secret_arn
-        elif ref.startswith("aws_elasticache_replication_group."):
-            values[ref] = REDIS_HOST
-        elif ref.startswith("aws_secretsmanager_secret."):
-            values[ref] = session_secret_arn
-    return values
-
-
-def _build_artifact(out: Path) -> str:
-    proc = run(["bash", str(REPO_ROOT / "scripts/build-artifact.sh"), str(out)], cwd=REPO_ROOT)
-    return proc.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture(scope="module")
 def booted(can_boot: None, synthesized: SynthResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Booted]:
-    stack = json.loads(synthesized.stack_json("tobe-v1-prod").read_text())
-    folder = tmp_path_factory.mktemp("boot-drill")
-    # A SIGTERM (CI cancelling the job, `timeout`) unwinds like Ctrl-C, so every finally below still runs.
-    previous_sigterm = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        with machine_lock(CACHE / "drill.lock"):
-            ended = sweep_leftovers()
-            if ended:
-                print(f"[drill] ended what an interrupted drill had left running: {ended}")
-            try:
-                yield from _boot(stack, folder)
-            finally:
-                left = sweep_leftovers()
-    finally:
-        signal.signal(signal.SIGTERM, previous_sigterm)
-    assert not left, f"the drill left these running (ended now): {left}"
-
-
-def _boot(stack: dict[str, Any], folder: Path) -> Iterator[Booted]:
-    """The stand and the instance, booted until its health path answers; both gone when the drill ends."""
-    with timed("rootfs (debootstrap once, then cached)"):
-        rootfs = build_rootfs()
-    with timed("release artifact (scripts/build-artifact.sh)"):
-        version = _build_artifact(folder / "artifact")
-    stand = Stand(folder / "stand")
-    instance: Instance | None = None
-    try:
-        # The secret store and the artifact bucket, as the stacks and the release workflow leave them.
-        raw_script = user_data(stack, {ref: "x" for ref in re.findall(r"\$\{([^}]+)\}", _raw(stack))})
-        bucket, script_version = re.search(r"s3://([^/\s]+)/covaex/([^/\s]+)", raw_script).groups()  # type: ignore[union-attr]
-        assert script_version == version, "the stacks' APP_VERSION is the version the release builds"
-        s3 = stand.moto.client("s3")
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
-        for path in sorted((folder / "artifact").iterdir()):
-            s3.upload_file(str(path), bucket, f"covaex/{version}/{path.name}")
-        password = new_password()
-        stand.postgres.sql(f"CREATE ROLE {DB_USER} LOGIN PASSWORD '{password}'")
-        stand.postgres.sql(f"CREATE DATABASE covaex OWNER {DB_USER}")
-        sm = stand.moto.client("secretsmanager")
-        db_arn = sm.create_secret(
-            Name="rds!db-drill", SecretString=json.dumps({"username": DB_USER, "password": password})
-        )["ARN"]
-        session_arn = sm.create_secret(Name="covaex/prod/session-key", SecretString=new_password() * 3)["ARN"]
-        agent = stack["resource"]["aws_ssm_parameter"]["cloudwatch_agent"]
-        stand.moto.client("ssm").put_parameter(Name=agent["name"], Value=agent["value"], Type="String")
-
-        script = user_data(stack, _references(_raw(stack), db_arn, session_arn))
-        instance = Instance(rootfs, folder, script, stand.ca.cert, stand.moto.endpoint)
-        group = stack["resource"]["aws_lb_target_group"]["app"]
-        check = group["health_check"]
-        port = group["port"] if check.get("port", "traffic-port") == "traffic-port" else int(check["port"])
-        grace = stack["resource"]["aws_autoscaling_group"]["app"]["health_check_grace_period"]
-        result = Booted(instance, stand, port, check["path"], int(check["timeout"]), grace, db_arn, session_arn)
-        started = time.monotonic()
-        instance.boot()
-        try:
-            wait_for(f"{check['path']} healthy on :{port}", result.booting_healthy, timeout=grace, interval=1)
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\n{instance.diagnose()}") from None
-        result.boot_seconds = time.monotonic() - started
-        print(f"[drill] first boot to healthy {check['path']}: {result.boot_seconds:.1f} s (grace {grace} s)")
-        yield result
-    finally:
-        try:
-            if instance is not None:
-                instance.destroy()
-        finally:  # the stand too, even when interrupted while the container stops
-            stand.close()
-
-
-def _raw(stack: dict[str, Any]) -> str:
-    raw: str = stack["resource"]["aws_launch_template"]["app"]["user_data"]
-    return json.loads(f'"{raw[len("${base64encode(") + 1 : -len(")}") - 1]}"')
+    yield from booted_instance(synthesized, tmp_path_factory.mktemp("boot-drill"))
 
 
 def test_first_boot_is_healthy_within_the_grace_period_and_serves(booted: Booted) -> None:

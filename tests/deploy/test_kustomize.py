@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
+from infraforge.constructs.alb import INTERNAL_PATHS, AlbConfig
+
 from tests.deploy.deploy_checks import OVERLAYS, Rendered, kustomize, render
+
+V1_HEALTH_PATH = AlbConfig.health_check_path
+"""The v1 target group's health path (liveness): the one rule the EKS Ingress and readinessProbe follow."""
 
 # the registry is the account's, set by the Argo CD Application (tests/deploy/test_gitops_site.py)
 ECR_IMAGE = "registry.invalid/covaex"
@@ -74,7 +80,8 @@ def test_each_environment_has_its_own_host(rendered: dict[str, Rendered]) -> Non
 def test_probes_security_context_and_resources(rendered: dict[str, Rendered]) -> None:
     for env, r in rendered.items():
         c = container(r)
-        assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}, env
+        # One rule with v1 (the ALB target group's liveness path): a shared dependency down keeps the pods.
+        assert c["readinessProbe"]["httpGet"] == {"path": V1_HEALTH_PATH, "port": "http"}, env
         assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}, env
         assert c["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
         sc = c["securityContext"]
@@ -101,11 +108,13 @@ def test_ingress_is_an_https_alb_fit_for_websockets(rendered: dict[str, Rendered
         assert int(lb["idle_timeout.timeout_seconds"]) >= 3600, "quiet WebSockets must outlive the idle timeout"
         tg = dict(kv.split("=", 1) for kv in a["alb.ingress.kubernetes.io/target-group-attributes"].split(","))
         assert tg["stickiness.enabled"] == "true" and tg["stickiness.type"] == "lb_cookie"
-        assert a["alb.ingress.kubernetes.io/healthcheck-path"] == "/readyz"
+        assert a["alb.ingress.kubernetes.io/healthcheck-path"] == V1_HEALTH_PATH
         assert a["alb.ingress.kubernetes.io/target-type"] == "ip"
         assert '{"HTTPS": 443}' in a["alb.ingress.kubernetes.io/listen-ports"]
         assert a["alb.ingress.kubernetes.io/ssl-redirect"] == "443"
-        backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+        *_refused, catch_all = ingress["spec"]["rules"][0]["http"]["paths"]
+        assert catch_all["path"] == "/"
+        backend = catch_all["backend"]["service"]
         service = r.one("Service")
         assert backend == {"name": service["metadata"]["name"], "port": {"name": "http"}}
         assert service["spec"]["ports"][0]["targetPort"] == "http"
@@ -147,3 +156,19 @@ def test_broken_kustomization_is_reported(tmp_path: object) -> None:
         assert "does-not-exist.yaml" in str(failure)
     else:
         raise AssertionError("kustomize accepted a missing resource")
+
+
+def test_the_ingress_refuses_v1s_internal_paths_before_the_app(rendered: dict[str, Rendered]) -> None:
+    """/metrics and /readyz answer 404 at the ALB, as v1's listener rule does (INTERNAL_PATHS, one source)."""
+    for env, r in rendered.items():
+        ingress = r.one("Ingress")
+        action = json.loads(ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/actions.internal-only"])
+        assert action["type"] == "fixed-response" and action["fixedResponseConfig"]["statusCode"] == "404"
+        *refused, catch_all = ingress["spec"]["rules"][0]["http"]["paths"]
+        patterns: set[str] = set()
+        for path in refused:
+            assert path["backend"]["service"] == {"name": "internal-only", "port": {"name": "use-annotation"}}
+            # ALB path patterns of a Kubernetes path: Prefix /x is /x and /x/*, Exact /x is /x.
+            patterns |= {path["path"], f"{path['path']}/*"} if path["pathType"] == "Prefix" else {path["path"]}
+        assert patterns == set(INTERNAL_PATHS), env
+        assert catch_all["backend"]["service"]["name"] == r.one("Service")["metadata"]["name"]

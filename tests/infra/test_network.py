@@ -81,3 +81,16 @@ def test_cidr_plan_is_written_once_and_checked() -> None:
         NetworkConfig(name="t", vpc_cidr="10.10.0.0/16", availability_zones=AZS[:1], single_nat=True)
     with pytest.raises(ValueError, match="not a valid network"):
         NetworkConfig(name="t", vpc_cidr="10.10.0.300/16", availability_zones=AZS, single_nat=True)
+
+
+def test_s3_is_reached_through_a_free_gateway_endpoint_from_every_private_route_table(stacks: dict[str, Json]) -> None:
+    """The artifact, ECR's layers (S3) and log delivery skip the NAT; priced free because it is a Gateway."""
+    for name, stack in stacks.items():
+        for address, endpoint in resources(stack, "aws_vpc_endpoint").items():
+            assert endpoint["vpc_endpoint_type"] == "Gateway", f"{name}: {address} is priced as free (prices.yaml)"
+    for env in ("dev", "prod"):
+        stack = stacks[f"tobe-v1-{env}"]
+        s3 = resource(stack, "aws_vpc_endpoint.s3")
+        assert s3["service_name"] == "com.amazonaws.ap-northeast-2.s3"
+        private = {f"${{aws_route_table.{n}.id}}" for n in resources(stack, "aws_route_table") if n != "public"}
+        assert set(s3["route_table_ids"]) == private and private

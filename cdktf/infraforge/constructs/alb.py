@@ -71,6 +71,7 @@ class AlbConfig:
         stickiness_seconds: load-balancer cookie lifetime.
         deregistration_delay_seconds: drain time for open connections during rollouts.
         deletion_protection: refuse ``terraform destroy`` of the ALB.
+        logs_force_destroy: ``destroy`` empties the versioned access-log bucket (dev: its logs are disposable).
         access_log_retention_days: how long access logs are kept.
         ssl_policy: the HTTPS listener's TLS policy.
     """
@@ -80,6 +81,7 @@ class AlbConfig:
     certificate_arn: str
     app_port: int
     deletion_protection: bool
+    logs_force_destroy: bool = False
     health_check_path: str = "/healthz"
     idle_timeout_seconds: int = 3600
     stickiness_seconds: int = 3600
@@ -125,6 +127,7 @@ class ApplicationLoadBalancer(Construct):
             current_version_days=config.access_log_retention_days,
             # ALB access logging supports only SSE-S3.
             sse_algorithm="AES256",
+            force_destroy=config.logs_force_destroy,
             extra_policy_statements=(
                 {
                     "Sid": "AlbLogDelivery",

@@ -21,7 +21,8 @@ class AppSecretsConfig:
 
     Attributes:
         name: prefix of the secret names (``<name>/session-key``).
-        recovery_window_days: how long a deleted secret can be restored.
+        recovery_window_days: how long a deleted secret can be restored; 0 deletes it at once (dev), so a
+            re-created environment can create the same name again.
     """
 
     name: str

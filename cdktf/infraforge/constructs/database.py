@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
@@ -51,6 +52,9 @@ class DatabaseConfig:
         backup_retention_days: days of automated backups (at least 7).
         backup_window / maintenance_window: UTC windows (night in Korea), must not overlap.
         deletion_protection: refuse deletion of the instance.
+        skip_final_snapshot: ``destroy`` keeps no final snapshot (dev: its data is disposable); otherwise the
+            final snapshot is named with the instance's creation time, so a re-created instance's second
+            ``destroy`` never collides with the first one's snapshot.
         database_name / master_username: the database the service uses and its owner.
         slow_statement_ms: statements slower than this are logged.
         log_retention_days: retention of the exported log groups (RDS would create them never expiring).
@@ -60,6 +64,7 @@ class DatabaseConfig:
     instance_class: str
     multi_az: bool
     deletion_protection: bool
+    skip_final_snapshot: bool = False
     backup_retention_days: int = MIN_BACKUP_RETENTION_DAYS
     engine_version: str = "16"
     allocated_storage_gb: int = 20
@@ -186,8 +191,8 @@ class PostgresDatabase(Construct):
             maintenance_window=config.maintenance_window,
             copy_tags_to_snapshot=True,
             deletion_protection=config.deletion_protection,
-            skip_final_snapshot=False,
-            final_snapshot_identifier=f"{config.name}-postgres-final",
+            skip_final_snapshot=config.skip_final_snapshot,
+            final_snapshot_identifier=None if config.skip_final_snapshot else final_snapshot_identifier(config.name),
             auto_minor_version_upgrade=True,
             enabled_cloudwatch_logs_exports=list(EXPORTED_LOGS),
             monitoring_interval=config.monitoring_interval_seconds,
@@ -197,6 +202,8 @@ class PostgresDatabase(Construct):
             performance_insights_kms_key_id=kms_key_arn,
             tags={"Name": f"{config.name}-postgres"},
             depends_on=list(self.log_groups),
+            # The creation time stays in the name (timestamp() would otherwise change it at every plan).
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["final_snapshot_identifier"]),
         )
         self.instance.override_logical_id("postgres")
 
@@ -208,3 +215,8 @@ class PostgresDatabase(Construct):
     @property
     def address(self) -> str:
         return str(self.instance.address)
+
+
+def final_snapshot_identifier(name: str) -> str:
+    """``<name>-postgres-final-<UTC creation time>``: unique per instance, so destroy, re-create, destroy works."""
+    return f'{name}-postgres-final-${{formatdate("YYYYMMDDhhmmss", timestamp())}}'

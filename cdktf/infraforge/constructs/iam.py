@@ -13,6 +13,14 @@ for (``tests/infra/test_policies.py`` enforces this over every stack).
   configured repository running in the matching GitHub environment; it may
   roll the app tier (instance refresh) and read the stack's state, nothing
   else. Infrastructure changes are applied by an operator, not by CI.
+* :class:`ArtifactPublishRole` (bootstrap stack ``state``, beside the artifact
+  bucket): assumable only by jobs in the GitHub environment ``release``, the
+  one the release workflow's ``artifact`` job runs in; it may put objects
+  under ``covaex/`` of the artifact bucket, nothing else.
+
+Which GitHub variable holds which role's ARN: :data:`GITHUB_ROLE_VARIABLES`
+(``tests/deploy/test_ci_roles.py`` evaluates every AWS call of every
+workflow job against the role its variable names).
 """
 
 from __future__ import annotations
@@ -28,6 +36,15 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+RELEASE_ENVIRONMENT = "release"
+"""GitHub environment of the release workflow's jobs (their OIDC ``sub`` names it)."""
+ARTIFACT_PREFIX = "covaex/"
+"""Key prefix of the release artifacts in the artifact bucket (``covaex/<version>/``)."""
+GITHUB_ROLE_VARIABLES = {
+    "AWS_DEPLOY_ROLE_ARN": ("platform-v2-registry", "ci_image_push_role_arn"),
+    "AWS_ARTIFACT_ROLE_ARN": ("state", "ci_artifact_role_arn"),
+}
+"""GitHub environment variable (``release``) -> the (stack, output) whose value it holds."""
 
 
 class GithubOidcProvider(Construct):
@@ -158,7 +175,6 @@ class CiDeployRoleConfig:
         github_repo: ``owner/name`` of the only repository trusted.
         state_bucket: bucket of the Terraform state, readable for the stack's outputs.
         state_key_prefix: the stack's prefix inside that bucket.
-        artifact_bucket: bucket the release workflow publishes ``covaex/<version>/`` to.
         max_session_seconds: lifetime of a CI session.
     """
 
@@ -167,7 +183,6 @@ class CiDeployRoleConfig:
     github_repo: str
     state_bucket: str
     state_key_prefix: str
-    artifact_bucket: str
     max_session_seconds: int = 3600
 
     @property
@@ -225,13 +240,6 @@ class CiDeployRole(Construct):
                     "Resource": ["*"],
                 },
                 {
-                    # Put only: the workflow cannot list, read back or delete what instances install.
-                    "Sid": "PublishReleaseArtifact",
-                    "Effect": "Allow",
-                    "Action": ["s3:PutObject"],
-                    "Resource": [f"arn:aws:s3:::{config.artifact_bucket}/covaex/*"],
-                },
-                {
                     "Sid": "ReadStackState",
                     "Effect": "Allow",
                     "Action": ["s3:GetObject"],
@@ -247,3 +255,46 @@ class CiDeployRole(Construct):
             ),
         )
         policy.override_logical_id("ci_deploy")
+
+
+class ArtifactPublishRole(Construct):
+    """GitHub Actions role of the release workflow's ``artifact`` job. Output: :attr:`role`."""
+
+    def __init__(
+        self, scope: Construct, id_: str, *, provider_arn: str, github_repo: str, artifact_bucket: str
+    ) -> None:
+        super().__init__(scope, id_)
+        self.role = IamRole(
+            self,
+            "role",
+            name="covaex-ci-artifact-publish",
+            description=f"GitHub Actions of {github_repo} ({RELEASE_ENVIRONMENT}): publish release artifacts",
+            max_session_duration=3600,
+            assume_role_policy=trust_policy(
+                {"Federated": provider_arn},
+                "sts:AssumeRoleWithWebIdentity",
+                {
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                        f"{GITHUB_OIDC_HOST}:sub": f"repo:{github_repo}:environment:{RELEASE_ENVIRONMENT}",
+                    }
+                },
+            ),
+        )
+        self.role.override_logical_id("ci_artifact_publish")
+        policy = IamRolePolicy(
+            self,
+            "policy",
+            name="publish-release-artifact",
+            role=self.role.id,
+            policy=policy_document(
+                {
+                    # Put only (multipart uploads included): no list, read back or delete of what instances install.
+                    "Sid": "PublishReleaseArtifact",
+                    "Effect": "Allow",
+                    "Action": ["s3:PutObject"],
+                    "Resource": [f"arn:aws:s3:::{artifact_bucket}/{ARTIFACT_PREFIX}*"],
+                },
+            ),
+        )
+        policy.override_logical_id("ci_artifact_publish")

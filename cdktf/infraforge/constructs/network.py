@@ -45,6 +45,7 @@ from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from constructs import Construct
 
 from infraforge.constructs.iam import policy_document, service_trust_policy
@@ -176,6 +177,7 @@ class Network(Construct):
         else:
             self.nat_gateways = self._nat_gateways()
         self.private_route_tables = self._private_routes()
+        self.s3_endpoint = self._s3_gateway_endpoint()
         self._flow_logs()
 
     @property
@@ -273,6 +275,22 @@ class Network(Construct):
             assoc.override_logical_id(f"data_{sfx}")
         tables.append(data_table)
         return tables
+
+    def _s3_gateway_endpoint(self) -> VpcEndpoint:
+        """S3 through a gateway endpoint (no charge): the artifact download, ECR's image layers (stored in S3)
+        and the ALB's log delivery from the private subnets never pay NAT processing (~$0.059/GB)."""
+        region = self.config.availability_zones[0][:-1]
+        endpoint = VpcEndpoint(
+            self,
+            "s3_endpoint",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[table.id for table in self.private_route_tables],
+            tags={"Name": f"{self.config.name}-s3"},
+        )
+        endpoint.override_logical_id("s3")
+        return endpoint
 
     def _flow_logs(self) -> None:
         name = self.config.name

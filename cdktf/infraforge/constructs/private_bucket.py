@@ -57,9 +57,13 @@ class PrivateBucket(Construct):
         current_version_days: int | None = None,
         sse_algorithm: str = "aws:kms",
         extra_policy_statements: tuple[dict[str, object], ...] = (),
+        force_destroy: bool = False,
     ) -> None:
         super().__init__(scope, id_)
-        self.bucket = S3Bucket(self, "bucket", bucket=bucket_name, tags={"Name": bucket_name})
+        # force_destroy: `destroy` empties the bucket (every version) first; only for disposable data (dev's logs).
+        self.bucket = S3Bucket(
+            self, "bucket", bucket=bucket_name, force_destroy=force_destroy, tags={"Name": bucket_name}
+        )
         self.bucket.override_logical_id(logical_id)
         parts = [
             S3BucketPublicAccessBlock(

@@ -27,11 +27,10 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from infraforge.constructs.iam import GITHUB_OIDC_HOST, policy_document, trust_policy
+from infraforge.constructs.iam import GITHUB_OIDC_HOST, RELEASE_ENVIRONMENT, policy_document, trust_policy
 from infraforge.platform.config import REGION, EcrConfig
 
-RELEASE_ENVIRONMENT = "release"
-"""GitHub environment of the release workflow's image job (its OIDC ``sub`` names it)."""
+__all__ = ["PUSH_ACTIONS", "RELEASE_ENVIRONMENT", "ImagePushRole", "ImageRepository", "lifecycle_policy"]
 
 PUSH_ACTIONS = (
     "ecr:BatchCheckLayerAvailability",

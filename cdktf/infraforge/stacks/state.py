@@ -7,7 +7,8 @@ GitHub OIDC identity provider (one per account, so it cannot live in a
 per-environment stack). An account that already has that provider
 (``EntityAlreadyExists``) names it in the input ``github_oidc_provider_arn``
 and the stack uses it instead of creating a second one; the CI roles trust it
-by its fixed ARN either way.
+by its fixed ARN either way. The role the release workflow's ``artifact`` job
+uploads with (``ci_artifact_role_arn``) lives here, beside the bucket.
 Its own state is local on the first apply; the README shows how to move it
 into the bucket it has just created.
 """
@@ -18,7 +19,7 @@ from cdktf import Aspects, LocalBackend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
-from infraforge.constructs.iam import GithubOidcProvider
+from infraforge.constructs.iam import ArtifactPublishRole, GithubOidcProvider
 from infraforge.constructs.private_bucket import PrivateBucket
 from infraforge.constructs.state_backend import StateBackend, StateBackendConfig
 from infraforge.inputs import REGION, DeployInputs
@@ -49,6 +50,16 @@ class StateStack(TerraformStack):
         if not provider_arn:
             self.github_oidc = GithubOidcProvider(self, "github_oidc")
             provider_arn = self.github_oidc.provider.arn
+        # The release workflow's artifact job (GitHub environment "release") uploads with this role only.
+        self.artifact_role = ArtifactPublishRole(
+            self,
+            "ci_artifact",
+            provider_arn=provider_arn,
+            github_repo=inputs.github_repo,
+            artifact_bucket=inputs.artifact_bucket,
+        ).role
         TerraformOutput(self, "state_bucket", value=self.backend.bucket.bucket)
         TerraformOutput(self, "artifact_bucket", value=self.artifacts.bucket)
         TerraformOutput(self, "github_oidc_provider_arn", value=provider_arn)
+        # the AWS_ARTIFACT_ROLE_ARN variable of the GitHub environment "release"
+        TerraformOutput(self, "ci_artifact_role_arn", value=self.artifact_role.arn)
