@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from covaex.synth import REPO_ROOT, SynthResult
-
-from .conftest import Json, resource
+from tests.infra.stack_json import Json, resource
 
 SCRIPT = REPO_ROOT / "scripts" / "destroy-dev.sh"
 
