@@ -36,9 +36,7 @@ def _serve(args: argparse.Namespace) -> int:
     from covaex_service.server import serve
     from covaex_service.settings import load_settings
 
-    settings = load_settings().with_overrides(
-        host=args.host, port=args.port, workers=args.workers, feed=args.feed
-    )
+    settings = load_settings().with_overrides(host=args.host, port=args.port, workers=args.workers, feed=args.feed)
     serve(settings)
     return 0
 
@@ -112,9 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default COVAEX_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=_port, help="HTTP port (default COVAEX_PORT or 8000)")
     serve.add_argument("--workers", type=_positive, help="worker processes; more than 1 needs COVAEX_REDIS_URL")
-    serve.add_argument(
-        "--feed", choices=FEEDS, help="market feed (default COVAEX_FEED or auto)"
-    )
+    serve.add_argument("--feed", choices=FEEDS, help="market feed (default COVAEX_FEED or auto)")
     serve.set_defaults(handler=_serve)
 
     synth = sub.add_parser("synth", help="synthesize every CDKTF stack to DIR/stacks/<stack>/cdk.tf.json")

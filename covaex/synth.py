@@ -61,9 +61,7 @@ def sources_hash(root: Path = REPO_ROOT) -> str:
     return digest.hexdigest()
 
 
-def synth_stacks(
-    out: Path, *, force: bool = False, steps: Steps | None = None, root: Path = REPO_ROOT
-) -> SynthResult:
+def synth_stacks(out: Path, *, force: bool = False, steps: Steps | None = None, root: Path = REPO_ROOT) -> SynthResult:
     """Synthesize every stack of ``root`` (default: this checkout) to ``out/stacks/<stack>/cdk.tf.json``, or reuse it.
 
     Another ``root`` (a commit's ``cdktf/`` exported by ``covaex diff``) is

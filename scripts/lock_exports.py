@@ -34,9 +34,22 @@ def lock_is_current(uv: str, root: Path) -> bool:
 
 def service_lock(uv: str, root: Path) -> str:
     out = subprocess.run(  # noqa: S603 (uv from our own venv, fixed arguments)
-        [uv, "export", "--frozen", "--quiet", "--format", "requirements-txt", "--no-emit-project",
-         "--no-header", "--extra", "service"],
-        cwd=root, check=True, capture_output=True, text=True,
+        [
+            uv,
+            "export",
+            "--frozen",
+            "--quiet",
+            "--format",
+            "requirements-txt",
+            "--no-emit-project",
+            "--no-header",
+            "--extra",
+            "service",
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return HEADER + out
 

@@ -135,8 +135,13 @@ def _ebs(cost: StackCost, res: Resource, pr: _Pricer, volumes: list[tuple[str, i
         if price is None:
             raise CostError(f"{res.address}: no price for EBS volume type {vtype!r} (ebs_gb_month in prices.yaml)")
         _add(
-            cost, res, f"{res.address} EBS {vtype} ({count} x {size} GiB)", f"GB of EBS {vtype}", count * size,
-            monthly_unit=float(price), unit_label=f"${price}/GB-month",
+            cost,
+            res,
+            f"{res.address} EBS {vtype} ({count} x {size} GiB)",
+            f"GB of EBS {vtype}",
+            count * size,
+            monthly_unit=float(price),
+            unit_label=f"${price}/GB-month",
         )
 
 
@@ -258,8 +263,15 @@ def _controller(res: Resource, pr: _Pricer, cost: StackCost) -> None:
     azs = int(pr.p["controller_alb"]["subnets"])
     item = f"ALB created by {res.address} for the Ingress ({pr.p['controller_alb']['note']})"
     _add(cost, res, item, "alb", 1, hourly=float(pr.p["alb_hour"]), hours=pr.hours)
-    _add(cost, res, f"{item}: public IPv4 ({azs})", "public-ipv4", azs, hourly=float(pr.p["public_ipv4_hour"]),
-         hours=pr.hours)
+    _add(
+        cost,
+        res,
+        f"{item}: public IPv4 ({azs})",
+        "public-ipv4",
+        azs,
+        hourly=float(pr.p["public_ipv4_hour"]),
+        hours=pr.hours,
+    )
 
 
 def _claimed_volumes(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
@@ -295,8 +307,15 @@ def _flow_log(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) ->
     if price is None:
         raise CostError(f"{res.address}: no flow-log price for destination {dest!r} (flow_logs.gb_price)")
     gb = float(flow["assumed_gb_month"])
-    _add(cost, res, f"{res.address} ({gb:g} GB/month assumed, to {dest})", "flow-logs", 1,
-         monthly_unit=round(gb * float(price), 2), unit_label=f"${price}/GB")
+    _add(
+        cost,
+        res,
+        f"{res.address} ({gb:g} GB/month assumed, to {dest})",
+        "flow-logs",
+        1,
+        monthly_unit=round(gb * float(price), 2),
+        unit_label=f"${price}/GB",
+    )
 
 
 def _flat(key: str, kind: str, per: str = "hour") -> Callable[[TerraformDoc, Resource, _Pricer, StackCost], None]:

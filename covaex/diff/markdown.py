@@ -93,13 +93,15 @@ def _cost(review: Review) -> str:
         f"| `{name}` | {_money(before)} | {_money(after)} | {_money(after - before, sign=True)} |"
         for name, (before, after) in sorted(review.cost.items())
     ]
-    return "\n".join([
-        "### Monthly cost (fixed, always-on resources)",
-        "",
-        "| stack | before | after | change |",
-        "| --- | ---: | ---: | ---: |",
-        *rows,
-    ])
+    return "\n".join(
+        [
+            "### Monthly cost (fixed, always-on resources)",
+            "",
+            "| stack | before | after | change |",
+            "| --- | ---: | ---: | ---: |",
+            *rows,
+        ]
+    )
 
 
 def _exposure(review: Review) -> str:

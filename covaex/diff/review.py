@@ -95,8 +95,11 @@ def review(base: Side, head: Side) -> Review:
         stacks=stacks,
         introduced=_new_findings(after, before),
         resolved=_new_findings(before, after),
-        cost={n: (before[n].monthly_cost, after[n].monthly_cost) for n in stacks
-              if before[n].monthly_cost != after[n].monthly_cost},
+        cost={
+            n: (before[n].monthly_cost, after[n].monthly_cost)
+            for n in stacks
+            if before[n].monthly_cost != after[n].monthly_cost
+        },
         exposure=_exposure(before, after),
         iam=_iam(before, after),
     )

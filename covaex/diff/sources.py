@@ -112,7 +112,10 @@ def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
     if shutil.which("git") is None:
         raise BadInput("git is not installed: pass folders of synthesized stacks instead of refs")
     return subprocess.run(  # noqa: S603 - git with arguments we built
-        ["git", *args], cwd=REPO_ROOT, capture_output=True, check=False  # noqa: S607 - git from PATH
+        ["git", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=False,
     )
 
 

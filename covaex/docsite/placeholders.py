@@ -85,6 +85,6 @@ def _with_warning(text: str, shown: list[Placeholder]) -> str:
         at += 1
     while at < len(lines) and lines[at].strip():
         at += 1
-    warning = ['', '!!! warning "이 페이지의 자리표시 값 (placeholder): 실제 값이 아님"']
+    warning = ["", '!!! warning "이 페이지의 자리표시 값 (placeholder): 실제 값이 아님"']
     warning += [f"    - `{p.value}`: 문서용 가짜 기본값; 실제 값은 {p.replaced_by}." for p in shown]
     return "\n".join([*lines[:at], *warning, *lines[at:]])

@@ -57,7 +57,7 @@ def slide_svg(svg: str, ratio: tuple[int, int] = (16, 9)) -> str:
     head = svg[: match.start()]
     head = re.sub(r"<!DOCTYPE[^>]*>\s*", "", head)
     return (
-        f"{head}<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+        f'{head}<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'width="{canvas_w:.0f}pt" height="{canvas_h:.0f}pt" viewBox="0 0 {canvas_w:.2f} {canvas_h:.2f}">\n'
         f'<rect width="100%" height="100%" fill="white"/>\n{body.rstrip()}\n</svg>\n'
     )

@@ -47,8 +47,12 @@ def unified_diff(root: Path, rel: str, wanted: bytes, *, limit: int = DIFF_LINES
         return [f"--- {rel}: diagram redrawn ({len(old)} -> {len(wanted)} bytes)"]
     lines = list(
         difflib.unified_diff(
-            before.splitlines(), after.splitlines(), f"{rel} (committed)", f"{rel} (from the definitions)",
-            n=1, lineterm="",
+            before.splitlines(),
+            after.splitlines(),
+            f"{rel} (committed)",
+            f"{rel} (from the definitions)",
+            n=1,
+            lineterm="",
         )
     )
     if len(lines) > limit:

@@ -73,6 +73,7 @@ _NOT_DRAWN = re.compile(
     r"association|subnet_group|route|security_group|network_interface|_eip$|^aws_subnet$|attachment"
 )
 
+
 def is_drawn(node: Node, origin: str = "terraform") -> bool:
     """Architecture is drawn; plumbing (IAM, alarms, associations, rules) is not. As-Is draws everything."""
     if node.is_data:
@@ -119,9 +120,7 @@ def node_label(node: Node, topology: Topology, copy: str, spans: Sequence[str]) 
 def _onprem_side(gateway: Node, topology: Topology) -> list[str]:
     """The device address and the on-prem CIDRs routed to it: what the hybrid view is about."""
     lines = [ip] if (ip := literal(gateway.attrs.get("ip_address"))) else []
-    connections = frozenset(
-        via for e in topology.edges_of("vpn") if e.target == gateway.address for via in e.via
-    )
+    connections = frozenset(via for e in topology.edges_of("vpn") if e.target == gateway.address for via in e.via)
     for route in topology.of_kind("aws_vpn_connection_route"):
         cidr = literal(route.attrs.get("destination_cidr_block"))
         if cidr and references(route.attrs.get("vpn_connection_id"), connections):
@@ -157,5 +156,3 @@ def _split_long(word: str, width: int) -> list[str]:
         pieces[-1] += part + "_"
     pieces[-1] = pieces[-1].removesuffix("_")
     return pieces
-
-

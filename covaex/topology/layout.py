@@ -27,8 +27,13 @@ from covaex.topology.spof_rules import Finding
 
 TIER_ORDER = ("edge", "public", "app", "data", "ops")
 # Diagram words are Korean (the talk's language); AWS terms stay in parentheses.
-TIER_LABELS = {"edge": "경계 (edge)", "public": "퍼블릭 서브넷 (public)", "app": "앱 서브넷 (private)",
-               "data": "데이터 서브넷 (private)", "ops": "운영 (ops)"}
+TIER_LABELS = {
+    "edge": "경계 (edge)",
+    "public": "퍼블릭 서브넷 (public)",
+    "app": "앱 서브넷 (private)",
+    "data": "데이터 서브넷 (private)",
+    "ops": "운영 (ops)",
+}
 ONPREM_TIER_LABELS = {"edge": "경계 (edge)", "app": "앱 (web/WAS)", "data": "데이터 (data)", "ops": "운영 (ops)"}
 
 _SAFE = re.compile(r"[^A-Za-z0-9_]+")
@@ -125,8 +130,13 @@ def build_scene(topology: Topology, *, title: str, findings: Sequence[Finding]) 
     clusters = _clusters(topology, [c for cs in copies.values() for c in cs])
     top = tuple(d for cs in copies.values() for d, p in cs if p.group is None and p.az is None)
     edges = _edges(topology, copies) + _tier_order(clusters) + _helm_edges(topology, copies)
-    return Scene(title=title, nodes=tuple(sorted(top, key=lambda d: d.id)), clusters=clusters, edges=edges,
-                 direction="TB" if topology.origin == "terraform" else "LR")
+    return Scene(
+        title=title,
+        nodes=tuple(sorted(top, key=lambda d: d.id)),
+        clusters=clusters,
+        edges=edges,
+        direction="TB" if topology.origin == "terraform" else "LR",
+    )
 
 
 def _helm_edges(topology: Topology, copies: Mapping[str, list[tuple[DrawNode, _Place]]]) -> tuple[DrawEdge, ...]:
@@ -153,15 +163,14 @@ def _tier_order(clusters: Sequence[DrawCluster]) -> tuple[DrawEdge, ...]:
         result += [DrawEdge(a.nodes[0].id, b.nodes[0].id, "", "order") for a, b in itertools.pairwise(tiers)]
         # The IGW and the AZ anchor sit above the AZ columns and lead into the first tier of each AZ.
         leaders = [n for n in cluster.nodes if n.address.startswith("aws_internet_gateway.") or not n.icon]
-        firsts = [tier.nodes[0] for az in cluster.children if az.style == "az"
-                  for tier in az.children[:1] if tier.nodes]
+        firsts = [
+            tier.nodes[0] for az in cluster.children if az.style == "az" for tier in az.children[:1] if tier.nodes
+        ]
         result += [DrawEdge(g.id, f.id, "", "order") for g in leaders for f in firsts]
     return tuple(result)
 
 
-def _empty_subnets(
-    topology: Topology, places: Sequence[_Place]
-) -> dict[str, list[tuple[DrawNode, _Place]]]:
+def _empty_subnets(topology: Topology, places: Sequence[_Place]) -> dict[str, list[tuple[DrawNode, _Place]]]:
     """A subnet icon where a subnet holds nothing drawn, so the CIDR plan and AZ symmetry stay visible."""
     taken = {(p.group, p.az, p.tier) for p in places}
     result = {}

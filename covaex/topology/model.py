@@ -331,8 +331,9 @@ def _listener_edges(
             continue
         labels = tuple(sorted({p for _, p in ports}))
         via = tuple(sorted({listener for listener, _ in ports}))
-        igw = min((n.address for n in nodes.values() if n.kind == "aws_internet_gateway" and n.vpc == node.vpc),
-                  default=None)
+        igw = min(
+            (n.address for n in nodes.values() if n.kind == "aws_internet_gateway" and n.vpc == node.vpc), default=None
+        )
         hops = [INTERNET, igw, lb] if igw else [INTERNET, lb]
         edges += [Edge(a, b, "traffic", labels, via) for a, b in itertools.pairwise(hops)]
     return edges
@@ -364,9 +365,7 @@ def _vpn_edges(raws: Sequence[RawResource], known: frozenset[str]) -> list[Edge]
     for raw in raws:
         if raw.type != "aws_vpn_connection":
             continue
-        gateway = sorted(
-            references([raw.config.get("vpn_gateway_id"), raw.config.get("transit_gateway_id")], known)
-        )
+        gateway = sorted(references([raw.config.get("vpn_gateway_id"), raw.config.get("transit_gateway_id")], known))
         customer = sorted(references(raw.config.get("customer_gateway_id"), known))
         if gateway and customer:
             edges.append(Edge(gateway[0], customer[0], "vpn", ("IPsec, 2 tunnels",), (raw.address,)))
@@ -418,8 +417,9 @@ def _controller_ingress(
                 attrs={"load_balancer_type": "application", "internal": False, "created_by": raw.address},
             )
         )
-        igw = min((n.address for n in node_of.values() if n.kind == "aws_internet_gateway" and n.vpc == vpc),
-                  default=None)
+        igw = min(
+            (n.address for n in node_of.values() if n.kind == "aws_internet_gateway" and n.vpc == vpc), default=None
+        )
         hops = [INTERNET, igw, address] if igw else [INTERNET, address]
         edges += [Edge(a, b, "traffic", ("443/https",), (raw.address,)) for a, b in itertools.pairwise(hops)]
         edges += [Edge(address, g.address, "traffic", ("pods",), (raw.address,)) for g in groups]

@@ -214,8 +214,11 @@ def sg_rules(
                     address = f"{raw.address}#{direction}[{i}]"
                     peers = peers_of(rule, raw.address, sg_keys, cidr_keys)
                     emit(address, direction, raw.address, peers, rule, "protocol")
-        elif raw.type in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule",
-                          "aws_vpc_security_group_egress_rule"):
+        elif raw.type in (
+            "aws_security_group_rule",
+            "aws_vpc_security_group_ingress_rule",
+            "aws_vpc_security_group_egress_rule",
+        ):
             sg = _ref(raw.config.get("security_group_id"), known, "aws_security_group.")
             if not sg:
                 continue

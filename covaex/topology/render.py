@@ -198,21 +198,41 @@ def _symbol(ident: bytes, png: bytes) -> bytes:
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     data = base64.b64encode(png)
     return (
-        b'<symbol id="' + ident + b'" viewBox="0 0 ' + str(width).encode() + b" " + str(height).encode()
-        + b'" preserveAspectRatio="xMinYMin meet"><image width="' + str(width).encode() + b'" height="'
-        + str(height).encode() + b'" xlink:href="data:image/png;base64,' + data + b'"/></symbol>\n'
+        b'<symbol id="'
+        + ident
+        + b'" viewBox="0 0 '
+        + str(width).encode()
+        + b" "
+        + str(height).encode()
+        + b'" preserveAspectRatio="xMinYMin meet"><image width="'
+        + str(width).encode()
+        + b'" height="'
+        + str(height).encode()
+        + b'" xlink:href="data:image/png;base64,'
+        + data
+        + b'"/></symbol>\n'
     )
 
 
 def scene_source(
-    scene: Scene, *, newrank: bool = True, reverse_azs: bool = False, hybrid_rank: bool = True, legend: bool = True,
+    scene: Scene,
+    *,
+    newrank: bool = True,
+    reverse_azs: bool = False,
+    hybrid_rank: bool = True,
+    legend: bool = True,
     spacing: tuple[str, str] = ("0.5", "0.9"),
 ) -> str:
     """The graphviz DOT source of the scene, built with diagrams' Diagram/Cluster/Node/Edge."""
     diagrams = importlib.import_module("diagrams")
 
     graph_attr = {
-        "fontname": FONT, "fontsize": "22", "labelloc": "t", "pad": "0.4", "nodesep": spacing[0], "ranksep": spacing[1],
+        "fontname": FONT,
+        "fontsize": "22",
+        "labelloc": "t",
+        "pad": "0.4",
+        "nodesep": spacing[0],
+        "ranksep": spacing[1],
         "splines": "spline",
         # Little crossing minimisation: graphviz then mostly keeps the input order.
         "mclimit": "0.01",
@@ -222,10 +242,19 @@ def scene_source(
     graph_attr["label"] = _title_with_legend(scene) if legend else f"<{html.escape(scene.title)}>"
     node_attr = {"fontname": FONT, "fontsize": "12"}
     edge_attr = {"fontname": FONT, "fontsize": "11"}
-    with tempfile.TemporaryDirectory() as tmp, diagrams.Diagram(
-        scene.title, filename=str(Path(tmp) / "scene"), outformat="dot", show=False, direction=scene.direction,
-        graph_attr=graph_attr, node_attr=node_attr, edge_attr=edge_attr,
-    ) as diagram:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        diagrams.Diagram(
+            scene.title,
+            filename=str(Path(tmp) / "scene"),
+            outformat="dot",
+            show=False,
+            direction=scene.direction,
+            graph_attr=graph_attr,
+            node_attr=node_attr,
+            edge_attr=edge_attr,
+        ) as diagram,
+    ):
         drawn: dict[str, Any] = {}
         for node in scene.nodes:
             drawn[node.id] = _node(node)
@@ -262,8 +291,12 @@ def _title_with_legend(scene: Scene) -> str:
 @contextmanager
 def _open_cluster(cluster: DrawCluster) -> Iterator[None]:
     diagrams = importlib.import_module("diagrams")
-    attrs = {"fontname": FONT, "fontsize": "14" if cluster.style != "tier" else "12", "label": cluster.label,
-             **CLUSTER_STYLES.get(cluster.style, {})}
+    attrs = {
+        "fontname": FONT,
+        "fontsize": "14" if cluster.style != "tier" else "12",
+        "label": cluster.label,
+        **CLUSTER_STYLES.get(cluster.style, {}),
+    }
     if cluster.style == "tier":
         tier = cluster.id.rsplit("__", 1)[-1]
         attrs["bgcolor"] = TIER_COLORS.get(tier, attrs["bgcolor"])
@@ -285,16 +318,23 @@ def _cluster(cluster: DrawCluster, drawn: dict[str, Any], reverse_azs: bool) -> 
 def _node(node: DrawNode) -> Any:
     if not node.icon:  # an invisible anchor that keeps its targets in input order (AZs left to right)
         diagrams = importlib.import_module("diagrams")
-        return diagrams.Node("", nodeid=node.id, shape="point", style="invis", width="0.01", height="0.01",
-                             fixedsize="true", ordering="out")
+        return diagrams.Node(
+            "",
+            nodeid=node.id,
+            shape="point",
+            style="invis",
+            width="0.01",
+            height="0.01",
+            fixedsize="true",
+            ordering="out",
+        )
     module, name = node.icon.rsplit(".", 1)
     cls = getattr(importlib.import_module(f"diagrams.{module}"), name)
     label = node.label
     attrs: dict[str, str] = {}
     if node.spof_rules:
         label = "\n".join([label, *node.spof_rules])
-        attrs = {"shape": "box", "style": "rounded,bold", "color": SPOF_COLOR, "penwidth": "3",
-                 "fontcolor": SPOF_COLOR}
+        attrs = {"shape": "box", "style": "rounded,bold", "color": SPOF_COLOR, "penwidth": "3", "fontcolor": SPOF_COLOR}
     return cls(label, nodeid=node.id, **attrs)
 
 

@@ -43,8 +43,10 @@ def findings_markdown(findings: Sequence[Finding], *, title: str) -> str:
         return "\n".join([*lines, "No single point of failure found.", ""])
     counts = {s: sum(f.severity == s for f in findings) for s in ("high", "medium", "low")}
     lines += [", ".join(f"{n} {s}" for s, n in counts.items()), ""]
-    lines += ["| id | severity | resources | finding | evidence | remediation | basis |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "| id | severity | resources | finding | evidence | remediation | basis |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for f in findings:
         resources = "<br>".join(f"`{r}`" for r in f.resources)
         basis = "<br>".join(_cell(b) for b in f.basis)

@@ -37,10 +37,13 @@ def spof_findings(topology: Topology) -> list[Finding]:
                 findings[i] = dataclasses.replace(existing, evidence=f"{existing.evidence}. {note}")
                 unexplained -= hit
         if unexplained:
-            findings.append(finding(
-                "SPOF-AZ-01", unexplained,
-                f"with {az} down nothing reachable is left for: {', '.join(sorted(unexplained))}",
-            ))
+            findings.append(
+                finding(
+                    "SPOF-AZ-01",
+                    unexplained,
+                    f"with {az} down nothing reachable is left for: {', '.join(sorted(unexplained))}",
+                )
+            )
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.id, f.resources))
 
 

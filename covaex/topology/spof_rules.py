@@ -68,22 +68,26 @@ RULES: Mapping[str, Rule] = {
             "medium",
             (WA_MULTI_LOCATION, "AWS VPC docs: create a NAT gateway in each AZ and route each AZ to its own"),
             "Give every AZ its own NAT gateway and route each private subnet to the one in its AZ, "
-            "or use a regional NAT gateway (availability_mode = \"regional\").",
+            'or use a regional NAT gateway (availability_mode = "regional").',
         ),
         Rule(
             "SPOF-RDS-01",
             "RDS instance without Multi-AZ",
             "high",
-            ("AWS Security Hub RDS.5: RDS DB instances should be configured with multiple Availability Zones",
-             WA_FAILOVER),
+            (
+                "AWS Security Hub RDS.5: RDS DB instances should be configured with multiple Availability Zones",
+                WA_FAILOVER,
+            ),
             "Set multi_az = true so that a synchronous standby in another AZ takes over automatically.",
         ),
         Rule(
             "SPOF-ASG-01",
             "Auto Scaling group in a single AZ",
             "high",
-            ("AWS Security Hub AutoScaling.2: Amazon EC2 Auto Scaling group should cover multiple Availability Zones",
-             WA_MULTI_LOCATION),
+            (
+                "AWS Security Hub AutoScaling.2: Amazon EC2 Auto Scaling group should cover multiple Availability Zones",
+                WA_MULTI_LOCATION,
+            ),
             "List subnets of at least two AZs in vpc_zone_identifier.",
         ),
         Rule(
@@ -97,33 +101,43 @@ RULES: Mapping[str, Rule] = {
             "SPOF-ALB-01",
             "Load balancer in fewer than two AZs",
             "high",
-            ("AWS Security Hub ELB.13: Application, Network and Gateway Load Balancers should span multiple "
-             "Availability Zones", WA_PUBLIC_LINK),
+            (
+                "AWS Security Hub ELB.13: Application, Network and Gateway Load Balancers should span multiple "
+                "Availability Zones",
+                WA_PUBLIC_LINK,
+            ),
             "Attach subnets of at least two AZs to the load balancer.",
         ),
         Rule(
             "SPOF-ALB-02",
             "Load-balanced targets without ELB health checks",
             "medium",
-            ("AWS Security Hub AutoScaling.1: Auto Scaling groups associated with a load balancer should use ELB "
-             "health checks", WA_HEALING),
-            "Set health_check_type = \"ELB\" on the Auto Scaling group and keep the target group health check "
+            (
+                "AWS Security Hub AutoScaling.1: Auto Scaling groups associated with a load balancer should use ELB "
+                "health checks",
+                WA_HEALING,
+            ),
+            'Set health_check_type = "ELB" on the Auto Scaling group and keep the target group health check '
             "enabled, so that an instance the ALB sees as unhealthy is replaced.",
         ),
         Rule(
             "SPOF-CACHE-01",
             "ElastiCache without a replica in another AZ",
             "high",
-            ("AWS Security Hub ElastiCache.3: ElastiCache replication groups should have automatic failover enabled",
-             WA_MULTI_LOCATION),
+            (
+                "AWS Security Hub ElastiCache.3: ElastiCache replication groups should have automatic failover enabled",
+                WA_MULTI_LOCATION,
+            ),
             "Run a replication group with num_cache_clusters >= 2 spread over two AZs (multi_az_enabled = true).",
         ),
         Rule(
             "SPOF-CACHE-02",
             "ElastiCache replication group without automatic failover",
             "high",
-            ("AWS Security Hub ElastiCache.3: ElastiCache replication groups should have automatic failover enabled",
-             WA_FAILOVER),
+            (
+                "AWS Security Hub ElastiCache.3: ElastiCache replication groups should have automatic failover enabled",
+                WA_FAILOVER,
+            ),
             "Set automatic_failover_enabled = true (and multi_az_enabled = true).",
         ),
         Rule(
@@ -137,8 +151,10 @@ RULES: Mapping[str, Rule] = {
             "SPOF-VPN-01",
             "Single VPN connection / customer gateway to on-prem",
             "medium",
-            ("AWS Security Hub EC2.20: Both VPN tunnels for an AWS Site-to-Site VPN connection should be up",
-             WA_PRIVATE_LINK),
+            (
+                "AWS Security Hub EC2.20: Both VPN tunnels for an AWS Site-to-Site VPN connection should be up",
+                WA_PRIVATE_LINK,
+            ),
             "Add a second customer gateway device (and ideally a second uplink) with its own VPN connection, "
             "use dynamic (BGP) routing and keep both tunnels of each connection up.",
         ),
@@ -153,16 +169,21 @@ RULES: Mapping[str, Rule] = {
             "SPOF-EKS-02",
             "EKS node group may run a single node (min_size < 2)",
             "medium",
-            ("AWS EKS Best Practices (reliability): run at least two replicas on nodes in different AZs",
-             WA_MULTI_LOCATION),
+            (
+                "AWS EKS Best Practices (reliability): run at least two replicas on nodes in different AZs",
+                WA_MULTI_LOCATION,
+            ),
             "Set scaling_config.min_size to at least 2.",
         ),
         Rule(
             "SPOF-EKS-03",
             "Every node of the cluster is Spot capacity",
             "medium",
-            ("AWS EKS Best Practices (reliability): mix On-Demand and Spot; Spot can be reclaimed "
-             "with a two-minute notice", WA_MULTI_LOCATION),
+            (
+                "AWS EKS Best Practices (reliability): mix On-Demand and Spot; Spot can be reclaimed "
+                "with a two-minute notice",
+                WA_MULTI_LOCATION,
+            ),
             "Keep an On-Demand node group for the baseline (or several instance types in the Spot group "
             "so one reclaimed pool cannot take every node).",
         ),
@@ -177,8 +198,10 @@ RULES: Mapping[str, Rule] = {
             "SPOF-AZ-01",
             "Losing one AZ breaks the request path",
             "high",
-            (WA_MULTI_LOCATION, "AWS Well-Architected REL10-BP02: Automate recovery for components constrained "
-             "to a single location"),
+            (
+                WA_MULTI_LOCATION,
+                "AWS Well-Architected REL10-BP02: Automate recovery for components constrained to a single location",
+            ),
             "Give every hop of the request path capacity in a second AZ.",
         ),
     )
@@ -187,8 +210,9 @@ RULES: Mapping[str, Rule] = {
 
 def finding(rule_id: str, resources: Iterable[str], evidence: str) -> Finding:
     rule = RULES[rule_id]
-    return Finding(rule.id, rule.severity, tuple(sorted(set(resources))), rule.title, evidence,
-                   rule.remediation, rule.basis)
+    return Finding(
+        rule.id, rule.severity, tuple(sorted(set(resources))), rule.title, evidence, rule.remediation, rule.basis
+    )
 
 
 def request_path(topology: Topology, alive: Callable[[Node], bool] = lambda n: True) -> set[str]:
@@ -224,10 +248,13 @@ def check_nat(topology: Topology) -> list[Finding]:
         if not nat.azs or len(azs) < 2:  # a regional NAT has no single AZ to lose
             continue
         parts = "; ".join(f"{az}: {', '.join(sorted(subnets))}" for az, subnets in sorted(azs.items()))
-        results.append(finding(
-            "SPOF-NAT-01", [nat.address],
-            f"{nat.address} lives in {_azs(nat)} and is the route target of subnets in {len(azs)} AZs ({parts})",
-        ))
+        results.append(
+            finding(
+                "SPOF-NAT-01",
+                [nat.address],
+                f"{nat.address} lives in {_azs(nat)} and is the route target of subnets in {len(azs)} AZs ({parts})",
+            )
+        )
     return results
 
 
@@ -246,10 +273,13 @@ def check_asg(topology: Topology) -> list[Finding]:
     results = []
     for asg in topology.of_kind("aws_autoscaling_group"):
         if len(asg.azs) < 2:
-            results.append(finding(
-                "SPOF-ASG-01", [asg.address],
-                f"subnets {', '.join(asg.subnets) or '(none)'} put every instance in {_azs(asg)}",
-            ))
+            results.append(
+                finding(
+                    "SPOF-ASG-01",
+                    [asg.address],
+                    f"subnets {', '.join(asg.subnets) or '(none)'} put every instance in {_azs(asg)}",
+                )
+            )
         min_size = as_int(asg.attrs.get("min_size"))
         if min_size is not None and min_size < 2:
             results.append(finding("SPOF-ASG-02", [asg.address], f"min_size = {min_size}"))
@@ -274,11 +304,14 @@ def check_load_balancers(topology: Topology) -> list[Finding]:
             check_type = literal(target.attrs.get("health_check_type"))
             if (check_type or "EC2").upper() != "ELB":
                 shown = check_type or "unset (default EC2)"
-                results.append(finding(
-                    "SPOF-ALB-02", [target.address],
-                    f"health_check_type = {shown} while {source.address} sends it traffic: "
-                    "instances failing the ALB health check are not replaced",
-                ))
+                results.append(
+                    finding(
+                        "SPOF-ALB-02",
+                        [target.address],
+                        f"health_check_type = {shown} while {source.address} sends it traffic: "
+                        "instances failing the ALB health check are not replaced",
+                    )
+                )
     return results
 
 
@@ -287,25 +320,35 @@ def check_cache(topology: Topology) -> list[Finding]:
     for cache in topology.of_kind("aws_elasticache_replication_group", "aws_elasticache_cluster"):
         if len(cache.azs) < 2:
             count = cache.attrs.get("num_cache_clusters", cache.attrs.get("num_cache_nodes", 1))
-            results.append(finding(
-                "SPOF-CACHE-01", [cache.address], f"{count} cache node(s), all in {_azs(cache)}",
-            ))
+            results.append(
+                finding(
+                    "SPOF-CACHE-01",
+                    [cache.address],
+                    f"{count} cache node(s), all in {_azs(cache)}",
+                )
+            )
         elif cache.kind == "aws_elasticache_replication_group" and not as_bool(
             cache.attrs.get("automatic_failover_enabled")
         ):
-            results.append(finding(
-                "SPOF-CACHE-02", [cache.address],
-                f"automatic_failover_enabled = {cache.attrs.get('automatic_failover_enabled', 'unset (default false)')}"
-                f" although nodes run in {_azs(cache)}",
-            ))
+            results.append(
+                finding(
+                    "SPOF-CACHE-02",
+                    [cache.address],
+                    f"automatic_failover_enabled = {cache.attrs.get('automatic_failover_enabled', 'unset (default false)')}"
+                    f" although nodes run in {_azs(cache)}",
+                )
+            )
     return results
 
 
 def check_lone_instances(topology: Topology) -> list[Finding]:
     path = request_path(topology)
     return [
-        finding("SPOF-EC2-01", [n.address],
-                f"{n.address} receives request traffic, runs in {_azs(n)} and no Auto Scaling group replaces it")
+        finding(
+            "SPOF-EC2-01",
+            [n.address],
+            f"{n.address} receives request traffic, runs in {_azs(n)} and no Auto Scaling group replaces it",
+        )
         for n in topology.of_kind("aws_instance")
         if n.address in path
     ]
@@ -320,12 +363,15 @@ def check_vpn(topology: Topology) -> list[Finding]:
         devices = sorted({device for _, device in links})
         if len(links) < 2 or len(devices) < 2:
             connections = sorted({conn for conn, _ in links})
-            results.append(finding(
-                "SPOF-VPN-01", [*connections, *devices],
-                f"{gateway} reaches on-prem through {len(connections)} VPN connection(s) ending on "
-                f"{len(devices)} customer gateway device(s) ({', '.join(devices)}): one device or uplink failure "
-                "cuts the hybrid link",
-            ))
+            results.append(
+                finding(
+                    "SPOF-VPN-01",
+                    [*connections, *devices],
+                    f"{gateway} reaches on-prem through {len(connections)} VPN connection(s) ending on "
+                    f"{len(devices)} customer gateway device(s) ({', '.join(devices)}): one device or uplink failure "
+                    "cuts the hybrid link",
+                )
+            )
     return results
 
 
@@ -343,10 +389,13 @@ def check_eks(topology: Topology) -> list[Finding]:
     for groups in by_cluster.values():
         if all(literal(g.attrs.get("capacity_type")) == "SPOT" for g in groups):
             types = sorted({str(t) for g in groups for t in g.attrs.get("instance_types") or []})
-            results.append(finding(
-                "SPOF-EKS-03", [g.address for g in groups],
-                f"capacity_type = SPOT on every node group, instance types {', '.join(types) or 'unset'}",
-            ))
+            results.append(
+                finding(
+                    "SPOF-EKS-03",
+                    [g.address for g in groups],
+                    f"capacity_type = SPOT on every node group, instance types {', '.join(types) or 'unset'}",
+                )
+            )
     return results
 
 
@@ -366,8 +415,11 @@ def check_onprem(topology: Topology) -> list[Finding]:
     for n in topology.nodes:
         if not n.kind.startswith("onprem_") or n.address not in path or (as_int(n.attrs.get("replicas"), 1) or 1) > 1:
             continue
-        found = finding("SPOF-HOST-01", [n.address],
-                        f"{n.label}: replicas = {n.attrs.get('replicas', 1)}, role {n.role}, on the request path")
+        found = finding(
+            "SPOF-HOST-01",
+            [n.address],
+            f"{n.label}: replicas = {n.attrs.get('replicas', 1)}, role {n.role}, on the request path",
+        )
         remediation = ONPREM_REMEDIATION.get(n.kind)
         results.append(dataclasses.replace(found, remediation=remediation) if remediation else found)
     return results

@@ -34,9 +34,7 @@ DEFAULT_SYMBOLS: tuple[str, ...] = (
 )  # fmt: skip
 
 # Values that look like a secret but are not one; refused outside dev.
-PLACEHOLDER_SECRETS = frozenset(
-    {"", "changeme", "change-me", "secret", "dev", "development", "placeholder", "xxx"}
-)
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "placeholder", "xxx"})
 MIN_SECRET_LENGTH = 32
 
 
@@ -170,9 +168,7 @@ def _validate(s: Settings) -> None:
     if s.redis_url is not None and urlsplit(s.redis_url).scheme not in ("redis", "rediss", "unix"):
         raise SettingsError(f"COVAEX_REDIS_URL must start with redis://, rediss:// or unix://, got {s.redis_url!r}")
     if not (s.database_url.startswith("sqlite:///") or s.database_url.startswith(("postgresql://", "postgres://"))):
-        raise SettingsError(
-            f"COVAEX_DATABASE_URL must be sqlite:///path or postgresql://..., got {s.database_url!r}"
-        )
+        raise SettingsError(f"COVAEX_DATABASE_URL must be sqlite:///path or postgresql://..., got {s.database_url!r}")
     if s.workers > 1 and s.redis_url is None:
         raise SettingsError(
             "several workers need a shared cache: set COVAEX_REDIS_URL (the embedded cache is single-process only)"
@@ -180,9 +176,9 @@ def _validate(s: Settings) -> None:
     weak = s.secret_key.lower() in PLACEHOLDER_SECRETS or len(s.secret_key) < MIN_SECRET_LENGTH
     if s.env != "dev" and not s.secret_generated and weak:
         raise SettingsError(
-                f"COVAEX_SECRET_KEY is a placeholder or shorter than {MIN_SECRET_LENGTH} characters; "
-                "set a random value outside dev"
-            )
+            f"COVAEX_SECRET_KEY is a placeholder or shorter than {MIN_SECRET_LENGTH} characters; "
+            "set a random value outside dev"
+        )
     if s.env != "dev" and s.secret_generated:
         raise SettingsError(
             "COVAEX_SECRET_KEY must be set outside dev (a generated key would log everyone out on restart)"

@@ -106,5 +106,3 @@ def wait_ready(served: Served, within: float = 90) -> None:
         wait_until(ready, within=within, what="covaex serve ready")
     except AssertionError:
         pytest.fail(f"covaex serve not ready: {served.log.read_text()[-3000:]}")
-
-

@@ -135,8 +135,15 @@ def build_rootfs(arch: str = NATIVE) -> Path:
     if not (work / ".debootstrapped").exists():  # a build cut short after this step resumes here
         shutil.rmtree(work, ignore_errors=True)
         subprocess.run(
-            ["debootstrap", f"--arch={arch}", "--variant=minbase", f"--include={','.join(PACKAGES)}",
-             SUITE, str(work), debian_mirror()],
+            [
+                "debootstrap",
+                f"--arch={arch}",
+                "--variant=minbase",
+                f"--include={','.join(PACKAGES)}",
+                SUITE,
+                str(work),
+                debian_mirror(),
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )

@@ -15,8 +15,13 @@ COVAEX = [sys.executable, "-m", "covaex.cli"]
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*COVAEX, *args], cwd=REPO, capture_output=True, text=True, timeout=120,
-        env={**os.environ, **(env or {})}, check=False,
+        [*COVAEX, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        check=False,
     )
 
 
@@ -49,9 +54,7 @@ def test_usage_errors_are_one_line_and_exit_2(argv: list[str]) -> None:
 def test_bad_setting_is_one_clear_line() -> None:
     proc = run("serve", env={"COVAEX_FEED": "nasdaq"})
     assert proc.returncode == 1
-    assert proc.stderr.strip() == (
-        "covaex: error: COVAEX_FEED must be one of binance, simulator, auto, got 'nasdaq'"
-    )
+    assert proc.stderr.strip() == ("covaex: error: COVAEX_FEED must be one of binance, simulator, auto, got 'nasdaq'")
 
 
 def test_several_workers_without_redis_are_refused() -> None:
@@ -106,7 +109,9 @@ def test_a_reader_that_goes_away_is_not_an_error() -> None:
     proc = subprocess.Popen(
         # Far more than a pipe buffer holds, so the write really meets the closed pipe.
         [*COVAEX, "spof", *["diagrams/asis.yaml"] * 60, "--format", "json"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.read(1)

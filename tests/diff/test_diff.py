@@ -30,7 +30,11 @@ SCHEMA = json.loads((REPO / "covaex" / "diff" / "schema.json").read_text(encodin
 def covaex(*args: str | Path, timeout: int = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "covaex.cli", *map(str, args)],
-        cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
         env={**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"},
     )
 
@@ -71,12 +75,17 @@ def test_every_section_of_the_forward_change(forward: tuple[int, dict[str, Any]]
         "aws_iam_role_policy.app_assets": ["policy"],
     }
     assert doc["stacks"]["registry"] == {
-        "added": ["aws_ecr_repository.covaex", "aws_kms_key.ecr"], "removed": [], "changed": [],
+        "added": ["aws_ecr_repository.covaex", "aws_kms_key.ecr"],
+        "removed": [],
+        "changed": [],
     }
 
     [spof] = doc["spof"]["introduced"]
     assert (spof["stack"], spof["id"], spof["severity"], spof["resources"]) == (
-        "app", "SPOF-RDS-01", "high", ["aws_db_instance.postgres"],
+        "app",
+        "SPOF-RDS-01",
+        "high",
+        ["aws_db_instance.postgres"],
     )
     assert doc["spof"]["resolved"] == []
 
@@ -84,10 +93,14 @@ def test_every_section_of_the_forward_change(forward: tuple[int, dict[str, Any]]
     assert cost["after"] < cost["before"] and cost["delta"] == round(cost["after"] - cost["before"], 2)
     assert doc["cost"]["registry"]["before"] == 0 and doc["cost"]["registry"]["after"] > 0
 
-    assert doc["exposure"] == [{
-        "stack": "app", "address": "aws_vpc_security_group_ingress_rule.app_ssh", "change": "opened",
-        "detail": "tcp/22 from 0.0.0.0/0 (the whole internet) to aws_security_group.app",
-    }]
+    assert doc["exposure"] == [
+        {
+            "stack": "app",
+            "address": "aws_vpc_security_group_ingress_rule.app_ssh",
+            "change": "opened",
+            "detail": "tcp/22 from 0.0.0.0/0 (the whole internet) to aws_security_group.app",
+        }
+    ]
     assert doc["iam"] == [{"stack": "app", "address": "aws_iam_role.app", "added": ["s3:PutObject"], "removed": []}]
 
 
@@ -104,8 +117,15 @@ def test_the_reverse_change_resolves_closes_revokes_and_removes() -> None:
 def test_identical_inputs_give_empty_collections_and_pass() -> None:
     status, doc = diff_json(BASE, BASE)
     assert status == 0
-    assert doc == {"base": str(BASE), "head": str(BASE), "stacks": {}, "spof": {"introduced": [], "resolved": []},
-                   "cost": {}, "exposure": [], "iam": []}
+    assert doc == {
+        "base": str(BASE),
+        "head": str(BASE),
+        "stacks": {},
+        "spof": {"introduced": [], "resolved": []},
+        "cost": {},
+        "exposure": [],
+        "iam": [],
+    }
     md = covaex("diff", BASE, BASE)
     assert md.returncode == 0 and md.stdout.startswith("✅ **No infrastructure change**")
     assert "###" not in md.stdout, "sections appear only when they have content"
@@ -134,8 +154,13 @@ def test_the_comment_reads_top_down_without_scrolling_sideways() -> None:
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("❌ **Blocked**: introduces 1 single point of failure at `high`")
     headings = [line for line in lines if line.startswith("### ")]
-    assert headings == ["### Single points of failure", "### Monthly cost (fixed, always-on resources)",
-                        "### Network exposure", "### IAM", "### Resources"]
+    assert headings == [
+        "### Single points of failure",
+        "### Monthly cost (fixed, always-on resources)",
+        "### Network exposure",
+        "### IAM",
+        "### Resources",
+    ]
     assert max(line.count("|") for line in lines) <= 5, "no table wider than four columns"
     assert "renamed `aws_cloudwatch_metric_alarm.alb_5xx` → `aws_cloudwatch_metric_alarm.alb_errors`" in proc.stdout
     assert proc.stderr.splitlines()[0].startswith("[1/3] BASE: ")
@@ -210,10 +235,12 @@ def test_attribute_paths_walk_objects_and_name_scalar_lists_once() -> None:
 @pytest.mark.timeout(900)  # a cold synth of the ref; minutes on a busy 2-core machine
 def test_git_refs_are_synthesized_without_touching_the_working_tree() -> None:
     def state() -> tuple[str, str]:
-        status = subprocess.run(["git", "status", "--porcelain", "--ignored=no"], cwd=REPO,
-                                capture_output=True, text=True, check=True).stdout
-        trees = subprocess.run(["git", "worktree", "list", "--porcelain"], cwd=REPO,
-                               capture_output=True, text=True, check=True).stdout
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--ignored=no"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout
+        trees = subprocess.run(
+            ["git", "worktree", "list", "--porcelain"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout
         return status, trees
 
     if subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, check=False).returncode:

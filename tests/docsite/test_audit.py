@@ -171,16 +171,20 @@ def test_a_metric_math_alarm_reads_its_period_from_the_queried_metrics() -> None
     from covaex.docsite.facts.observability import alarm_numbers
     from covaex.topology.tfjson import Resource
 
-    alarm = Resource("aws_cloudwatch_metric_alarm", "ready", {
-        "evaluation_periods": 3,
-        "datapoints_to_alarm": 2,
-        "threshold": 1,
-        "comparison_operator": "LessThanThreshold",
-        "metric_query": [
-            {"id": "healthy", "metric": {"metric_name": "HealthyHostCount", "period": 60, "stat": "Minimum"}},
-            {"id": "e1", "expression": "healthy", "return_data": True},
-        ],
-    })
+    alarm = Resource(
+        "aws_cloudwatch_metric_alarm",
+        "ready",
+        {
+            "evaluation_periods": 3,
+            "datapoints_to_alarm": 2,
+            "threshold": 1,
+            "comparison_operator": "LessThanThreshold",
+            "metric_query": [
+                {"id": "healthy", "metric": {"metric_name": "HealthyHostCount", "period": 60, "stat": "Minimum"}},
+                {"id": "e1", "expression": "healthy", "return_data": True},
+            ],
+        },
+    )
     numbers = alarm_numbers(alarm)
     assert (numbers["fires_after"], numbers["periods"], numbers["condition"]) == ("2 min", "2 of 3", "< 1")
     del alarm.config["metric_query"][0]["metric"]["period"]

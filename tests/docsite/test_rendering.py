@@ -72,9 +72,9 @@ def test_the_built_pages_show_none_of_these_bugs(rendered: Mapping[str, bytes], 
 
 
 def test_separate_blocks_closes_tables_and_opens_blocks_but_leaves_fences() -> None:
-    source = "| a |\n| --- |\n| 1 |\n**next**\nintro\n=== \"tab\"\n```\n| x |\ny\n```"
-    assert separate_blocks(source) == "| a |\n| --- |\n| 1 |\n\n**next**\nintro\n\n=== \"tab\"\n```\n| x |\ny\n```"
-    indented = '    | a |\n    #### h'
+    source = '| a |\n| --- |\n| 1 |\n**next**\nintro\n=== "tab"\n```\n| x |\ny\n```'
+    assert separate_blocks(source) == '| a |\n| --- |\n| 1 |\n\n**next**\nintro\n\n=== "tab"\n```\n| x |\ny\n```'
+    indented = "    | a |\n    #### h"
     assert separate_blocks(indented) == "    | a |\n\n    #### h"
 
 

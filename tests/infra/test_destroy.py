@@ -52,7 +52,9 @@ def _fakes(folder: Path, lb_polls: int) -> dict[str, str]:
     counter.write_text("0")
     record = f'echo "$(basename "$0") $*" >> {log}\n'
     (bin_dir / "aws").write_text(
-        "#!/bin/bash\n" + record + f"""
+        "#!/bin/bash\n"
+        + record
+        + f"""
 case "$1 $2" in
   "resourcegroupstaggingapi get-resources")
     n=$(cat {counter}); echo $((n + 1)) > {counter}

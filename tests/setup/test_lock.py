@@ -57,7 +57,10 @@ def test_the_derived_locks_are_exported_from_uv_lock() -> None:
     """requirements/service.lock (artifact, image) and bootstrap.lock (uv) come from uv.lock."""
     result = subprocess.run(
         [sys.executable, "scripts/lock_exports.py", "--uv", UV, "--check"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     locked = _locked_versions()
@@ -96,4 +99,4 @@ def test_setup_refuses_a_pyproject_the_lock_does_not_match(tmp_path: Path) -> No
     assert result.stderr.splitlines() == [
         "setup: uv.lock is out of date with pyproject.toml: run `make lock` and commit uv.lock and requirements/"
     ]
-    assert 'scripts/lock_exports.py --check || exit 1' in (REPO_ROOT / "scripts/setup.sh").read_text(encoding="utf-8")
+    assert "scripts/lock_exports.py --check || exit 1" in (REPO_ROOT / "scripts/setup.sh").read_text(encoding="utf-8")

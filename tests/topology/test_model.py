@@ -22,7 +22,10 @@ def test_nodes_know_role_azs_tier_and_vpc(topology_of: TopologyOf) -> None:
     t = topology_of()
     asg = t.node("aws_autoscaling_group.app")
     assert (asg.role, asg.azs, asg.tier, asg.vpc) == (
-        "app", ("ap-northeast-2a", "ap-northeast-2c"), "app", "aws_vpc.main"
+        "app",
+        ("ap-northeast-2a", "ap-northeast-2c"),
+        "app",
+        "aws_vpc.main",
     )
     assert t.node("aws_db_instance.postgres").subnets == ("aws_subnet.data_a", "aws_subnet.data_c")
     assert t.node("aws_nat_gateway.nat_a").azs == ("ap-northeast-2a",)
@@ -71,7 +74,10 @@ def test_subnets_for_the_cidr_plan(topology_of: TopologyOf) -> None:
     assert len(subnets) == 6
     public_a = subnets["aws_subnet.public_a"]
     assert (public_a.cidr, public_a.az, public_a.tier, public_a.public) == (
-        "10.20.0.0/24", "ap-northeast-2a", "public", True
+        "10.20.0.0/24",
+        "ap-northeast-2a",
+        "public",
+        True,
     )
     assert subnets["aws_subnet.data_c"].route_table == "aws_route_table.data"
 
@@ -104,8 +110,19 @@ _json = st.recursive(
 @settings(max_examples=60, deadline=None)
 @given(
     st.dictionaries(
-        st.sampled_from(["aws_subnet", "aws_lb", "aws_lb_listener", "aws_security_group", "aws_route_table",
-                         "aws_db_instance", "aws_autoscaling_group", "aws_vpn_connection", "x_unknown"]),
+        st.sampled_from(
+            [
+                "aws_subnet",
+                "aws_lb",
+                "aws_lb_listener",
+                "aws_security_group",
+                "aws_route_table",
+                "aws_db_instance",
+                "aws_autoscaling_group",
+                "aws_vpn_connection",
+                "x_unknown",
+            ]
+        ),
         st.dictionaries(st.sampled_from(["a", "b"]), _json, max_size=2),
         max_size=5,
     )

@@ -44,19 +44,30 @@ def test_iter_resources_sorted_with_data_sources_and_junk_skipped() -> None:
 def test_union_resolves_lookups_renames_collisions_and_records_origin() -> None:
     from covaex.topology.tfjson import TerraformDoc, union_stacks
 
-    v1 = TerraformDoc("tobe-v1-dev", {"resource": {
-        "aws_security_group": {"db": {"name": "covaex-dev-db"}},
-        "aws_kms_key": {"main": {}},
-    }})
-    v2 = TerraformDoc("platform-v2-dev", {
-        "data": {"aws_security_group": {"db": {"name": "covaex-dev-db"}}},
-        "resource": {
-            "aws_kms_key": {"main": {}},
-            "aws_vpc_security_group_ingress_rule": {"db_from_eks": {
-                "security_group_id": "${data.aws_security_group.db.id}", "kms": "${aws_kms_key.main.arn}",
-            }},
+    v1 = TerraformDoc(
+        "tobe-v1-dev",
+        {
+            "resource": {
+                "aws_security_group": {"db": {"name": "covaex-dev-db"}},
+                "aws_kms_key": {"main": {}},
+            }
         },
-    })
+    )
+    v2 = TerraformDoc(
+        "platform-v2-dev",
+        {
+            "data": {"aws_security_group": {"db": {"name": "covaex-dev-db"}}},
+            "resource": {
+                "aws_kms_key": {"main": {}},
+                "aws_vpc_security_group_ingress_rule": {
+                    "db_from_eks": {
+                        "security_group_id": "${data.aws_security_group.db.id}",
+                        "kms": "${aws_kms_key.main.arn}",
+                    }
+                },
+            },
+        },
+    )
     union = union_stacks("dev", [v1, v2])
     rule = union.by_address("aws_vpc_security_group_ingress_rule.db_from_eks")
     assert rule is not None

@@ -209,4 +209,3 @@ def stack_interface(inputs: Inputs) -> dict[str, Any]:
         variables = doc.variables
         stacks[name] = {"outputs": outputs, "providers": providers, "regions": regions, "variables": variables}
     return {"deploy": deploy, "stacks": stacks}
-

@@ -178,7 +178,14 @@ def runbooks(inputs: Inputs) -> list[dict[str, Any]]:
 
 
 RUNBOOK_FIELDS = (
-    "threshold", "condition", "statistic", "period", "periods", "fires_after", "threshold_x2", "fires_after_x3",
+    "threshold",
+    "condition",
+    "statistic",
+    "period",
+    "periods",
+    "fires_after",
+    "threshold_x2",
+    "fires_after_x3",
 )
 
 

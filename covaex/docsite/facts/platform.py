@@ -175,7 +175,10 @@ def argocd_access(inputs: Inputs) -> dict[str, dict[str, Any]]:
             service = str(((values.get("server") or {}).get("service") or {}).get("type", "ClusterIP"))
             ingress = bool(((values.get("server") or {}).get("ingress") or {}).get("enabled", False))
             out[stack] = {
-                "release": rel["address"], "namespace": rel["namespace"], "dex": dex, "service": service,
+                "release": rel["address"],
+                "namespace": rel["namespace"],
+                "dex": dex,
+                "service": service,
                 "ingress": ingress,
             }
     if not out:

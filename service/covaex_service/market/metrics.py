@@ -71,9 +71,7 @@ class MarketMetrics:
     ) -> None:
         self._feed, self._gateway, self._leading = feed, gateway, leading
         self.registry = CollectorRegistry()
-        self._counters = [
-            (Counter(name, doc, registry=self.registry), read, [0]) for name, doc, read in _COUNTERS
-        ]
+        self._counters = [(Counter(name, doc, registry=self.registry), read, [0]) for name, doc, read in _COUNTERS]
         self._clients = Gauge(
             "covaex_ws_clients", "Open WebSocket connections", registry=self.registry, multiprocess_mode="livesum"
         )

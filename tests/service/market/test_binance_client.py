@@ -80,8 +80,13 @@ async def test_recorded_frames_replay_through_the_client(binance: LocalBinance) 
         assert got.last("PEPEUSDT") == "0.00001234"
         assert got.last("1000SATSUSDT") == "0.0003195"
         # A frame older than what the client already has never moves a price back.
-        await binance.send_raw((FIXTURES / "combined_stream.jsonl").read_text().splitlines()[0].replace(
-            '"c":"96000.10000000"', '"c":"1.00000000"').replace("1732600000123", "1732500000000"))
+        await binance.send_raw(
+            (FIXTURES / "combined_stream.jsonl")
+            .read_text()
+            .splitlines()[0]
+            .replace('"c":"96000.10000000"', '"c":"1.00000000"')
+            .replace("1732600000123", "1732500000000")
+        )
         await binance.push("BTCUSDT", last="96001.00")
         await eventually(lambda: got.last("BTCUSDT") == "96001.00", what="live tick")
         assert "1.00000000" not in [m.last for m in got.markets if m.symbol == "BTCUSDT"]

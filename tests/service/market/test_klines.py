@@ -175,7 +175,6 @@ async def test_the_simulator_makes_labelled_history_and_moves_the_open_candle() 
         assert live and live[-1].open_time >= series[-1].open_time
 
 
-
 async def test_the_simulated_last_day_agrees_with_the_24h_change() -> None:
     """The hourly history passes through the ticker's 24 h open a day ago and ends at the last price,
     so the list's 24 h line rises exactly when the row's change is a rise."""
@@ -267,7 +266,6 @@ async def test_recent_candles_are_read_at_most_once_per_refresh_window() -> None
     for _ in range(50):
         await reader.read()
     assert reads == 1
-
 
 
 async def test_rest_klines_from_the_cache(tmp_path: Path) -> None:

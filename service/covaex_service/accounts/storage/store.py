@@ -215,9 +215,7 @@ class AccountStore:
 
 
 async def _read_watchlist(ex: Executor, user_id: str) -> list[WatchItem]:
-    rows = await ex.fetch(
-        "SELECT symbol, added_at FROM watchlist_items WHERE user_id = ? ORDER BY position", user_id
-    )
+    rows = await ex.fetch("SELECT symbol, added_at FROM watchlist_items WHERE user_id = ? ORDER BY position", user_id)
     return [WatchItem(str(row[0]), _int(row[1])) for row in rows]
 
 
