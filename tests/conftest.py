@@ -21,12 +21,14 @@ TESTS = Path(__file__).resolve().parent
 # The suite runs under pytest-xdist (`-n`, `--dist loadgroup`, scripts/test.sh). Each group
 # below runs on one worker, one test after another, beside the independent tests: the boot
 # drill holds the machine's systemd-nspawn container and measures recovery bounds, the browser
-# tests share one Chromium, the abuse suite measures rate limits against one served process.
+# tests share one Chromium, the abuse suite measures rate limits against one served process,
+# and the resilience drill (`covaex drill`'s scenarios) runs its stand-ins one scenario at a time.
 SERIAL_GROUPS = {
     "boot": "drill",
     "ui": "browser",
     "docsite/test_screenshots.py": "browser",
     "abuse": "abuse",
+    "drill/test_drill_scenarios.py": "stand-ins",
 }
 
 

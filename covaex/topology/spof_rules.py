@@ -85,7 +85,8 @@ RULES: Mapping[str, Rule] = {
             "Auto Scaling group in a single AZ",
             "high",
             (
-                "AWS Security Hub AutoScaling.2: Amazon EC2 Auto Scaling group should cover multiple Availability Zones",
+                "AWS Security Hub AutoScaling.2: Amazon EC2 Auto Scaling group should cover"
+                " multiple Availability Zones",
                 WA_MULTI_LOCATION,
             ),
             "List subnets of at least two AZs in vpc_zone_identifier.",
@@ -334,7 +335,8 @@ def check_cache(topology: Topology) -> list[Finding]:
                 finding(
                     "SPOF-CACHE-02",
                     [cache.address],
-                    f"automatic_failover_enabled = {cache.attrs.get('automatic_failover_enabled', 'unset (default false)')}"
+                    "automatic_failover_enabled = "
+                    f"{cache.attrs.get('automatic_failover_enabled', 'unset (default false)')}"
                     f" although nodes run in {_azs(cache)}",
                 )
             )

@@ -201,12 +201,15 @@ def test_thin_pages_name_the_tests_that_prove_them(tmp_path: Path, rendered: Map
 
     page = rendered["epic9/local-persistence.md"].decode()
     assert "`tests/ui/test_main_page.py`: `test_starring_as_a_guest_survives_a_reload`" in page
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_x.py").write_text(
+    for folder in ("service", "infra"):
+        (tmp_path / "tests" / folder).mkdir(parents=True)
+    (tmp_path / "tests" / "service" / "test_x.py").write_text(
         "def test_guest_one():\n    pass\n\ndef test_other():\n    pass\n\nasync def test_a_guest_two():\n    pass\n",
         encoding="utf-8",
     )
+    # a test elsewhere that happens to share the word proves nothing about the service's page
+    (tmp_path / "tests" / "infra" / "test_y.py").write_text("def test_guest_network():\n    pass\n", encoding="utf-8")
     assert tests_about(("guest",), tmp_path / "tests") == [
-        ("tests/test_x.py", "test_a_guest_two"),
-        ("tests/test_x.py", "test_guest_one"),
+        ("tests/service/test_x.py", "test_a_guest_two"),
+        ("tests/service/test_x.py", "test_guest_one"),
     ]

@@ -15,6 +15,9 @@ from covaex.docsite.inputs import Inputs
 from covaex.docsite.paths import REPO_ROOT
 
 TESTS_DIR = REPO_ROOT / "tests"
+# Where the service's and the UI's tests live: a word like "snapshot" also names a database's final
+# snapshot in the infrastructure tests, which prove nothing about the page.
+SERVICE_TEST_FOLDERS = ("service", "ui")
 # Page subject -> words a test's name must contain one of.
 TOPICS: dict[str, tuple[str, ...]] = {
     "guest": ("guest",),
@@ -27,7 +30,8 @@ TOPICS: dict[str, tuple[str, ...]] = {
 def tests_about(words: tuple[str, ...], root: Path = TESTS_DIR) -> list[tuple[str, str]]:
     """``(path, test name)`` of every test function whose name contains one of ``words``, sorted."""
     found = []
-    for path in sorted(root.rglob("test_*.py")):
+    paths = sorted(p for folder in SERVICE_TEST_FOLDERS for p in (root / folder).rglob("test_*.py"))
+    for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
