@@ -38,7 +38,7 @@ from tests.boot.drill import (
     user_data,
     wait_for,
 )
-from tests.boot.rootfs import CACHE, NATIVE, build_rootfs, enable_emulation
+from tests.boot.rootfs import CACHE, NATIVE, build_rootfs, enable_emulation, installed_packages
 
 DB_USER = "covaex"
 CLIENT = {"X-Forwarded-For": "198.51.100.7"}  # the ALB's header (COVAEX_PROXIES_COUNT=1)
@@ -173,6 +173,12 @@ def _boot(stack: dict[str, Any], folder: Path, arch: str, stacks_dir: Path) -> I
     """The stand and the instance, booted until its health path answers; both gone when the drill ends."""
     with timed(f"rootfs {arch} (debootstrap once, then cached)"):
         rootfs = build_rootfs(arch)
+    packages = installed_packages(rootfs)
+    print(
+        f"rootfs {arch}: {len(packages)} packages, recorded in {rootfs / '.packages'} "
+        f"(systemd {packages.get('systemd', '?')}, python3.11 {packages.get('python3.11', '?')})",
+        flush=True,
+    )
     enable_emulation(arch)
     with timed(f"release artifact for the stacks in {stacks_dir.name} (scripts/build-artifact.sh)"):
         version = build_artifact(folder / "artifact", stacks_dir)

@@ -123,10 +123,32 @@ def enable_emulation(arch: str) -> None:
         (BINFMT / f"qemu-{machine}").write_text("1\n")
 
 
+def installed_packages(root: Path) -> dict[str, str]:
+    """``{package: version}`` of what dpkg installed in ``root`` (read from its status file, no chroot)."""
+    packages: dict[str, str] = {}
+    for stanza in (root / "var/lib/dpkg/status").read_text(encoding="utf-8", errors="replace").split("\n\n"):
+        fields = dict(re.findall(r"^(Package|Version|Status): (.*)$", stanza, flags=re.M))
+        if fields.get("Status", "").endswith(" installed") and "Package" in fields:
+            packages[fields["Package"]] = fields.get("Version", "")
+    return packages
+
+
+def record_packages(root: Path) -> Path:
+    """Write ``root/.packages`` (``name version`` a line) once: a Debian suite moves with its point releases and
+    no dated snapshot archive is reachable from our machines, so each rootfs records what it was built with
+    (requirements/system.toml, ``[rootfs]``)."""
+    record = root / ".packages"
+    if not record.exists():
+        lines = [f"{name} {version}" for name, version in sorted(installed_packages(root).items())]
+        record.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return record
+
+
 def build_rootfs(arch: str = NATIVE) -> Path:
     """The cached rootfs of ``arch``, built first if missing (a few minutes once, then instant)."""
     root = rootfs_path(arch)
     if (root / ".complete").exists():
+        record_packages(root)
         return root
     enable_emulation(arch)
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -170,6 +192,7 @@ def build_rootfs(arch: str = NATIVE) -> Path:
         (work / "etc/systemd/system" / unit).symlink_to("/dev/null")
     (work / "etc/hostname").write_text("covaex-drill\n")
     (work / ".complete").write_text(f"{recipe(arch)}\nbuilt in {time.monotonic() - started:.0f} s\n")
+    record_packages(work)
     os.replace(work, root)
     return root
 

@@ -84,3 +84,19 @@ def test_redis_local_and_prod_are_the_stated_versions(synthesized: SynthResult) 
     assert found and found.group(1) == redis["local"]
     prod = _resource(synthesized, "tobe-v1-prod", "aws_elasticache_replication_group")
     assert str(prod["engine_version"]) == redis["prod"]
+
+
+def test_a_rootfs_records_the_packages_it_was_built_with(tmp_path: Path) -> None:
+    from tests.boot.rootfs import SUITE, record_packages
+
+    assert SYSTEM["rootfs"]["suite"] == SUITE
+    status = tmp_path / "var/lib/dpkg/status"
+    status.parent.mkdir(parents=True)
+    status.write_text(
+        "Package: systemd\nStatus: install ok installed\nVersion: 252.33-1~deb12u1\n\n"
+        "Package: gone\nStatus: deinstall ok config-files\nVersion: 1.0\n\n"
+        "Package: python3.11\nStatus: install ok installed\nVersion: 3.11.2-6+deb12u6\n",
+        encoding="utf-8",
+    )
+    record = record_packages(tmp_path)
+    assert record.read_text(encoding="utf-8") == "python3.11 3.11.2-6+deb12u6\nsystemd 252.33-1~deb12u1\n"
