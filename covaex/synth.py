@@ -87,26 +87,29 @@ def _synth_locked(out: Path, wanted: str, *, force: bool, steps: Steps, root: Pa
     if shutil.which("node") is None:
         raise CliError("synth needs Node.js (jsii runs the CDKTF library on it); install Node 20 and retry")
     with steps.step("synth CDKTF stacks"):
-        env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "CDKTF_OUTDIR": str(out)}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / INFRA_SOURCES.name), env.get("PYTHONPATH")]))
-        proc = subprocess.run(  # noqa: S603 - our own interpreter and module
-            # --docs-example: the docs show a prod with an alarm subscriber (infraforge.inputs.DOCS_EXAMPLE_DEFAULTS)
-            [sys.executable, "-m", "infraforge", "--out", str(out), "--docs-example"],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
-            detail = lines[-1] if lines else f"exit code {proc.returncode}"
-            raise CliError(f"synth failed: {detail}")
+        # --docs-example: the docs show a prod with an alarm subscriber (infraforge.inputs.DOCS_EXAMPLE_DEFAULTS)
+        failure = run_infraforge("infraforge", "--out", str(out), "--docs-example", root=root)
+        if failure is not None:
+            raise CliError(f"synth failed: {failure}")
     stacks = tuple(sorted(p.parent.name for p in (out / "stacks").glob("*/cdk.tf.json")))
     if not stacks:
         raise CliError(f"synth produced no stacks under {out / 'stacks'}")
     (out / STAMP).write_text(json.dumps({"hash": wanted, "stacks": list(stacks)}, indent=2) + "\n")
     return SynthResult(out, stacks, cached=False)
+
+
+def run_infraforge(module: str, *args: str, root: Path = REPO_ROOT) -> str | None:
+    """Run ``python -m <module> ARGS`` of ``root``'s ``cdktf/`` in a child process (jsii and Node stay out of
+    this one); None when it succeeded, else the last line it printed (the one-line error of its inputs)."""
+    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / INFRA_SOURCES.name), env.get("PYTHONPATH")]))
+    proc = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", module, *args], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+    if proc.returncode == 0:
+        return None
+    lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else f"exit code {proc.returncode}"
 
 
 def _cached(out: Path, wanted: str) -> SynthResult | None:

@@ -74,6 +74,16 @@ def trust_policy(principal: dict[str, object], action: str, condition: dict[str,
     return policy_document(statement)
 
 
+def github_trust_policy(provider_arn: str, subject: str) -> str:
+    """Trust policy for GitHub Actions through the account's OIDC provider: this audience and this ``sub`` only
+    (``repo:<owner>/<name>:environment:<env>``), so only that repository's jobs in that environment assume it."""
+    return trust_policy(
+        {"Federated": provider_arn},
+        "sts:AssumeRoleWithWebIdentity",
+        {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com", f"{GITHUB_OIDC_HOST}:sub": subject}},
+    )
+
+
 def service_trust_policy(service: str) -> str:
     """Trust policy for an AWS service principal, e.g. ``ec2.amazonaws.com``."""
     return trust_policy({"Service": service}, "sts:AssumeRole")
@@ -207,16 +217,7 @@ class CiDeployRole(Construct):
             name=f"{config.name}-ci-deploy",
             description=f"GitHub Actions of {config.github_repo} ({config.environment}): app rollouts only",
             max_session_duration=config.max_session_seconds,
-            assume_role_policy=trust_policy(
-                {"Federated": provider_arn},
-                "sts:AssumeRoleWithWebIdentity",
-                {
-                    "StringEquals": {
-                        f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
-                        f"{GITHUB_OIDC_HOST}:sub": config.subject,
-                    }
-                },
-            ),
+            assume_role_policy=github_trust_policy(provider_arn, config.subject),
         )
         self.role.override_logical_id("ci_deploy")
         bucket_arn = f"arn:aws:s3:::{config.state_bucket}"
@@ -270,15 +271,8 @@ class ArtifactPublishRole(Construct):
             name="covaex-ci-artifact-publish",
             description=f"GitHub Actions of {github_repo} ({RELEASE_ENVIRONMENT}): publish release artifacts",
             max_session_duration=3600,
-            assume_role_policy=trust_policy(
-                {"Federated": provider_arn},
-                "sts:AssumeRoleWithWebIdentity",
-                {
-                    "StringEquals": {
-                        f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
-                        f"{GITHUB_OIDC_HOST}:sub": f"repo:{github_repo}:environment:{RELEASE_ENVIRONMENT}",
-                    }
-                },
+            assume_role_policy=github_trust_policy(
+                provider_arn, f"repo:{github_repo}:environment:{RELEASE_ENVIRONMENT}"
             ),
         )
         self.role.override_logical_id("ci_artifact_publish")

@@ -27,7 +27,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from infraforge.constructs.iam import GITHUB_OIDC_HOST, RELEASE_ENVIRONMENT, policy_document, trust_policy
+from infraforge.constructs.iam import GITHUB_OIDC_HOST, RELEASE_ENVIRONMENT, github_trust_policy, policy_document
 from infraforge.platform.config import REGION, EcrConfig
 
 __all__ = ["PUSH_ACTIONS", "RELEASE_ENVIRONMENT", "ImagePushRole", "ImageRepository", "lifecycle_policy"]
@@ -79,15 +79,9 @@ class ImagePushRole(Construct):
             name=f"{repository.name}-ci-image-push",
             description=f"GitHub Actions of {github_repo} ({RELEASE_ENVIRONMENT}): push images to ECR",
             max_session_duration=3600,
-            assume_role_policy=trust_policy(
-                {"Federated": f"arn:aws:iam::{account_id}:oidc-provider/{GITHUB_OIDC_HOST}"},
-                "sts:AssumeRoleWithWebIdentity",
-                {
-                    "StringEquals": {
-                        f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
-                        f"{GITHUB_OIDC_HOST}:sub": f"repo:{github_repo}:environment:{RELEASE_ENVIRONMENT}",
-                    }
-                },
+            assume_role_policy=github_trust_policy(
+                f"arn:aws:iam::{account_id}:oidc-provider/{GITHUB_OIDC_HOST}",
+                f"repo:{github_repo}:environment:{RELEASE_ENVIRONMENT}",
             ),
         )
         self.role.override_logical_id("ci_image_push")

@@ -12,9 +12,6 @@ into ``.cache/covaex-variants/`` (a child process, as ``covaex synth``).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +20,7 @@ from filelock import FileLock
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.paths import CACHE_DIR
 from covaex.docsite.sections import FactError, PendingInput
-from covaex.synth import INFRA_SOURCES, REPO_ROOT, sources_hash
+from covaex.synth import run_infraforge, sources_hash
 
 VARIANTS_DIR = CACHE_DIR.parent / "covaex-variants"
 BASE = "tobe-v1-dev"
@@ -103,16 +100,6 @@ def impact_effort(row: dict[str, Any]) -> tuple[int, int, str]:
 
 
 def _synth_variants(out: Path) -> None:
-    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(INFRA_SOURCES), env.get("PYTHONPATH")]))
-    proc = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "infraforge.variants", "--out", str(out)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
-        raise FactError(f"synth of the resilience variants failed: {lines[-1] if lines else proc.returncode}")
+    failure = run_infraforge("infraforge.variants", "--out", str(out))
+    if failure is not None:
+        raise FactError(f"synth of the resilience variants failed: {failure}")
