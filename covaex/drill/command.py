@@ -100,7 +100,9 @@ def machine() -> dict[str, Any]:
 def _version(argv: list[str]) -> str:
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)  # noqa: S603
-        return (done.stdout or done.stderr).strip().splitlines()[0]
+        first = (done.stdout or done.stderr).strip().splitlines()[0]
+        # the version only: a build id (Redis prints `build=<hex>`) says nothing here and reads as a secret
+        return " ".join(word for word in first.split() if not word.startswith(("build=", "sha=")))
     return "unknown"
 
 

@@ -200,12 +200,13 @@ def _check_port_free(host: str, port: int) -> None:
 def serve(settings: Settings) -> None:
     """Serve until interrupted; ``settings`` are already validated."""
     _check_port_free(settings.host, settings.port)
+    asyncio.run(_preflight(settings))
+    # Only once the service will serve: a refused start stays one line.
     before, after = raise_open_files_limit()
     if after < OPEN_FILES_WANTED:
         log.warning("open files limited to %d (hard limit): at most about that many WebSocket clients", after)
     elif after != before:
         log.info("open files limit raised from %d to %d", before, after)
-    asyncio.run(_preflight(settings))
     # Workers are separate processes: hand them the CLI overrides via the env.
     os.environ.update(
         {

@@ -274,7 +274,11 @@ def test_the_image_push_role_may_not_write_the_artifact_bucket(stacks: dict[str,
 @mock_aws
 def test_the_artifact_upload_runs_under_iam_enforcement(stacks: dict[str, dict[str, Any]], tmp_path: Path) -> None:
     bucket = DEFAULTS["artifact_bucket"]
-    admin = {"region_name": REGION, "aws_access_key_id": "admin", "aws_secret_access_key": "admin"}
+    admin = {
+        "region_name": REGION,
+        "aws_access_key_id": "admin",
+        "aws_secret_access_key": "admin",
+    }  # pragma: allowlist secret (moto)
     boto3.client("s3", **admin).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     iam = boto3.client("iam", **admin)
     sts = boto3.client("sts", **admin)
@@ -285,7 +289,9 @@ def test_the_artifact_upload_runs_under_iam_enforcement(stacks: dict[str, dict[s
         for number, policy in enumerate(role.policies):
             iam.put_role_policy(RoleName=role.name, PolicyName=f"p{number}", PolicyDocument=policy)
         creds = sts.assume_role_with_web_identity(
-            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role.name}", RoleSessionName="ci", WebIdentityToken="token"
+            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role.name}",
+            RoleSessionName="ci",
+            WebIdentityToken="token",  # pragma: allowlist secret (moto)
         )["Credentials"]
         credentials[variable] = {
             "aws_access_key_id": creds["AccessKeyId"],

@@ -11,6 +11,7 @@ them in the browser from the figures written into the block.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,7 +212,7 @@ def load_profile(path: Path = PROFILE_FILE) -> FanoutProfile | None:
     doc, source = found
     try:
         seconds, frames = float(doc["seconds"]), int(doc["frames_sent"])
-        top = tuple((str(t["function"]), int(t["calls"]), float(t["own_us_per_frame"])) for t in doc["top"])
+        top = tuple((_function(t["function"]), int(t["calls"]), float(t["own_us_per_frame"])) for t in doc["top"])
         return FanoutProfile(
             measured_at=str(doc["measured_at"]),
             clients=int(doc["clients"]),
@@ -310,7 +311,7 @@ def load_chain_profile(path: Path = CHAIN_PROFILE_FILE) -> ChainProfile | None:
             load_average=", ".join(f"{float(x):.2f}" for x in doc.get("load_average_after") or []),
             worker_cpu_pct=float(doc["worker_cpu_pct"]),
             layers=tuple(layers),
-            top=tuple((str(t["function"]), int(t["calls"]), float(t["own_ms_per_s"])) for t in doc["top"][:12]),
+            top=tuple((_function(t["function"]), int(t["calls"]), float(t["own_ms_per_s"])) for t in doc["top"][:12]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{source}: not a chain profile: {exc}") from exc
@@ -326,3 +327,13 @@ def performance(_inputs: Inputs) -> dict[str, Any]:
         "project_color": PROJECT_COLOR,
         "baseline_color": BASELINE_COLOR,
     }
+
+
+def _function(name: object) -> str:
+    """A profiler's function name as a reader takes it.
+
+    ``<built-in method posix.getpid>`` becomes ``posix.getpid (built-in)``.
+    """
+    text = str(name)
+    found = re.fullmatch(r"<built-in method (.+)>", text)
+    return f"{found.group(1)} (built-in)" if found else text
