@@ -277,8 +277,8 @@ def test_the_artifact_upload_runs_under_iam_enforcement(stacks: dict[str, dict[s
     admin = {
         "region_name": REGION,
         "aws_access_key_id": "admin",
-        "aws_secret_access_key": "admin",
-    }  # pragma: allowlist secret (moto)
+        "aws_secret_access_key": "admin",  # pragma: allowlist secret (moto's fake credentials)
+    }
     boto3.client("s3", **admin).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     iam = boto3.client("iam", **admin)
     sts = boto3.client("sts", **admin)
