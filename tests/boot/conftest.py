@@ -31,7 +31,7 @@ def can_boot() -> None:
 @pytest.fixture(scope="session")
 def can_emulate_arm64() -> None:
     """The Graviton drill runs arm64 binaries through qemu-user-static (registered by rootfs.enable_emulation)."""
-    from rootfs import emulation_problem
+    from tests.boot.rootfs import emulation_problem
 
     _refuse(emulation_problem("arm64"))
 
