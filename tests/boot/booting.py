@@ -111,7 +111,8 @@ class Booted:
     def feed_starts(self) -> int:
         """How many times a worker has taken the ingest lease and started the feed (the service log)."""
         log = self.instance.sh("cat /var/log/covaex/service.log", check=False).stdout
-        return log.count("ingest lease taken by")
+        # Only starts: "ingest lease taken by another worker ...; stopping the feed" is a stop.
+        return len(re.findall(r"ingest lease taken by \S+; starting the", log))
 
 
 def _references(script: str, db_secret_arn: str, session_secret_arn: str) -> dict[str, str]:
