@@ -8,6 +8,7 @@ with a reason; under CI (``CI=true``) a missing server is a failure instead.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,15 +24,14 @@ TESTS = Path(__file__).resolve().parent
 
 # The suite runs under pytest-xdist (`-n`, `--dist loadgroup`, scripts/test.sh). Each group
 # below runs on one worker, one test after another, beside the independent tests: the boot
-# drill holds the machine's systemd-nspawn container and measures recovery bounds, the
-# resilience drill (`covaex drill`'s scenarios) runs its stand-ins one scenario at a time, the
-# abuse suite measures rate limits against one served process, the browser tests share one Chromium.
+# drill holds the machine's systemd-nspawn container, the resilience drill (`covaex drill`'s
+# scenarios) runs its stand-ins one scenario at a time, the abuse suite measures rate limits
+# against one served process (and its Redis database), the browser tests share one Chromium.
+# A group is one lane: its module fixtures (one boot, one drill, one abuse service) run once.
 SERIAL_GROUPS = {
-    # the suites that measure time under faults share one lane: run side by side on two cores they
-    # starve each other (a feed restarted past its lease, too few health samples during a flood)
-    "boot": "timed",
-    "drill/test_drill_scenarios.py": "timed",
-    "abuse": "timed",
+    "boot": "boot",
+    "drill/test_drill_scenarios.py": "drill",
+    "abuse": "abuse",
     "ui": "browser",
     "docsite/test_screenshots.py": "browser",
     # the site's renders share one on-disk diagram cache, which a test's mutated stacks rewrite
@@ -39,7 +39,7 @@ SERIAL_GROUPS = {
 }
 
 
-SLOW_GROUPS = {"timed", "browser"}
+SLOW_GROUPS = {"boot", "drill", "abuse", "browser"}
 """The groups `make check` leaves out (marker ``serial``): minutes of drills, floods and browsers."""
 
 
@@ -52,6 +52,7 @@ def serial_group(path: Path) -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its hook is registered after this conftest)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # The Graviton boot drill (emulated arm64, ~11 min) is a CI step of its own (.ci/run):
     # it runs only when asked for by name, `pytest -m arm64_drill tests/boot`.
@@ -66,6 +67,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(group))
             if group in SLOW_GROUPS:
                 item.add_marker(pytest.mark.serial)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under ``--dist loadgroup``, refuse to run if xdist did not see the groups (it names a grouped test ``id@group``).
+
+    It once did not (this conftest's hook ran after xdist's): every "serial" suite was spread
+    over all workers, three abuse services shared one Redis database, and the drills ran side by side.
+    """
+    if not session.config.getoption("loadgroup", default=False):
+        return
+    ungrouped = [item.nodeid for item in session.items if serial_group(item.path) and "@" not in item.nodeid]
+    if ungrouped:
+        message = f"xdist did not see the serial groups of {len(ungrouped)} tests, e.g. {ungrouped[0]}"
+        print(message, file=sys.stderr)  # a worker's exception reaches the user as xdist's INTERNALERROR only
+        raise pytest.UsageError(message)
 
 
 def _service_url(var: str) -> str:

@@ -309,10 +309,7 @@ async def test_metrics_answer_for_the_instance_whichever_worker_answers(served: 
         assert found is not None
         ticks.append(float(found.group(1)))
         await asyncio.sleep(0.1)
-    if ticks[0] == 0:
-        # Known regression, open: inside the full suite (not alone) every scrape has read 0 ingested
-        # ticks since the merge of issues 24-27; tracked by that merge's closing note.
-        pytest.xfail(f"no ingested ticks in /metrics inside the full suite (open regression): {ticks}")
+    assert ticks[0] > 0, f"no ingested ticks in /metrics: {ticks}"
     assert ticks == sorted(ticks), ticks
 
 
