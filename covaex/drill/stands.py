@@ -22,12 +22,12 @@ from covaex.drill.standins import (
     StandInError,
     Upstream,
     app_env,
-    free_port,
     haproxy_config,
     listening,
     serve_argv,
     wait_for,
 )
+from covaex.localserve import free_port
 
 USERS = 3
 APP_START_TIMEOUT_S = 90.0
