@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -40,6 +40,7 @@ from typing import Any
 
 from covaex.drill.config import DrillConfig
 from covaex.errors import CliError
+from covaex.localserve import free_port
 
 RUN_PREFIX = "covaex-standins-"
 """Not ``covaex-drill-``: the boot drill's folders start so, and are not ours to sweep."""
@@ -72,12 +73,6 @@ def check_tools() -> None:
         missing.append(str(PG_BIN / "postgres"))
     if missing:
         raise StandInError(f"covaex drill needs {', '.join(missing)}: run scripts/setup.sh")
-
-
-def free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(what: str, probe: Callable[[], bool], *, timeout: float, interval: float = 0.25) -> float:
@@ -158,38 +153,73 @@ class Processes:
     def stop_all(self) -> None:
         for name in reversed(list(self.running)):
             self.stop(name, timeout=10)
+        end_strays(self.folder)
 
 
 def sweep_leftovers() -> list[str]:
     """End every process of a drill run whose owner is gone (a killed run's leftovers); return what was ended.
 
-    A stand-in is known by ``COVAEX_DRILL_RUN`` in its environment (Redis and PostgreSQL
-    rewrite their process titles, the environment stays), naming its run folder; a run
+    A stand-in is known by the run folder it belongs to (:func:`_run_folder`); a run
     whose owning drill still lives is left alone, so two drills on one machine never
     end each other's stand-ins.
     """
     ended = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        marker = next((v for v in environ if v.startswith(RUN_MARKER.encode() + b"=")), None)
-        if marker is None:
-            continue
-        folder = Path(marker.split(b"=", 1)[1].decode(errors="replace"))
-        if _in_use(folder):
-            continue
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(int(entry.name), signal.SIGKILL)
-            ended.append(entry.name)
+    for pid, folder in stand_in_processes():
+        if not _in_use(folder) and _end(pid):
+            ended.append(str(pid))
     for folder in Path(tempfile.gettempdir()).glob(f"{RUN_PREFIX}*"):
         # Only a folder this module made (it holds an owner file) whose owner is gone.
         if (folder / "owner").is_file() and not _in_use(folder):
             shutil.rmtree(folder, ignore_errors=True)
     return ended
+
+
+def end_strays(folder: Path) -> list[str]:
+    """End what is left of this run's processes once its groups are stopped; return what was ended.
+
+    Some leave their process group: pg_auto_failover's "start/stop postgres" keeper
+    outlived its killed ``pg_autoctl`` and kept the monitor's PostgreSQL running.
+    """
+    return [str(pid) for pid, owner in stand_in_processes() if owner == folder and _end(pid)]
+
+
+def stand_in_processes() -> Iterator[tuple[int, Path]]:
+    """Each process of any drill run on this machine, with its run folder."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            folder = _run_folder(entry)
+            if folder is not None:
+                yield int(entry.name), folder
+
+
+def _run_folder(entry: Path) -> Path | None:
+    """The run folder a process belongs to: named by ``COVAEX_DRILL_RUN`` in its environment, or its working folder.
+
+    Every stand-in starts in its run folder (PostgreSQL then moves into its data folder
+    inside it). The environment alone is not enough: ``redis-sentinel`` overwrites it
+    with its process title, and pg_autoctl's keeper does not pass it on.
+    """
+    with contextlib.suppress(OSError):
+        for item in (entry / "environ").read_bytes().split(b"\0"):
+            if item.startswith(RUN_MARKER.encode() + b"="):
+                return Path(item.split(b"=", 1)[1].decode(errors="replace"))
+    try:
+        cwd = os.readlink(entry / "cwd").removesuffix(" (deleted)")
+    except OSError:
+        return None
+    top = Path(tempfile.gettempdir())
+    parts = Path(cwd).relative_to(top).parts if Path(cwd).is_relative_to(top) else ()
+    if parts and parts[0].startswith(RUN_PREFIX):
+        return top / parts[0]
+    return None
+
+
+def _end(pid: int) -> bool:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def _in_use(folder: Path) -> bool:

@@ -73,23 +73,10 @@ def test_recovered_within_the_computed_bound_and_nothing_acknowledged_lost(
 
 
 def _marked_processes() -> dict[int, str]:
-    """Every process carrying the drill's sweep marker -> the run folder it names."""
-    from pathlib import Path
+    """Every process of a drill run (the sweep's own reckoning: marker or working folder) -> its run folder."""
+    from covaex.drill.standins import stand_in_processes
 
-    from covaex.drill.standins import RUN_MARKER
-
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        for item in environ:
-            if item.startswith(RUN_MARKER.encode() + b"="):
-                found[int(entry.name)] = item.split(b"=", 1)[1].decode()
-    return found
+    return {pid: str(folder) for pid, folder in stand_in_processes()}
 
 
 def _folders_of(owner: int) -> set[str]:
