@@ -1,0 +1,63 @@
+"""Sentences on the pages that state a fact about the stacks are computed: a changed stack changes them.
+
+Each test mutates a copy of the real synthesized stacks (never the files) and reads the page data or the
+rendered page a person reads.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from covaex.docsite.inputs import Inputs
+from covaex.topology.tfjson import TerraformDoc
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _mutated(inputs: Inputs, changes: Mapping[str, Mutation]) -> Inputs:
+    stacks = dict(inputs.stacks)
+    for stack, change in changes.items():
+        raw = copy.deepcopy(dict(inputs.stack(stack).raw))
+        change(raw)
+        stacks[stack] = TerraformDoc(stack, raw)
+    return Inputs(stacks=stacks, data=inputs.data)
+
+
+def test_the_route_tables_sentence_says_what_each_tier_routes_to(
+    real_inputs: Inputs, rendered: Mapping[str, bytes]
+) -> None:
+    """dev's app subnets share one NAT *instance* (a SPOF), prod's have a NAT gateway per AZ: read, not typed."""
+    from covaex.docsite.facts.network import egress
+
+    page = rendered["epic2/route-tables.md"].decode()
+    dev = page[page.index("**To-Be v1 · dev**") : page.index("**To-Be v1 · prod**")]
+    assert "- **app** (서브넷 2개, AZ 2개): NAT 인스턴스 (EC2 NAT instance) `aws_instance.nat`; 하나를 AZ 2개가" in dev
+    assert "NAT 게이트웨이" not in dev
+    assert "- **data** (서브넷 2개, AZ 2개): 기본 경로 없음" in dev
+    app = {e.tier: e for e in egress(real_inputs)["tobe-v1-prod"]}["app"]
+    assert [a for a, _ in app.targets] == ["aws_nat_gateway.nat_a", "aws_nat_gateway.nat_c"] and not app.shared
+
+    def one_nat(raw: dict[str, Any]) -> None:
+        raw["resource"]["aws_route"]["app_c_nat"]["nat_gateway_id"] = "${aws_nat_gateway.nat_a.id}"
+
+    moved = {e.tier: e for e in egress(_mutated(real_inputs, {"tobe-v1-prod": one_nat}))["tobe-v1-prod"]}
+    assert [a for a, _ in moved["app"].targets] == ["aws_nat_gateway.nat_a"] and moved["app"].shared
+    assert not moved["public"].shared  # the internet gateway is regional: never a shared-exit SPOF
+
+
+def test_the_cidr_plan_sentence_reads_the_zones_tiers_and_ranges(real_inputs: Inputs) -> None:
+    from covaex.docsite.facts.network import vpc_ranges
+
+    v = vpc_ranges(real_inputs)
+    assert v.azs == ("ap-northeast-2a", "ap-northeast-2c") and v.tiers == ("public", "app", "data")
+    assert not v.overlaps
+
+    def same_range(raw: dict[str, Any]) -> None:
+        raw["resource"]["aws_vpc"]["vpc"]["cidr_block"] = dict(real_inputs.stack("tobe-v1-prod").raw)["resource"][
+            "aws_vpc"
+        ]["vpc"]["cidr_block"]
+
+    clash = vpc_ranges(_mutated(real_inputs, {"tobe-v1-dev": same_range}))
+    assert len(clash.overlaps) == 1 and "tobe-v1-dev" in clash.overlaps[0]
