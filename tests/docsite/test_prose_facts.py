@@ -61,3 +61,36 @@ def test_the_cidr_plan_sentence_reads_the_zones_tiers_and_ranges(real_inputs: In
 
     clash = vpc_ranges(_mutated(real_inputs, {"tobe-v1-dev": same_range}))
     assert len(clash.overlaps) == 1 and "tobe-v1-dev" in clash.overlaps[0]
+
+
+def _with_incident(inputs: Inputs, **changes: Any) -> Inputs:
+    return Inputs(stacks=inputs.stacks, data={**inputs.data, "incident": {**inputs.data["incident"], **changes}})
+
+
+def test_the_incident_s_durations_come_from_its_timeline_and_its_names_from_what_ships(real_inputs: Inputs) -> None:
+    import pytest
+
+    from covaex.docsite.facts.narrative import incident
+    from covaex.docsite.sections import FactError
+
+    shown = incident(real_inputs)
+    timeline = real_inputs.data["incident"]["timeline"]
+    at = {t["mark"]: t["at"] for t in timeline if "mark" in t}
+    assert f"{at['recovered'] - at['symptom']}분 동안" in shown["summary"] and shown["impact"]
+    assert f"첫 증상 {at['report'] - at['symptom']}분 뒤" in shown["detection"]
+    alert = next(f for f in shown["followups"] if f["state"] and "`" in f["state"][1])
+    assert alert["state"] == (True, "`CovaexSlowClientCloses`")  # deploy/k8s/base/prometheusrule.yaml has it
+
+    later = [{**t, "at": 20} if t.get("mark") == "recovered" else t for t in timeline]
+    assert f"{20 - at['symptom']}분 동안" in incident(_with_incident(real_inputs, timeline=later))["summary"]
+    renamed = [{**t, "panel": "No such panel"} if "panel" in t else t for t in timeline]
+    with pytest.raises(FactError, match=r"panel 'No such panel' is not on the shipped dashboard"):
+        incident(_with_incident(real_inputs, timeline=renamed))
+    unshipped = [
+        {**f, "alert": "CovaexNoSuchAlert"} if "alert" in f else f for f in real_inputs.data["incident"]["followups"]
+    ]
+    states = [f["state"] for f in incident(_with_incident(real_inputs, followups=unshipped))["followups"] if f["state"]]
+    assert (False, "`CovaexNoSuchAlert`") in states
+    unmarked = [{k: v for k, v in t.items() if k != "mark"} for t in timeline]
+    with pytest.raises(FactError, match=r"mark one timeline entry `symptom`, found 0"):
+        incident(_with_incident(real_inputs, timeline=unmarked))

@@ -97,7 +97,7 @@ def _registry() -> dict[str, SectionFn]:
         "symptoms": narrative.symptoms,
         "risks": narrative.risks,
         "metrics": narrative.metrics,
-        "incident_detection": narrative.incident_detection,
+        "incident": narrative.incident,
         "diff_example": diff_example,
         "rollback_minutes": narrative.rollback_minutes,
         "performance": performance.performance,
