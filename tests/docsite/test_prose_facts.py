@@ -94,3 +94,50 @@ def test_the_incident_s_durations_come_from_its_timeline_and_its_names_from_what
     unmarked = [{k: v for k, v in t.items() if k != "mark"} for t in timeline]
     with pytest.raises(FactError, match=r"mark one timeline entry `symptom`, found 0"):
         incident(_with_incident(real_inputs, timeline=unmarked))
+
+
+def test_the_alb_sentence_reads_the_redirect_and_checks_the_idle_timeout_against_the_keepalive(
+    real_inputs: Inputs,
+) -> None:
+    import pytest
+
+    from covaex.docsite.facts.compute import alb_entry
+    from covaex.docsite.sections import FactError
+
+    e = alb_entry(real_inputs)
+    assert e.ws_path == "/ws/v1/market" and e.redirects == {"tobe-v1-dev": True, "tobe-v1-prod": True}
+    assert all(s > e.keepalive_s for idle in e.idle_s.values() for s in idle)
+
+    def forward_http(raw: dict[str, Any]) -> None:
+        raw["resource"]["aws_lb_listener"]["http"]["default_action"] = [{"type": "fixed-response"}]
+
+    assert not alb_entry(_mutated(real_inputs, {"tobe-v1-dev": forward_http})).redirects["tobe-v1-dev"]
+
+    def short_idle(raw: dict[str, Any]) -> None:
+        raw["resource"]["aws_lb"]["alb"]["idle_timeout"] = 15
+
+    with pytest.raises(FactError, match=r"tobe-v1-prod: ALB idle timeout 15 s is not longer than the gateway's"):
+        alb_entry(_mutated(real_inputs, {"tobe-v1-prod": short_idle}))
+
+
+def test_the_state_backend_and_stack_interface_sentences_hold_for_every_stack(real_inputs: Inputs) -> None:
+    """ "One versioned, encrypted bucket, one key per stack, S3-native locking, a bootstrap stack with local
+    state" and "the stacks declare no Terraform variable": checked on the synthesized JSON."""
+    backends = {name: dict(doc.raw.get("terraform", {}).get("backend", {})) for name, doc in real_inputs.stacks.items()}
+    local = [name for name, b in backends.items() if "local" in b]
+    remote = {name: b["s3"] for name, b in backends.items() if "s3" in b}
+    assert local == ["state"] and len(remote) == len(backends) - 1
+    assert len({b["bucket"] for b in remote.values()}) == 1
+    assert len({b["key"] for b in remote.values()}) == len(remote)  # one key per stack and environment
+    assert all(b.get("encrypt") is True and b.get("use_lockfile") is True for b in remote.values())
+    bucket = next(iter(remote.values()))["bucket"]
+    state = real_inputs.stack("state")
+    buckets = {r.address: r for r in state.resources("aws_s3_bucket")}
+    name = next(a for a, r in buckets.items() if r.get("bucket") == bucket)
+    versioning = [r for r in state.resources("aws_s3_bucket_versioning") if name in str(r.get("bucket"))]
+    sse = [
+        r for r in state.resources("aws_s3_bucket_server_side_encryption_configuration") if name in str(r.get("bucket"))
+    ]
+    assert len(versioning) == 1 and "Enabled" in str(versioning[0].get("versioning_configuration"))
+    assert len(sse) == 1
+    assert not [stack for stack, doc in real_inputs.stacks.items() if doc.raw.get("variable")]

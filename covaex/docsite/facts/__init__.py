@@ -70,6 +70,7 @@ def _registry() -> dict[str, SectionFn]:
         "keyword_rule": service.keyword_rule,
         "threats": service.threats,
         "alb": compute.alb,
+        "alb_entry": compute.alb_entry,
         "asg": compute.asg,
         "rds": database.rds,
         "db_access": database.db_access,
