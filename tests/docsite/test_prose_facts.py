@@ -141,3 +141,28 @@ def test_the_state_backend_and_stack_interface_sentences_hold_for_every_stack(re
     assert len(versioning) == 1 and "Enabled" in str(versioning[0].get("versioning_configuration"))
     assert len(sse) == 1
     assert not [stack for stack, doc in real_inputs.stacks.items() if doc.raw.get("variable")]
+
+
+def test_the_operations_pages_sentences_hold(real_inputs: Inputs) -> None:
+    """Log groups all have an explicit retention; Prometheus keeps less in dev; Argo CD syncs and self-heals
+    dev by itself while prod waits for a person: each a sentence of the EPIC 4 pages."""
+    import yaml
+    from infraforge.environments import PROFILES
+
+    from covaex.docsite.paths import REPO_ROOT
+
+    groups = [(s, r) for s, doc in real_inputs.stacks.items() for r in doc.resources("aws_cloudwatch_log_group")]
+    assert groups and all(int(r.get("retention_in_days") or 0) > 0 for _, r in groups), groups
+
+    def days(retention: str) -> int:
+        return int(retention.removesuffix("d"))
+
+    assert days(PROFILES["dev"].prometheus_retention) < days(PROFILES["prod"].prometheus_retention)
+    policy = {
+        env: yaml.safe_load((REPO_ROOT / f"deploy/argocd/{env}/application.yaml").read_text(encoding="utf-8"))["spec"][
+            "syncPolicy"
+        ]
+        for env in ("dev", "prod")
+    }
+    assert policy["dev"]["automated"]["selfHeal"] is True
+    assert "automated" not in policy["prod"]

@@ -88,7 +88,7 @@ def test_alarm_thresholds_equal_the_synthesized_values(real_inputs: Inputs, site
 
 def test_every_alarm_runbook_slug_has_a_written_section(rendered: dict[str, bytes], site: Path) -> None:
     page = rendered["epic4/runbooks.md"].decode()
-    assert "Runbook missing" not in page and "TODO" not in page
+    assert "런북 없음" not in page and "TODO" not in page
     alarms = rendered["epic4/alarms.md"].decode()
     for slug in set(re.findall(r"runbooks\.md#([a-z0-9-]+)\)", alarms)):
         assert f"{{ #{slug} }}" in page

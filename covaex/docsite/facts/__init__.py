@@ -97,6 +97,7 @@ def _registry() -> dict[str, SectionFn]:
         "nav": lambda _inputs: site_nav.epics(site_nav.load_nav()),
         "symptoms": narrative.symptoms,
         "risks": narrative.risks,
+        "risk_levels": narrative.risk_levels,
         "metrics": narrative.metrics,
         "incident": narrative.incident,
         "diff_example": diff_example,

@@ -18,6 +18,8 @@ from covaex.topology.asis import AsIs, Symptom
 from covaex.topology.tfjson import as_int
 
 LEVELS = {"low": 1, "medium": 2, "high": 3}
+LEVEL_CUTS = {"high": 6, "medium": 3}
+"""The lowest score of each risk level (below ``medium`` is low): the risk page's legend reads these."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class RankedRisk:
 
     @property
     def level(self) -> str:
-        return "high" if self.score >= 6 else "medium" if self.score >= 3 else "low"
+        return next((level for level, cut in LEVEL_CUTS.items() if self.score >= cut), "low")
 
 
 def _inventory(inputs: Inputs) -> AsIs:
@@ -47,6 +49,10 @@ def _inventory(inputs: Inputs) -> AsIs:
         inputs.memo["asis"] = load_asis(ASIS_INVENTORY)
     inventory: AsIs = inputs.memo["asis"]
     return inventory
+
+
+def risk_levels(_inputs: Inputs) -> dict[str, int]:
+    return dict(LEVEL_CUTS)
 
 
 def symptoms(inputs: Inputs) -> tuple[Symptom, ...]:
