@@ -166,3 +166,26 @@ def test_the_operations_pages_sentences_hold(real_inputs: Inputs) -> None:
     }
     assert policy["dev"]["automated"]["selfHeal"] is True
     assert "automated" not in policy["prod"]
+
+
+def test_the_gating_table_reads_each_panel_from_panels_js(tmp_path: Any, rendered: Mapping[str, bytes]) -> None:
+    """The price alerts panel works for guests (it was typed as a placeholder asking to log in)."""
+    import pytest
+
+    from covaex.docsite.facts.service import panel_access
+    from covaex.docsite.sections import FactError
+
+    page = rendered["epic7/gating.md"].decode()
+    assert "| `alerts` 패널 | 동작 | 동작 |" in page
+    assert "| `watchlist` 패널 | 동작; 로그인 안내를 함께 보임 | 동작 |" in page
+    assert "placeholder" not in page.lower().split("# ", 1)[1].split("출처")[0]
+    js = tmp_path / "panels.js"
+    js.write_text(
+        "    const renderers = {\n      alerts: () => this.alertsView(),\n    };\n"
+        "  alertsView() {\n    return this.loginNote('a', 'b');\n  }\n",
+        encoding="utf-8",
+    )
+    assert panel_access(js) == {"alerts": True}
+    js.write_text("    const renderers = {\n      alerts: () => this.gone(),\n    };\n", encoding="utf-8")
+    with pytest.raises(FactError, match=r"panel `alerts` renders with `gone\(\)`, which is not defined"):
+        panel_access(js)
