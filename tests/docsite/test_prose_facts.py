@@ -189,3 +189,34 @@ def test_the_gating_table_reads_each_panel_from_panels_js(tmp_path: Any, rendere
     js.write_text("    const renderers = {\n      alerts: () => this.gone(),\n    };\n", encoding="utf-8")
     with pytest.raises(FactError, match=r"panel `alerts` renders with `gone\(\)`, which is not defined"):
         panel_access(js)
+
+
+def test_the_ingress_idle_timeout_outlasts_the_gateway_keepalive() -> None:
+    """The ingress page says quiet WebSockets stay open because the gateway pings inside the idle timeout."""
+    import re
+
+    from covaex_service.market.gateway.protocol import KEEPALIVE_SECONDS
+
+    from covaex.docsite.paths import REPO_ROOT
+
+    ingress = (REPO_ROOT / "deploy/k8s/base/ingress.yaml").read_text(encoding="utf-8")
+    idle = re.search(r"idle_timeout\.timeout_seconds=(\d+)", ingress)
+    assert idle and int(idle.group(1)) > KEEPALIVE_SECONDS
+
+
+def test_the_threat_model_s_deployment_sentences_hold(real_inputs: Inputs) -> None:
+    """One trusted proxy hop in both deployments (user data and the pods' config map); no WAF is deployed."""
+    from covaex.docsite.paths import REPO_ROOT
+    from covaex.targets import _user_data
+
+    assert 'COVAEX_PROXIES_COUNT: "1"' in (REPO_ROOT / "deploy/k8s/base/configmap.yaml").read_text(encoding="utf-8")
+    for stack in ("tobe-v1-dev", "tobe-v1-prod"):
+        (template,) = real_inputs.stack(stack).resources("aws_launch_template")
+        user_data = _user_data(template.get("user_data"))
+        assert "COVAEX_PROXIES_COUNT=1" in user_data, stack
+    assert not [
+        (name, kind)
+        for name, doc in real_inputs.stacks.items()
+        for kind in (doc.raw.get("resource") or {})
+        if kind.startswith(("aws_wafv2", "aws_waf"))
+    ]
