@@ -54,8 +54,8 @@ def test_alarm_evaluation_periods_reach_the_runbook(real_inputs: Inputs) -> None
         _mutated(real_inputs, {"tobe-v1-dev": fifteen_periods, "tobe-v1-prod": fifteen_periods}), Steps(3, quiet=True)
     )
     after = _section(_page(changed, "epic4/runbooks.md"), "asg-capacity")
-    assert "for 5 min (5 periods of 1 min" in before
-    assert "for 15 min (15 periods of 1 min" in after
+    assert "5 min 동안 (1 min 구간 5개" in before
+    assert "15 min 동안 (1 min 구간 15개" in after
     assert "5 min" not in after.replace("15 min", "")
 
 

@@ -220,3 +220,25 @@ def test_the_threat_model_s_deployment_sentences_hold(real_inputs: Inputs) -> No
         for kind in (doc.raw.get("resource") or {})
         if kind.startswith(("aws_wafv2", "aws_waf"))
     ]
+
+
+def test_the_redis_key_page_lists_every_key_the_contract_names(rendered: Mapping[str, bytes]) -> None:
+    """The key table was hand-listed and lacked the candle keys; every `Keys` name must be on the page."""
+    import inspect
+
+    from covaex_service.market.cache.contract import Keys
+
+    page = rendered["epic8/redis-keys.md"].decode()
+    keys = Keys()
+    names = []
+    for name, member in inspect.getmembers(Keys):
+        if name.startswith("_") or name == "namespace":
+            continue
+        if isinstance(member, property):
+            names.append(getattr(keys, name))
+        elif callable(member):
+            arity = len(inspect.signature(member).parameters) - 1
+            names.append(member(keys, *("<SYMBOL>", "<INTERVAL>")[:arity]))
+    assert len(names) >= 7
+    for key in names:
+        assert f"`{key}`" in page, key

@@ -61,6 +61,7 @@ def _registry() -> dict[str, SectionFn]:
         "dashboard": gitops.dashboard,
         "alert_runbooks": gitops.alert_runbooks,
         "cache_contract": service.cache_contract,
+        "cache_candle_keys": service.cache_candle_keys,
         "ws_protocol": service.ws_protocol,
         "feed": service.feed,
         "ssr": service.ssr,

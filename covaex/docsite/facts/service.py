@@ -38,6 +38,13 @@ def cache_contract(inputs: Inputs) -> ModuleFacts:
     return module_facts(contract)
 
 
+def cache_candle_keys(_inputs: Inputs) -> dict[str, str]:
+    """The candle keys as ``contract.Keys`` names them (placeholders for the symbol and interval): the Redis
+    key page lists them beside the constants, so a key the contract adds is not missing from the page."""
+    keys = contract.Keys()
+    return {"klines": keys.klines("<SYMBOL>", "<INTERVAL>"), "open_kline": keys.open_kline("<SYMBOL>", "<INTERVAL>")}
+
+
 def ws_protocol(inputs: Inputs) -> dict[str, Any]:
     facts = module_facts(protocol)
     return {
