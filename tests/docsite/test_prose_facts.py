@@ -325,3 +325,48 @@ def test_every_page_in_the_nav_opens_with_a_korean_summary(rendered: Mapping[str
         _, summary = _h1_and_summary(text)
         words = summary.split()
         assert words and len([w for w in words if hangul.search(w)]) >= len(words) / 2, (page, summary[:80])
+
+
+def _numbers(text: str) -> set[float]:
+    """The numbers a sentence or a rule states: ``1%`` is 0.01, the 99th percentile 0.99, ``15m`` 15."""
+    import re
+
+    out = set()
+    for value, unit in re.findall(r"(?<![A-Za-z_.\d])(\d+(?:\.\d+)?(?:e-?\d+)?)\s*(%|번째 백분위)?", text):
+        number = float(value)
+        out.add(number / 100 if unit else number)
+    return out
+
+
+def test_each_alert_runbook_states_the_numbers_of_its_rule() -> None:
+    """deploy/runbooks.md types each alert's meaning for the on-call: its numbers must be the rule's (expr,
+    `for`), and the HPA threshold and the feeds per environment it quotes must be the manifests'."""
+    import re
+
+    import yaml
+
+    from covaex.docsite.paths import REPO_ROOT
+
+    rules = {
+        r["alert"]: r
+        for doc in yaml.safe_load_all((REPO_ROOT / "deploy/k8s/base/prometheusrule.yaml").read_text(encoding="utf-8"))
+        for g in doc["spec"]["groups"]
+        for r in g["rules"]
+    }
+    text = (REPO_ROOT / "deploy/runbooks.md").read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^## (\w+)\n\n\*\*뜻:\*\* (.+)$", text, re.M))
+    assert sections.keys() == rules.keys()
+    for alert, meaning in sections.items():
+        stated = _numbers(meaning)
+        defined = _numbers(f"{rules[alert]['expr']} {rules[alert].get('for', '')}")
+        assert stated <= defined, (alert, meaning, sorted(stated - defined))
+    assert _numbers("over 1% in 15m, the 99번째 백분위") == {0.01, 15.0, 0.99}
+    hpa = yaml.safe_load((REPO_ROOT / "deploy/k8s/base/hpa.yaml").read_text(encoding="utf-8"))
+    (cpu,) = [m["resource"]["target"]["averageUtilization"] for m in hpa["spec"]["metrics"]]
+    assert f"HPA는 요청량의 {cpu}%에서 늘립니다" in text
+    feeds = {
+        env: yaml.safe_load((REPO_ROOT / f"deploy/k8s/overlays/{env}/settings.yaml").read_text(encoding="utf-8"))
+        for env in ("dev", "prod")
+    }
+    assert "(`COVAEX_FEED=auto`)" in text and "prod는 `binance`만" in text
+    assert [feeds[env]["data"]["COVAEX_FEED"] for env in ("dev", "prod")] == ["auto", "binance"]
