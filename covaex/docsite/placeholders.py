@@ -38,7 +38,7 @@ def placeholders() -> tuple[Placeholder, ...]:
     ]
     for name, value in sorted(DEFAULTS.items()):
         if _is_fake(value) and value != FAKE_ACCOUNT:
-            found.append(Placeholder(value, f"input `{name}`: set `INFRAFORGE_<ENV>_{name.upper()}` before deploy"))
+            found.append(Placeholder(value, f"입력 `{name}`: 배포 전에 `INFRAFORGE_<ENV>_{name.upper()}`를 설정"))
     return tuple(found)
 
 

@@ -368,14 +368,14 @@ def _vpn_edges(raws: Sequence[RawResource], known: frozenset[str]) -> list[Edge]
         gateway = sorted(references([raw.config.get("vpn_gateway_id"), raw.config.get("transit_gateway_id")], known))
         customer = sorted(references(raw.config.get("customer_gateway_id"), known))
         if gateway and customer:
-            edges.append(Edge(gateway[0], customer[0], "vpn", ("IPsec, 2 tunnels",), (raw.address,)))
+            edges.append(Edge(gateway[0], customer[0], "vpn", ("IPsec, 터널 2개",), (raw.address,)))
     return edges
 
 
 def _control_edges(raws: Sequence[RawResource], known: frozenset[str]) -> list[Edge]:
     """EKS cluster -> each node group it manages."""
     return [
-        Edge(cluster, raw.address, "control", ("nodes",), ())
+        Edge(cluster, raw.address, "control", ("노드 (nodes)",), ())
         for raw in raws
         if raw.type == "aws_eks_node_group"
         for cluster in sorted(references(raw.config.get("cluster_name"), known))
@@ -407,7 +407,7 @@ def _controller_ingress(
             Node(
                 address=address,
                 kind="aws_lb",
-                name="ingress (controller)",
+                name="ingress (컨트롤러)",
                 label="인그레스용 ALB (컨트롤러가 생성)",
                 role="entry",
                 azs=tuple(sorted({s.az for s in public if s.az})),
@@ -422,7 +422,7 @@ def _controller_ingress(
         )
         hops = [INTERNET, igw, address] if igw else [INTERNET, address]
         edges += [Edge(a, b, "traffic", ("443/https",), (raw.address,)) for a, b in itertools.pairwise(hops)]
-        edges += [Edge(address, g.address, "traffic", ("pods",), (raw.address,)) for g in groups]
+        edges += [Edge(address, g.address, "traffic", ("파드 (pods)",), (raw.address,)) for g in groups]
     return nodes, edges
 
 
@@ -430,7 +430,7 @@ def _image_pull_edges(raws: Sequence[RawResource]) -> list[Edge]:
     """ECR repository -> node groups: where the nodes pull the app image from (when both are in the model)."""
     repos = [r.address for r in raws if r.type == "aws_ecr_repository"]
     groups = [r.address for r in raws if r.type == "aws_eks_node_group"]
-    return [Edge(repo, group, "deploy", ("image pull",), ()) for repo in repos for group in groups]
+    return [Edge(repo, group, "deploy", ("이미지 풀 (image pull)",), ()) for repo in repos for group in groups]
 
 
 def _merge(edges: Sequence[Edge]) -> tuple[Edge, ...]:

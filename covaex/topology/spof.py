@@ -33,7 +33,7 @@ def spof_findings(topology: Topology) -> list[Finding]:
         for i, existing in enumerate(findings):
             hit = set(broken) & set(existing.resources)
             if hit:
-                note = f"Graph check: losing {az} takes down {', '.join(sorted(hit))} and breaks the request path."
+                note = f"그래프 검사: {az}를 잃으면 {', '.join(sorted(hit))}가 멈추고 요청 경로가 끊김."
                 findings[i] = dataclasses.replace(existing, evidence=f"{existing.evidence}. {note}")
                 unexplained -= hit
         if unexplained:
@@ -41,7 +41,7 @@ def spof_findings(topology: Topology) -> list[Finding]:
                 finding(
                     "SPOF-AZ-01",
                     unexplained,
-                    f"with {az} down nothing reachable is left for: {', '.join(sorted(unexplained))}",
+                    f"{az}가 멈추면 다음에 닿을 수 있는 것이 남지 않음: {', '.join(sorted(unexplained))}",
                 )
             )
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.id, f.resources))

@@ -64,146 +64,146 @@ RULES: Mapping[str, Rule] = {
     for rule in (
         Rule(
             "SPOF-NAT-01",
-            "One NAT gateway serves subnets in several AZs",
+            "NAT 하나 (게이트웨이 또는 인스턴스)가 여러 AZ의 서브넷을 맡음",
             "medium",
             (WA_MULTI_LOCATION, "AWS VPC docs: create a NAT gateway in each AZ and route each AZ to its own"),
-            "Give every AZ its own NAT gateway and route each private subnet to the one in its AZ, "
-            'or use a regional NAT gateway (availability_mode = "regional").',
+            "AZ마다 NAT 게이트웨이를 두고 각 프라이빗 서브넷을 자기 AZ의 NAT로 보내거나, "
+            '리전 NAT 게이트웨이 (availability_mode = "regional")를 씁니다.',
         ),
         Rule(
             "SPOF-RDS-01",
-            "RDS instance without Multi-AZ",
+            "다중 AZ (Multi-AZ)가 없는 RDS 인스턴스",
             "high",
             (
                 "AWS Security Hub RDS.5: RDS DB instances should be configured with multiple Availability Zones",
                 WA_FAILOVER,
             ),
-            "Set multi_az = true so that a synchronous standby in another AZ takes over automatically.",
+            "multi_az = true로 설정해 다른 AZ의 동기 대기 인스턴스 (standby)가 자동으로 넘겨받게 합니다.",
         ),
         Rule(
             "SPOF-ASG-01",
-            "Auto Scaling group in a single AZ",
+            "AZ 하나에만 있는 Auto Scaling 그룹",
             "high",
             (
                 "AWS Security Hub AutoScaling.2: Amazon EC2 Auto Scaling group should cover"
                 " multiple Availability Zones",
                 WA_MULTI_LOCATION,
             ),
-            "List subnets of at least two AZs in vpc_zone_identifier.",
+            "vpc_zone_identifier에 AZ 두 개 이상의 서브넷을 적습니다.",
         ),
         Rule(
             "SPOF-ASG-02",
-            "Auto Scaling group may run a single instance (min_size < 2)",
+            "인스턴스 하나로 돌 수 있는 Auto Scaling 그룹 (min_size < 2)",
             "medium",
             (WA_MULTI_LOCATION, WA_HEALING),
-            "Set min_size (and desired_capacity) to at least 2 so that one instance per AZ keeps serving.",
+            "min_size (와 desired_capacity)를 2 이상으로 두어 AZ마다 인스턴스 하나가 계속 서비스하게 합니다.",
         ),
         Rule(
             "SPOF-ALB-01",
-            "Load balancer in fewer than two AZs",
+            "AZ 두 개 미만에 있는 로드 밸런서",
             "high",
             (
                 "AWS Security Hub ELB.13: Application, Network and Gateway Load Balancers should span multiple "
                 "Availability Zones",
                 WA_PUBLIC_LINK,
             ),
-            "Attach subnets of at least two AZs to the load balancer.",
+            "로드 밸런서에 AZ 두 개 이상의 서브넷을 붙입니다.",
         ),
         Rule(
             "SPOF-ALB-02",
-            "Load-balanced targets without ELB health checks",
+            "ELB 헬스 체크 없이 로드 밸런싱되는 대상",
             "medium",
             (
                 "AWS Security Hub AutoScaling.1: Auto Scaling groups associated with a load balancer should use ELB "
                 "health checks",
                 WA_HEALING,
             ),
-            'Set health_check_type = "ELB" on the Auto Scaling group and keep the target group health check '
-            "enabled, so that an instance the ALB sees as unhealthy is replaced.",
+            'Auto Scaling 그룹에 health_check_type = "ELB"를 두고 대상 그룹 헬스 체크를 켜 두어, '
+            "ALB가 비정상으로 보는 인스턴스가 교체되게 합니다.",
         ),
         Rule(
             "SPOF-CACHE-01",
-            "ElastiCache without a replica in another AZ",
+            "다른 AZ에 복제본이 없는 ElastiCache",
             "high",
             (
                 "AWS Security Hub ElastiCache.3: ElastiCache replication groups should have automatic failover enabled",
                 WA_MULTI_LOCATION,
             ),
-            "Run a replication group with num_cache_clusters >= 2 spread over two AZs (multi_az_enabled = true).",
+            "num_cache_clusters >= 2인 복제 그룹을 두 AZ에 나눠 돌립니다 (multi_az_enabled = true).",
         ),
         Rule(
             "SPOF-CACHE-02",
-            "ElastiCache replication group without automatic failover",
+            "자동 장애 조치가 없는 ElastiCache 복제 그룹",
             "high",
             (
                 "AWS Security Hub ElastiCache.3: ElastiCache replication groups should have automatic failover enabled",
                 WA_FAILOVER,
             ),
-            "Set automatic_failover_enabled = true (and multi_az_enabled = true).",
+            "automatic_failover_enabled = true (와 multi_az_enabled = true)로 설정합니다.",
         ),
         Rule(
             "SPOF-EC2-01",
-            "Lone EC2 instance outside an Auto Scaling group on the request path",
+            "요청 경로에 있는, Auto Scaling 그룹 밖의 EC2 인스턴스 하나",
             "high",
             (WA_MULTI_LOCATION, WA_HEALING),
-            "Serve the request path from an Auto Scaling group across two AZs behind the load balancer.",
+            "요청 경로를 로드 밸런서 뒤, 두 AZ에 걸친 Auto Scaling 그룹에서 처리합니다.",
         ),
         Rule(
             "SPOF-VPN-01",
-            "Single VPN connection / customer gateway to on-prem",
+            "온프레미스로 가는 VPN 연결 / 고객 게이트웨이가 하나뿐",
             "medium",
             (
                 "AWS Security Hub EC2.20: Both VPN tunnels for an AWS Site-to-Site VPN connection should be up",
                 WA_PRIVATE_LINK,
             ),
-            "Add a second customer gateway device (and ideally a second uplink) with its own VPN connection, "
-            "use dynamic (BGP) routing and keep both tunnels of each connection up.",
+            "자기 VPN 연결을 가진 두 번째 고객 게이트웨이 장비 (가능하면 두 번째 회선도)를 더하고, "
+            "동적 (BGP) 라우팅을 쓰며 연결마다 두 터널을 모두 살려 둡니다.",
         ),
         Rule(
             "SPOF-EKS-01",
-            "EKS node group in a single AZ",
+            "AZ 하나에만 있는 EKS 노드 그룹",
             "high",
             ("AWS EKS Best Practices (reliability): spread worker nodes across multiple AZs", WA_MULTI_LOCATION),
-            "List subnets of at least two AZs in the node group's subnet_ids.",
+            "노드 그룹의 subnet_ids에 AZ 두 개 이상의 서브넷을 적습니다.",
         ),
         Rule(
             "SPOF-EKS-02",
-            "EKS node group may run a single node (min_size < 2)",
+            "노드 하나로 돌 수 있는 EKS 노드 그룹 (min_size < 2)",
             "medium",
             (
                 "AWS EKS Best Practices (reliability): run at least two replicas on nodes in different AZs",
                 WA_MULTI_LOCATION,
             ),
-            "Set scaling_config.min_size to at least 2.",
+            "scaling_config.min_size를 2 이상으로 둡니다.",
         ),
         Rule(
             "SPOF-EKS-03",
-            "Every node of the cluster is Spot capacity",
+            "클러스터의 모든 노드가 스팟 (Spot) 용량",
             "medium",
             (
                 "AWS EKS Best Practices (reliability): mix On-Demand and Spot; Spot can be reclaimed "
                 "with a two-minute notice",
                 WA_MULTI_LOCATION,
             ),
-            "Keep an On-Demand node group for the baseline (or several instance types in the Spot group "
-            "so one reclaimed pool cannot take every node).",
+            "기본 용량은 온디맨드 노드 그룹으로 두거나 (또는 스팟 그룹에 인스턴스 형식을 여럿 두어 "
+            "회수되는 풀 하나가 모든 노드를 가져가지 못하게) 합니다.",
         ),
         Rule(
             "SPOF-HOST-01",
-            "On-prem component on the request path without a redundant peer",
+            "요청 경로에 있는, 짝 (redundant peer)이 없는 온프레미스 구성 요소",
             "high",
             (WA_MULTI_LOCATION, WA_FAILOVER, WA_PUBLIC_LINK),
-            "Move the component to its To-Be v1 managed, multi-AZ counterpart (see the risk list).",
+            "구성 요소를 To-Be v1의 관리형·다중 AZ 대응물로 옮깁니다 (위험 목록 참고).",
         ),
         Rule(
             "SPOF-AZ-01",
-            "Losing one AZ breaks the request path",
+            "AZ 하나를 잃으면 요청 경로가 끊김",
             "high",
             (
                 WA_MULTI_LOCATION,
                 "AWS Well-Architected REL10-BP02: Automate recovery for components constrained to a single location",
             ),
-            "Give every hop of the request path capacity in a second AZ.",
+            "요청 경로의 모든 단계에 두 번째 AZ의 용량을 둡니다.",
         ),
     )
 }
@@ -253,7 +253,7 @@ def check_nat(topology: Topology) -> list[Finding]:
             finding(
                 "SPOF-NAT-01",
                 [nat.address],
-                f"{nat.address} lives in {_azs(nat)} and is the route target of subnets in {len(azs)} AZs ({parts})",
+                f"{nat.address}는 {_azs(nat)}에 있고 AZ {len(azs)}개의 서브넷이 보내는 경로 대상입니다 ({parts})",
             )
         )
     return results
@@ -265,8 +265,8 @@ def check_rds(topology: Topology) -> list[Finding]:
         multi_az = db.attrs.get("multi_az")
         if as_bool(multi_az) or db.attrs.get("replicate_source_db"):
             continue
-        shown = "false" if multi_az is not None else "unset (default false)"
-        results.append(finding("SPOF-RDS-01", [db.address], f"multi_az = {shown}; the instance lives in {_azs(db)}"))
+        shown = "false" if multi_az is not None else "설정 안 됨 (기본값 false)"
+        results.append(finding("SPOF-RDS-01", [db.address], f"multi_az = {shown}; 인스턴스는 {_azs(db)}에 있음"))
     return results
 
 
@@ -278,7 +278,7 @@ def check_asg(topology: Topology) -> list[Finding]:
                 finding(
                     "SPOF-ASG-01",
                     [asg.address],
-                    f"subnets {', '.join(asg.subnets) or '(none)'} put every instance in {_azs(asg)}",
+                    f"서브넷 {', '.join(asg.subnets) or '(없음)'}이 모든 인스턴스를 {_azs(asg)}에 둠",
                 )
             )
         min_size = as_int(asg.attrs.get("min_size"))
@@ -291,7 +291,7 @@ def check_load_balancers(topology: Topology) -> list[Finding]:
     results = []
     for lb in topology.of_kind("aws_lb", "aws_alb", "aws_elb"):
         if len(lb.azs) < 2:
-            results.append(finding("SPOF-ALB-01", [lb.address], f"the load balancer's subnets cover {_azs(lb)}"))
+            results.append(finding("SPOF-ALB-01", [lb.address], f"로드 밸런서의 서브넷이 {_azs(lb)}만 덮음"))
     nodes = {n.address: n for n in topology.nodes}
     for edge in topology.edges_of("traffic"):
         source, target = nodes.get(edge.source), nodes.get(edge.target)
@@ -300,17 +300,17 @@ def check_load_balancers(topology: Topology) -> list[Finding]:
         groups = [nodes[v] for v in edge.via if v in nodes and "target_group" in nodes[v].kind]
         off = [g.address for g in groups if not health_check_enabled(g.attrs)]
         if off:
-            results.append(finding("SPOF-ALB-02", off, f"health_check.enabled = false on {', '.join(off)}"))
+            results.append(finding("SPOF-ALB-02", off, f"{', '.join(off)}에 health_check.enabled = false"))
         if target.kind == "aws_autoscaling_group" and groups:
             check_type = literal(target.attrs.get("health_check_type"))
             if (check_type or "EC2").upper() != "ELB":
-                shown = check_type or "unset (default EC2)"
+                shown = check_type or "설정 안 됨 (기본값 EC2)"
                 results.append(
                     finding(
                         "SPOF-ALB-02",
                         [target.address],
-                        f"health_check_type = {shown} while {source.address} sends it traffic: "
-                        "instances failing the ALB health check are not replaced",
+                        f"{source.address}가 트래픽을 보내는데 health_check_type = {shown}: "
+                        "ALB 헬스 체크에 실패한 인스턴스가 교체되지 않음",
                     )
                 )
     return results
@@ -325,7 +325,7 @@ def check_cache(topology: Topology) -> list[Finding]:
                 finding(
                     "SPOF-CACHE-01",
                     [cache.address],
-                    f"{count} cache node(s), all in {_azs(cache)}",
+                    f"캐시 노드 {count}개, 모두 {_azs(cache)}에 있음",
                 )
             )
         elif cache.kind == "aws_elasticache_replication_group" and not as_bool(
@@ -336,8 +336,8 @@ def check_cache(topology: Topology) -> list[Finding]:
                     "SPOF-CACHE-02",
                     [cache.address],
                     "automatic_failover_enabled = "
-                    f"{cache.attrs.get('automatic_failover_enabled', 'unset (default false)')}"
-                    f" although nodes run in {_azs(cache)}",
+                    f"{cache.attrs.get('automatic_failover_enabled', '설정 안 됨 (기본값 false)')}"
+                    f", 노드는 {_azs(cache)}에서 돌지만",
                 )
             )
     return results
@@ -349,7 +349,7 @@ def check_lone_instances(topology: Topology) -> list[Finding]:
         finding(
             "SPOF-EC2-01",
             [n.address],
-            f"{n.address} receives request traffic, runs in {_azs(n)} and no Auto Scaling group replaces it",
+            f"{n.address}는 요청 트래픽을 받고 {_azs(n)}에서 돌며, 교체해 줄 Auto Scaling 그룹이 없음",
         )
         for n in topology.of_kind("aws_instance")
         if n.address in path
@@ -369,9 +369,9 @@ def check_vpn(topology: Topology) -> list[Finding]:
                 finding(
                     "SPOF-VPN-01",
                     [*connections, *devices],
-                    f"{gateway} reaches on-prem through {len(connections)} VPN connection(s) ending on "
-                    f"{len(devices)} customer gateway device(s) ({', '.join(devices)}): one device or uplink failure "
-                    "cuts the hybrid link",
+                    f"{gateway}는 고객 게이트웨이 장비 {len(devices)}개 ({', '.join(devices)})에서 끝나는 "
+                    f"VPN 연결 {len(connections)}개로 온프레미스에 닿음: 장비나 회선 하나의 장애가 "
+                    "하이브리드 연결을 끊음",
                 )
             )
     return results
@@ -381,7 +381,7 @@ def check_eks(topology: Topology) -> list[Finding]:
     results = []
     for group in topology.of_kind("aws_eks_node_group"):
         if len(group.azs) < 2:
-            results.append(finding("SPOF-EKS-01", [group.address], f"subnet_ids cover {_azs(group)}"))
+            results.append(finding("SPOF-EKS-01", [group.address], f"subnet_ids가 {_azs(group)}만 덮음"))
         min_size = as_int(block(group.attrs.get("scaling_config")).get("min_size"))
         if min_size is not None and min_size < 2:
             results.append(finding("SPOF-EKS-02", [group.address], f"scaling_config.min_size = {min_size}"))
@@ -395,19 +395,19 @@ def check_eks(topology: Topology) -> list[Finding]:
                 finding(
                     "SPOF-EKS-03",
                     [g.address for g in groups],
-                    f"capacity_type = SPOT on every node group, instance types {', '.join(types) or 'unset'}",
+                    f"모든 노드 그룹이 capacity_type = SPOT, 인스턴스 형식 {', '.join(types) or '설정 안 됨'}",
                 )
             )
     return results
 
 
 ONPREM_REMEDIATION: Mapping[str, str] = {
-    "onprem_server": "To-Be v1: serve from an Auto Scaling group across two AZs behind an ALB (min 2, ELB checks).",
-    "onprem_database": "To-Be v1: RDS PostgreSQL Multi-AZ (synchronous standby, automatic failover, backups).",
-    "onprem_cache": "To-Be v1: ElastiCache Redis replication group, replica in the other AZ, automatic failover.",
-    "onprem_uplink": "To-Be v1: public entry through the ALB in two AZs; the private link as a Site-to-Site VPN "
-    "with two tunnels (a second uplink or customer gateway removes the last single path).",
-    "onprem_firewall": "To-Be v1: security groups per tier and the ALB replace the single perimeter box.",
+    "onprem_server": "To-Be v1: ALB 뒤, 두 AZ에 걸친 Auto Scaling 그룹에서 서비스 (최소 2, ELB 헬스 체크).",
+    "onprem_database": "To-Be v1: RDS PostgreSQL 다중 AZ (동기 대기 인스턴스, 자동 장애 조치, 백업).",
+    "onprem_cache": "To-Be v1: ElastiCache Redis 복제 그룹, 다른 AZ의 복제본, 자동 장애 조치.",
+    "onprem_uplink": "To-Be v1: 두 AZ의 ALB를 통한 공개 입구; 프라이빗 연결은 터널 두 개의 사이트 간 VPN "
+    "(두 번째 회선이나 고객 게이트웨이가 마지막 단일 경로를 없앰).",
+    "onprem_firewall": "To-Be v1: 계층별 보안 그룹과 ALB가 단일 경계 장비를 대신함.",
 }
 
 
@@ -420,7 +420,7 @@ def check_onprem(topology: Topology) -> list[Finding]:
         found = finding(
             "SPOF-HOST-01",
             [n.address],
-            f"{n.label}: replicas = {n.attrs.get('replicas', 1)}, role {n.role}, on the request path",
+            f"{n.label}: replicas = {n.attrs.get('replicas', 1)}, 역할 {n.role}, 요청 경로에 있음",
         )
         remediation = ONPREM_REMEDIATION.get(n.kind)
         results.append(dataclasses.replace(found, remediation=remediation) if remediation else found)

@@ -54,8 +54,8 @@ def test_alarm_evaluation_periods_reach_the_runbook(real_inputs: Inputs) -> None
         _mutated(real_inputs, {"tobe-v1-dev": fifteen_periods, "tobe-v1-prod": fifteen_periods}), Steps(3, quiet=True)
     )
     after = _section(_page(changed, "epic4/runbooks.md"), "asg-capacity")
-    assert "for 5 min (5 periods of 1 min" in before
-    assert "for 15 min (15 periods of 1 min" in after
+    assert "5 min 동안 (1 min 구간 5개" in before
+    assert "15 min 동안 (1 min 구간 15개" in after
     assert "5 min" not in after.replace("15 min", "")
 
 
@@ -163,8 +163,8 @@ def test_success_metrics_agree_with_the_alarms_that_measure_them(real_inputs: In
         for doc in real_inputs.stacks.values()
         for r in doc.resources("aws_cloudwatch_metric_alarm")
     )
-    assert f"<= {slowest // 60} min" in by_name["Time to detect an outage"]["target"]
-    assert "p99 < 0.5 s" in by_name["Price freshness on the main page"]["target"]
+    assert f"<= {slowest // 60} min" in by_name["장애 감지 시간 (Time to detect)"]["target"]
+    assert "p99 < 0.5 s" in by_name["메인 페이지 시세 신선도 (Price freshness)"]["target"]
 
 
 def test_a_metric_math_alarm_reads_its_period_from_the_queried_metrics() -> None:

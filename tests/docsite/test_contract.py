@@ -16,6 +16,6 @@ def test_every_openapi_path_cli_command_and_the_ws_path_are_on_the_page(rendered
         assert f"`{path}`" in page, path
     for command in ("serve", "synth", "docs build", "docs check", "spof", "diagram"):
         assert f"`covaex {command}`" in page
-    assert f"Path `{handler.WS_PATH}`" in page
+    assert f"경로 `{handler.WS_PATH}`" in page
     assert "`COVAEX_PORT`" in page and "`COVAEX_REDIS_URL`" in page
     assert build_parser().prog == "covaex"

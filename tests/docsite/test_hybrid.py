@@ -26,7 +26,7 @@ def test_vpn_page_shows_routes_peer_and_marks_the_fake_peer(real_inputs: Inputs,
         for route in doc.resources("aws_vpn_connection_route"):
             assert f"`{route.get('destination_cidr_block')}`" in page
         for cgw in doc.resources("aws_customer_gateway"):
-            assert f"peer `{cgw.get('ip_address')}`" in page
+            assert f"피어 `{cgw.get('ip_address')}`" in page
     assert "이 페이지의 자리표시 값 (placeholder)" in page and "INFRAFORGE_<ENV>_VPN_PEER_IP" in page
 
 

@@ -69,7 +69,7 @@ def test_backup_retention_equals_the_synthesized_value(real_inputs: Inputs, site
     text = _page_text(site, "generated/epic2/rds-backup.md")
     for stack in TOBE:
         for db in real_inputs.stack(stack).resources("aws_db_instance"):
-            assert f"{db.address} : backups kept {db.get('backup_retention_period')} days" in text
+            assert f"{db.address} : 백업 보존 {db.get('backup_retention_period')}일" in text
 
 
 def test_alarm_thresholds_equal_the_synthesized_values(real_inputs: Inputs, site: Path) -> None:
@@ -88,7 +88,7 @@ def test_alarm_thresholds_equal_the_synthesized_values(real_inputs: Inputs, site
 
 def test_every_alarm_runbook_slug_has_a_written_section(rendered: dict[str, bytes], site: Path) -> None:
     page = rendered["epic4/runbooks.md"].decode()
-    assert "Runbook missing" not in page and "TODO" not in page
+    assert "런북 없음" not in page and "TODO" not in page
     alarms = rendered["epic4/alarms.md"].decode()
     for slug in set(re.findall(r"runbooks\.md#([a-z0-9-]+)\)", alarms)):
         assert f"{{ #{slug} }}" in page
@@ -180,7 +180,7 @@ def test_a_changed_construct_setting_changes_exactly_the_pages_that_show_it(
     differing = sorted(p for p in rendered if rendered[p] != changed.get(p))
     assert "epic2/rds-backup.md" in differing
     assert not [p for p in differing if p.startswith(("epic1/", "epic7/", "epic8/", "epic9/"))]
-    assert f"backups kept **{int(current) + 3} days**" in changed["epic2/rds-backup.md"].decode()
+    assert f"백업 보존 **{int(current) + 3}일**" in changed["epic2/rds-backup.md"].decode()
 
 
 def test_docs_check_fails_naming_the_pages_then_build_fixes_it(

@@ -104,10 +104,11 @@ def test_the_panels_status_comes_from_the_renderers(tmp_path: Path, rendered: Ma
 
 
 CALCULATED = (
-    "Deploy downtime",
-    "Time to restore the database (RTO)",
-    "Data loss window (RPO)",
-    "Time to detect an outage",
+    "배포 중단 시간 (Deploy downtime)",
+    "데이터베이스 복구 시간 (RTO)",
+    "데이터 손실 범위 (RPO)",
+    "장애 감지 시간 (Time to detect)",
+    "메인 페이지 월간 가용성 (Monthly availability)",
 )
 
 
@@ -119,14 +120,20 @@ def test_success_metrics_and_the_incident_quote_the_computed_targets(real_inputs
     raw = {m["name"]: m for m in real_inputs.data["metrics"]["metrics"]}
     for name in CALCULATED:
         assert not re.search(r"\d", re.sub(r"\{\w+\}", "", raw[name]["target"])), (name, raw[name]["target"])
+    # the incident's durations are placeholders too: computed from its own timeline
+    for key in ("summary", "impact", "detection"):
+        assert not re.search(r"\d", re.sub(r"\{\w+\}", "", real_inputs.data["incident"][key])), key
     shown = {m["name"]: m for m in metrics(real_inputs)}
     targets = real_inputs.data["resilience"]["targets"]
-    assert seconds(targets["db-primary"]["rto_s"]) in shown["Time to restore the database (RTO)"]["target"]
-    assert seconds(targets["db-primary"]["rpo_s"]) in shown["Data loss window (RPO)"]["target"]
-    assert shown["Deploy downtime"]["target"].startswith("0 s ")
+    assert seconds(targets["db-primary"]["rto_s"]) in shown["데이터베이스 복구 시간 (RTO)"]["target"]
+    assert seconds(targets["db-primary"]["rpo_s"]) in shown["데이터 손실 범위 (RPO)"]["target"]
+    assert shown["배포 중단 시간 (Deploy downtime)"]["target"].startswith("0 s ")
     assert "{detect_within}" in real_inputs.data["incident"]["detection"]
-    detect = shown["Time to detect an outage"]["target"].split()[1]  # "<= 15 min ..." -> "15"
-    assert f"within {detect} " in incident_detection(real_inputs)
+    detect = shown["장애 감지 시간 (Time to detect)"]["target"].split(" (")[0].removeprefix("<= ")  # "15 min"
+    assert f"목표: {detect} 안에 경보로 감지" in incident_detection(real_inputs)
+    availability = shown["메인 페이지 월간 가용성 (Monthly availability)"]
+    assert availability["target"] == ">= 99.9% (월 중단 44분 이하)"  # 0.1% of the cost page's 730-hour month
+    assert "월 7.3시간" in availability["baseline"]
     changed = Inputs(
         stacks=real_inputs.stacks,
         data={
@@ -138,8 +145,8 @@ def test_success_metrics_and_the_incident_quote_the_computed_targets(real_inputs
         },
     )
     moved = {m["name"]: m for m in metrics(changed)}
-    assert "600 s (10분)" in moved["Time to restore the database (RTO)"]["target"]
-    assert moved["Data loss window (RPO)"]["target"].startswith("<= 60 s ")
+    assert "600 s (10분)" in moved["데이터베이스 복구 시간 (RTO)"]["target"]
+    assert moved["데이터 손실 범위 (RPO)"]["target"].startswith("<= 60 s ")
 
 
 def test_the_image_page_reads_the_dockerfile_and_flags_a_secret_build_arg(

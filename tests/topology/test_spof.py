@@ -71,7 +71,7 @@ def test_every_rule_has_basis_and_remediation() -> None:
 def test_findings_carry_evidence_values(topology_of: TopologyOf) -> None:
     (rds,) = spof_findings(topology_of("rds_single_az"))
     assert "multi_az = false" in rds.evidence
-    assert "Graph check: losing ap-northeast-2a" in rds.evidence
+    assert "그래프 검사: ap-northeast-2a를 잃으면" in rds.evidence
     assert rds.severity == "high"
     assert any("RDS.5" in b for b in rds.basis)
 

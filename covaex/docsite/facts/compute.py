@@ -7,6 +7,7 @@ from typing import Any
 
 from covaex.docsite.facts.stackfacts import per_stack, readable, refs, settings
 from covaex.docsite.inputs import Inputs
+from covaex.docsite.sections import FactError
 from covaex.topology.tfjson import Resource, TerraformDoc, as_int, block, blocks
 
 LB_KEYS = (
@@ -86,6 +87,48 @@ def _alb(doc: TerraformDoc) -> dict[str, Any]:
     ]
     lbs = [(lb.address, settings(lb, LB_KEYS)) for lb in doc.resources("aws_lb") + doc.resources("aws_alb")]
     return {"lbs": lbs, "listeners": listeners, "target_groups": groups}
+
+
+@dataclass(frozen=True)
+class AlbEntry:
+    """What the ALB page's opening sentences say, per stack: HTTP redirected to HTTPS or not, and each load
+    balancer's idle timeout against the gateway's keep-alive (a ping must come inside it)."""
+
+    ws_path: str
+    keepalive_s: float
+    redirects: dict[str, bool]
+    idle_s: dict[str, tuple[int, ...]]
+
+
+def alb_entry(inputs: Inputs) -> AlbEntry:
+    from covaex_service.market.gateway.handler import WS_PATH
+    from covaex_service.market.gateway.protocol import KEEPALIVE_SECONDS
+
+    redirects: dict[str, bool] = {}
+    idle: dict[str, tuple[int, ...]] = {}
+    for stack, doc in sorted(inputs.stacks.items()):
+        lbs = doc.resources("aws_lb") + doc.resources("aws_alb")
+        if not lbs:
+            continue
+        idle[stack] = tuple(_int(lb.get("idle_timeout")) or ALB_DEFAULT_IDLE_S for lb in lbs)
+        redirects[stack] = any(
+            readable(lst.get("protocol")) == "HTTP"
+            and any(
+                a.get("type") == "redirect" and block(a.get("redirect")).get("protocol") == "HTTPS"
+                for a in blocks(lst.get("default_action"))
+            )
+            for lst in doc.resources("aws_lb_listener")
+        )
+        short = [s for s in idle[stack] if s <= KEEPALIVE_SECONDS]
+        if short:
+            raise FactError(
+                f"{stack}: ALB idle timeout {short[0]} s is not longer than the gateway's keep-alive "
+                f"({KEEPALIVE_SECONDS:g} s): silent WebSockets would be cut"
+            )
+    return AlbEntry(WS_PATH, KEEPALIVE_SECONDS, redirects, idle)
+
+
+ALB_DEFAULT_IDLE_S = 60  # AWS's default idle timeout when a load balancer does not set one
 
 
 def _action(doc: TerraformDoc, action: Any) -> str:

@@ -98,11 +98,11 @@ def _tunnel(conn: Resource, n: int) -> dict[str, Any]:
     action, action_default = setting("dpd_timeout_action")
     return {
         "n": n,
-        "inside_cidr": readable(conn.get(f"tunnel{n}_inside_cidr") or "assigned by AWS (169.254.x.x/30)"),
+        "inside_cidr": readable(conn.get(f"tunnel{n}_inside_cidr") or "AWS가 할당 (169.254.x.x/30)"),
         "dpd_timeout": timeout,
         "dpd_action": action,
         "defaults": timeout_default or action_default,
-        "ike": readable(conn.get(f"tunnel{n}_ike_versions") or "ikev1, ikev2 (AWS default)"),
+        "ike": readable(conn.get(f"tunnel{n}_ike_versions") or "ikev1, ikev2 (AWS 기본값)"),
     }
 
 

@@ -75,8 +75,98 @@ def cidr_plan(inputs: Inputs) -> dict[str, list[VpcPlan]]:
     return out
 
 
+@dataclass(frozen=True)
+class VpcRanges:
+    """Every stack's VPC ranges, and any two that overlap (then both cannot reach on-prem over one VPN)."""
+
+    ranges: tuple[tuple[str, str], ...]
+    overlaps: tuple[str, ...]
+    azs: tuple[str, ...]
+    tiers: tuple[str, ...]
+    reserved: int = AWS_RESERVED_PER_SUBNET
+
+
+def vpc_ranges(inputs: Inputs) -> VpcRanges:
+    plans = [p for ps in cidr_plan(inputs).values() for p in ps]
+    ranges = tuple((p.stack, p.cidr) for p in plans)
+    nets = [(stack, ipaddress.ip_network(cidr)) for stack, cidr in ranges]
+    overlaps = tuple(
+        f"{a} ({na}) overlaps {b} ({nb})"
+        for i, (a, na) in enumerate(nets)
+        for b, nb in nets[i + 1 :]
+        if na.overlaps(nb)
+    )
+    rows = [r.subnet for p in plans for r in p.rows]
+    return VpcRanges(
+        ranges=ranges,
+        overlaps=overlaps,
+        azs=tuple(sorted({s.az for s in rows if s.az})),
+        tiers=tuple(sorted({s.tier for s in rows if s.tier}, key=lambda x: TIER_ORDER.get(x, 9))),
+    )
+
+
 def route_tables(inputs: Inputs) -> dict[str, tuple[RouteTable, ...]]:
     return {stack: stack_topology(inputs, stack).route_tables for stack in network_stacks(inputs)}
+
+
+# What a default route's target is, in the words a person reads (the AWS term in parentheses).
+EGRESS_WORDS = {
+    "aws_internet_gateway": "인터넷 게이트웨이 (internet gateway)",
+    "aws_nat_gateway": "NAT 게이트웨이 (NAT gateway)",
+    "aws_instance": "NAT 인스턴스 (EC2 NAT instance)",
+    "aws_vpn_gateway": "가상 프라이빗 게이트웨이 (VPN gateway)",
+    "aws_ec2_transit_gateway": "전송 게이트웨이 (transit gateway)",
+}
+ZONAL_EGRESS = frozenset({"aws_nat_gateway", "aws_instance"})
+
+
+@dataclass(frozen=True)
+class TierEgress:
+    """Where one tier's subnets send ``0.0.0.0/0``: the targets (address, words) and the AZs that share them."""
+
+    tier: str
+    subnets: int
+    azs: tuple[str, ...]
+    targets: tuple[tuple[str, str], ...]
+    zonal: bool
+
+    @property
+    def shared(self) -> bool:
+        """One zonal target (a NAT gateway or instance lives in one AZ) serves subnets in more than one AZ: the
+        tier's way out is a single point of failure. An internet gateway is regional and never counts."""
+        return self.zonal and len(self.targets) == 1 and len(self.azs) > 1
+
+
+def egress(inputs: Inputs) -> dict[str, list[TierEgress]]:
+    """``{stack: [TierEgress per tier]}``: the default route of each tier, read from the route tables, so the
+    page's sentence about NAT and the internet gateway is the synthesized one, not a description of it."""
+    out: dict[str, list[TierEgress]] = {}
+    for stack in network_stacks(inputs):
+        topo = stack_topology(inputs, stack)
+        tables = {t.address: t for t in topo.route_tables}
+        by_tier: dict[str, list[Subnet]] = {}
+        for s in topo.subnets:
+            by_tier.setdefault(s.tier or "-", []).append(s)
+        rows = []
+        for tier, subnets in sorted(by_tier.items(), key=lambda kv: (TIER_ORDER.get(kv[0], 9), kv[0])):
+            routes = [
+                r
+                for s in subnets
+                if s.route_table in tables
+                for r in tables[s.route_table].routes
+                if r.destination == "0.0.0.0/0"
+            ]
+            rows.append(
+                TierEgress(
+                    tier,
+                    len(subnets),
+                    tuple(sorted({s.az for s in subnets if s.az})),
+                    tuple(sorted({(r.target, EGRESS_WORDS.get(r.target_kind, r.target_kind)) for r in routes})),
+                    zonal=any(r.target_kind in ZONAL_EGRESS for r in routes),
+                )
+            )
+        out[stack] = rows
+    return out
 
 
 def _overlaps(subnets: list[Subnet], vpc: ipaddress.IPv4Network | ipaddress.IPv6Network) -> tuple[str, ...]:

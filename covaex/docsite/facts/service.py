@@ -38,6 +38,13 @@ def cache_contract(inputs: Inputs) -> ModuleFacts:
     return module_facts(contract)
 
 
+def cache_candle_keys(_inputs: Inputs) -> dict[str, str]:
+    """The candle keys as ``contract.Keys`` names them (placeholders for the symbol and interval): the Redis
+    key page lists them beside the constants, so a key the contract adds is not missing from the page."""
+    keys = contract.Keys()
+    return {"klines": keys.klines("<SYMBOL>", "<INTERVAL>"), "open_kline": keys.open_kline("<SYMBOL>", "<INTERVAL>")}
+
+
 def ws_protocol(inputs: Inputs) -> dict[str, Any]:
     facts = module_facts(protocol)
     return {
@@ -108,6 +115,25 @@ def panel_renderers(panels_js: Path) -> list[str]:
     return sorted(re.findall(r"^\s*(\w+):", match.group(1), re.M))
 
 
+_RENDERER_CALL = re.compile(r"^\s*(\w+):\s*\(\)\s*=>\s*this\.(\w+)\(", re.M)
+
+
+def panel_access(panels_js: Path) -> dict[str, bool]:
+    """For each panel ``panels.js`` draws: whether its renderer shows a guest the login note (``loginNote``),
+    read from the renderer's method body, so the gating page's table is the code's, not a description."""
+    source = panels_js.read_text(encoding="utf-8")
+    match = _RENDERERS.search(source)
+    if match is None:
+        raise FactError(f"{panels_js.name}: no `const renderers = {{...}}` map of panel renderers")
+    out: dict[str, bool] = {}
+    for panel, method in _RENDERER_CALL.findall(match.group(1)):
+        body = re.search(rf"^  {method}\(\) \{{\n(.*?)^  \}}\n", source, re.M | re.S)
+        if body is None:
+            raise FactError(f"{panels_js.name}: panel `{panel}` renders with `{method}()`, which is not defined")
+        out[panel] = "loginNote(" in body.group(1)
+    return dict(sorted(out.items()))
+
+
 def ui(inputs: Inputs) -> dict[str, Any]:
     js_dir = UI_DIR / "static" / "js"
     hooks: dict[str, list[str]] = {}
@@ -123,6 +149,7 @@ def ui(inputs: Inputs) -> dict[str, Any]:
         "quote_assets": list(names.QUOTE_ASSETS),
         "hooks": {k: sorted(v) for k, v in sorted(hooks.items())},
         "panel_renderers": panel_renderers(js_dir / "panels.js"),
+        "panel_access": panel_access(js_dir / "panels.js"),
         "chip_groups": [(g.key, g.title) for g in page.chip_groups(())],
         "page_doc": module_facts(page).doc,
         # Only what does not depend on this machine: the images themselves are the mkdocs hook's.
