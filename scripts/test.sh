@@ -17,7 +17,7 @@ echo "== pytest"
 set +e
 # More workers than cores: much of the suite waits on servers, browsers and containers. The
 # timed suites (drills, abuse) and the browser tests stay serialized (tests/conftest.py).
-.venv/bin/python -m pytest -n "${COVAEX_TEST_WORKERS:-3}" --dist loadgroup --durations=25 "$@"
+.venv/bin/python -m pytest -n "${COVAEX_TEST_WORKERS:-4}" --dist loadgroup --no-loadscope-reorder --durations=25 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -39,6 +39,12 @@ SERIAL_GROUPS = {
 }
 
 
+LANE_ORDER = ("boot", "drill", "browser", "docs", "abuse")
+"""The lanes start first, longest first (each on a worker of its own), the independent tests fill in beside them.
+
+scripts/test.sh keeps this order (``--no-loadscope-reorder``): xdist would otherwise hand out the
+biggest groups first and stack the two drills on one worker."""
+
 SLOW_GROUPS = {"boot", "drill", "abuse", "browser"}
 """The groups `make check` leaves out (marker ``serial``): minutes of drills, floods and browsers."""
 
@@ -67,6 +73,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(group))
             if group in SLOW_GROUPS:
                 item.add_marker(pytest.mark.serial)
+    items.sort(key=_lane_rank)  # stable: file order within a lane and among the rest
+
+
+def _lane_rank(item: pytest.Item) -> int:
+    group = serial_group(item.path)
+    return LANE_ORDER.index(group) if group in LANE_ORDER else len(LANE_ORDER)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
