@@ -32,19 +32,23 @@ def render_artifacts(inputs: Inputs) -> tuple[Sections, dict[str, bytes]]:
 
 
 def _scored(inputs: Inputs) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """The priority items, those tied to a resilience step (``step:``) scored from its synthesized variant
-    (`covaex.docsite.facts.resilience_cost.impact_effort`); ``computed``: item id -> why."""
+    """The priority items, those tied to a resilience step (``step:``) named and scored from its synthesized
+    variant (`covaex.docsite.facts.resilience_cost.impact_effort`); ``computed``: item id -> why."""
     from covaex.docsite.facts.resilience_cost import impact_effort, resilience_cost
 
     raw = [dict(item) for item in inputs.data["priorities"]["items"]]
     if not any("step" in item for item in raw):
         return raw, {}
     rows = {r["step"]: r for r in resilience_cost(inputs)}
+    names = (inputs.data.get("resilience") or {}).get("steps") or {}
     computed = {}
     for item in raw:
         if "step" not in item:
             continue
         if item["step"] not in rows:
             raise FactError(f"priorities.yaml: {item['id']}: unknown step {item['step']!r} (known: {', '.join(rows)})")
+        if item["step"] not in names:
+            raise FactError(f"resilience.yaml: steps: no name for {item['step']!r} (priority item {item['id']})")
+        item["item"] = names[item["step"]]
         item["impact"], item["effort"], computed[str(item["id"])] = impact_effort(rows[item["step"]])
     return raw, computed
