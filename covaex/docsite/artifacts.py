@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from covaex.docsite.charts import matrix_items, priority_matrix_svg
+from covaex.docsite.charts import PanelBox, dashboard_svg, matrix_items, priority_matrix_svg
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.render import stamp_svg
 from covaex.docsite.sections import FactError, Sections
@@ -27,6 +27,24 @@ def render_artifacts(inputs: Inputs) -> tuple[Sections, dict[str, bytes]]:
         return {"items": items, "chart": PRIORITY_CHART, "computed": computed}
 
     sections.add("priorities", priorities)
+
+    def dashboard_layout() -> dict[str, str]:
+        """Each Grafana dashboard's layout drawn from its JSON (gridPos), by the board's file stem."""
+        from covaex.docsite.facts.gitops import dashboard
+
+        drawn = {}
+        for board in dashboard(inputs)["boards"]:
+            boxes = [
+                PanelBox(p["title"], p["type"], p["unit"], **p["grid"], series=tuple(p["series"]))
+                for p in board["panels"]
+            ]
+            path = f"epic4/dashboard-{board['stem']}.svg"
+            source = f"covaex/docsite/charts.py from {board['path']}"
+            files[path] = stamp_svg(dashboard_svg(board["title"], boxes), source).encode("utf-8")
+            drawn[board["stem"]] = path
+        return drawn
+
+    sections.add("dashboard_layout", dashboard_layout)
     topology_sections(inputs, sections, files)
     return sections, files
 
