@@ -143,3 +143,70 @@ def test_the_tags_page_shows_each_case(rendered: Mapping[str, bytes]) -> None:
     page = rendered["epic5/docker-tags.md"].decode()
     assert "| main에 push | branch `main` | ✅ 진행 | `sha-<git sha>` | `sha-<git sha>` | `-` | dev | - |" in page
     assert "| main에 없는 커밋에 릴리스 태그 | tag `v1.5.0` | ❌ 거부 (exit 1) |" in page
+
+
+def test_the_render_cache_renders_once_per_snapshot_version() -> None:
+    from covaex.docsite.facts.ssr_evidence import REQUESTS, render_once
+
+    phases = render_once()
+    assert [p["renders"] for p in phases] == [1, 2, 3]
+    assert [p["gzip"] for p in phases] == [1, 2, 3]
+    assert all(p["requests"] == REQUESTS for p in phases)
+
+
+def test_a_cache_that_renders_per_request_shows_on_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    from covaex_service.ui import render_cache
+
+    from covaex.docsite.facts.ssr_evidence import REQUESTS, render_once
+
+    def every_time(self: render_cache.RenderCache, key: str, version: object, render: object) -> object:
+        self.renders += 1
+        return render_cache.SharedPage(version, render().encode())  # type: ignore[operator]
+
+    monkeypatch.setattr(render_cache.RenderCache, "get", every_time)
+    assert render_once()[0]["renders"] == REQUESTS
+
+
+def test_the_ssr_page_shows_the_run_and_the_benchmark(rendered: Mapping[str, bytes]) -> None:
+    from covaex.docsite.facts.ssr_evidence import measured
+
+    page = rendered["epic8/ssr-snapshot.md"].decode()
+    assert "| 같은 스냅샷에 요청 | 1,000 | 1 | 1 |" in page
+    bench = measured()
+    assert bench is not None
+    first = bench["rows"][0]
+    assert f"| {first['clients']} | {first['rps']:,.0f} | {first['p99']} ms |" in page
+
+
+def test_the_guest_store_survives_whatever_the_browser_holds() -> None:
+    from covaex.docsite.facts.local_storage import guest_storage
+
+    found = guest_storage(Inputs(stacks={}, data={}))
+    cases = {c["case"]: c for c in found["cases"]}
+    for name in ("저장된 것 없음", "다른 앱의 JSON", "다른 스키마 버전 (v 2)", "깨진 JSON"):
+        assert cases[name]["read"] == [], name
+    # duplicates and malformed items are dropped, the first of each symbol kept
+    assert [i["symbol"] for i in cases["정상 (v1, 중복 포함)"]["read"]] == ["BTCUSDT", "ETHUSDT"]
+    assert cases["별 추가 (정상 저장소)"]["answer"] == "ok"
+    assert json.loads(cases["별 추가 (정상 저장소)"]["stored"])["items"][0]["symbol"] == "BTCUSDT"
+    assert cases["별 추가 (저장소 꺼짐: 읽기·쓰기 예외)"]["answer"] == "unavailable"
+    assert cases["별 추가 (용량 초과: 쓰기 예외)"]["answer"] == "unavailable"
+    assert found["key"] == "covaex.watchlist"
+
+
+def test_a_store_that_trusts_what_it_reads_shows_on_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from covaex.docsite.facts import local_storage
+
+    js = tmp_path / "js"
+    shutil.copytree(local_storage.STORE_JS.parent, js)
+    store = js / "store.js"
+    text = store.read_text(encoding="utf-8")
+    # a reader without its guard: broken JSON and a disabled storage now throw out of the read
+    trusting = text.replace("  } catch {\n    return null;\n  }", "  } finally {\n  }", 1)
+    assert trusting != text
+    store.write_text(trusting, encoding="utf-8")
+    monkeypatch.setattr(local_storage, "STORE_JS", store)
+    monkeypatch.setattr(local_storage, "REPO_ROOT", tmp_path)
+    cases = {c["case"]: c for c in local_storage.guest_storage(Inputs(stacks={}, data={}))["cases"]}
+    assert str(cases["깨진 JSON"]["read"]).startswith("threw")
+    assert str(cases["별 추가 (저장소 꺼짐: 읽기·쓰기 예외)"]["read"]) == "threw SecurityError"

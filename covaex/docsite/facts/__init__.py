@@ -28,6 +28,7 @@ def _registry() -> dict[str, SectionFn]:
         evidence,
         gitops,
         hybrid,
+        local_storage,
         narrative,
         network,
         observability,
@@ -40,6 +41,7 @@ def _registry() -> dict[str, SectionFn]:
         security,
         service,
         site_nav,
+        ssr_evidence,
         state,
     )
 
@@ -62,6 +64,8 @@ def _registry() -> dict[str, SectionFn]:
         "dashboard": gitops.dashboard,
         "ingress_test": gitops.ingress_test,
         "release_tags": release_tags.release_tags,
+        "ssr_evidence": ssr_evidence.ssr_evidence,
+        "guest_storage": local_storage.guest_storage,
         "alert_runbooks": gitops.alert_runbooks,
         "cache_contract": service.cache_contract,
         "ws_protocol": service.ws_protocol,
