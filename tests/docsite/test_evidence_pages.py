@@ -15,6 +15,7 @@ import pytest
 from covaex.docsite.facts import gitops, release_tags
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.sections import FactError
+from covaex.topology.tfjson import block
 
 RULES = [
     {"host": "h", "path": "/metrics", "type": "Prefix", "service": "internal-only", "port": "use-annotation"},
@@ -210,3 +211,33 @@ def test_a_store_that_trusts_what_it_reads_shows_on_the_page(tmp_path: Path, mon
     cases = {c["case"]: c for c in local_storage.guest_storage(Inputs(stacks={}, data={}))["cases"]}
     assert str(cases["깨진 JSON"]["read"]).startswith("threw")
     assert str(cases["별 추가 (저장소 꺼짐: 읽기·쓰기 예외)"]["read"]) == "threw SecurityError"
+
+
+def test_kubernetes_quantities_are_read_as_kubernetes_writes_them() -> None:
+    from covaex.docsite.facts.capacity import mebibytes, millicores
+
+    assert (millicores("100m"), millicores("1"), millicores("0.5")) == (100, 1000, 500)
+    assert (mebibytes("192Mi"), mebibytes("1Gi"), mebibytes("1024Ki")) == (192, 1024, 1)
+    with pytest.raises(ValueError, match="not a CPU quantity: '1 core'"):
+        millicores("1 core")
+
+
+def test_the_pods_requests_are_weighed_against_the_node_group(real_inputs: Inputs) -> None:
+    from covaex.docsite.facts.capacity import namespace_capacity
+
+    found = namespace_capacity(real_inputs)
+    prod = found["prod"]
+    overlay = gitops.rendered_overlays(real_inputs)["prod"]
+    assert prod["pods"] == {"min": overlay["hpa"]["min"], "max": overlay["hpa"]["max"]}
+    assert prod["requests_at_max"]["cpu"] == overlay["hpa"]["max"] * 250  # 250m a pod, as the overlay renders it
+    [group] = real_inputs.stack("platform-v2-prod").resources("aws_eks_node_group")
+    low = int(block(group.get("scaling_config"))["min_size"])
+    assert prod["nodes"]["vcpu_min"] == low * 2  # m6i.large: 2 vCPUs (moto's EC2 table)
+    assert prod["share_at_max"]["cpu_min_nodes"] == round(100 * prod["requests_at_max"]["cpu"] / (1000 * low * 2), 1)
+    # more pods at the HPA's maximum take a larger share of the same nodes
+    overlays = copy.deepcopy(gitops.rendered_overlays(real_inputs))
+    overlays["prod"]["hpa"]["max"] = overlay["hpa"]["max"] * 2
+    mutated = Inputs(stacks=real_inputs.stacks, data=real_inputs.data)
+    mutated.memo["rendered_overlays"] = overlays
+    doubled = namespace_capacity(mutated)["prod"]["share_at_max"]["cpu_min_nodes"]
+    assert doubled == pytest.approx(2 * prod["share_at_max"]["cpu_min_nodes"], abs=0.1)

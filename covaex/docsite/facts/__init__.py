@@ -20,6 +20,7 @@ SectionFn = Callable[[Inputs], Any]
 def _registry() -> dict[str, SectionFn]:
     from covaex.diff.example import example as diff_example
     from covaex.docsite.facts import (
+        capacity,
         compute,
         contract,
         cost,
@@ -66,6 +67,7 @@ def _registry() -> dict[str, SectionFn]:
         "release_tags": release_tags.release_tags,
         "ssr_evidence": ssr_evidence.ssr_evidence,
         "guest_storage": local_storage.guest_storage,
+        "namespace_capacity": capacity.namespace_capacity,
         "alert_runbooks": gitops.alert_runbooks,
         "cache_contract": service.cache_contract,
         "ws_protocol": service.ws_protocol,
