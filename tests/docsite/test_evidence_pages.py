@@ -207,7 +207,6 @@ def test_a_store_that_trusts_what_it_reads_shows_on_the_page(tmp_path: Path, mon
     assert trusting != text
     store.write_text(trusting, encoding="utf-8")
     monkeypatch.setattr(local_storage, "STORE_JS", store)
-    monkeypatch.setattr(local_storage, "REPO_ROOT", tmp_path)
     cases = {c["case"]: c for c in local_storage.guest_storage(Inputs(stacks={}, data={}))["cases"]}
     assert str(cases["깨진 JSON"]["read"]).startswith("threw")
     assert str(cases["별 추가 (저장소 꺼짐: 읽기·쓰기 예외)"]["read"]) == "threw SecurityError"
@@ -241,3 +240,39 @@ def test_the_pods_requests_are_weighed_against_the_node_group(real_inputs: Input
     mutated.memo["rendered_overlays"] = overlays
     doubled = namespace_capacity(mutated)["prod"]["share_at_max"]["cpu_min_nodes"]
     assert doubled == pytest.approx(2 * prod["share_at_max"]["cpu_min_nodes"], abs=0.1)
+
+
+def test_the_header_search_is_run_for_korean_queries(rendered: Mapping[str, bytes]) -> None:
+    from covaex.docsite.facts.header_search import header_search
+
+    found = {q["query"]: q for q in header_search(Inputs(stacks={}, data={}))["queries"]}
+    assert [h["symbol"] for h in found["ㅂㅌ"]["hits"]][:1] == ["BTCUSDT"]
+    assert found["KRW-ETH"]["needle"] == "eth" and found["KRW-ETH"]["hits"][0]["symbol"] == "ETHUSDT"
+    assert found["BTC/USDT"]["needle"] == "btc"
+    assert found["zzz"]["hits"] == []
+    page = rendered["epic7/header.md"].decode()
+    assert "| 업비트식 원화 쌍 | `KRW-ETH` | `eth` | `ETHUSDT` 이더리움 |" in page
+
+
+def test_the_panel_contract_is_read_from_both_sides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from covaex.docsite.facts import panel_evidence
+
+    found = panel_evidence.panel_contract(Inputs(stacks={}, data={}))
+    assert [b["kind"] for b in found["buttons"]] == ["watchlist", "recent", "movers", "alerts"]
+    assert found["panel"]["role"] == "dialog" and found["panel"]["aria-modal"] == "false"
+    # a panel.js that no longer hands the focus back fails the build instead of the page claiming it
+    js = tmp_path / "panels.js"
+    js.write_text(panel_evidence.PANELS_JS.read_text(encoding="utf-8").replace("this.opener.focus();", ""))
+    monkeypatch.setattr(panel_evidence, "PANELS_JS", js)
+    monkeypatch.setattr(panel_evidence, "REPO_ROOT", tmp_path)
+    with pytest.raises(FactError, match=r"panels.js: no `this.opener.focus\(\);` any more"):
+        panel_evidence.panel_contract(Inputs(stacks={}, data={}))
+    # a quick-bar button for a panel panels.js cannot draw fails too
+    monkeypatch.undo()
+    page = tmp_path / "base.html.j2"
+    text = panel_evidence.TEMPLATE.read_text(encoding="utf-8")
+    page.write_text(text.replace('data-panel="alerts" aria-controls', 'data-panel="news" aria-controls'))
+    monkeypatch.setattr(panel_evidence, "TEMPLATE", page)
+    monkeypatch.setattr(panel_evidence, "REPO_ROOT", tmp_path)
+    with pytest.raises(FactError, match=r"quick-bar button 'news' has no title or no renderer"):
+        panel_evidence.panel_contract(Inputs(stacks={}, data={}))

@@ -13,15 +13,12 @@ what ``readGuestWatchlist`` returned and, for the write cases, what
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from typing import Any
 
+from covaex.docsite.facts.browser_js import JS_DIR, run_module
 from covaex.docsite.inputs import Inputs
-from covaex.docsite.paths import REPO_ROOT
-from covaex.docsite.sections import FactError, PendingInput
 
-STORE_JS = REPO_ROOT / "service" / "covaex_service" / "ui" / "static" / "js" / "store.js"
+STORE_JS = JS_DIR / "store.js"
 
 # (case, what localStorage holds under the guest key (None: nothing), storage behaviour, write?)
 CASES: tuple[tuple[str, Any, str, bool], ...] = (
@@ -36,12 +33,9 @@ CASES: tuple[tuple[str, Any, str, bool], ...] = (
 )
 
 _SCRIPT = r"""
-const [storeUrl, configJson, casesJson] = process.argv.slice(1);
-const config = JSON.parse(configJson);
 const key = config.guestStorageKey;
 let mode = "ok";
 const data = new Map();
-globalThis.document = { getElementById: (id) => (id === "covaex-config" ? { textContent: configJson } : null) };
 globalThis.window = {
   localStorage: {
     getItem: (k) => {
@@ -55,9 +49,9 @@ globalThis.window = {
     removeItem: (k) => { data.delete(k); },
   },
 };
-const store = await import(storeUrl);
+const store = await import(moduleUrl);
 const out = [];
-for (const [name, held, how, write] of JSON.parse(casesJson)) {
+for (const [name, held, how, write] of arg) {
   data.clear();
   mode = "ok";
   if (held !== null) data.set(key, how === "raw" ? held : JSON.stringify(held));
@@ -79,9 +73,6 @@ def guest_storage(inputs: Inputs) -> dict[str, Any]:
     """``{"cases": [{case, read, answer, stored}], "cap": watchlist cap, "key": storage key}``."""
     from covaex_service.ui.views import page_config
 
-    node = shutil.which("node")
-    if node is None:
-        raise PendingInput("Node is not installed: scripts/setup.sh installs it (the UI's checkers need it too)")
     config = page_config()
     version = config["guestSchemaVersion"]
     fixtures = {
@@ -100,16 +91,7 @@ def guest_storage(inputs: Inputs) -> dict[str, Any]:
         [name, fixtures.get(held, held) if isinstance(held, str) else held, how, write]
         for name, held, how, write in CASES
     ]
-    proc = subprocess.run(  # noqa: S603 - the pinned repository's own module under the system node
-        [node, "--input-type=module", "-e", _SCRIPT, STORE_JS.as_uri(), json.dumps(config), json.dumps(cases)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    if proc.returncode != 0:
-        raise FactError(f"{STORE_JS.relative_to(REPO_ROOT)} under node failed: {proc.stderr.strip()[-300:]}")
-    ran = json.loads(proc.stdout)
+    ran = run_module(STORE_JS, _SCRIPT, cases)
     held = {name: h for name, h, _, _ in cases}
     return {
         "cases": [
