@@ -126,3 +126,20 @@ def test_an_unknown_step_fails_naming_the_item(real_inputs: Inputs) -> None:
     broken = Inputs(stacks=real_inputs.stacks, data={**real_inputs.data, "priorities": {"items": items}})
     with pytest.raises(FactError, match=r"PX: unknown step 'nope'"):
         _scored(broken)
+
+
+def test_the_proposed_items_name_what_the_stacks_and_the_repository_have(real_inputs: Inputs) -> None:
+    # the items no variant expresses keep a proposed score, but what each names must exist
+    from covaex.docsite.paths import REPO_ROOT
+
+    items = {i["id"]: i for i in real_inputs.data["priorities"]["items"]}
+    unscored = {k for k, i in items.items() if "step" not in i}
+    assert unscored == {"P3", "P4", "P5", "P6", "P8"}
+    v1 = real_inputs.stack("tobe-v1-prod")
+    assert "CloudWatch" in items["P3"]["item"] and v1.resources("aws_cloudwatch_metric_alarm")
+    assert v1.resources("aws_cloudwatch_log_group")
+    assert "CI" in items["P4"]["item"] and (REPO_ROOT / ".github" / "workflows" / "ci.yml").is_file()
+    assert "Redis" in items["P5"]["item"] and v1.resources("aws_elasticache_replication_group")
+    assert "IAM" in items["P6"]["item"] and v1.resources("aws_iam_role")
+    releases = {r.name for r in real_inputs.stack("platform-v2-prod").resources("helm_release")}
+    assert "Prometheus" in items["P8"]["item"] and "kube_prometheus_stack" in releases
