@@ -24,7 +24,9 @@ def render_artifacts(inputs: Inputs) -> tuple[Sections, dict[str, bytes]]:
         items = matrix_items(raw)
         svg = stamp_svg(priority_matrix_svg(items), "covaex/docsite/charts.py from templates/data/priorities.yaml")
         files[PRIORITY_CHART] = svg.encode("utf-8")
-        return {"items": items, "chart": PRIORITY_CHART, "computed": computed}
+        from covaex.docsite.facts.resilience_cost import scoring_rule
+
+        return {"items": items, "chart": PRIORITY_CHART, "computed": computed, "rule": scoring_rule()}
 
     sections.add("priorities", priorities)
 

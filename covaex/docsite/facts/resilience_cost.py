@@ -132,6 +132,19 @@ IMPACT_SHORTER = 3  # a bounded recovery gets shorter
 IMPACT_NONE = 1
 EFFORT_BY_PCT = ((10.0, 1), (20.0, 2), (40.0, 3), (80.0, 4))
 EFFORT_BY_RESOURCES = ((3, 1), (6, 2), (12, 3), (25, 4))
+EFFORT_MAX = 5
+
+
+def scoring_rule() -> dict[str, Any]:
+    """The scoring constants above, for the page that states the rule (never a second copy of the numbers)."""
+    return {
+        "severity": IMPACT_BY_SEVERITY,
+        "bounded": IMPACT_BOUNDED,
+        "shorter": IMPACT_SHORTER,
+        "pct": EFFORT_BY_PCT,
+        "resources": EFFORT_BY_RESOURCES,
+        "max": EFFORT_MAX,
+    }
 
 
 def impact_effort(row: dict[str, Any]) -> tuple[int, int, str]:
@@ -143,9 +156,9 @@ def impact_effort(row: dict[str, Any]) -> tuple[int, int, str]:
         (IMPACT_BOUNDED if old is None else IMPACT_SHORTER for _, old, _ in row["shortened"]), default=IMPACT_NONE
     )
     impact = max(by_severity, by_downtime)
-    by_cost = next((score for limit, score in EFFORT_BY_PCT if row["pct"] < limit), 5)
+    by_cost = next((score for limit, score in EFFORT_BY_PCT if row["pct"] < limit), EFFORT_MAX)
     count = len(row["resources_added"])
-    by_count = next((score for limit, score in EFFORT_BY_RESOURCES if count < limit), 5)
+    by_count = next((score for limit, score in EFFORT_BY_RESOURCES if count < limit), EFFORT_MAX)
     effort = max(by_cost, by_count)
     removed = ", ".join(f"{rid} ({sev})" for rid, sev in row["removed"]) or "없음"
     faster = ", ".join(
