@@ -137,6 +137,8 @@ def environment_config(environment: str | EnvironmentProfile, inputs: DeployInpu
             onprem_cidr=inputs.onprem_cidr,
             peer_ip=inputs.vpn_peer_ip,
             bgp_asn=env.onprem_bgp_asn,
+            # one on-prem device in every environment; infraforge.variants prices a second one
+            second_peer_ip=None,
         ),
         security_groups=SecurityGroupsConfig(name=name, app_port=APP_PORT, allowed_cidrs=inputs.allowed_cidrs),
         database=database,

@@ -3,17 +3,21 @@
 ``python -m infraforge.variants --out DIR`` synthesizes one stack per step
 (``variant-<step>``): the dev environment's own configuration
 (:func:`infraforge.config.environment_config`) with exactly that step of prod
-applied. ``covaex`` prices each against ``tobe-v1-dev`` and runs the SPOF
-rules on both (the ``covaex diff`` ingredients): what the step costs a month
-and which single points of failure it removes. Nothing here is deployed.
+applied (or, for ``vpn-second-connection``, a step beyond prod: a second
+on-prem device). ``covaex`` prices each against ``tobe-v1-dev`` (or the
+variant it builds on, :data:`BASES`) and runs the SPOF rules on both (the
+``covaex diff`` ingredients): what the step costs a month and which single
+points of failure it removes. Nothing here is deployed.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 from cdktf import App
 
@@ -56,13 +60,27 @@ def _vpn(c: EnvironmentConfig) -> EnvironmentConfig:
     return dataclasses.replace(c, vpn=dataclasses.replace(c.vpn, enabled=True))
 
 
+# The second on-prem device of the variant: the documentation range (RFC 5737) beside the fake default peer,
+# never deployed. No environment has a second device yet, so this step goes beyond prod.
+SECOND_PEER_EXAMPLE = "203.0.113.11"
+
+
+def _vpn_second_connection(c: EnvironmentConfig) -> EnvironmentConfig:
+    return dataclasses.replace(c, vpn=dataclasses.replace(c.vpn, enabled=True, second_peer_ip=SECOND_PEER_EXAMPLE))
+
+
 # Each step of prod, applied alone to dev, in the order the story adds them.
 STEPS: dict[str, Step] = {
     "multi-az-database": _multi_az_database,
     "nat-gateway-per-az": _nat_gateway_per_az,
     "second-app-instance": _second_app_instance,
     "vpn": _vpn,
+    "vpn-second-connection": _vpn_second_connection,
 }
+
+# A step that builds on another is compared with that step's variant, not with dev: the second VPN connection
+# is priced against dev with one connection.
+BASES: dict[str, str] = {"vpn-second-connection": "vpn"}
 
 
 def build_variants(outdir: str) -> App:
@@ -79,7 +97,11 @@ def build_variants(outdir: str) -> App:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m infraforge.variants")
     parser.add_argument("--out", required=True)
-    build_variants(parser.parse_args().out).synth()
+    out = parser.parse_args().out
+    build_variants(out).synth()
+    # what a reader of the synthesized folder needs besides the stacks: each step's base (variants.json)
+    manifest = {"steps": list(STEPS), "bases": BASES}
+    (Path(out) / "variants.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

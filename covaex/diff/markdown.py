@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from covaex.diff.review import Review
+from covaex.diff.review import Review, change_pct
 
 _SEVERITY_MARK = {"high": "🔴", "medium": "🟠", "low": "🟡"}
 
@@ -37,6 +37,15 @@ def _money(value: float, *, sign: bool = False) -> str:
     return text
 
 
+def _pct(before: float, after: float) -> str:
+    """`` (+12.3%)`` after a dollar change, as Infracost shows it; `` (new)`` when nothing was paid before."""
+    pct = change_pct(before, after)
+    if pct is None:
+        return " (new)" if after else ""
+    sign = "+" if pct > 0 else "−" if pct < 0 else "±"  # the minus of the dollar figures
+    return f" ({sign}{abs(pct):.1f}%)"
+
+
 def _verdict(review: Review, fail_on: str) -> str:
     if not review.stacks:
         return "✅ **No infrastructure change**: the synthesized stacks are identical."
@@ -45,8 +54,9 @@ def _verdict(review: Review, fail_on: str) -> str:
     if review.introduced or review.resolved:
         facts.append(f"SPOF +{len(review.introduced)} / −{len(review.resolved)}")
     if review.cost:
-        delta = sum(after - before for before, after in review.cost.values())
-        facts.append(f"{_money(delta, sign=True)}/month")
+        before = sum(b for b, _ in review.cost.values())
+        delta = sum(after - b for b, after in review.cost.values())
+        facts.append(f"{_money(delta, sign=True)}/month{_pct(before, before + delta)}")
     opened = sum(1 for _, _, change in review.exposure if change == "opened")
     if opened:
         facts.append(f"{opened} network opening{'s' if opened != 1 else ''}")
@@ -90,7 +100,7 @@ def _cost(review: Review) -> str:
     if not review.cost:
         return ""
     rows = [
-        f"| `{name}` | {_money(before)} | {_money(after)} | {_money(after - before, sign=True)} |"
+        f"| `{name}` | {_money(before)} | {_money(after)} | {_money(after - before, sign=True)}{_pct(before, after)} |"
         for name, (before, after) in sorted(review.cost.items())
     ]
     return "\n".join(

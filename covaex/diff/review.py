@@ -58,7 +58,12 @@ class Review:
             },
             "spof": {"introduced": [dict(f) for f in self.introduced], "resolved": [dict(f) for f in self.resolved]},
             "cost": {
-                name: {"before": before, "after": after, "delta": round(after - before, 2)}
+                name: {
+                    "before": before,
+                    "after": after,
+                    "delta": round(after - before, 2),
+                    "delta_pct": change_pct(before, after),
+                }
                 for name, (before, after) in sorted(self.cost.items())
             },
             "exposure": [
@@ -139,3 +144,11 @@ def _iam(
             if gained or lost:
                 rows.append((name, role, gained, lost))
     return tuple(rows)
+
+
+def change_pct(before: float, after: float) -> float | None:
+    """The change in % of ``before``, as Infracost shows it beside the dollars; None for a stack that cost
+    nothing before (a new stack has no percentage)."""
+    if before == 0:
+        return None
+    return round(100.0 * (after - before) / before, 1)

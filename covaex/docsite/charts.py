@@ -107,3 +107,59 @@ def priority_matrix_svg(items: Sequence[MatrixItem]) -> str:
             )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+# -- the Grafana dashboard's layout ------------------------------------------------------------------
+
+GRID_COLUMNS = 24  # Grafana's grid: 24 columns, gridPos in columns and rows
+COLUMN_PX = 40
+ROW_PX = 30  # Grafana's row height
+GAP = 4
+PANEL_KINDS = {"stat": "통계 (stat)", "timeseries": "시계열 (timeseries)", "table": "표 (table)", "gauge": "게이지"}
+
+
+@dataclass(frozen=True)
+class PanelBox:
+    """One panel where Grafana draws it: ``gridPos`` in grid units, and what it says."""
+
+    title: str
+    kind: str
+    unit: str
+    x: int
+    y: int
+    w: int
+    h: int
+    series: tuple[str, ...]
+
+
+def dashboard_svg(title: str, panels: Sequence[PanelBox]) -> str:
+    """The dashboard's layout as Grafana places it (``gridPos``), each panel with its title, kind, unit and the
+    series it queries: a drawing of the JSON, not a screenshot (no data, no Grafana needed)."""
+    width = GRID_COLUMNS * COLUMN_PX
+    bottom = max((p.y + p.h for p in panels), default=0)
+    top = 44
+    height = top + bottom * ROW_PX + 8
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'font-family="sans-serif" role="img" aria-label="{escape(title)}: panel layout">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#181b1f"/>',
+        f'<text x="12" y="28" font-size="18" font-weight="bold" fill="#d8d9da">{escape(title)}</text>',
+    ]
+    for p in panels:
+        x, y = p.x * COLUMN_PX + GAP, top + p.y * ROW_PX + GAP
+        w, h = p.w * COLUMN_PX - 2 * GAP, p.h * ROW_PX - 2 * GAP
+        parts.append(f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="3" fill="#22252b" stroke="#34373d"/>')
+        parts.append(f'<text x="{x + 10}" y="{y + 22}" font-size="14" fill="#d8d9da">{escape(p.title)}</text>')
+        kind = PANEL_KINDS.get(p.kind, p.kind)
+        unit = f" · 단위 {p.unit}" if p.unit else ""
+        parts.append(f'<text x="{x + 10}" y="{y + 42}" font-size="12" fill="#8e8e8e">{escape(kind + unit)}</text>')
+        for i, name in enumerate(p.series[: max(0, (h - 56) // 16)]):
+            # a monospace glyph is 0.6 em wide: shrink a long name to fit its panel, never below 9 px
+            size = max(9, min(12, int((w - 20) / (0.6 * len(name)))))
+            parts.append(
+                f'<text x="{x + 10}" y="{y + 62 + 16 * i}" font-size="{size}" fill="#73bf69" '
+                f'font-family="monospace">{escape(name)}</text>'
+            )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"

@@ -91,7 +91,10 @@ def test_every_section_of_the_forward_change(forward: tuple[int, dict[str, Any]]
 
     cost = doc["cost"]["app"]
     assert cost["after"] < cost["before"] and cost["delta"] == round(cost["after"] - cost["before"], 2)
+    # in % as well as $, as Infracost shows it; a stack that cost nothing before has no percentage
+    assert cost["delta_pct"] == round(100 * (cost["after"] - cost["before"]) / cost["before"], 1) < 0
     assert doc["cost"]["registry"]["before"] == 0 and doc["cost"]["registry"]["after"] > 0
+    assert doc["cost"]["registry"]["delta_pct"] is None
 
     assert doc["exposure"] == [
         {
@@ -162,6 +165,10 @@ def test_the_comment_reads_top_down_without_scrolling_sideways() -> None:
         "### Resources",
     ]
     assert max(line.count("|") for line in lines) <= 5, "no table wider than four columns"
+    [app_cost] = [line for line in lines if line.startswith("| `app` |")]
+    assert app_cost.endswith("%) |") and " (−" in app_cost, app_cost
+    [registry_cost] = [line for line in lines if line.startswith("| `registry` |")]
+    assert registry_cost.endswith(" (new) |")
     assert "renamed `aws_cloudwatch_metric_alarm.alb_5xx` → `aws_cloudwatch_metric_alarm.alb_errors`" in proc.stdout
     assert proc.stderr.splitlines()[0].startswith("[1/3] BASE: ")
 

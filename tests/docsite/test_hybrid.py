@@ -40,8 +40,9 @@ def test_stack_interface_lists_every_output_and_provider_version(
 ) -> None:
     page = rendered["epic2/stack-interface.md"].decode()
     for doc in real_inputs.stacks.values():
-        for name in doc.raw.get("output") or {}:
-            assert f"`{name}`" in page, name
+        for name, spec in (doc.raw.get("output") or {}).items():
+            # each output with its description, as terraform-docs lists a module's outputs
+            assert f"| `{name}` |" in page and f"| {spec['description']} |" in page, name
         for spec in ((doc.raw.get("terraform") or {}).get("required_providers") or {}).values():
             assert f"`{spec['source']}` {spec['version']}" in page
     assert "`alb_dns_name`" in page
@@ -56,6 +57,24 @@ def test_resilience_times_come_from_the_health_check(real_inputs: Inputs, render
         assert f"ALB가 {out_after} s 후 제외 ({checks})" in page
     for disruption in real_inputs.data["resilience"]["disruptions"].values():
         assert f"**{disruption}**" in page
+
+
+def test_resilience_judges_each_disruption_against_its_target(
+    real_inputs: Inputs, rendered: Mapping[str, bytes]
+) -> None:
+    # per disruption a target RTO and RPO, met or breached, as AWS Resilience Hub judges a policy
+    page = rendered["epic2/resilience.md"].decode()
+    targets = real_inputs.data["resilience"]["targets"]
+    goal = targets["db-primary"]["rto_s"]
+    prod = page[page.index('=== "To-Be v1 · prod"') :]
+    prod = prod[: prod.index("\n===") if "\n===" in prod else len(prod)]
+    dev = page[page.index('=== "To-Be v1 · dev"') : page.index('=== "To-Be v1 · prod"')]
+    db = "**" + real_inputs.data["resilience"]["disruptions"]["db-primary"] + "**"
+    prod_db = next(line for line in prod.splitlines() if db in line)
+    dev_db = next(line for line in dev.splitlines() if db in line)
+    # prod's Multi-AZ standby takes over within the target, dev's single instance has no bound
+    assert f"✅ 충족 · 목표 ≤ {goal} s" in prod_db, prod_db
+    assert f"❌ 미달 · 목표 ≤ {goal} s" in dev_db, dev_db
 
 
 def test_dev_rows_say_what_dev_runs(rendered: Mapping[str, bytes]) -> None:

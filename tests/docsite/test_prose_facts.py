@@ -244,25 +244,6 @@ def test_the_redis_key_page_lists_every_key_the_contract_names(rendered: Mapping
         assert f"`{key}`" in page, key
 
 
-# Pages whose prose another branch of issue 23 (item 7, thin pages filled) rewrites: checked once it merges.
-OTHER_BRANCH = frozenset(
-    {
-        "epic1/priority-matrix.md.j2",
-        "epic3/ingress-test.md.j2",
-        "epic4/dashboards.md.j2",
-        "epic5/docker-tags.md.j2",
-        "epic5/no-secrets.md.j2",
-        "epic6/namespaces.md.j2",
-        "epic7/header.md.j2",
-        "epic7/keyword-blocks.md.j2",
-        "epic7/panel-component.md.j2",
-        "epic8/ssr-snapshot.md.j2",
-        "epic9/local-persistence.md.j2",
-        "results.md.j2",
-    }
-)
-
-
 def _template_paragraphs(text: str) -> list[str]:
     """The prose a template writes itself: no Jinja tags, expressions or comments, no code, tables, HTML or
     Mermaid (what those quote is the code's or a repository file's own words)."""
@@ -298,8 +279,6 @@ def test_every_template_writes_its_prose_in_korean() -> None:
     assert len(templates) > 70
     for path in templates:
         name = path.relative_to(REPO_ROOT / "templates" / "pages").as_posix() if "pages" in path.parts else path.name
-        if name in OTHER_BRANCH:
-            continue
         for paragraph in _template_paragraphs(path.read_text(encoding="utf-8")):
             words = re.findall(r"[A-Za-z]{3,}", re.sub(r"`[^`]*`", "", paragraph))
             if len(words) >= 4 and not hangul.search(paragraph):

@@ -34,3 +34,12 @@ def test_stacks_deploy_to_seoul(name: str, stacks: dict[str, Json]) -> None:
 def test_environment_stacks_differ_in_ranges(dev: Json, prod: Json) -> None:
     assert dev["resource"]["aws_vpc"]["vpc"]["cidr_block"] == "10.20.0.0/16"
     assert prod["resource"]["aws_vpc"]["vpc"]["cidr_block"] == "10.10.0.0/16"
+
+
+@pytest.mark.parametrize("name", INFRA_STACKS)
+def test_every_output_says_what_it_is_for(name: str, stacks: dict[str, Json]) -> None:
+    # the reference page lists each output with its description, as terraform-docs does
+    outputs = stacks[name]["output"]
+    assert outputs
+    missing = sorted(key for key, spec in outputs.items() if not str(spec.get("description", "")).strip())
+    assert missing == [], f"{name}: outputs without a description: {missing}"

@@ -32,13 +32,50 @@ def _network(stack: object) -> Network:
 
 
 def test_vpn_is_switched_by_config(synth_construct: SynthConstruct) -> None:
-    off = VpnConfig(name="t", enabled=False, onprem_cidr="172.16.0.0/16", peer_ip="203.0.113.10", bgp_asn=65000)
+    off = VpnConfig(
+        name="t", enabled=False, onprem_cidr="172.16.0.0/16", peer_ip="203.0.113.10", bgp_asn=65000, second_peer_ip=None
+    )
     out = synth_construct(lambda stack: SiteToSiteVpn(stack, "vpn", off, _network(stack)))
     for rtype in ("aws_customer_gateway", "aws_vpn_gateway", "aws_vpn_connection", "aws_vpn_connection_route"):
         assert resources(out, rtype) == {}
 
 
 def test_onprem_range_overlapping_the_vpc_is_refused(synth_construct: SynthConstruct) -> None:
-    overlapping = VpnConfig(name="t", enabled=True, onprem_cidr="10.99.0.0/24", peer_ip="203.0.113.10", bgp_asn=65000)
+    overlapping = VpnConfig(
+        name="t", enabled=True, onprem_cidr="10.99.0.0/24", peer_ip="203.0.113.10", bgp_asn=65000, second_peer_ip=None
+    )
     with pytest.raises(ValueError, match="overlaps the VPC"):
         synth_construct(lambda stack: SiteToSiteVpn(stack, "vpn", overlapping, _network(stack)))
+
+
+def test_a_second_device_gets_its_own_gateway_connection_and_route(synth_construct: SynthConstruct) -> None:
+    two = VpnConfig(
+        name="t",
+        enabled=True,
+        onprem_cidr="172.16.0.0/16",
+        peer_ip="203.0.113.10",
+        bgp_asn=65000,
+        second_peer_ip="203.0.113.11",
+    )
+    out = synth_construct(lambda stack: SiteToSiteVpn(stack, "vpn", two, _network(stack)))
+    assert resources(out, "aws_customer_gateway")["onprem_b"]["ip_address"] == "203.0.113.11"
+    second = resources(out, "aws_vpn_connection")["onprem_b"]
+    assert second["customer_gateway_id"] == "${aws_customer_gateway.onprem_b.id}"
+    # both connections end on the one VPN gateway of the VPC, both route the on-prem range
+    assert second["vpn_gateway_id"] == resources(out, "aws_vpn_connection")["onprem"]["vpn_gateway_id"]
+    assert len(resources(out, "aws_vpn_gateway")) == 1
+    routes = resources(out, "aws_vpn_connection_route")
+    assert {r["destination_cidr_block"] for r in routes.values()} == {"172.16.0.0/16"} and len(routes) == 2
+
+
+def test_a_second_device_at_the_first_ones_address_is_refused(synth_construct: SynthConstruct) -> None:
+    same = VpnConfig(
+        name="t",
+        enabled=True,
+        onprem_cidr="172.16.0.0/16",
+        peer_ip="203.0.113.10",
+        bgp_asn=65000,
+        second_peer_ip="203.0.113.10",
+    )
+    with pytest.raises(ValueError, match=r"second on-prem VPN device has the first one's address 203\.0\.113\.10"):
+        synth_construct(lambda stack: SiteToSiteVpn(stack, "vpn", same, _network(stack)))

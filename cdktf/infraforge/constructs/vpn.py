@@ -8,6 +8,13 @@ The VPN gateway propagates that route into the private route tables (app and
 data), so the app tier can reach on-prem services without touching the
 internet. Switched off by ``enabled=False`` (no resources at all).
 
+One connection has two tunnels, but both end on the one on-prem device: that
+device or its uplink is a single point of failure (``SPOF-VPN-01``).
+``second_peer_ip`` adds a second on-prem device with its own customer gateway,
+connection and static route on the same VPN gateway (addresses ``*.onprem_b``);
+no environment sets it yet (the "cost of resilience" variant
+``vpn-second-connection`` prices it, :mod:`infraforge.variants`).
+
 One customer gateway per environment: AWS answers ``CreateCustomerGateway``
 with the existing gateway when type, IP address and ASN match one, so two
 stacks declaring the same peer would adopt one gateway (tag fights, and
@@ -46,6 +53,7 @@ class VpnConfig:
         onprem_cidr: the on-prem network routed through the tunnels; must not overlap the VPC.
         peer_ip: public IPv4 address of the on-prem VPN device.
         bgp_asn: ASN of the on-prem device (required by AWS even with static routing), unique per environment.
+        second_peer_ip: public IPv4 address of a second on-prem VPN device (None: one device only).
     """
 
     name: str
@@ -53,11 +61,15 @@ class VpnConfig:
     onprem_cidr: str
     peer_ip: str
     bgp_asn: int
+    second_peer_ip: str | None
 
     def check_against(self, vpc_cidr: str) -> None:
-        """Refuse an on-prem range that overlaps the VPC: routes would be ambiguous."""
+        """Refuse an on-prem range that overlaps the VPC (routes would be ambiguous), and a "second" device that is
+        the first one."""
         if self.enabled and ipaddress.ip_network(self.onprem_cidr).overlaps(ipaddress.ip_network(vpc_cidr)):
             raise ValueError(f"on-prem CIDR {self.onprem_cidr} overlaps the VPC {vpc_cidr}")
+        if self.second_peer_ip is not None and self.second_peer_ip == self.peer_ip:
+            raise ValueError(f"the second on-prem VPN device has the first one's address {self.peer_ip}")
 
 
 class SiteToSiteVpn(Construct):
@@ -67,34 +79,16 @@ class SiteToSiteVpn(Construct):
         super().__init__(scope, id_)
         self.config = config
         self.connection: VpnConnection | None = None
+        self.second_connection: VpnConnection | None = None
         if not config.enabled:
             return
         config.check_against(network.config.vpc_cidr)
-        customer_gateway = CustomerGateway(
-            self,
-            "customer_gateway",
-            bgp_asn=str(config.bgp_asn),
-            ip_address=config.peer_ip,
-            type="ipsec.1",
-            tags={"Name": f"{config.name}-onprem"},
-        )
-        customer_gateway.override_logical_id("onprem")
         vpn_gateway = VpnGateway(self, "vpn_gateway", vpc_id=network.vpc.id, tags={"Name": f"{config.name}-vgw"})
         vpn_gateway.override_logical_id("vgw")
-        self.connection = VpnConnection(
-            self,
-            "connection",
-            customer_gateway_id=customer_gateway.id,
-            vpn_gateway_id=vpn_gateway.id,
-            type="ipsec.1",
-            static_routes_only=True,
-            tags={"Name": f"{config.name}-onprem"},
+        self.connection = self._link("", config.peer_ip, vpn_gateway)
+        self.second_connection = (
+            None if config.second_peer_ip is None else self._link("_b", config.second_peer_ip, vpn_gateway)
         )
-        self.connection.override_logical_id("onprem")
-        route = VpnConnectionRoute(
-            self, "route", vpn_connection_id=self.connection.id, destination_cidr_block=config.onprem_cidr
-        )
-        route.override_logical_id("onprem")
         for table in network.private_route_tables:
             # The table's logical id (app_a, app_c, data) names its propagation too.
             name = table.friendly_unique_id
@@ -102,3 +96,31 @@ class SiteToSiteVpn(Construct):
                 self, f"propagation_{name}", vpn_gateway_id=vpn_gateway.id, route_table_id=table.id
             )
             propagation.override_logical_id(name)
+
+    def _link(self, suffix: str, peer_ip: str, vpn_gateway: VpnGateway) -> VpnConnection:
+        """One on-prem device: its customer gateway, connection (two tunnels) and static route (``onprem<suffix>``)."""
+        config = self.config
+        customer_gateway = CustomerGateway(
+            self,
+            f"customer_gateway{suffix}",
+            bgp_asn=str(config.bgp_asn),
+            ip_address=peer_ip,
+            type="ipsec.1",
+            tags={"Name": f"{config.name}-onprem{suffix.replace('_', '-')}"},
+        )
+        customer_gateway.override_logical_id(f"onprem{suffix}")
+        connection = VpnConnection(
+            self,
+            f"connection{suffix}",
+            customer_gateway_id=customer_gateway.id,
+            vpn_gateway_id=vpn_gateway.id,
+            type="ipsec.1",
+            static_routes_only=True,
+            tags={"Name": f"{config.name}-onprem{suffix.replace('_', '-')}"},
+        )
+        connection.override_logical_id(f"onprem{suffix}")
+        route = VpnConnectionRoute(
+            self, f"route{suffix}", vpn_connection_id=connection.id, destination_cidr_block=config.onprem_cidr
+        )
+        route.override_logical_id(f"onprem{suffix}")
+        return connection

@@ -205,16 +205,22 @@ class PlatformStack(TerraformStack):
                 *self.alertmanager_role.attachments,
             ],
         )
+        # name -> (value, description): the description is what the reference page shows, as terraform-docs does
         outputs = {
-            "cluster_name": self.eks.cluster.name,
-            "cluster_endpoint": self.eks.cluster.endpoint,
-            "oidc_provider_arn": self.eks.oidc_provider.arn,
-            # goes into the covaex ServiceAccount's eks.amazonaws.com/role-arn annotation (deploy/)
-            "service_role_arn": self.service_role.role.arn,
-            "alb_controller_role_arn": self.alb_controller_role.role.arn,
+            "cluster_name": (self.eks.cluster.name, "the EKS cluster's name (aws eks update-kubeconfig --name)"),
+            "cluster_endpoint": (self.eks.cluster.endpoint, "the Kubernetes API server's endpoint"),
+            "oidc_provider_arn": (self.eks.oidc_provider.arn, "the cluster's IAM OIDC provider (IRSA trusts)"),
+            "service_role_arn": (
+                self.service_role.role.arn,
+                "the covaex ServiceAccount's role: its eks.amazonaws.com/role-arn annotation in deploy/",
+            ),
+            "alb_controller_role_arn": (
+                self.alb_controller_role.role.arn,
+                "the AWS Load Balancer Controller's role (IRSA)",
+            ),
         }
-        for key, value in outputs.items():
-            TerraformOutput(self, key, value=value)
+        for key, (value, description) in outputs.items():
+            TerraformOutput(self, key, value=value, description=description)
 
 
 class RegistryStack(TerraformStack):
@@ -237,9 +243,18 @@ class RegistryStack(TerraformStack):
             account_id=account_id,
             github_repo=inputs.github_repo,
         )
-        TerraformOutput(self, "repository_url", value=self.images.repository.repository_url)
-        # the AWS_DEPLOY_ROLE_ARN variable of the GitHub environment "release"
-        TerraformOutput(self, "ci_image_push_role_arn", value=self.push_role.role.arn)
+        TerraformOutput(
+            self,
+            "repository_url",
+            value=self.images.repository.repository_url,
+            description="the ECR repository the release pushes the image to and the nodes pull from",
+        )
+        TerraformOutput(
+            self,
+            "ci_image_push_role_arn",
+            value=self.push_role.role.arn,
+            description='the AWS_DEPLOY_ROLE_ARN variable of the GitHub environment "release" (image push)',
+        )
 
 
 def public_access_cidrs(

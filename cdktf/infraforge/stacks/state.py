@@ -58,8 +58,14 @@ class StateStack(TerraformStack):
             github_repo=inputs.github_repo,
             artifact_bucket=inputs.artifact_bucket,
         ).role
-        TerraformOutput(self, "state_bucket", value=self.backend.bucket.bucket)
-        TerraformOutput(self, "artifact_bucket", value=self.artifacts.bucket)
-        TerraformOutput(self, "github_oidc_provider_arn", value=provider_arn)
-        # the AWS_ARTIFACT_ROLE_ARN variable of the GitHub environment "release"
-        TerraformOutput(self, "ci_artifact_role_arn", value=self.artifact_role.arn)
+        outputs = {
+            "state_bucket": (self.backend.bucket.bucket, "the S3 bucket of every other stack's Terraform state"),
+            "artifact_bucket": (self.artifacts.bucket, "the S3 bucket of the release artifacts (covaex/X.Y.Z/)"),
+            "github_oidc_provider_arn": (provider_arn, "the account's GitHub OIDC provider that CI roles trust"),
+            "ci_artifact_role_arn": (
+                self.artifact_role.arn,
+                'the AWS_ARTIFACT_ROLE_ARN variable of the GitHub environment "release"',
+            ),
+        }
+        for key, (value, description) in outputs.items():
+            TerraformOutput(self, key, value=value, description=description)

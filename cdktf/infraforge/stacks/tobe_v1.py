@@ -119,18 +119,30 @@ class TobeV1Stack(TerraformStack):
             kms_key_arn=key_arn,
         )
 
+        # name -> (value, description): the description is what the reference page shows, as terraform-docs does
         outputs = {
-            "vpc_id": self.network.vpc.id,
-            "alb_dns_name": self.alb.lb.dns_name,
-            "app_asg_name": self.app_tier.group.name,
-            "postgres_address": self.database.address,
-            "postgres_secret_arn": self.database.master_secret_arn,
-            "redis_primary_endpoint": self.cache.primary_endpoint,
-            "session_key_secret_arn": self.app_secrets.session_key.arn,
-            "ci_deploy_role_arn": self.ci_role.role.arn,
-            "alarm_topic_arn": self.observability.topic.arn,
+            "vpc_id": (self.network.vpc.id, "the VPC that Platform v2 finds by its tags and runs inside"),
+            "alb_dns_name": (self.alb.lb.dns_name, "the ALB's DNS name: the CNAME target of the public hostname"),
+            "app_asg_name": (self.app_tier.group.name, "the app tier's Auto Scaling group (CI's instance refresh)"),
+            "postgres_address": (self.database.address, "the RDS PostgreSQL endpoint's host name"),
+            "postgres_secret_arn": (
+                self.database.master_secret_arn,
+                "the RDS-managed master password in Secrets Manager (rotated by RDS)",
+            ),
+            "redis_primary_endpoint": (
+                self.cache.primary_endpoint,
+                "ElastiCache's primary endpoint (follows failover)",
+            ),
+            "session_key_secret_arn": (self.app_secrets.session_key.arn, "the app's session signing key secret"),
+            "ci_deploy_role_arn": (self.ci_role.role.arn, "the role GitHub Actions assumes by OIDC to deploy"),
+            "alarm_topic_arn": (self.observability.topic.arn, "the SNS topic the CloudWatch alarms notify"),
         }
-        for name, value in outputs.items():
-            TerraformOutput(self, name, value=value)
         if self.vpn.connection is not None:
-            TerraformOutput(self, "vpn_connection_id", value=self.vpn.connection.id)
+            outputs["vpn_connection_id"] = (self.vpn.connection.id, "the site-to-site VPN connection (two tunnels)")
+        if self.vpn.second_connection is not None:
+            outputs["vpn_second_connection_id"] = (
+                self.vpn.second_connection.id,
+                "the VPN connection to the second on-prem device",
+            )
+        for name, (value, description) in outputs.items():
+            TerraformOutput(self, name, value=value, description=description)

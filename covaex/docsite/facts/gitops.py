@@ -222,22 +222,39 @@ def dashboard(inputs: Inputs) -> dict[str, Any]:
     files = list((DEPLOY / "k8s" / "base" / "dashboards").glob("*.json"))
     if not files:
         raise PendingInput("no Grafana dashboard under `deploy/k8s/base/dashboards/` yet")
+    exported = service_series()
     boards = []
     for path in sorted(files):
         board = json.loads(path.read_text(encoding="utf-8"))
         panels = []
         for panel in board.get("panels") or []:
             exprs = [t.get("expr", "") for t in panel.get("targets") or []]
+            series = sorted({name for e in exprs for name in _SERIES.findall(e)})
+            grid = panel.get("gridPos") or {}
             panels.append(
                 {
                     "title": panel.get("title", "-"),
                     "type": panel.get("type", "-"),
                     "description": panel.get("description", ""),
                     "exprs": exprs,
+                    "series": series,
+                    "missing": [name for name in series if name not in exported],
+                    "unit": ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("unit", ""),
+                    "grid": {k: int(grid.get(k, 0)) for k in ("x", "y", "w", "h")},
                 }
             )
+        broken = [(p["title"], name) for p in panels for name in p["missing"]]
+        if broken:
+            where = path.relative_to(REPO_ROOT).as_posix()
+            title, name = broken[0]
+            raise FactError(f"{where}: panel {title!r} queries {name}, which the service's /metrics does not expose")
         boards.append(
-            {"path": path.relative_to(REPO_ROOT).as_posix(), "title": board.get("title", path.stem), "panels": panels}
+            {
+                "path": path.relative_to(REPO_ROOT).as_posix(),
+                "stem": path.stem,
+                "title": board.get("title", path.stem),
+                "panels": panels,
+            }
         )
     rules = []
     prom = DEPLOY / "k8s" / "base" / "prometheusrule.yaml"
@@ -255,7 +272,30 @@ def dashboard(inputs: Inputs) -> dict[str, Any]:
                                 "summary": (rule.get("annotations") or {}).get("summary", ""),
                             }
                         )
-    return {"boards": boards, "rules": rules}
+    shown = {name for b in boards for p in b["panels"] for name in p["series"]}
+    # a counter's _created and a histogram's _count/_sum are bookkeeping, not series a panel would chart
+    unshown = sorted(n for n in exported - shown if not n.endswith(("_created", "_count", "_sum")))
+    return {
+        "boards": boards,
+        "rules": rules,
+        "exported": sorted(exported),
+        "queried": sorted(shown),
+        "unshown": unshown,
+    }
+
+
+_SERIES = re.compile(r"\bcovaex_[a-z_]+\b")
+
+
+def service_series() -> set[str]:
+    """The series names ``GET /metrics`` exposes, from the service's own registry rendered in the text format
+    (`covaex_service.market.metrics.MarketMetrics`): what a dashboard query can find."""
+    from covaex_service.market.metrics import MarketMetrics
+    from covaex_service.market.stats import FeedStats, GatewayStats
+    from prometheus_client import generate_latest
+
+    text = generate_latest(MarketMetrics(FeedStats(), GatewayStats(), worker="docs").registry).decode()
+    return {re.split(r"[{ ]", line, maxsplit=1)[0] for line in text.splitlines() if line and not line.startswith("#")}
 
 
 def alert_runbooks(inputs: Inputs) -> dict[str, Any]:
@@ -355,5 +395,132 @@ def _render_overlays() -> dict[str, dict[str, Any]]:
             },
             "pdb": {k: v for k, v in (pdb.get("spec") or {}).items() if k in ("minAvailable", "maxUnavailable")},
             "ingress": dict(((kinds.get("Ingress") or {}).get("metadata") or {}).get("annotations") or {}),
+            "ingress_rules": _ingress_rules(kinds.get("Ingress") or {}),
+            "service_ports": {
+                (d.get("metadata") or {}).get("name"): {
+                    str(p.get("name")): p.get("targetPort") for p in (d.get("spec") or {}).get("ports") or []
+                }
+                for d in docs
+                if d.get("kind") == "Service"
+            },
+            "container_ports": {str(p.get("name")): p.get("containerPort") for p in container.get("ports") or []},
+        }
+    return out
+
+
+def _ingress_rules(ingress: dict[str, Any]) -> list[dict[str, str]]:
+    """The Ingress's path rules in their order (the controller keeps it): host, path, type, backend service, port."""
+    rules = []
+    for rule in (ingress.get("spec") or {}).get("rules") or []:
+        for item in (rule.get("http") or {}).get("paths") or []:
+            service = ((item.get("backend") or {}).get("service")) or {}
+            port = service.get("port") or {}
+            rules.append(
+                {
+                    "host": str(rule.get("host", "*")),
+                    "path": str(item.get("path", "/")),
+                    "type": str(item.get("pathType", "Prefix")),
+                    "service": str(service.get("name", "")),
+                    "port": str(port.get("name") or port.get("number") or ""),
+                }
+            )
+    return rules
+
+
+def route_request(rules: list[dict[str, str]], path: str) -> dict[str, str] | None:
+    """The first rule that takes ``path`` (Kubernetes' matching: Exact is the whole path, Prefix whole path
+    elements; the AWS Load Balancer Controller keeps the listed order), or None."""
+    for rule in rules:
+        want = rule["path"]
+        if rule["type"] == "Exact":
+            if path == want:
+                return rule
+        elif want == "/" or path == want.rstrip("/") or path.startswith(want.rstrip("/") + "/"):
+            return rule
+    return None
+
+
+def ingress_test(inputs: Inputs) -> dict[str, Any]:
+    """The Ingress tested on its rendered manifests, per environment: where each path of the service goes
+    (its OpenAPI paths, the WebSocket, the pages and the operator endpoints), the port chain Ingress ->
+    Service -> container, and the ALB settings against what the service needs (idle timeout against the
+    WebSocket keep-alive, health check path served by the app)."""
+    from covaex_service.market.gateway.handler import WS_PATH
+    from covaex_service.market.gateway.protocol import KEEPALIVE_SECONDS
+    from covaex_service.openapi import openapi_document
+
+    api = sorted(str(p).replace("{symbol}", "BTCUSDT") for p in openapi_document()["paths"])
+    probes = sorted({"/", "/coins/BTCUSDT", WS_PATH, "/metrics", "/readyz", *api})
+    out = {}
+    for env, overlay in rendered_overlays(inputs).items():
+        rules, notes = overlay["ingress_rules"], overlay["ingress"]
+        if not rules:
+            raise FactError(f"deploy/k8s/overlays/{env}: the rendered Ingress has no path rule")
+        rows: list[dict[str, Any]] = []
+        for path in probes:
+            rule = route_request(rules, path)
+            if rule is None:
+                rows.append({"path": path, "to": "none", "rule": "-", "port": None})
+                continue
+            action = f"alb.ingress.kubernetes.io/actions.{rule['service']}"
+            if rule["port"] == "use-annotation" and action in notes:
+                fixed = (json.loads(notes[action]).get("fixedResponseConfig")) or {}
+                to = f"ALB {fixed.get('statusCode', '?')}"
+                rows.append({"path": path, "to": to, "rule": f"{rule['type']} {rule['path']}", "port": None})
+                continue
+            target = (overlay["service_ports"].get(rule["service"]) or {}).get(rule["port"])
+            container = overlay["container_ports"].get(str(target), target if isinstance(target, int) else None)
+            if container is None:
+                raise FactError(
+                    f"deploy/k8s/overlays/{env}: Ingress path {rule['path']} -> Service {rule['service']} port "
+                    f"{rule['port']} reaches no container port"
+                )
+            rows.append(
+                {
+                    "path": path,
+                    "to": f"Service {rule['service']}:{rule['port']}",
+                    "rule": f"{rule['type']} {rule['path']}",
+                    "port": container,
+                }
+            )
+        attrs = dict(
+            part.strip().split("=", 1)
+            for part in str(notes.get("alb.ingress.kubernetes.io/load-balancer-attributes", "")).split(",")
+            if "=" in part
+        )
+        idle = int(attrs.get("idle_timeout.timeout_seconds", 60))
+        health = str(notes.get("alb.ingress.kubernetes.io/healthcheck-path", "/"))
+        health_row = next((r for r in rows if r["path"] == health), None)
+        interval = int(notes.get("alb.ingress.kubernetes.io/healthcheck-interval-seconds", 15))
+        unhealthy = int(notes.get("alb.ingress.kubernetes.io/unhealthy-threshold-count", 2))
+        checks = [
+            {
+                "what": "WebSocket이 조용해도 ALB가 끊지 않음",
+                "ok": idle > KEEPALIVE_SECONDS,
+                "why": f"ALB 유휴 제한 (idle timeout) {idle} s > 서비스의 keep-alive 핑 간격 {KEEPALIVE_SECONDS:g} s",
+            },
+            {
+                "what": "헬스 체크 경로를 앱이 받음",
+                "ok": health_row is not None and health_row["port"] is not None,
+                "why": f"`{health}` → {health_row['to'] if health_row else '규칙 없음'}",
+            },
+            {
+                "what": "운영용 경로는 인터넷에서 닫힘",
+                "ok": all(r["to"].startswith("ALB 4") for r in rows if r["path"] in ("/metrics", "/readyz")),
+                "why": ", ".join(f"`{r['path']}` → {r['to']}" for r in rows if r["path"] in ("/metrics", "/readyz")),
+            },
+            {
+                "what": "공개 경로는 모두 앱으로",
+                "ok": all(r["port"] is not None for r in rows if r["path"] not in ("/metrics", "/readyz")),
+                "why": f"{sum(1 for r in rows if r['port'] is not None)}개 경로가 컨테이너 포트로",
+            },
+        ]
+        out[env] = {
+            "rows": rows,
+            "checks": checks,
+            "drop_after": interval * unhealthy,
+            "interval": interval,
+            "unhealthy": unhealthy,
+            "idle": idle,
         }
     return out

@@ -206,6 +206,16 @@ def _cloud(inputs: Inputs, key: str, doc: TerraformDoc, *, monthly: float, data:
 
     family, env = key.rsplit("-", 1)
     findings = spof_findings(stack_topology(inputs, key))
+    recovery = cloud_recovery(doc, data, family, env, inputs)
+    deploy = recovery.pop("deploy")
+    return Column(key, family, env, monthly, _by_severity(findings), recovery, deploy)
+
+
+def cloud_recovery(
+    doc: TerraformDoc, data: dict[str, Any], family: str, env: str, inputs: Inputs | None
+) -> dict[str, Recovery]:
+    """Each disruption's recovery in one cloud topology (a stack, an environment's union or a variant), and
+    ``deploy``: the results page's columns and the cost of resilience's downtime avoided."""
     facts = _Facts(doc, data, family, env, inputs)
     recovery = {
         "app-instance": facts.app_instance(),
@@ -215,16 +225,9 @@ def _cloud(inputs: Inputs, key: str, doc: TerraformDoc, *, monthly: float, data:
         "db-primary": facts.db_primary(),
         "vpn-tunnel": facts.vpn(),
         "region": Recovery(None, "단일 리전 (region): 리전 밖 복사본 없음", None, "리전 밖 백업 없음"),
+        "deploy": facts.deploy(),
     }
-    return Column(
-        key,
-        family,
-        env,
-        monthly,
-        _by_severity(findings),
-        {k: v for k, v in recovery.items() if v is not None},
-        facts.deploy(),
-    )
+    return {k: v for k, v in recovery.items() if v is not None}
 
 
 def _by_severity(findings: Any) -> dict[str, list[str]]:
