@@ -32,7 +32,7 @@ def health_rule(inputs: Inputs) -> dict[str, Any]:
             doc = inputs.stack(name)
             for group in doc.resources("aws_lb_target_group"):
                 path = str(block(group.get("health_check")).get("path") or "/")
-                checks.append(_check(env, "v1", f"{group.address} (ALB 대상 그룹 헬스 체크)", path))
+                checks.append(_check(env, "v1", "ALB 대상 그룹 헬스 체크", group.address, path))
             for asg in doc.resources("aws_autoscaling_group"):
                 if str(asg.get("health_check_type")) != "ELB":
                     raise FactError(f"{name}: {asg.address} must replace what the ALB's check fails (ELB)")
@@ -40,12 +40,13 @@ def health_rule(inputs: Inputs) -> dict[str, Any]:
         if overlay is not None:
             for kind, path in overlay["probes"].items():
                 if path:
-                    checks.append(_check(env, "v2", f"deploy/k8s/overlays/{env}: {kind}", path))
+                    checks.append(_check(env, "v2", f"파드 {kind}", f"deploy/k8s/overlays/{env}: {kind}", path))
             ingress = dict(overlay["ingress"])
             checks.append(
                 _check(
                     env,
                     "v2",
+                    "인그레스 ALB 헬스 체크",
                     f"deploy/k8s/overlays/{env}: Ingress ({INGRESS_HEALTH_ANNOTATION})",
                     str(ingress.get(INGRESS_HEALTH_ANNOTATION, "/")),
                 )
@@ -60,7 +61,7 @@ def health_rule(inputs: Inputs) -> dict[str, Any]:
     }
 
 
-def _check(env: str, family: str, what: str, path: str) -> dict[str, str]:
+def _check(env: str, family: str, kind: str, what: str, path: str) -> dict[str, str]:
     if path == READINESS_PATH:
         shared = ", ".join(d.name for d in DEPENDENCIES if d.check)
         raise FactError(
@@ -69,4 +70,4 @@ def _check(env: str, family: str, what: str, path: str) -> dict[str, str]:
         )
     if path != LIVENESS_PATH:
         raise FactError(f"{env}: {what} checks {path!r}, not the liveness path {LIVENESS_PATH}")
-    return {"environment": env, "family": family, "what": what, "path": path}
+    return {"environment": env, "family": family, "kind": kind, "what": what, "path": path}

@@ -40,23 +40,23 @@ class Dependency:
 
 
 DEPENDENCIES: tuple[Dependency, ...] = (
+    # name and while_down are what the docs page shows people, so they are written in Korean
     Dependency(
         "cache",
         "Redis (ElastiCache)",
-        "the last snapshot each worker holds and its open WebSockets; the leader keeps the feed and re-asserts its "
-        "lease with its first write after recovery",
+        "워커마다 들고 있는 마지막 시세 스냅숏과 열린 WebSocket. 리더는 피드를 놓지 않고, 복구 뒤 첫 쓰기로 "
+        "리더 임대를 다시 잡습니다.",
     ),
     Dependency(
         "feed",
-        "upstream market feed (Binance)",
-        "the cached prices labelled stale, and the accounts and watchlists; the feed falls back to the simulator "
-        "and returns",
+        "업스트림 시세 피드 (Binance)",
+        "stale 표시를 단 캐시의 시세, 계정과 관심 목록. 피드는 시뮬레이터로 넘어갔다가 돌아옵니다.",
     ),
     Dependency(
         None,
         "PostgreSQL (RDS)",
-        "the market pages, REST and WebSockets, which never read the database; only login and watchlist writes "
-        "answer 503 until it is back",
+        "시세 페이지, REST, WebSocket (데이터베이스를 읽지 않음). 로그인과 관심 목록 쓰기만 복구될 때까지 503을 "
+        "답합니다.",
     ),
 )
 
