@@ -66,6 +66,17 @@ def _instance_types() -> Mapping[str, Any]:
     return table
 
 
+def instance_type_info(instance_type: str) -> Mapping[str, Any] | None:
+    """moto's DescribeInstanceTypes entry of ``instance_type`` (vCPUs, memory, CPU); None when unknown."""
+    entry: Mapping[str, Any] | None = _instance_types().get(instance_type)
+    return entry
+
+
+def user_data_text(raw: Any) -> str:
+    """A user data value as the instance runs it (``base64encode("...")`` of cdktf, base64, or plain)."""
+    return _user_data(raw)
+
+
 def architecture(instance_type: str) -> str:
     """``arm64`` or ``x86_64`` for an EC2 instance type; CliError (one line) for a type that cannot be mapped."""
     entry = _instance_types().get(instance_type)

@@ -125,6 +125,8 @@ def environment_config(environment: str | EnvironmentProfile, inputs: DeployInpu
             availability_zones=AVAILABILITY_ZONES,
             single_nat=env.single_nat,
             flow_log_retention_days=env.flow_log_retention_days,
+            flow_log_traffic_type=env.flow_log_traffic_type,
+            flow_log_aggregation_seconds=env.flow_log_aggregation_seconds,
             nat_instance=(
                 None
                 if env.nat_instance_type is None
@@ -167,7 +169,8 @@ def environment_config(environment: str | EnvironmentProfile, inputs: DeployInpu
         ),
         app_tier=AppTierConfig(
             name=name,
-            # Graviton: the service is pure Python on arm64 wheels, ~20% cheaper than t3.small.
+            # Graviton: the service is pure Python on arm64 wheels, ~20% cheaper than t3.small. A burstable
+            # type: the scaling target is its CPU baseline (infraforge.instance_types), never above it.
             instance_type="t4g.small",
             ami_id=inputs.app_ami_id,
             min_size=env.app_min_size,

@@ -46,6 +46,12 @@ class EnvironmentProfile:
     """A Graviton NAT instance of this type replaces the NAT gateways (needs ``single_nat``); None: NAT gateways."""
     flow_log_retention_days: int
     """Retention of the VPC flow logs."""
+    flow_log_traffic_type: str
+    """``ALL`` (every flow: the record an incident review needs) or ``REJECT`` (refused traffic only, a small
+    fraction of the volume). The cost model prices the volume from this and the interval."""
+    flow_log_aggregation_seconds: int
+    """60 or 600: a long-lived connection (DB pools, Redis, WebSockets) writes one record per interval, so 60
+    writes ten times the records of 600 for the same traffic."""
 
     # --- site-to-site VPN ---
     vpn_by_default: bool
@@ -102,7 +108,10 @@ DEV = EnvironmentProfile(
     single_nat=True,
     # one Graviton NAT instance (~$4/month) instead of a NAT gateway (~$43/month + data)
     nat_instance_type="t4g.nano",
-    flow_log_retention_days=90,
+    flow_log_retention_days=30,
+    # dev: the refused traffic only (what a security-group mistake shows), in 10-minute windows
+    flow_log_traffic_type="REJECT",
+    flow_log_aggregation_seconds=600,
     # dev has the on-prem link only when asked (input vpn_enabled): ~$36/month saved
     vpn_by_default=False,
     onprem_bgp_asn=65001,
@@ -139,6 +148,9 @@ PROD = EnvironmentProfile(
     single_nat=False,
     nat_instance_type=None,
     flow_log_retention_days=365,
+    # prod: every flow for a year (incident review, audit); 10-minute windows, not 1-minute ones
+    flow_log_traffic_type="ALL",
+    flow_log_aggregation_seconds=600,
     vpn_by_default=True,
     onprem_bgp_asn=65000,
     db_instance_class="db.t4g.small",

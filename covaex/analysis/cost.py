@@ -4,8 +4,9 @@ Only what is paid by the hour whether or not anyone uses it goes into the
 fixed floor (instances at their desired count, their EBS volumes, NAT
 gateways, load balancers including the one the ALB controller creates,
 public IPv4 addresses, EKS control planes, VPN connections, alarms, keys,
-flow logs at the volume the price table states); other usage-based charges
-are listed beside it.
+flow logs at the volume their own settings give for the workload the price
+table states, surplus CPU credits of a burstable group at its scaling
+target); other usage-based charges are listed beside it.
 
 Every resource type of a stack is either priced here or listed in the price
 table's ``free_types``; an unknown type, or a size the table lacks, raises
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from infraforge.instance_types import burstable
 
 from covaex.analysis.errors import FactError
 from covaex.synth import REPO_ROOT
@@ -166,10 +168,49 @@ def _asg(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None
         raise CostError(f"{res.address}: no launch template with an instance_type to price")
     itype = str(lt.get("instance_type"))
     _sized(cost, res, pr, "ec2_instance", itype, count=count)
+    _surplus_credits(doc, res, pr, cost, itype=itype, count=count)
     volumes = _template_volumes(lt, res)
     if not volumes:
         raise CostError(f"{res.address}: {lt.address} declares no root volume size (block_device_mappings)")
     _ebs(cost, res, pr, volumes, count)
+
+
+def _surplus_credits(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost, *, itype: str, count: int) -> None:
+    """A burstable group that scales on CPU runs at its target: CPU above the type's baseline is paid per vCPU-hour.
+
+    Priced at the target-tracking policy's CPU target for the group's running count (unlimited mode, the T4g and
+    T3 default); $0 when the target is within the baseline. Baselines: ``infraforge.instance_types``.
+    """
+    try:
+        burst = burstable(itype)
+    except ValueError as exc:
+        raise CostError(f"{res.address}: {exc}") from None
+    if burst is None:
+        return
+    targets = [
+        float(block(policy.get("target_tracking_configuration")).get("target_value") or 0)
+        for policy in doc.resources("aws_autoscaling_policy")
+        if res.address in _refs(doc, policy.get("autoscaling_group_name"))
+        and block(block(policy.get("target_tracking_configuration")).get("predefined_metric_specification")).get(
+            "predefined_metric_type"
+        )
+        == "ASGAverageCPUUtilization"
+    ]
+    if not targets:
+        return
+    target = max(targets)
+    surplus = max(0.0, target - burst.baseline_percent) / 100 * burst.vcpus
+    price = float(pr.p["burstable_surplus_vcpu_hour"])
+    _add(
+        cost,
+        res,
+        f"{res.address} CPU credits above the {burst.baseline_percent}% baseline of {itype} "
+        f"({count} x, at the {target:g}% scaling target)",
+        "surplus-credits",
+        count,
+        monthly_unit=round(surplus * price * pr.hours, 2),
+        unit_label=f"${price}/vCPU-hour",
+    )
 
 
 def _instance(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
@@ -300,22 +341,55 @@ def _claims(value: Any) -> list[Mapping[str, Any]]:
 
 
 def _flow_log(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
-    """Flow logs cost by volume; priced at the volume the price table states, labelled as such."""
+    """Flow logs cost by volume: records from the flow log's own settings and the stated workload, then storage.
+
+    A flow writes one record per aggregation window it spans: the long-lived connections of
+    ``flow_logs.assumed_flows`` one per window all month, the short ones one each; ``traffic_type``
+    picks the accepted, the rejected or both. The log group's retention sets what is stored.
+    """
     dest = str(res.get("log_destination_type") or "cloud-watch-logs")
     flow = pr.p["flow_logs"]
     price = (flow.get("gb_price") or {}).get(dest)
     if price is None:
         raise CostError(f"{res.address}: no flow-log price for destination {dest!r} (flow_logs.gb_price)")
-    gb = float(flow["assumed_gb_month"])
+    traffic = str(res.get("traffic_type") or "")
+    interval = as_int(res.get("max_aggregation_interval"), 600) or 600
+    if traffic not in ("ALL", "ACCEPT", "REJECT"):
+        raise CostError(f"{res.address}: cannot size flow logs of traffic_type {traffic!r}")
+    gb = flow_log_gb_month(flow, traffic=traffic, interval_seconds=interval, hours=pr.hours)
     _add(
         cost,
         res,
-        f"{res.address} ({gb:g} GB/month assumed, to {dest})",
+        f"{res.address} ({traffic}, {interval} s windows: {gb:.2f} GB/month at the stated workload, to {dest})",
         "flow-logs",
         1,
         monthly_unit=round(gb * float(price), 2),
         unit_label=f"${price}/GB",
     )
+    group = next((g for a in _refs(doc, res.get("log_destination")) if (g := doc.by_address(a)) is not None), None)
+    days = as_int(group.get("retention_in_days")) if group is not None else None
+    if group is not None and days:
+        stored = gb * days / (pr.hours / 24)
+        storage = float(flow["storage_gb_month"][dest])
+        _add(
+            cost,
+            group,
+            f"{group.address} (flow logs kept {days} days: {stored:.1f} GB stored)",
+            "flow-log-storage",
+            1,
+            monthly_unit=round(stored * storage, 2),
+            unit_label=f"${storage}/GB-month",
+        )
+
+
+def flow_log_gb_month(flow: Mapping[str, Any], *, traffic: str, interval_seconds: int, hours: float) -> float:
+    """GB a month of flow-log records for ``traffic`` at ``interval_seconds`` under ``flow['assumed_flows']``."""
+    assumed = flow["assumed_flows"]
+    windows = hours * 3600 / interval_seconds
+    accepted = float(assumed["long_lived"]) * windows + float(assumed["short_per_month"])
+    rejected = float(assumed["rejected_per_month"])
+    records = {"ALL": accepted + rejected, "ACCEPT": accepted, "REJECT": rejected}[traffic]
+    return records * float(flow["bytes_per_record"]) / 1e9
 
 
 def _flat(key: str, kind: str, per: str = "hour") -> Callable[[TerraformDoc, Resource, _Pricer, StackCost], None]:

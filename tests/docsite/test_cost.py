@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
 
 import pytest
 
+from covaex.analysis.cost import flow_log_gb_month
 from covaex.docsite.facts.cost import CostError, StackCost, monthly_cost, stack_cost, tradeoffs
 from covaex.docsite.inputs import Inputs, load_data
 from covaex.docsite.paths import REPO_ROOT
@@ -51,6 +53,9 @@ def test_dev_floor_is_lower_than_prod_for_the_documented_reasons(synthesized: Sy
         "aws_db_instance",
         "aws_elasticache_replication_group",
         "aws_autoscaling_group",
+        # the profile's flow logs: dev keeps the refused flows for 30 days, prod every flow for a year
+        "aws_flow_log",
+        "aws_cloudwatch_log_group",
     }
     assert "aws_nat_gateway" not in dev_types and "aws_vpn_connection" not in dev_types
     # the NAT instance, priced from the same EC2 table, costs under a tenth of prod's two NAT gateways
@@ -118,3 +123,51 @@ def test_a_dearer_dev_is_never_shown_as_a_negative_saving(real_inputs: Inputs) -
     for row in tradeoffs(real_inputs):
         assert row["saving"] >= 0 and row["extra"] >= 0
         assert not (row["saving"] and row["extra"])
+
+
+def _with(doc: TerraformDoc, rtype: str, name: str, **changes: object) -> TerraformDoc:
+    raw = copy.deepcopy(dict(doc.raw))
+    raw["resource"][rtype][name].update(changes)
+    return TerraformDoc(doc.stack, raw)
+
+
+def test_flow_logs_are_priced_from_their_own_settings(synthesized: SynthResult) -> None:
+    prices = load_data()["prices"]
+    flow = prices["flow_logs"]
+    doc = TerraformDoc.load("tobe-v1-prod", synthesized.stack_json("tobe-v1-prod"))
+
+    def priced(d: TerraformDoc) -> tuple[float, float]:
+        lines = monthly_cost(d, prices).lines
+        delivery = sum(line.monthly for line in lines if line.kind == "flow-logs")
+        stored = sum(line.monthly for line in lines if line.kind == "flow-log-storage")
+        return delivery, stored
+
+    delivery, stored = priced(doc)
+    gb = flow_log_gb_month(flow, traffic="ALL", interval_seconds=600, hours=730)
+    assert delivery == pytest.approx(gb * flow["gb_price"]["cloud-watch-logs"], abs=0.01)
+    assert stored == pytest.approx(gb * 365 / (730 / 24) * flow["storage_gb_month"]["cloud-watch-logs"], abs=0.01)
+    # the old setting, every flow in 1-minute windows, writes the long-lived connections' records ten times
+    one_minute, _ = priced(_with(doc, "aws_flow_log", "vpc", max_aggregation_interval=60))
+    assert one_minute > delivery * 2
+    rejected, _ = priced(_with(doc, "aws_flow_log", "vpc", traffic_type="REJECT"))
+    assert rejected < delivery / 3
+    shorter, _ = priced(_with(doc, "aws_cloudwatch_log_group", "flow_logs", retention_in_days=30))
+    assert shorter == pytest.approx(delivery)
+    assert priced(_with(doc, "aws_cloudwatch_log_group", "flow_logs", retention_in_days=30))[1] < stored / 10
+
+
+def test_a_burstable_group_above_its_baseline_pays_surplus_credits(synthesized: SynthResult) -> None:
+    prices = load_data()["prices"]
+    doc = TerraformDoc.load("tobe-v1-prod", synthesized.stack_json("tobe-v1-prod"))
+
+    def credits(d: TerraformDoc) -> float:
+        return sum(line.monthly for line in monthly_cost(d, prices).lines if line.kind == "surplus-credits")
+
+    assert credits(doc) == 0  # the target is t4g.small's 20 % baseline
+    policy = dict(doc.raw["resource"]["aws_autoscaling_policy"]["app_cpu"]["target_tracking_configuration"])
+    hot = _with(doc, "aws_autoscaling_policy", "app_cpu", target_tracking_configuration={**policy, "target_value": 50})
+    desired = doc.raw["resource"]["aws_autoscaling_group"]["app"]["desired_capacity"]
+    # (50 % - 20 %) of 2 vCPUs, all month, per instance: more than the t4g.small itself
+    per_instance = 0.30 * 2 * 730 * prices["burstable_surplus_vcpu_hour"]
+    assert credits(hot) == pytest.approx(per_instance * desired, abs=0.01)
+    assert per_instance > prices["ec2_instance"]["t4g.small"] * 730

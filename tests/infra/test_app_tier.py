@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from infraforge.constructs.app_tier import AppTierConfig
 from infraforge.constructs.user_data import ServiceBoot, render_user_data
+from infraforge.instance_types import BURSTABLE
 
 from tests.infra.stack_json import Json, resource
 
@@ -60,7 +61,20 @@ def test_target_tracking_scaling(prod: Json) -> None:
     assert policy["policy_type"] == "TargetTrackingScaling"
     spec = policy["target_tracking_configuration"]
     assert spec["predefined_metric_specification"]["predefined_metric_type"] == "ASGAverageCPUUtilization"
-    assert spec["target_value"] == 50
+    # t4g.small earns credits at 20 % per vCPU: a higher target runs on paid surplus credits (unlimited mode)
+    lt = resource(prod, "aws_launch_template.app")
+    assert spec["target_value"] == BURSTABLE[lt["instance_type"]].baseline_percent == 20
+
+
+def test_a_burstable_type_refuses_a_target_above_its_baseline() -> None:
+    sizes = {"name": "t", "ami_id": "ami-0123456789abcdef0", "min_size": 1, "max_size": 2, "desired_capacity": 1}
+    with pytest.raises(ValueError, match=r"cpu_target_percent 50 is above the 20% CPU baseline of t4g.small"):
+        AppTierConfig(instance_type="t4g.small", cpu_target_percent=50, **sizes)  # type: ignore[arg-type]
+    assert AppTierConfig(instance_type="t4g.small", **sizes).cpu_target_percent == 20  # type: ignore[arg-type]
+    # a fixed-performance type may run hotter
+    assert AppTierConfig(instance_type="m7g.medium", **sizes).cpu_target_percent == 50  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"t4g\.9xlarge is burstable but its CPU baseline is not in"):
+        AppTierConfig(instance_type="t4g.9xlarge", **sizes)  # type: ignore[arg-type]
 
 
 def test_boot_script_starts_the_service_against_rds_and_elasticache(prod: Json) -> None:

@@ -6,6 +6,7 @@ import ipaddress
 
 import pytest
 from infraforge.constructs.network import Network, NetworkConfig, plan_subnets
+from infraforge.environments import PROFILES
 
 from tests.infra.stack_json import Json, SynthConstruct, resource, resources
 
@@ -52,11 +53,27 @@ def test_route_tables_per_tier(prod: Json) -> None:
     assert assoc["public_a"]["route_table_id"] == "${aws_route_table.public.id}"
 
 
-def test_flow_logs_and_locked_default_security_group(prod: Json) -> None:
-    flow = resource(prod, "aws_flow_log.vpc")
-    assert flow["traffic_type"] == "ALL"
+@pytest.mark.parametrize("env", list(PROFILES))
+def test_flow_logs_follow_the_environment_profile(env: str, stacks: dict[str, Json]) -> None:
+    stack, profile = stacks[f"tobe-v1-{env}"], PROFILES[env]
+    flow = resource(stack, "aws_flow_log.vpc")
+    assert flow["traffic_type"] == profile.flow_log_traffic_type
+    assert flow["max_aggregation_interval"] == profile.flow_log_aggregation_seconds
     assert flow["log_destination"] == "${aws_cloudwatch_log_group.flow_logs.arn}"
+    assert resource(stack, "aws_cloudwatch_log_group.flow_logs")["retention_in_days"] == profile.flow_log_retention_days
+
+
+def test_prod_keeps_every_flow_a_year_and_dev_the_refused_ones(prod: Json) -> None:
+    assert resource(prod, "aws_flow_log.vpc")["traffic_type"] == "ALL"
     assert resource(prod, "aws_cloudwatch_log_group.flow_logs")["retention_in_days"] >= 365
+    assert PROFILES["dev"].flow_log_traffic_type == "REJECT"
+    with pytest.raises(ValueError, match="flow_log_aggregation_seconds must be 60 or 600"):
+        NetworkConfig(
+            name="t", vpc_cidr="10.99.0.0/16", availability_zones=AZS, single_nat=True, flow_log_aggregation_seconds=300
+        )
+
+
+def test_locked_default_security_group(prod: Json) -> None:
     default_sg = resource(prod, "aws_default_security_group.default")
     assert not default_sg.get("ingress") and not default_sg.get("egress")
 

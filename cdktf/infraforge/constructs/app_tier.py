@@ -57,6 +57,7 @@ from infraforge.constructs.iam import AppInstanceRole
 from infraforge.constructs.network import Network
 from infraforge.constructs.security_groups import SecurityGroups
 from infraforge.constructs.user_data import ServiceBoot, cloudwatch_agent_config, render_user_data
+from infraforge.instance_types import burstable
 
 # Where an operator looks up the current Amazon Linux 2023 arm64 AMI to pin
 # (README "Deploy to AWS"); never read at plan time, where each AWS release
@@ -75,7 +76,9 @@ class AppTierConfig:
         instance_type: EC2 instance type (Graviton: the image is arm64).
         ami_id: the pinned AMI (input ``app_ami_id``).
         min_size / max_size / desired_capacity: Auto Scaling bounds and start size.
-        cpu_target_percent: average CPU the scaling policy aims for.
+        cpu_target_percent: average CPU the scaling policy aims for; None: a burstable type's CPU baseline
+            (:mod:`infraforge.instance_types`), else 50. A burstable type refuses a target above its baseline
+            (the surplus credits of unlimited mode would cost more than the instance).
         root_volume_gb: size of the encrypted root volume.
         health_check_grace_seconds: time a new instance gets before ELB checks count (boot + install).
         workers: service worker processes per instance (one per vCPU of the instance type).
@@ -91,7 +94,7 @@ class AppTierConfig:
     min_size: int
     max_size: int
     desired_capacity: int
-    cpu_target_percent: float = 50.0
+    cpu_target_percent: float | None = None
     root_volume_gb: int = 20
     health_check_grace_seconds: int = 300
     workers: int = 2
@@ -106,8 +109,18 @@ class AppTierConfig:
                 f"need 0 <= min_size <= desired_capacity <= max_size, got "
                 f"{self.min_size}/{self.desired_capacity}/{self.max_size}"
             )
-        if not 10 <= self.cpu_target_percent <= 90:
-            raise ValueError(f"cpu_target_percent must be between 10 and 90, got {self.cpu_target_percent}")
+        burst = burstable(self.instance_type)
+        if self.cpu_target_percent is None:
+            object.__setattr__(self, "cpu_target_percent", float(burst.baseline_percent if burst else 50))
+        target = float(self.cpu_target_percent or 0)
+        if not 10 <= target <= 90:
+            raise ValueError(f"cpu_target_percent must be between 10 and 90, got {target:g}")
+        if burst is not None and target > burst.baseline_percent:
+            raise ValueError(
+                f"cpu_target_percent {target:g} is above the {burst.baseline_percent}% CPU baseline of "
+                f"{self.instance_type}: the group would run on paid surplus credits; target at most the baseline "
+                "or use a fixed-performance type"
+            )
         if (
             not 100 <= self.max_healthy_percentage <= 200
             or self.max_healthy_percentage - self.min_healthy_percentage > 100
@@ -244,7 +257,7 @@ class AppTier(Construct):
                         predefined_metric_type="ASGAverageCPUUtilization"
                     )
                 ),
-                target_value=config.cpu_target_percent,
+                target_value=float(config.cpu_target_percent or 0),
             ),
         )
         scaling.override_logical_id("app_cpu")

@@ -30,20 +30,47 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from infraforge.constructs.boot_steps import RETRY_FUNCTION
+
 # the app tier sends only HTTPS out (infraforge.constructs.security_groups), so only 443 is forwarded
 FORWARDED_PORTS = (443,)
-# The AWS-documented NAT setup for Amazon Linux 2023: forward, masquerade on the
-# primary interface, persist both across reboots.
-USER_DATA = """#!/bin/bash
+# The AWS-documented NAT setup for Amazon Linux 2023 (forward, masquerade on the primary interface,
+# persist both across reboots), made to survive its own first minutes: the instance boots before its
+# Elastic IP is associated (Terraform attaches the EIP after the instance exists) and has no other
+# public address, so until then nothing outside the VPC answers. Each step waits for what it needs
+# instead of failing once under ``set -e`` and leaving dev without egress until the instance is
+# replaced: the default route (the interface to masquerade on), the Elastic IP (IMDSv2 answers
+# ``public-ipv4`` once it is associated), then the package install, retried while the mirror is
+# unreachable. Bounds: ~5 min for the route, ~15 min for the EIP, 10 installs over ~5 min; past
+# them the boot ends with one line naming the step (the console log and cloud-init show it).
+# tests/infra/test_nat_boot.py runs this script with stubbed commands that fail first.
+ROUTE_WAIT = (60, 5)
+EIP_WAIT = (180, 5)
+INSTALL_RETRY = (10, 30)
+USER_DATA = f"""#!/bin/bash
+# CovaEX NAT instance bootstrap, from infraforge.constructs.nat_instance.
 set -euo pipefail
-dnf install -y iptables-services
+{RETRY_FUNCTION}
+# IMDSv2 (the instance requires tokens): one metadata path, empty output and failure until it exists.
+imds() {{
+  local token
+  token=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)
+  curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/$1
+}}
+has_default_route() {{ [ -n "$(ip -o route show default)" ]; }}
+has_public_ip() {{ imds public-ipv4 >/dev/null; }}
+
+retry {ROUTE_WAIT[0]} {ROUTE_WAIT[1]} has_default_route
+retry {EIP_WAIT[0]} {EIP_WAIT[1]} has_public_ip
+retry {INSTALL_RETRY[0]} {INSTALL_RETRY[1]} dnf install -y iptables-services
 echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
 sysctl --system
-iface=$(ip -o route show default | awk '{print $5; exit}')
+iface=$(ip -o route show default | awk '{{print $5; exit}}')
 iptables -t nat -A POSTROUTING -o "$iface" -j MASQUERADE
 iptables -F FORWARD
 service iptables save
 systemctl enable --now iptables
+echo boot: NAT ready on $iface
 """
 
 

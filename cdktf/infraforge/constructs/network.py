@@ -22,7 +22,10 @@ NAT gateway in the first AZ that both app subnets use; that saves one NAT gatewa
 Seoul plus data processing) and makes the NAT a single point of failure
 for the app tier's outbound traffic, which dev accepts and prod does not.
 
-VPC flow logs (all traffic) go to a CloudWatch log group with retention; the
+VPC flow logs go to a CloudWatch log group; their traffic type (all flows or
+the refused ones), aggregation interval and retention come from the
+environment's profile, and the cost page prices their volume from the same
+settings read back from the synthesized flow log (``covaex.analysis.cost``). The
 default security group is adopted and emptied so nothing can use it by
 accident.
 """
@@ -87,6 +90,8 @@ class NetworkConfig:
         availability_zones: exactly two AZs of the region, e.g. ``ap-northeast-2a``, ``ap-northeast-2c``.
         single_nat: one NAT gateway for both AZs (dev, cheaper) instead of one per AZ (prod).
         flow_log_retention_days: how long VPC flow logs are kept in CloudWatch Logs.
+        flow_log_traffic_type: ``ALL``, ``ACCEPT`` or ``REJECT``.
+        flow_log_aggregation_seconds: 60 or 600 (the longest window a flow is aggregated in before a record).
         nat_instance: egress through one NAT instance instead of NAT gateways (dev); needs ``single_nat``.
     """
 
@@ -95,6 +100,8 @@ class NetworkConfig:
     availability_zones: tuple[str, ...]
     single_nat: bool
     flow_log_retention_days: int = 90
+    flow_log_traffic_type: str = "ALL"
+    flow_log_aggregation_seconds: int = 600
     nat_instance: NatInstanceConfig | None = None
 
     def __post_init__(self) -> None:
@@ -108,6 +115,10 @@ class NetworkConfig:
         except ValueError as exc:
             raise ValueError(f"vpc_cidr is not a valid network: {exc}") from exc
         plan_subnets(self.vpc_cidr, len(self.availability_zones))
+        if self.flow_log_traffic_type not in ("ALL", "ACCEPT", "REJECT"):
+            raise ValueError(f"flow_log_traffic_type must be ALL, ACCEPT or REJECT, got {self.flow_log_traffic_type}")
+        if self.flow_log_aggregation_seconds not in (60, 600):
+            raise ValueError(f"flow_log_aggregation_seconds must be 60 or 600, got {self.flow_log_aggregation_seconds}")
         if self.nat_instance is not None and not self.single_nat:
             raise ValueError("a NAT instance is one machine: it needs single_nat=True (one egress for both AZs)")
 
@@ -327,11 +338,11 @@ class Network(Construct):
             self,
             "flow_log",
             vpc_id=self.vpc.id,
-            traffic_type="ALL",
+            traffic_type=self.config.flow_log_traffic_type,
             log_destination_type="cloud-watch-logs",
             log_destination=log_group.arn,
             iam_role_arn=role.arn,
-            max_aggregation_interval=60,
+            max_aggregation_interval=self.config.flow_log_aggregation_seconds,
             tags={"Name": f"{name}-vpc-flow-log"},
         )
         flow_log.override_logical_id("vpc")

@@ -143,6 +143,26 @@ class PrivateBucket(Construct):
                                 "Resource": [self.bucket.arn, f"{self.bucket.arn}/*"],
                                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                             },
+                            *(
+                                [
+                                    {
+                                        # A writer that asks for another algorithm (Terraform's backend with
+                                        # encrypt=true and no kms_key_id asks for AES256) would override the
+                                        # KMS default: refused. A write without the header gets the default.
+                                        "Sid": "DenyOtherEncryptionThanKms",
+                                        "Effect": "Deny",
+                                        "Principal": "*",
+                                        "Action": ["s3:PutObject"],
+                                        "Resource": [f"{self.bucket.arn}/*"],
+                                        "Condition": {
+                                            "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                                            "Null": {"s3:x-amz-server-side-encryption": "false"},
+                                        },
+                                    }
+                                ]
+                                if sse_algorithm == "aws:kms"
+                                else []
+                            ),
                             *extra_policy_statements,
                         ],
                     }

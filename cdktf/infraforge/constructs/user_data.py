@@ -24,7 +24,11 @@ exits non-zero; ``Restart=always`` starts it again and the helper reads the
 rotated secret (``covaex_service.accounts.storage.postgres``).
 
 The CloudWatch agent's configuration is an SSM parameter (see
-:func:`cloudwatch_agent_config`), fetched by the agent itself.
+:func:`cloudwatch_agent_config`), fetched by the agent itself. The agent starts
+right after the packages, before the release is installed, and neither its
+failure nor a failed first start of the service ends the boot early: the
+instances whose install or start fails are the ones whose logs matter
+(``tests/infra/test_app_boot.py`` runs the script with both failing).
 
 The boot drill (``tests/boot``) runs this script as synthesized, in a Debian
 container booted with systemd; it replaces only the line marked
@@ -42,15 +46,25 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
+from infraforge.constructs.boot_steps import RETRY_FUNCTION
+
 # The marker of the one distribution-specific line (the boot drill's Debian container swaps it).
 DISTRO_PACKAGES_MARKER = "# distro-packages"
 
 _TEMPLATE = r"""#!/bin/bash
 # CovaEX app instance bootstrap, rendered by infraforge.constructs.user_data. No secrets in here.
 set -euo pipefail
-
-dnf install -y python3.11 python3.11-pip jq amazon-cloudwatch-agent  # distro-packages
+__RETRY_FUNCTION__
+retry 10 30 dnf install -y python3.11 python3.11-pip jq amazon-cloudwatch-agent  # distro-packages
 id covaex >/dev/null 2>&1 || useradd --system --home-dir /opt/covaex --create-home --shell /sbin/nologin covaex
+install -d -o covaex -g covaex -m 0750 /var/log/covaex
+
+# The CloudWatch agent first, whatever the rest of the boot does: it ships this boot's own output
+# and the service log (from when it appears), so an instance whose install or first start fails is
+# the one with logs. Its failure is one line here, never the end of the boot.
+agent_ctl=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
+$agent_ctl -a fetch-config -m ec2 -s -c ssm:__AGENT_CONFIG_PARAMETER__ ||
+  echo boot: the CloudWatch agent did not start, the service starts without it >&2
 
 # The release: wheel, hash-pinned lock and wheelhouse of one version, installed offline.
 artifact=s3://__ARTIFACT_BUCKET__/covaex/__APP_VERSION__
@@ -65,7 +79,6 @@ python3.11 -m venv /opt/covaex/venv
 pip=/opt/covaex/venv/bin/pip
 $pip install --quiet --no-cache-dir --no-index --find-links $release/wheels --require-hashes -r $release/service.lock
 $pip install --quiet --no-cache-dir --no-index --no-deps $release/$wheel
-install -d -o covaex -g covaex -m 0750 /var/log/covaex
 
 cat > /usr/local/sbin/covaex-env <<'SCRIPT'
 #!/bin/bash
@@ -128,11 +141,10 @@ WantedBy=multi-user.target
 UNIT
 
 systemctl daemon-reload
-systemctl enable --now covaex.service
-
-# After the service: a hiccup of the agent must not keep the instance from serving.
-agent_ctl=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
-$agent_ctl -a fetch-config -m ec2 -s -c ssm:__AGENT_CONFIG_PARAMETER__
+systemctl enable covaex.service
+# A failed first start (a secret not readable yet, the database still coming up) is systemd's to
+# retry (Restart=always), not a reason to fail the boot.
+systemctl start covaex.service || echo boot: the first start of covaex.service failed, systemd restarts it >&2
 """
 
 _PLACEHOLDER = re.compile(r"__([A-Z_]+?)__")
@@ -163,7 +175,12 @@ _FORBIDDEN = ('"', "\\", "${", "%{")
 
 def render_user_data(boot: ServiceBoot, *, log_group: str, agent_config_parameter: str) -> str:
     """The boot script with every placeholder filled; refuses an unfilled one or unsafe text."""
-    fields = {**asdict(boot), "log_group": log_group, "agent_config_parameter": agent_config_parameter}
+    fields = {
+        **asdict(boot),
+        "log_group": log_group,
+        "agent_config_parameter": agent_config_parameter,
+        "retry_function": RETRY_FUNCTION,
+    }
     values = {key.upper(): str(value) for key, value in fields.items()}
     used = set(_PLACEHOLDER.findall(_TEMPLATE))
     missing = used - values.keys()
@@ -192,7 +209,13 @@ def cloudwatch_agent_config(log_group: str) -> str:
                                 "file_path": "/var/log/covaex/service.log",
                                 "log_group_name": log_group,
                                 "log_stream_name": "{instance_id}",
-                            }
+                            },
+                            # the boot's own output: why an instance never served
+                            {
+                                "file_path": "/var/log/cloud-init-output.log",
+                                "log_group_name": log_group,
+                                "log_stream_name": "{instance_id}/boot",
+                            },
                         ]
                     }
                 }

@@ -33,11 +33,12 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cdktf import App, Aspects, S3Backend, TerraformOutput, TerraformStack
+from cdktf import App, Aspects, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
+from infraforge.constructs.state_backend import s3_state_backend
 from infraforge.inputs import DEFAULTS, DeployInputs, read_inputs
 from infraforge.platform.addons import ClusterAddons
 from infraforge.platform.alb_controller_policy import alb_controller_statements
@@ -59,11 +60,7 @@ REGISTRY_STACK = "platform-v2-registry"
 def _foundation(stack: TerraformStack, environment: str, state_key: str, inputs: DeployInputs) -> str:
     """Provider, state backend and common tags, as every InfraForge stack has them; returns the account id."""
     AwsProvider(stack, "aws", region=REGION)
-    backend = S3Backend(
-        stack, bucket=inputs.state_bucket, key=f"{state_key}/terraform.tfstate", region=REGION, encrypt=True
-    )
-    # S3-native locking (Terraform >= 1.10, OpenTofu >= 1.10); the binding predates the flag.
-    backend.add_override("use_lockfile", True)
+    s3_state_backend(stack, bucket=inputs.state_bucket, key=f"{state_key}/terraform.tfstate", region=REGION)
     # Only the common set: the aspect also fills the ``tags`` filter of the
     # v1 lookups (data sources), which must stay what the v1 resources carry.
     Aspects.of(stack).add(CommonTags(common_tags(environment)))

@@ -8,7 +8,7 @@ State lives in the bootstrap bucket (stack ``state``) under
 
 from __future__ import annotations
 
-from cdktf import Aspects, S3Backend, TerraformOutput, TerraformStack
+from cdktf import Aspects, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
@@ -24,6 +24,7 @@ from infraforge.constructs.iam import AppInstanceRole, CiDeployRole
 from infraforge.constructs.network import Network
 from infraforge.constructs.observability import Observability
 from infraforge.constructs.security_groups import POSTGRES_PORT, REDIS_PORT, SecurityGroups
+from infraforge.constructs.state_backend import s3_state_backend
 from infraforge.constructs.user_data import ServiceBoot
 from infraforge.constructs.vpn import SiteToSiteVpn
 from infraforge.tags import CommonTags, common_tags
@@ -37,15 +38,12 @@ class TobeV1Stack(TerraformStack):
         self.config = config
         tags = common_tags(config.environment)
         AwsProvider(self, "aws", region=config.region)
-        backend = S3Backend(
+        s3_state_backend(
             self,
             bucket=config.inputs.state_bucket,
             key=f"{config.state_key_prefix}/terraform.tfstate",
             region=config.region,
-            encrypt=True,
         )
-        # S3-native locking (Terraform >= 1.10, OpenTofu >= 1.10); the binding predates the flag.
-        backend.add_override("use_lockfile", True)
         Aspects.of(self).add(CommonTags(tags))
         account = DataAwsCallerIdentity(self, "account")
         account.override_logical_id("current")

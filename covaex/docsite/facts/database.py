@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from covaex.analysis.connections import USABLE_SHARE, Budget, Fleet, connection_budget, v1_fleet
+from covaex.docsite.facts.gitops import rendered_overlays
 from covaex.docsite.facts.hybrid import utc_kst
 from covaex.docsite.facts.stackfacts import per_stack, readable, refs, settings
 from covaex.docsite.inputs import Inputs, environment_label
@@ -94,3 +96,51 @@ def _caches(doc: TerraformDoc) -> list[dict[str, Any]]:
         }
         for c in doc.resources("aws_elasticache_replication_group")
     ]
+
+
+def connection_budgets(inputs: Inputs) -> dict[str, Any]:
+    """Per environment: the v1 instances' and the pods' pools at their largest against the database's limit.
+
+    A budget over the limit raises FactError (``covaex.analysis.connections``): the build fails in one line.
+    """
+    from covaex_service.accounts.storage.postgres import POOL_MAX_SIZE
+
+    overlays = rendered_overlays(inputs)
+    budgets: list[Budget] = []
+    for env in inputs.environments():
+        name = f"tobe-v1-{env}"
+        if name not in inputs.stacks:
+            continue
+        fleets = [v1_fleet(inputs.stack(name), POOL_MAX_SIZE)]
+        if f"platform-v2-{env}" in inputs.stacks:
+            fleets.append(_pod_fleet(env, overlays.get(env), POOL_MAX_SIZE))
+        budgets.append(connection_budget(env, inputs.stack(name), tuple(fleets)))
+    if not budgets:
+        raise PendingInput("no To-Be v1 stack is synthesized yet")
+    return {"budgets": budgets, "usable_share": USABLE_SHARE, "pool": POOL_MAX_SIZE}
+
+
+def _pod_fleet(env: str, overlay: dict[str, Any] | None, pool: int) -> Fleet:
+    """The pods of ``deploy/k8s/overlays/<env>`` at the autoscaler's maximum plus the rollout's surge."""
+    from dataclasses import fields
+
+    from covaex_service.settings import Settings
+
+    from covaex.analysis.errors import FactError
+
+    if overlay is None:
+        raise FactError(f"{env}: Platform v2 is synthesized but deploy/k8s/overlays/{env} is missing")
+    max_pods = overlay["hpa"].get("max")
+    surge = overlay["strategy"].get("maxSurge", 0)
+    if not isinstance(max_pods, int) or not isinstance(surge, int):
+        raise FactError(f"{env}: cannot count pods: maxReplicas {max_pods!r}, maxSurge {surge!r} (need numbers)")
+    args: list[str] = overlay["args"]
+    default = next(f.default for f in fields(Settings) if f.name == "workers")
+    workers = int(args[args.index("--workers") + 1]) if "--workers" in args else int(str(default))
+    return Fleet(
+        "Platform v2 pods",
+        f"deploy/k8s/overlays/{env} (maxReplicas {max_pods} + maxSurge {surge})",
+        max_pods + surge,
+        workers,
+        pool,
+    )

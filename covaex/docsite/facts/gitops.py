@@ -384,6 +384,11 @@ def _render_overlays() -> dict[str, dict[str, Any]]:
         out[folder.name] = {
             "namespace": (deployment.get("metadata") or {}).get("namespace", "-"),
             "replicas": spec.get("replicas"),
+            "args": [str(a) for a in container.get("args") or []],
+            "probes": {
+                kind: str(((container.get(kind) or {}).get("httpGet") or {}).get("path", ""))
+                for kind in ("startupProbe", "readinessProbe", "livenessProbe")
+            },
             "strategy": (spec.get("strategy") or {}).get("rollingUpdate") or {},
             "requests": resources.get("requests") or {},
             "limits": resources.get("limits") or {},

@@ -6,7 +6,8 @@
 * ``GET /api/v1/markets/<symbol>/klines?interval=1m&limit=N`` — candles from the cache,
   ``{"symbol", "interval", "source", "stale", "klines": [...]}`` oldest first
 * ``GET /healthz`` — liveness: the process answers. The ALB and the Auto
-  Scaling group check this one: a failing instance is replaced.
+  Scaling group check this one: a failing instance is replaced (the rule v1
+  and v2 share: :mod:`.health`).
 * ``GET /readyz`` — readiness: 200 when the cache answers and the feed is fresh, else 503;
   the body names each check. Not a reason to replace an instance (Redis and the
   feed are shared, so every instance fails together): each worker also logs a
@@ -27,6 +28,7 @@ from sanic.response import HTTPResponse, json, raw
 from covaex_service.errors import BadRequest, NotFound, Unavailable
 from covaex_service.market.cache.contract import CacheUnavailable
 from covaex_service.market.candles import INTERVALS, KLINES_KEPT
+from covaex_service.market.health import LIVENESS_PATH, READINESS_PATH
 from covaex_service.market.metrics import CONTENT_TYPE
 
 blueprint = Blueprint("market")
@@ -91,7 +93,7 @@ async def klines(request: Request, symbol: str) -> HTTPResponse:
     )
 
 
-@blueprint.get("/healthz")
+@blueprint.get(LIVENESS_PATH)
 async def healthz(request: Request) -> HTTPResponse:
     return json({"status": "ok"})
 
@@ -111,7 +113,7 @@ async def readiness(app: Any) -> tuple[bool, dict[str, Any]]:
     return ready, {"status": "ready" if ready else "not_ready", "source": snap.source, "checks": checks}
 
 
-@blueprint.get("/readyz")
+@blueprint.get(READINESS_PATH)
 async def readyz(request: Request) -> HTTPResponse:
     ready, body = await readiness(request.app)
     return json(body, status=200 if ready else 503)

@@ -8,6 +8,7 @@ import httpx
 from covaex_service.market import read_snapshot
 from covaex_service.market.candles import INTERVALS
 from covaex_service.market.devtools.binance_server import LocalBinance
+from covaex_service.market.health import READINESS_CHECKS
 from websockets.asyncio.client import connect
 
 from tests.support.service import make_settings, running_app
@@ -79,6 +80,8 @@ async def test_health_readiness_and_metrics(tmp_path: Path, binance: LocalBinanc
         assert (await http.get("/healthz")).json() == {"status": "ok"}
         not_ready = await http.get("/readyz")
         assert not_ready.status_code == 503 and not_ready.json()["checks"]["feed"] == "stale"
+        # the readiness body checks exactly the shared dependencies the health rule lists
+        assert tuple(not_ready.json()["checks"]) == READINESS_CHECKS
         await eventually(lambda: binance.open_connections, what="upstream connection")
         await binance.push("BTCUSDT", last="50000.01")
         await binance.send_raw("garbage")

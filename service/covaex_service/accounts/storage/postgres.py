@@ -96,6 +96,13 @@ def _translated() -> Iterator[None]:
         raise DatabaseUnavailable(f"PostgreSQL is unavailable: {type(exc).__name__}: {exc}") from exc
 
 
+POOL_MAX_SIZE = 5
+"""Connections one process (a worker of ``covaex serve``) may hold. The database's connection budget counts
+it for every worker of every instance and pod (``covaex.analysis.connections``); the accounts traffic is
+short transactions, so five is headroom, and the budget fails the docs build when the fleets outgrow the
+database class."""
+
+
 class _Connection:
     """Statements on one connection (or the pool), with integrity errors translated."""
 
@@ -131,7 +138,8 @@ class PostgresDatabase(_Connection):
         self._pool = pool
 
     @classmethod
-    async def open(cls, url: str, *, max_size: int = 10) -> PostgresDatabase:
+    async def open(cls, url: str, *, max_size: int | None = None) -> PostgresDatabase:
+        max_size = POOL_MAX_SIZE if max_size is None else max_size
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size)
         except (OSError, asyncpg.PostgresError) as exc:
