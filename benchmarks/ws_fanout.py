@@ -49,6 +49,8 @@ from redis.exceptions import RedisError
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
+from covaex import processes
+
 SYMBOLS = (
     "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT", "AVAXUSDT", "LINKUSDT",
     "DOTUSDT", "TONUSDT", "SHIBUSDT", "LTCUSDT", "BCHUSDT", "UNIUSDT", "NEARUSDT", "APTUSDT", "SUIUSDT", "PEPEUSDT",
@@ -304,15 +306,13 @@ async def measure(
 
 
 async def wait_ready(running: harness.Child) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         if running.process.poll() is not None:
-            raise SystemExit(f"{running.name} exited:\n{running.log.read_text()[-2000:]}")
-        if "ready" in running.log.read_text():
-            await asyncio.sleep(0.5)
-            return
-        await asyncio.sleep(0.2)
-    raise SystemExit(f"{running.name} did not start")
+            raise SystemExit(f"{running.name} exited:\n{running.log_tail()}")
+        return "ready" in running.log.read_text()
+
+    await processes.until(ready, within=60, interval=0.2, what=f"{running.name} ready", error=SystemExit)
+    await asyncio.sleep(0.5)
 
 
 @contextlib.contextmanager

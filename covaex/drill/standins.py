@@ -26,12 +26,10 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -40,6 +38,7 @@ from typing import Any
 
 from covaex.drill.config import DrillConfig
 from covaex.errors import CliError
+from covaex.processes import environment, free_port, port_open, seconds_until, stop_group
 
 RUN_PREFIX = "covaex-standins-"
 """Not ``covaex-drill-``: the boot drill's folders start so, and are not ours to sweep."""
@@ -74,31 +73,9 @@ def check_tools() -> None:
         raise StandInError(f"covaex drill needs {', '.join(missing)}: run scripts/setup.sh")
 
 
-def free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_for(what: str, probe: Callable[[], bool], *, timeout: float, interval: float = 0.25) -> float:
-    """Seconds until ``probe()`` held; :class:`StandInError` naming ``what`` after ``timeout``."""
-    start = time.monotonic()
-    last = ""
-    while True:
-        try:
-            if probe():
-                return time.monotonic() - start
-        except Exception as exc:  # a probe failing is "not yet"; the last reason is reported
-            last = f" (last: {type(exc).__name__}: {exc})"
-        if time.monotonic() - start > timeout:
-            raise StandInError(f"{what} not within {timeout:.0f} s{last}")
-        time.sleep(interval)
-
-
-def listening(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+    """Seconds until ``probe()`` held; :class:`StandInError` naming ``what`` and the last failure after ``timeout``."""
+    return seconds_until(probe, within=timeout, what=what, interval=interval, error=StandInError)
 
 
 # -- processes ---------------------------------------------------------------
@@ -140,16 +117,8 @@ class Processes:
     def stop(self, name: str, timeout: float = 20.0) -> None:
         """SIGTERM the group, SIGKILL what is left after ``timeout``."""
         process = self.running.pop(name, None)
-        if process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=timeout)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
+        if process is not None:
+            stop_group(process, grace=timeout, to_group=True)
 
     def alive(self, name: str) -> bool:
         process = self.running.get(name)
@@ -168,23 +137,16 @@ def sweep_leftovers() -> list[str]:
     whose owning drill still lives is left alone, so two drills on one machine never
     end each other's stand-ins.
     """
+    import psutil
+
     ended = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        marker = next((v for v in environ if v.startswith(RUN_MARKER.encode() + b"=")), None)
-        if marker is None:
-            continue
-        folder = Path(marker.split(b"=", 1)[1].decode(errors="replace"))
-        if _in_use(folder):
+    for pid in psutil.pids():
+        marker = environment(pid).get(RUN_MARKER)
+        if marker is None or _in_use(Path(marker)):
             continue
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(int(entry.name), signal.SIGKILL)
-            ended.append(entry.name)
+            os.kill(pid, signal.SIGKILL)
+            ended.append(str(pid))
     for folder in Path(tempfile.gettempdir()).glob(f"{RUN_PREFIX}*"):
         # Only a folder this module made (it holds an owner file) whose owner is gone.
         if (folder / "owner").is_file() and not _in_use(folder):
@@ -198,7 +160,9 @@ def _in_use(folder: Path) -> bool:
         pid = int(lock.read_text())
     except (OSError, ValueError):
         return False
-    return Path(f"/proc/{pid}").exists()
+    import psutil
+
+    return bool(psutil.pid_exists(pid))
 
 
 def new_run_folder() -> Path:
@@ -257,7 +221,7 @@ class AutoFailoverPostgres:
             "pg_autoctl create monitor",
         )  # fmt: skip
         self.procs.start("pg-monitor", _as_postgres(self.folder, ["pg_autoctl", "run", "--pgdata", mon]))
-        wait_for("the pg_auto_failover monitor", lambda: listening(FRONT, self.monitor_port), timeout=30)
+        wait_for("the pg_auto_failover monitor", lambda: port_open(FRONT, self.monitor_port), timeout=30)
         for name, host in (("a", AZ_A), ("c", AZ_C)):
             port = free_port(host)
             self.nodes[name] = (host, port)
@@ -373,7 +337,7 @@ class PlainPostgres:
                  f"listen_addresses={self.host}", "-k", str(self.procs.folder)],
             ),
         )  # fmt: skip
-        wait_for("the As-Is PostgreSQL", lambda: listening(self.host, self.port), timeout=60)
+        wait_for("the As-Is PostgreSQL", lambda: port_open(self.host, self.port), timeout=60)
 
     @property
     def url(self) -> str:
@@ -442,7 +406,7 @@ class SentinelRedis:
         if replica_of is not None:
             argv += ["--replicaof", replica_of[0], str(replica_of[1])]
         self.procs.start(f"redis-{name}", argv)
-        wait_for(f"Redis {name}", lambda: listening(host, port), timeout=20)
+        wait_for(f"Redis {name}", lambda: port_open(host, port), timeout=20)
 
     def _info(self, name: str) -> str:
         return _redis_cli(*self.nodes[name], "INFO", "replication")
@@ -474,7 +438,7 @@ class PlainRedis:
         argv = ["redis-server", "--bind", self.host, "--port", str(self.port), "--save", "", "--appendonly", "no",
                 "--dir", str(self.procs.folder)]  # fmt: skip
         self.procs.start("redis-asis", argv)
-        wait_for("the As-Is Redis", lambda: listening(self.host, self.port), timeout=20)
+        wait_for("the As-Is Redis", lambda: port_open(self.host, self.port), timeout=20)
 
 
 # -- HAProxy -----------------------------------------------------------------

@@ -22,12 +22,11 @@ from covaex.drill.standins import (
     StandInError,
     Upstream,
     app_env,
-    free_port,
     haproxy_config,
-    listening,
     serve_argv,
     wait_for,
 )
+from covaex.processes import free_port, port_open
 
 USERS = 3
 APP_START_TIMEOUT_S = 90.0
@@ -99,7 +98,7 @@ class Stand:
         # HAProxy counts a server up until its first checks fail: the instance must answer itself too.
         wait_for(
             f"instance {name} healthy behind the ALB",
-            lambda: listening(host, port) and self.app_up(name),
+            lambda: port_open(host, port) and self.app_up(name),
             timeout=APP_START_TIMEOUT_S,
         )
 

@@ -74,21 +74,16 @@ def test_recovered_within_the_computed_bound_and_nothing_acknowledged_lost(
 
 def _marked_processes() -> dict[int, str]:
     """Every process carrying the drill's sweep marker -> the run folder it names."""
-    from pathlib import Path
+    import psutil
 
     from covaex.drill.standins import RUN_MARKER
+    from covaex.processes import environment
 
     found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        for item in environ:
-            if item.startswith(RUN_MARKER.encode() + b"="):
-                found[int(entry.name)] = item.split(b"=", 1)[1].decode()
+    for pid in psutil.pids():
+        folder = environment(pid).get(RUN_MARKER)
+        if folder is not None:
+            found[pid] = folder
     return found
 
 

@@ -19,7 +19,8 @@ import pytest
 from covaex_service.market.devtools.binance_server import LocalBinance
 from websockets.asyncio.client import ClientConnection, connect
 
-from covaex.localserve import free_port, service_process
+from covaex.localserve import service_process
+from covaex.processes import free_port
 from tests.support.servers import RedisServer
 from tests.support.service import SYMBOLS
 from tests.support.wait import eventually
