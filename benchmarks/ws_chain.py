@@ -64,7 +64,6 @@ import psutil
 import uvloop
 import ws_fanout
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
@@ -454,11 +453,7 @@ async def run(args: argparse.Namespace) -> None:
         redis_url = stack.enter_context(ws_fanout.redis_server(load_core))
         upstream_url = stack.enter_context(upstream(symbols, args.ticks, load_core))
         redis = Redis.from_url(redis_url)
-        for _ in range(100):
-            with contextlib.suppress(RedisError):
-                await redis.ping()
-                break
-            await asyncio.sleep(0.1)
+        await processes.until(redis.ping, within=10, interval=0.1, what="Redis answering", error=SystemExit)
         for n in args.clients:
             row: dict[str, Any] = {"clients": n}
             row["chain"] = await measure_chain(args, n, redis, redis_url, upstream_url, tmp / f"chain{n}",

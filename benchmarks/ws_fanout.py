@@ -45,7 +45,6 @@ from typing import Any
 import harness
 import uvloop
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
@@ -338,11 +337,7 @@ async def run(args: argparse.Namespace) -> None:
             servers.append((f"@{args.base}"[:8], "before", harness.tree_at(args.base, tree)))
         redis_url = stack.enter_context(redis_server(harness.cores()[1]))
         redis = Redis.from_url(redis_url)
-        for _ in range(100):
-            with contextlib.suppress(RedisError):
-                await redis.ping()
-                break
-            await asyncio.sleep(0.1)
+        await processes.until(redis.ping, within=10, interval=0.1, what="Redis answering", error=SystemExit)
         for n in args.clients:
             row: dict[str, Any] = {"clients": n}
             for kind, key, pythonpath in servers:
