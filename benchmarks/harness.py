@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 from covaex import processes
-from covaex.processes import free_port
+from covaex.localserve import free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent

@@ -68,7 +68,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 from covaex import processes
-from covaex.processes import free_port
+from covaex.localserve import free_port
 
 PROBES = 50
 GRACE_SECONDS = 3.0

@@ -46,7 +46,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from covaex import processes
-from covaex.processes import free_port
+from covaex.localserve import free_port
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT")
 COVAEX = Path(sys.executable).with_name("covaex")

@@ -1,6 +1,6 @@
 """Child processes, ports and waiting: the one implementation the tooling, the tests and the benchmarks share.
 
-* :func:`free_port` and :func:`port_open` -- a loopback port for a server, and whether it listens;
+* :func:`port_open` -- whether a server listens (a port for one: :func:`covaex.localserve.free_port`);
 * :func:`wait_until` and :func:`seconds_until` (and :func:`until` in an event loop) -- poll a
   condition (readiness) instead of sleeping, failing with one line that names what did not
   happen and why the last probe failed;
@@ -32,13 +32,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on now (another process may take it before it is bound: retry then)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def port_open(host: str, port: int) -> bool:

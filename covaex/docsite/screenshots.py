@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from covaex.docsite.paths import DOCS_DIR
-from covaex.localserve import service_process
-from covaex.processes import free_port, wait_until
+from covaex.localserve import free_port, service_process
+from covaex.processes import wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking")

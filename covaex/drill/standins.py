@@ -38,7 +38,8 @@ from typing import Any
 
 from covaex.drill.config import DrillConfig
 from covaex.errors import CliError
-from covaex.processes import environment, free_port, port_open, seconds_until, stop_group
+from covaex.localserve import free_port
+from covaex.processes import environment, port_open, seconds_until, stop_group
 
 RUN_PREFIX = "covaex-standins-"
 """Not ``covaex-drill-``: the boot drill's folders start so, and are not ours to sweep."""

@@ -26,7 +26,8 @@ from covaex.drill.standins import (
     serve_argv,
     wait_for,
 )
-from covaex.processes import free_port, port_open
+from covaex.localserve import free_port
+from covaex.processes import port_open
 
 USERS = 3
 APP_START_TIMEOUT_S = 90.0

@@ -47,6 +47,8 @@ class Upstream:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         wait_for_port("127.0.0.1", self.port, within=20, what="the local Binance server")
+        if self.process.poll() is not None:  # the port answered, but not ours: it could not bind
+            raise RuntimeError(f"the local Binance server exited ({self.process.returncode}) on port {self.port}")
 
     def stop(self) -> None:
         if self.process is not None:

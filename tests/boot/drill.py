@@ -47,7 +47,8 @@ from typing import Any
 import httpx
 import psutil
 
-from covaex.processes import free_port, seconds_until
+from covaex.localserve import free_port
+from covaex.processes import seconds_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOST_IP = os.environ.get("COVAEX_DRILL_HOST_IP", "10.213.0.1")

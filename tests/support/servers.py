@@ -6,7 +6,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from covaex.processes import free_port, port_open
+from covaex.localserve import free_port
+from covaex.processes import port_open
 from tests.support.wait import wait_until
 
 START_ATTEMPTS = 5

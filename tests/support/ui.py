@@ -21,8 +21,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, ViewportSize, expect
 
-from covaex.localserve import service_process
-from covaex.processes import free_port
+from covaex.localserve import free_port, service_process
 from tests.support.local_market import LocalMarket
 from tests.support.wait import wait_until
 

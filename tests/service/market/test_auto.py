@@ -13,7 +13,7 @@ from covaex_service.market.feeds.simulator import SimulatorFeed
 from covaex_service.market.model import Market
 from covaex_service.market.stats import FeedStats
 
-from covaex.processes import free_port
+from covaex.localserve import free_port
 from tests.support.service import SYMBOLS
 from tests.support.wait import eventually
 

@@ -21,7 +21,7 @@ from covaex_service.market.cache.contract import (
 )
 from covaex_service.market.model import Market
 
-from covaex.processes import free_port
+from covaex.localserve import free_port
 from tests.support.servers import RedisServer
 
 

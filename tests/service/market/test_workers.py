@@ -19,8 +19,7 @@ import pytest
 from covaex_service.market.devtools.binance_server import LocalBinance
 from websockets.asyncio.client import ClientConnection, connect
 
-from covaex.localserve import service_process
-from covaex.processes import free_port
+from covaex.localserve import free_port, service_process
 from tests.support.servers import RedisServer
 from tests.support.service import SYMBOLS
 from tests.support.wait import eventually
