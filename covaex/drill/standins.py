@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -128,31 +128,76 @@ class Processes:
     def stop_all(self) -> None:
         for name in reversed(list(self.running)):
             self.stop(name, timeout=10)
+        end_strays(self.folder)
 
 
 def sweep_leftovers() -> list[str]:
     """End every process of a drill run whose owner is gone (a killed run's leftovers); return what was ended.
 
-    A stand-in is known by ``COVAEX_DRILL_RUN`` in its environment (Redis and PostgreSQL
-    rewrite their process titles, the environment stays), naming its run folder; a run
+    A stand-in is known by the run folder it belongs to (:func:`_run_folder`); a run
     whose owning drill still lives is left alone, so two drills on one machine never
     end each other's stand-ins.
     """
-    import psutil
-
     ended = []
-    for pid in psutil.pids():
-        marker = environment(pid).get(RUN_MARKER)
-        if marker is None or _in_use(Path(marker)):
-            continue
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
+    for pid, folder in stand_in_processes():
+        if not _in_use(folder) and _end(pid):
             ended.append(str(pid))
     for folder in Path(tempfile.gettempdir()).glob(f"{RUN_PREFIX}*"):
         # Only a folder this module made (it holds an owner file) whose owner is gone.
         if (folder / "owner").is_file() and not _in_use(folder):
             shutil.rmtree(folder, ignore_errors=True)
     return ended
+
+
+def end_strays(folder: Path) -> list[str]:
+    """End what is left of this run's processes once its groups are stopped; return what was ended.
+
+    Some leave their process group: pg_auto_failover's "start/stop postgres" keeper
+    outlived its killed ``pg_autoctl`` and kept the monitor's PostgreSQL running.
+    """
+    return [str(pid) for pid, owner in stand_in_processes() if owner == folder and _end(pid)]
+
+
+def stand_in_processes() -> Iterator[tuple[int, Path]]:
+    """Each process of any drill run on this machine, with its run folder."""
+    import psutil
+
+    for pid in psutil.pids():
+        if pid != os.getpid():
+            folder = _run_folder(pid)
+            if folder is not None:
+                yield pid, folder
+
+
+def _run_folder(pid: int) -> Path | None:
+    """The run folder a process belongs to: named by ``COVAEX_DRILL_RUN`` in its environment, or its working folder.
+
+    Every stand-in starts in its run folder (PostgreSQL then moves into its data folder
+    inside it). The environment alone is not enough: ``redis-sentinel`` overwrites it
+    with its process title, and pg_autoctl's keeper does not pass it on.
+    """
+    import psutil
+
+    marker = environment(pid).get(RUN_MARKER)
+    if marker is not None:
+        return Path(marker)
+    try:
+        cwd = Path(psutil.Process(pid).cwd().removesuffix(" (deleted)"))
+    except psutil.Error:
+        return None
+    top = Path(tempfile.gettempdir())
+    parts = cwd.relative_to(top).parts if cwd.is_relative_to(top) else ()
+    if parts and parts[0].startswith(RUN_PREFIX):
+        return top / parts[0]
+    return None
+
+
+def _end(pid: int) -> bool:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def _in_use(folder: Path) -> bool:

@@ -73,18 +73,10 @@ def test_recovered_within_the_computed_bound_and_nothing_acknowledged_lost(
 
 
 def _marked_processes() -> dict[int, str]:
-    """Every process carrying the drill's sweep marker -> the run folder it names."""
-    import psutil
+    """Every process of a drill run (the sweep's own reckoning: marker or working folder) -> its run folder."""
+    from covaex.drill.standins import stand_in_processes
 
-    from covaex.drill.standins import RUN_MARKER
-    from covaex.processes import environment
-
-    found = {}
-    for pid in psutil.pids():
-        folder = environment(pid).get(RUN_MARKER)
-        if folder is not None:
-            found[pid] = folder
-    return found
+    return {pid: str(folder) for pid, folder in stand_in_processes()}
 
 
 def _folders_of(owner: int) -> set[str]:

@@ -116,9 +116,15 @@ def test_the_sweep_ends_an_orphaned_runs_processes_only(tmp_path: Path) -> None:
         for folder in (orphan, alive):
             env = {**os.environ, RUN_MARKER: str(folder)}
             started.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], env=env))
+        # Without the marker, known by its working folder (redis-sentinel overwrites its environment).
+        unmarked = {k: v for k, v in os.environ.items() if k != RUN_MARKER}
+        started.append(
+            subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], env=unmarked, cwd=orphan)
+        )
         time.sleep(0.2)
         sweep_leftovers()
         assert started[0].wait(timeout=10) == -9
+        assert started[2].wait(timeout=10) == -9
         assert started[1].poll() is None
         assert not orphan.exists() and alive.exists()
     finally:
