@@ -13,8 +13,9 @@ in a ``conftest.py`` (a conftest holds fixtures; pytest imports it by itself).
 * :mod:`.local_market` -- a market the UI tests control (the local Binance-protocol server in a thread);
 * :mod:`.docs` -- ``mkdocs build --strict`` of a rendered tree.
 
-The mechanics under them (free ports, polling, stopping a process group,
-process trees through psutil) are :mod:`covaex.processes`, which the
-resilience drill, ``covaex serve``'s runner (:mod:`covaex.localserve`) and
-``benchmarks/`` import too, so the benchmarks never depend on the tests.
+The mechanics under them (polling, stopping a process group, process trees
+through psutil) are :mod:`covaex.processes`, and a port for a server is
+:func:`covaex.localserve.free_port`; the
+resilience drill, ``covaex serve``'s runner and ``benchmarks/`` import too, so
+the benchmarks never depend on the tests.
 """
