@@ -17,12 +17,10 @@ import platform
 import re
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from covaex import processes
 from covaex.localserve import free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -110,14 +109,8 @@ def uptime_line() -> str:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on: CPU model, core count, kernel, Python."""
-    model = platform.processor() or "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     return {
-        "cpu": model,
+        "cpu": processes.cpu_model(),
         "cores": os.cpu_count(),
         "kernel": platform.release(),
         "python": platform.python_version(),
@@ -134,38 +127,13 @@ class Child:
 
     def tree_rss_kib(self) -> int:
         """Resident memory of the process and all its descendants (Sanic runs a main and a worker process)."""
-        return sum(_rss_kib(pid) for pid in _tree(self.process.pid))
+        return sum(processes.rss_bytes(pid) for pid in processes.tree(self.process.pid)) // 1024
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=15)
-        # Whatever of the group outlived its leader (a worker still closing connections) goes too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=5)
+        processes.stop_group(self.process, grace=15, to_group=True)
 
-
-def _tree(root: int) -> list[int]:
-    pids, frontier = [root], [root]
-    while frontier:
-        pid = frontier.pop()
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                children = (task / "children").read_text().split()
-                pids.extend(int(c) for c in children)
-                frontier.extend(int(c) for c in children)
-    return pids
-
-
-def _rss_kib(pid: int) -> int:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-2000:]
 
 
 @contextlib.contextmanager
@@ -189,17 +157,16 @@ def child(name: str, command: Sequence[str], *, core: int, env: Mapping[str, str
 
 
 def wait_http(running: Child, url: str, *, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Until ``url`` answers 200; one line naming the child when it exits or is not ready within ``timeout``."""
+
+    def answered() -> bool:
         if running.process.poll() is not None:
-            raise SystemExit(
-                f"{running.name} exited with {running.process.returncode}:\n{running.log.read_text()[-2000:]}"
-            )
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"{running.name} did not answer {url} within {timeout:g} s")
+            raise SystemExit(f"{running.name} exited with {running.process.returncode}:\n{running.log_tail()}")
+        return httpx.get(url, timeout=2).status_code == 200
+
+    processes.wait_until(
+        answered, within=timeout, interval=0.2, what=f"{running.name} answering {url}", error=SystemExit
+    )
 
 
 def project_server(port: int, core: int, workdir: Path, extra_env: Mapping[str, str] | None = None) -> Any:
@@ -367,10 +334,10 @@ def compare_http(name: str, path: str, title: str, goal: float, argv: Sequence[s
 
 def wait_prices(port: int, timeout: float = 30.0) -> None:
     """Until the simulator's first batch is in the cache, so the page has its full size."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError, ValueError):
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/markets", timeout=2).json().get("markets"):
-                return
-        time.sleep(0.2)
-    raise SystemExit("the project server has no prices after 30 s")
+    processes.wait_until(
+        lambda: httpx.get(f"http://127.0.0.1:{port}/api/v1/markets", timeout=2).json().get("markets"),
+        within=timeout,
+        interval=0.2,
+        what="prices on the project server",
+        error=SystemExit,
+    )

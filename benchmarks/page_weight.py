@@ -19,11 +19,9 @@ import argparse
 import os
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import harness
-import httpx
 from playwright.sync_api import sync_playwright
 
 from covaex.localserve import start_service, stop_service
@@ -39,16 +37,12 @@ def start(pythonpath: str | None, workdir: Path) -> tuple[subprocess.Popen[bytes
         env["PYTHONPATH"] = pythonpath
     args = ["--feed", "simulator", "--port", str(port)]
     process = start_service(args, env=env, log_path=workdir / f"serve-{port}.log", cwd=workdir)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(url + "/api/v1/markets", timeout=2).json().get("markets"):
-                return process, url
-        except (httpx.HTTPError, ValueError):
-            pass
-        time.sleep(0.3)
-    stop_service(process)
-    raise SystemExit(f"the server at {url} did not start")
+    try:
+        harness.wait_prices(port, timeout=60)
+    except SystemExit:
+        stop_service(process)
+        raise
+    return process, f"http://127.0.0.1:{port}"
 
 
 def measure(browser: object, url: str) -> dict[str, float]:

@@ -60,12 +60,15 @@ from typing import Any
 
 import harness
 import httpx
+import psutil
 import uvloop
 import ws_fanout
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
+
+from covaex import processes
+from covaex.localserve import free_port
 
 PROBES = 50
 GRACE_SECONDS = 3.0
@@ -194,34 +197,34 @@ async def record_upstream(
 class Process:
     pid: int
     role: str
-    cpu_ticks: int = 0
+    cpu_seconds: float = 0.0
     rss_kib: int = 0
     fds: int = 0
 
 
-def processes(root: int) -> list[Process]:
+def service_processes(root: int) -> list[Process]:
     """The service's processes: ``main`` (the ``covaex serve`` process) and each child (workers, Sanic's manager)."""
     found = []
-    for pid in harness._tree(root):  # the harness's own helper, shared
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            cpu = int(stat[11]) + int(stat[12])  # utime + stime
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            if "taskset" in cmdline:
-                continue
-            role = "main" if "covaex serve" in cmdline or cmdline.endswith(" serve") else "child"
-            fds = len(os.listdir(f"/proc/{pid}/fd"))
-            found.append(Process(pid, role, cpu, harness._rss_kib(pid), fds))
+    for pid in processes.tree(root):
+        with contextlib.suppress(psutil.Error):
+            process = psutil.Process(pid)
+            with process.oneshot():
+                cmdline = " ".join(process.cmdline())
+                if "taskset" in cmdline:
+                    continue
+                role = "main" if "covaex serve" in cmdline or cmdline.endswith(" serve") else "child"
+                times = process.cpu_times()
+                rss_kib = process.memory_info().rss // 1024
+                found.append(Process(pid, role, times.user + times.system, rss_kib, process.num_fds()))
     return found
 
 
 def usage(before: list[Process], after: list[Process], seconds: float) -> list[dict[str, Any]]:
     """RSS, CPU share over ``seconds`` and open descriptors per process; the busiest child is the worker."""
-    hz = os.sysconf("SC_CLK_TCK")
-    start = {p.pid: p.cpu_ticks for p in before}
+    start = {p.pid: p.cpu_seconds for p in before}
     rows = [
         {"pid": p.pid, "role": p.role, "rss_mib": round(p.rss_kib / 1024, 1),
-         "cpu_pct": round((p.cpu_ticks - start.get(p.pid, p.cpu_ticks)) / hz / seconds * 100, 1), "open_fds": p.fds}
+         "cpu_pct": round((p.cpu_seconds - start.get(p.pid, p.cpu_seconds)) / seconds * 100, 1), "open_fds": p.fds}
         for p in after
     ]  # fmt: skip
     for row in rows:
@@ -233,17 +236,19 @@ def usage(before: list[Process], after: list[Process], seconds: float) -> list[d
 @contextlib.contextmanager
 def upstream(symbols: tuple[str, ...], ticks: float, core: int) -> Iterator[str]:
     """The local Binance-protocol server, ticking every symbol ``ticks`` times a second, on ``core``."""
-    port = harness.free_port()
+    port = free_port()
     command = [
         harness.PYTHON, "-m", "covaex_service.market.devtools.binance_server",
         "--port", str(port), "--symbols", ",".join(symbols), "--interval", f"{1 / ticks:g}",
     ]  # fmt: skip
     with harness.child("upstream", command, core=core) as running:
-        deadline = time.monotonic() + 30
-        while "Binance protocol on" not in running.log.read_text():
-            if running.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the local Binance server did not start:\n{running.log.read_text()[-2000:]}")
-            time.sleep(0.1)
+
+        def started() -> bool:
+            if running.process.poll() is not None:
+                raise SystemExit(f"the local Binance server exited:\n{running.log_tail()}")
+            return "Binance protocol on" in running.log.read_text()
+
+        processes.wait_until(started, within=30, interval=0.1, what="the local Binance server", error=SystemExit)
         yield f"ws://127.0.0.1:{port}"
 
 
@@ -283,17 +288,18 @@ def covaex_serve(
 
 async def wait_prices(port: int, symbols: tuple[str, ...], running: harness.Child) -> None:
     """Until the service answers and its snapshot holds every symbol: the feed is connected and the leader writes."""
-    deadline = time.monotonic() + 120
     async with httpx.AsyncClient(timeout=2) as http:
-        while time.monotonic() < deadline:
+
+        async def every_symbol() -> bool:
             if running.process.poll() is not None:
-                raise SystemExit(f"covaex serve exited:\n{running.log.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError, ValueError):
-                markets = (await http.get(f"http://127.0.0.1:{port}/api/v1/markets")).json().get("markets") or []
-                if len(markets) >= len(symbols):
-                    return
-            await asyncio.sleep(0.3)
-    raise SystemExit(f"covaex serve had no prices for every symbol within 120 s:\n{running.log.read_text()[-2000:]}")
+                raise SystemExit(f"covaex serve exited:\n{running.log_tail()}")
+            markets = (await http.get(f"http://127.0.0.1:{port}/api/v1/markets")).json().get("markets") or []
+            return len(markets) >= len(symbols)
+
+        try:
+            await processes.until(every_symbol, within=120, interval=0.3, what="prices for every symbol")
+        except TimeoutError as late:
+            raise SystemExit(f"covaex serve: {late}:\n{running.log_tail()}") from None
 
 
 def subscriptions(clients: int, symbols: tuple[str, ...], watch: str) -> list[list[str]]:
@@ -310,7 +316,7 @@ async def measure_chain(
     workdir: Path, pythonpath: str | None = None, profile: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     await redis.flushall()  # the previous run's leader lock and snapshot must not carry over
-    port = harness.free_port()
+    port = free_port()
     symbols = symbols_of(args.symbols)
     prefix = str(workdir / "profile" / "out") if profile else None
     with covaex_serve(port, args.workers, redis_url, upstream_url, symbols, workdir, pythonpath, prefix) as running:
@@ -333,15 +339,15 @@ async def measure_chain(
         await asyncio.sleep(2.0)  # warm-up, not counted
         root = running.process.pid
         if profile:
-            for p in processes(root):
+            for p in service_processes(root):
                 os.kill(p.pid, signal.SIGUSR1)
-        before = processes(root)
+        before = service_processes(root)
         tally.counting, tally.window = True, (int(time.time() * 1000), 1 << 62)
         started = time.monotonic()
         await asyncio.sleep(args.seconds)
         tally.counting, tally.window = False, (tally.window[0], int(time.time() * 1000))
         elapsed = time.monotonic() - started
-        after = processes(root)
+        after = service_processes(root)
         await asyncio.sleep(GRACE_SECONDS)  # ticks sent in the window and still on their way
         if profile:
             for p in after:
@@ -447,11 +453,7 @@ async def run(args: argparse.Namespace) -> None:
         redis_url = stack.enter_context(ws_fanout.redis_server(load_core))
         upstream_url = stack.enter_context(upstream(symbols, args.ticks, load_core))
         redis = Redis.from_url(redis_url)
-        for _ in range(100):
-            with contextlib.suppress(RedisError):
-                await redis.ping()
-                break
-            await asyncio.sleep(0.1)
+        await processes.until(redis.ping, within=10, interval=0.1, what="Redis answering", error=SystemExit)
         for n in args.clients:
             row: dict[str, Any] = {"clients": n}
             row["chain"] = await measure_chain(args, n, redis, redis_url, upstream_url, tmp / f"chain{n}",

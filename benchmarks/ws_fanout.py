@@ -45,9 +45,10 @@ from typing import Any
 import harness
 import uvloop
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
+
+from covaex import processes
 
 SYMBOLS = (
     "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT", "AVAXUSDT", "LINKUSDT",
@@ -304,15 +305,13 @@ async def measure(
 
 
 async def wait_ready(running: harness.Child) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         if running.process.poll() is not None:
-            raise SystemExit(f"{running.name} exited:\n{running.log.read_text()[-2000:]}")
-        if "ready" in running.log.read_text():
-            await asyncio.sleep(0.5)
-            return
-        await asyncio.sleep(0.2)
-    raise SystemExit(f"{running.name} did not start")
+            raise SystemExit(f"{running.name} exited:\n{running.log_tail()}")
+        return "ready" in running.log.read_text()
+
+    await processes.until(ready, within=60, interval=0.2, what=f"{running.name} ready", error=SystemExit)
+    await asyncio.sleep(0.5)
 
 
 @contextlib.contextmanager
@@ -338,11 +337,7 @@ async def run(args: argparse.Namespace) -> None:
             servers.append((f"@{args.base}"[:8], "before", harness.tree_at(args.base, tree)))
         redis_url = stack.enter_context(redis_server(harness.cores()[1]))
         redis = Redis.from_url(redis_url)
-        for _ in range(100):
-            with contextlib.suppress(RedisError):
-                await redis.ping()
-                break
-            await asyncio.sleep(0.1)
+        await processes.until(redis.ping, within=10, interval=0.1, what="Redis answering", error=SystemExit)
         for n in args.clients:
             row: dict[str, Any] = {"clients": n}
             for kind, key, pythonpath in servers:

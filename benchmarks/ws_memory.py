@@ -22,13 +22,14 @@ import asyncio
 import contextlib
 import json
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import harness
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
+
+from covaex import processes
 
 SYMBOLS = (
     "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT", "AVAXUSDT", "LINKUSDT",
@@ -96,13 +97,13 @@ async def measure(kind: str, clients: int, workdir: Path, pythonpath: str | None
 
 
 async def wait_ws(running: harness.Child, url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            async with connect(url, ping_interval=None):
-                return
-        await asyncio.sleep(0.2)
-    raise SystemExit(f"{running.name} did not accept WebSocket connections")
+    async def accepts() -> bool:
+        async with connect(url, ping_interval=None):
+            return True
+
+    await processes.until(
+        accepts, within=30, interval=0.2, what=f"{running.name} accepting WebSockets", error=SystemExit
+    )
 
 
 async def run(clients: list[int], save: bool, base: str | None) -> None:

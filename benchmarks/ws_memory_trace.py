@@ -31,11 +31,12 @@ import tempfile
 import tracemalloc
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import harness
 import uvloop
+
+from covaex import processes
 
 SYMBOLS = (
     "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT", "AVAXUSDT", "LINKUSDT",
@@ -93,10 +94,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 
 
 def rss_kib() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+    return processes.rss_bytes(os.getpid()) // 1024
 
 
 async def connect_clients(url: str, n: int) -> asyncio.subprocess.Process:

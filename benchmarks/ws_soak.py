@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,9 +41,11 @@ from pathlib import Path
 
 import harness
 import httpx
+import psutil
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from covaex import processes
 from covaex.localserve import free_port
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT")
@@ -53,37 +54,24 @@ TRICKLE_PATHS = ("/healthz", "/api/v1/markets", "/", "/readyz")
 
 
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
-    return found
+    return processes.rss_bytes(pid) / 2**20
 
 
 def process_name(pid: int) -> str:
     """Sanic's workers carry ``SANIC_WORKER_NAME`` (``Sanic-Server-0-0``); the other children are helpers."""
-    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    for entry in environ:
-        if entry.startswith(b"SANIC_WORKER_NAME="):
-            return entry.split(b"=", 1)[1].decode()
-    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    return f"resource-tracker:{pid}" if b"resource_tracker" in cmdline else f"helper:{pid}"
+    worker = processes.environment(pid).get("SANIC_WORKER_NAME")
+    if worker:
+        return worker
+    with contextlib.suppress(psutil.Error):
+        if any("resource_tracker" in part for part in psutil.Process(pid).cmdline()):
+            return f"resource-tracker:{pid}"
+    return f"helper:{pid}"
 
 
 def wait_port(port: int, within: float = 30) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit(f"nothing listens on port {port} after {within} s")
+    processes.wait_until(
+        lambda: processes.port_open("127.0.0.1", port), within=within, what=f"a server on port {port}", error=SystemExit
+    )
 
 
 @contextlib.contextmanager
@@ -95,12 +83,7 @@ def child(
     try:
         yield process
     finally:
-        process.send_signal(signal.SIGINT)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=20)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # a worker that outlived the main process
-        process.wait()
+        processes.stop_group(process, first=signal.SIGINT, grace=20)
 
 
 @dataclass
@@ -243,15 +226,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             wait_port(binance_port)
             with child(serve_args, env, work / "serve.log") as server:
                 base = f"http://127.0.0.1:{port}"
-                deadline = time.monotonic() + 90
-                while time.monotonic() < deadline:
-                    with contextlib.suppress(httpx.HTTPError):
-                        if httpx.get(f"{base}/readyz").status_code == 200 and len(children(server.pid)) >= 2:
-                            break
-                    time.sleep(0.5)
-                else:
-                    raise SystemExit(f"covaex serve not ready: {(work / 'serve.log').read_text()[-2000:]}")
-                pids = {"main": server.pid} | {process_name(pid): pid for pid in children(server.pid)}
+                try:
+                    processes.wait_until(
+                        lambda: (
+                            httpx.get(f"{base}/readyz").status_code == 200 and len(processes.children(server.pid)) >= 2
+                        ),
+                        within=90,
+                        interval=0.5,
+                        what="covaex serve ready with 2 workers",
+                    )
+                except TimeoutError as late:
+                    raise SystemExit(f"{late}: {(work / 'serve.log').read_text()[-2000:]}") from None
+                pids = {"main": server.pid} | {process_name(pid): pid for pid in processes.children(server.pid)}
                 code = asyncio.run(soak(args, base, f"ws://127.0.0.1:{port}/ws/v1/market", pids))
     print(f"# load average {os.getloadavg()[0]:.1f} at the end")
     return code

@@ -11,14 +11,16 @@ holds only this service. No worker outlives a run.
 from __future__ import annotations
 
 import contextlib
-import os
 import random
-import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+
+from covaex.processes import stop_group
+
+__all__ = ["STOP_TIMEOUT_S", "free_port", "service_process", "start_service", "stop_service"]
 
 STOP_TIMEOUT_S = 30.0
 """Longer than the service's own orderly stop (its workers get 20 s, then the main process 3 s)."""
@@ -80,14 +82,7 @@ def start_service(
 
 def stop_service(process: subprocess.Popen[bytes]) -> None:
     """Stop a service from :func:`start_service`, workers included."""
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    stop_group(process, grace=STOP_TIMEOUT_S)
 
 
 @contextlib.contextmanager

@@ -49,6 +49,7 @@ class EnvironmentConfig:
 
     Attributes:
         environment: the profile's name (``dev``, ``prod``).
+        service_posture: the app's ``COVAEX_ENV`` (``dev`` or ``prod``; a ``staging`` runs as ``prod``).
         region: AWS region of every resource.
         inputs: validated deploy-time inputs (certificate, on-prem side, ...).
         encryption_key: the environment's KMS key (topic, logs, secrets, Redis).
@@ -62,6 +63,7 @@ class EnvironmentConfig:
     """
 
     environment: str
+    service_posture: str
     region: str
     inputs: DeployInputs
     encryption_key: EncryptionKeyConfig
@@ -111,6 +113,7 @@ def environment_config(environment: str | EnvironmentProfile, inputs: DeployInpu
     )
     return EnvironmentConfig(
         environment=env.name,
+        service_posture=env.service_posture,
         region=REGION,
         inputs=inputs,
         encryption_key=EncryptionKeyConfig(

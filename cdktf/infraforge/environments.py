@@ -28,6 +28,7 @@ read them without loading CDKTF.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +80,10 @@ class EnvironmentProfile:
     """Instance refresh floor: 100 launches the replacement before terminating (never below desired)."""
     app_max_healthy_percentage: int
 
+    service_posture: Literal["dev", "prod"]
+    """The app's ``COVAEX_ENV`` on the instances: the service knows two postures (``prod``: HSTS and
+    ``Secure`` session cookies behind the HTTPS ALB), so an environment between them (``staging``) names one."""
+
     # --- protection and alarms ---
     deletion_protection: bool
     """Refuse deletes of the database, the ALB and the EKS cluster until switched off."""
@@ -128,6 +133,7 @@ DEV = EnvironmentProfile(
     # dev may dip below desired during an instance refresh
     app_min_healthy_percentage=50,
     app_max_healthy_percentage=100,
+    service_posture="dev",
     deletion_protection=False,
     disposable_data=True,
     require_alarm_subscriber=False,
@@ -165,6 +171,7 @@ PROD = EnvironmentProfile(
     app_log_retention_days=90,
     app_min_healthy_percentage=100,
     app_max_healthy_percentage=200,
+    service_posture="prod",
     deletion_protection=True,
     disposable_data=False,
     require_alarm_subscriber=True,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from infraforge.environments import PROFILES
 
 from covaex.docsite.paths import DATA_DIR
 from covaex.docsite.sections import PendingInput
@@ -60,9 +61,11 @@ class Inputs:
     def environments(self) -> list[str]:
         """Environments with at least one To-Be / Platform stack, dev first."""
         envs = {environment_of(s) for s in self.stacks if s.startswith(STORY_FAMILIES)}
-        return sorted((e for e in envs if e), key=lambda e: ({"dev": 0, "prod": 1}.get(e, 2), e))
+        return sorted((e for e in envs if e), key=_environment_order)
 
 
+ENVIRONMENTS = tuple(PROFILES)
+"""The environments, in the profile table's order (dev before prod): the stacks' own list, never retyped."""
 STORY_FAMILIES = ("tobe-v1-", "platform-v2-")
 SHARED_STACKS = ("platform-v2-registry",)
 
@@ -70,7 +73,7 @@ SHARED_STACKS = ("platform-v2-registry",)
 def environment_of(stack: str) -> str | None:
     """``prod`` for ``tobe-v1-prod`` and ``platform-v2-prod``; None for shared stacks (state, registry)."""
     for family in STORY_FAMILIES:
-        if stack.startswith(family) and stack.removeprefix(family) in ("dev", "prod"):
+        if stack.startswith(family) and stack.removeprefix(family) in ENVIRONMENTS:
             return stack.removeprefix(family)
     return None
 
@@ -82,8 +85,11 @@ def environment_label(env: str) -> str:
 def story_order(stack: str) -> tuple[int, int, str]:
     """Stacks as the story tells them: v1 before v2, dev before prod, shared stacks (registry, state) last."""
     family = next((i for i, p in enumerate(STORY_FAMILIES) if stack.startswith(p)), len(STORY_FAMILIES))
-    env = {"dev": 0, "prod": 1}.get(stack.rsplit("-", 1)[-1], 2)
-    return (family, env, stack)
+    return (family, _environment_order(stack.rsplit("-", 1)[-1])[0], stack)
+
+
+def _environment_order(env: str) -> tuple[int, str]:
+    return (ENVIRONMENTS.index(env) if env in ENVIRONMENTS else len(ENVIRONMENTS), env)
 
 
 _FAMILY_LABELS = {"tobe-v1-": "To-Be v1", "platform-v2-": "Platform v2"}

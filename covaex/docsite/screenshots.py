@@ -25,7 +25,6 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +34,7 @@ from typing import Any
 
 from covaex.docsite.paths import DOCS_DIR
 from covaex.localserve import free_port, service_process
+from covaex.processes import wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking")
@@ -176,19 +176,20 @@ def _service(workdir: Path) -> Iterator[str]:
 
 
 def _wait_until_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            lines = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-            raise NotBuilt(f"the service did not start: {lines[-1] if lines else f'exit {process.returncode}'}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/api/v1/markets", timeout=2) as answer:  # noqa: S310 - our loopback
-                if json.load(answer).get("markets"):
-                    return
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.3)
-    raise NotBuilt(f"the service had no prices after {START_TIMEOUT_S:.0f}s")
+    def has_prices() -> bool:
+        with urllib.request.urlopen(f"{base_url}/api/v1/markets", timeout=2) as answer:  # noqa: S310 - our loopback
+            return bool(json.load(answer).get("markets"))
+
+    wait_until(
+        lambda: process.poll() is not None or has_prices(),
+        within=START_TIMEOUT_S,
+        interval=0.3,
+        what="the service's first prices",
+        error=NotBuilt,
+    )
+    if process.poll() is not None:
+        lines = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        raise NotBuilt(f"the service did not start: {lines[-1] if lines else f'exit {process.returncode}'}")
 
 
 def gallery(docs_dir: Path, page_dir: str) -> str:

@@ -40,6 +40,7 @@ from covaex.drill.standins import (
     sweep_leftovers,
 )
 from covaex.drill.stands import AsIsStand, Stand, ToBeStand
+from covaex.processes import cpu_model
 from covaex.progress import Steps
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "TRXUSDT", "AVAXUSDT")
@@ -80,13 +81,8 @@ def stand_ins(config: DrillConfig) -> dict[str, str]:
 
 
 def machine() -> dict[str, Any]:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        platform.processor(),
-    )  # fmt: skip
     return {
-        "cpu": cpu,
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "kernel": platform.release(),
         "python": platform.python_version(),

@@ -26,12 +26,10 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -41,6 +39,7 @@ from typing import Any
 from covaex.drill.config import DrillConfig
 from covaex.errors import CliError
 from covaex.localserve import free_port
+from covaex.processes import environment, port_open, seconds_until, stop_group
 
 RUN_PREFIX = "covaex-standins-"
 """Not ``covaex-drill-``: the boot drill's folders start so, and are not ours to sweep."""
@@ -76,24 +75,8 @@ def check_tools() -> None:
 
 
 def wait_for(what: str, probe: Callable[[], bool], *, timeout: float, interval: float = 0.25) -> float:
-    """Seconds until ``probe()`` held; :class:`StandInError` naming ``what`` after ``timeout``."""
-    start = time.monotonic()
-    last = ""
-    while True:
-        try:
-            if probe():
-                return time.monotonic() - start
-        except Exception as exc:  # a probe failing is "not yet"; the last reason is reported
-            last = f" (last: {type(exc).__name__}: {exc})"
-        if time.monotonic() - start > timeout:
-            raise StandInError(f"{what} not within {timeout:.0f} s{last}")
-        time.sleep(interval)
-
-
-def listening(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+    """Seconds until ``probe()`` held; :class:`StandInError` naming ``what`` and the last failure after ``timeout``."""
+    return seconds_until(probe, within=timeout, what=what, interval=interval, error=StandInError)
 
 
 # -- processes ---------------------------------------------------------------
@@ -135,16 +118,8 @@ class Processes:
     def stop(self, name: str, timeout: float = 20.0) -> None:
         """SIGTERM the group, SIGKILL what is left after ``timeout``."""
         process = self.running.pop(name, None)
-        if process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=timeout)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
+        if process is not None:
+            stop_group(process, grace=timeout, to_group=True)
 
     def alive(self, name: str) -> bool:
         process = self.running.get(name)
@@ -185,30 +160,33 @@ def end_strays(folder: Path) -> list[str]:
 
 def stand_in_processes() -> Iterator[tuple[int, Path]]:
     """Each process of any drill run on this machine, with its run folder."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            folder = _run_folder(entry)
+    import psutil
+
+    for pid in psutil.pids():
+        if pid != os.getpid():
+            folder = _run_folder(pid)
             if folder is not None:
-                yield int(entry.name), folder
+                yield pid, folder
 
 
-def _run_folder(entry: Path) -> Path | None:
+def _run_folder(pid: int) -> Path | None:
     """The run folder a process belongs to: named by ``COVAEX_DRILL_RUN`` in its environment, or its working folder.
 
     Every stand-in starts in its run folder (PostgreSQL then moves into its data folder
     inside it). The environment alone is not enough: ``redis-sentinel`` overwrites it
     with its process title, and pg_autoctl's keeper does not pass it on.
     """
-    with contextlib.suppress(OSError):
-        for item in (entry / "environ").read_bytes().split(b"\0"):
-            if item.startswith(RUN_MARKER.encode() + b"="):
-                return Path(item.split(b"=", 1)[1].decode(errors="replace"))
+    import psutil
+
+    marker = environment(pid).get(RUN_MARKER)
+    if marker is not None:
+        return Path(marker)
     try:
-        cwd = os.readlink(entry / "cwd").removesuffix(" (deleted)")
-    except OSError:
+        cwd = Path(psutil.Process(pid).cwd().removesuffix(" (deleted)"))
+    except psutil.Error:
         return None
     top = Path(tempfile.gettempdir())
-    parts = Path(cwd).relative_to(top).parts if Path(cwd).is_relative_to(top) else ()
+    parts = cwd.relative_to(top).parts if cwd.is_relative_to(top) else ()
     if parts and parts[0].startswith(RUN_PREFIX):
         return top / parts[0]
     return None
@@ -228,7 +206,9 @@ def _in_use(folder: Path) -> bool:
         pid = int(lock.read_text())
     except (OSError, ValueError):
         return False
-    return Path(f"/proc/{pid}").exists()
+    import psutil
+
+    return bool(psutil.pid_exists(pid))
 
 
 def new_run_folder() -> Path:
@@ -287,7 +267,7 @@ class AutoFailoverPostgres:
             "pg_autoctl create monitor",
         )  # fmt: skip
         self.procs.start("pg-monitor", _as_postgres(self.folder, ["pg_autoctl", "run", "--pgdata", mon]))
-        wait_for("the pg_auto_failover monitor", lambda: listening(FRONT, self.monitor_port), timeout=30)
+        wait_for("the pg_auto_failover monitor", lambda: port_open(FRONT, self.monitor_port), timeout=30)
         for name, host in (("a", AZ_A), ("c", AZ_C)):
             port = free_port(host)
             self.nodes[name] = (host, port)
@@ -403,7 +383,7 @@ class PlainPostgres:
                  f"listen_addresses={self.host}", "-k", str(self.procs.folder)],
             ),
         )  # fmt: skip
-        wait_for("the As-Is PostgreSQL", lambda: listening(self.host, self.port), timeout=60)
+        wait_for("the As-Is PostgreSQL", lambda: port_open(self.host, self.port), timeout=60)
 
     @property
     def url(self) -> str:
@@ -472,7 +452,7 @@ class SentinelRedis:
         if replica_of is not None:
             argv += ["--replicaof", replica_of[0], str(replica_of[1])]
         self.procs.start(f"redis-{name}", argv)
-        wait_for(f"Redis {name}", lambda: listening(host, port), timeout=20)
+        wait_for(f"Redis {name}", lambda: port_open(host, port), timeout=20)
 
     def _info(self, name: str) -> str:
         return _redis_cli(*self.nodes[name], "INFO", "replication")
@@ -504,7 +484,7 @@ class PlainRedis:
         argv = ["redis-server", "--bind", self.host, "--port", str(self.port), "--save", "", "--appendonly", "no",
                 "--dir", str(self.procs.folder)]  # fmt: skip
         self.procs.start("redis-asis", argv)
-        wait_for("the As-Is Redis", lambda: listening(self.host, self.port), timeout=20)
+        wait_for("the As-Is Redis", lambda: port_open(self.host, self.port), timeout=20)
 
 
 # -- HAProxy -----------------------------------------------------------------

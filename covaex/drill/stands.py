@@ -23,11 +23,11 @@ from covaex.drill.standins import (
     Upstream,
     app_env,
     haproxy_config,
-    listening,
     serve_argv,
     wait_for,
 )
 from covaex.localserve import free_port
+from covaex.processes import port_open
 
 USERS = 3
 APP_START_TIMEOUT_S = 90.0
@@ -99,7 +99,7 @@ class Stand:
         # HAProxy counts a server up until its first checks fail: the instance must answer itself too.
         wait_for(
             f"instance {name} healthy behind the ALB",
-            lambda: listening(host, port) and self.app_up(name),
+            lambda: port_open(host, port) and self.app_up(name),
             timeout=APP_START_TIMEOUT_S,
         )
 

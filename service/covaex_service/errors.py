@@ -16,13 +16,17 @@ Handlers raise these; :func:`error_response` is the one mapping from any
 exception to the JSON body ``{"error": {"code": str, "message": str}}`` that
 INTERFACE.md promises (with ``Retry-After`` when the error names a wait), and
 :func:`error_body` shapes that body. The app's error handlers call it and
-nothing else builds an error body.
+nothing else builds an error body (ruff's banned-api rule, ``TID251`` in
+``pyproject.toml``, refuses ``error_body`` anywhere else). Every code is one of
+the registry's (:mod:`covaex_service.error_codes`): ``code`` is typed with it.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from covaex_service.error_codes import RestCode
 
 if TYPE_CHECKING:
     # Only error_response needs Sanic, and imports it when called: the exception tree is
@@ -43,9 +47,9 @@ class SettingsError(CovaexError):
 
 class ApiError(CovaexError):
     status: ClassVar[int] = 500
-    code: ClassVar[str] = "internal"
+    code: ClassVar[RestCode] = "internal"
 
-    def __init__(self, message: str, *, code: str | None = None, retry_after_s: int | None = None) -> None:
+    def __init__(self, message: str, *, code: RestCode | None = None, retry_after_s: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         # Seconds after which the same request may succeed: sent as ``Retry-After``.
@@ -94,12 +98,12 @@ class Unavailable(ApiError):
     code = "unavailable"
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
+def error_body(code: RestCode, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
 # Sanic's own 4xx (unknown route, wrong method, body too big) keep their status with our body.
-_SANIC_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+_SANIC_CODES: dict[int, RestCode] = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
 def error_response(exc: BaseException, where: str = "") -> HTTPResponse:

@@ -45,6 +45,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
+
+from covaex.localserve import free_port
+from covaex.processes import seconds_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOST_IP = os.environ.get("COVAEX_DRILL_HOST_IP", "10.213.0.1")
@@ -71,24 +75,7 @@ def run(cmd: list[str], *, check: bool = True, **kwargs: Any) -> subprocess.Comp
 
 def wait_for(what: str, probe: Callable[[], bool], *, timeout: float, interval: float = 0.25) -> float:
     """Seconds until ``probe()`` is true; AssertionError naming ``what`` after ``timeout``."""
-    started = time.monotonic()
-    while True:
-        try:
-            if probe():
-                return time.monotonic() - started
-        except AssertionError:
-            raise
-        except Exception:  # not yet: the service is down, refusing, restarting
-            pass
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(interval)
-
-
-def free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+    return seconds_until(probe, within=timeout, what=what, interval=interval, error=AssertionError)
 
 
 # --- one drill per machine ----------------------------------------------------------------------
@@ -164,12 +151,17 @@ def sweep_leftovers() -> list[str]:
     return ended
 
 
-def _is_drill_container(pid: int) -> bool:
+def _status(pid: int) -> dict[str, str]:
+    """``/proc/PID/status`` as fields (psutil has no ``NSpid``: a process's PID in each namespace); empty once gone."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
-        return False
-    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        return {}
+    return dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+
+
+def _is_drill_container(pid: int) -> bool:
+    fields = _status(pid)
     nspids = fields.get("NSpid", "").split()
     if len(nspids) < 2 or nspids[-1] != "1" or fields.get("Name", "").strip() != "systemd":
         return False  # not systemd as the init of a child PID namespace
@@ -192,10 +184,9 @@ def _is_drill_stand(argv: list[str]) -> bool:
 
 def _cmdline(pid: int) -> list[str]:
     try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
+        return [part for part in psutil.Process(pid).cmdline() if part]
+    except psutil.Error:
         return []
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
 def _root(pid: int) -> str:
@@ -539,13 +530,12 @@ class Instance:
         assert self.process is not None
         if self.process.poll() is not None:
             raise AssertionError(f"systemd-nspawn exited {self.process.returncode}: {self.log.read_text()[-2000:]}")
-        for status in Path("/proc").glob("[0-9]*/status"):
-            with contextlib.suppress(OSError):
-                fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-                if int(fields["PPid"]) == self.process.pid and fields["NSpid"].split()[-1] == "1":
-                    self.leader = int(status.parent.name)
-                    self.pid_namespace = os.readlink(status.parent / "ns/pid")
-                    return True
+        with contextlib.suppress(psutil.NoSuchProcess):
+            for child in psutil.Process(self.process.pid).children():
+                if _status(child.pid).get("NSpid", "").split()[-1:] == ["1"]:
+                    self.leader = child.pid
+                    self.pid_namespace = _pid_namespace(child.pid)
+                    return bool(self.pid_namespace)
         return False
 
     def _booted(self) -> bool:
@@ -636,7 +626,7 @@ class Instance:
 
 
 def _pids() -> list[int]:
-    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+    return list(psutil.pids())
 
 
 def _pid_namespace(pid: int) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from covaex.docsite.render import prose, quote, separate_blocks
-from tests.docsite.conftest import mkdocs_build
+from tests.support.docs import mkdocs_build
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from covaex.docsite.build import build_docs
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.paths import REPO_ROOT
 from covaex.docsite.screenshots import CHROMIUM, CHROMIUM_ARGS, REASON_FILE, SHOTS, NotBuilt, build_screenshots
-from tests.docsite.conftest import mkdocs_build
+from tests.support.docs import mkdocs_build
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ from covaex.docsite.sections import Sections
 from covaex.docsite.sync import write_tree
 from covaex.progress import Steps
 from covaex.topology.tfjson import TerraformDoc
-from tests.docsite.conftest import mkdocs_build
+from tests.support.docs import mkdocs_build
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, sync_playwright
 from covaex.docsite.paths import DOCS_DIR, REPO_ROOT
 from covaex.docsite.screenshots import CHROMIUM, CHROMIUM_ARGS
 from covaex.docsite.slides import DECK, REVEAL_VERSION, SLIDE_SIZE
-from tests.docsite.conftest import mkdocs_build
+from tests.support.docs import mkdocs_build
 
 pytestmark = pytest.mark.slow
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,9 @@ def test_a_third_environment_is_one_profile(tmp_path: Path) -> None:
     (database,) = _resources(v1, "aws_db_instance").values()
     assert database["deletion_protection"] is False and database["multi_az"] is True
     assert v1["terraform"]["backend"]["s3"]["key"] == "tobe-v1/staging/terraform.tfstate"
+    # The service runs with a posture it knows (prod's), not the environment's name, which it would refuse.
+    (template,) = _resources(v1, "aws_launch_template").values()
+    assert re.findall(r"COVAEX_ENV=(\w+)", template["user_data"]) == ["prod"]
 
     (cluster,) = _resources(v2, "aws_eks_cluster").values()
     assert cluster["name"] == "covaex-staging"

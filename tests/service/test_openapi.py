@@ -18,7 +18,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.service.accounts.accounts_live import app_settings, serve, signed_up
+from tests.support.accounts import app_settings, serve, signed_up
 
 INTERFACE_OPERATIONS = {
     ("get", "/api/v1/markets"),

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from covaex.localserve import free_port
-from tests.support.wait import port_open, wait_until
+from covaex.processes import port_open
+from tests.support.wait import wait_until
 
 START_ATTEMPTS = 5
 """A free port can be taken by another process before ``redis-server`` binds it: then another port is tried."""

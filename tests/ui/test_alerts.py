@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from tests.ui.conftest import open_live
+from tests.support.ui import open_live
 
 if TYPE_CHECKING:
-    from tests.ui.conftest import Service
+    from tests.support.ui import Service
 
 
 def test_a_price_alert_fires_once_when_the_price_is_reached(page: Page, service: Service) -> None:

@@ -12,7 +12,7 @@ from covaex_service.ui.assets import Assets
 from covaex_service.ui.views import STATIC_DIR
 
 if TYPE_CHECKING:
-    from tests.ui.conftest import Service
+    from tests.support.ui import Service
 
 
 @pytest.mark.parametrize(("path", "entry"), [("/", "main.js"), ("/coins/BTCUSDT", "coin-page.js")])

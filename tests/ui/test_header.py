@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, ViewportSize, expect
 
-from tests.ui.conftest import DESKTOP, PHONE, open_live, sign_up_and_log_in
+from tests.support.ui import DESKTOP, PHONE, open_live, sign_up_and_log_in
 
 if TYPE_CHECKING:
-    from tests.ui.conftest import Console, Service
+    from tests.support.ui import Console, Service
 
 # One row on a desktop; on a phone the search takes a second row of its own, never a third.
 MAX_HEADER_HEIGHT = {"desktop": 80, "phone": 130}

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.ui.conftest import DESKTOP, open_live
+from tests.support.ui import DESKTOP, open_live
 
 if TYPE_CHECKING:
-    from tests.ui.conftest import Service
+    from tests.support.ui import Service
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
-from tests.ui.conftest import open_live
+from tests.support.ui import open_live
 
 if TYPE_CHECKING:
-    from tests.ui.conftest import LocalFeed, Service
+    from tests.support.ui import LocalFeed, Service
 
 # The page promises 5 s; the bound is asserted with slack for a loaded shared machine.
 DEAD_WITHIN_MS = 5_000

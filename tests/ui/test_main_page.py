@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, WebSocketRoute, expect
 
 if TYPE_CHECKING:
-    from tests.ui.conftest import Console, Service
+    from tests.support.ui import Console, Service
 
 DESKTOP: ViewportSize = {"width": 1440, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}

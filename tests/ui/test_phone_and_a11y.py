@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.ui.conftest import DESKTOP, PHONE, open_live, sign_up_and_log_in
+from tests.support.ui import DESKTOP, PHONE, open_live, sign_up_and_log_in
 
 if TYPE_CHECKING:
-    from tests.ui.conftest import Console, Service
+    from tests.support.ui import Console, Service
 
 AXE = Path(__file__).resolve().parents[2] / "tools" / "lint" / "node_modules" / "axe-core" / "axe.min.js"
 TOUCH = 44

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.ui.conftest import open_live
-from tests.ui.local_market import HOUR_MS, WITHOUT_CANDLES, hourly_closes
+from tests.support.local_market import HOUR_MS, WITHOUT_CANDLES, hourly_closes
+from tests.support.ui import open_live
 
 if TYPE_CHECKING:
-    from tests.ui.conftest import LocalFeed, Service
+    from tests.support.ui import LocalFeed, Service
 
 DAY = 24
 Point = tuple[float, float]

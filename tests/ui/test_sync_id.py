@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 if TYPE_CHECKING:
-    from tests.ui.conftest import Service
+    from tests.support.ui import Service
 
 SYNC = "**/api/v1/watchlist/sync"
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.ui.conftest import DESKTOP, open_live, sign_up_and_log_in
+from tests.support.ui import DESKTOP, open_live, sign_up_and_log_in
 
 if TYPE_CHECKING:
-    from tests.ui.conftest import Console, Service
+    from tests.support.ui import Console, Service
 
 GUEST_KEY = "covaex.watchlist"
 

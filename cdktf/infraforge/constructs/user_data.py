@@ -155,6 +155,7 @@ class ServiceBoot:
     """The release an instance runs and where it finds database, cache and secrets (values may be Terraform tokens)."""
 
     environment: str
+    """``COVAEX_ENV``: the service's posture (``dev`` or ``prod``), not the environment's name."""
     region: str
     artifact_bucket: str
     app_version: str

@@ -72,7 +72,7 @@ class TobeV1Stack(TerraformStack):
             self, "alb", config.alb, self.network, self.security_groups, account_id=account.account_id
         )
         boot = ServiceBoot(
-            environment=config.environment,
+            environment=config.service_posture,
             region=config.region,
             artifact_bucket=config.inputs.artifact_bucket,
             app_version=config.inputs.app_version,

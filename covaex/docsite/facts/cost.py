@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from covaex.analysis.cost import CostError, Line, StackCost, monthly_cost, stack_cost
-from covaex.docsite.inputs import Inputs, story_order
+from covaex.docsite.inputs import ENVIRONMENTS, Inputs, story_order
 from covaex.docsite.sections import PendingInput
 
 __all__ = ["CostError", "StackCost", "costs", "monthly_cost", "stack_cost", "tradeoffs"]
@@ -25,7 +25,7 @@ def costs(inputs: Inputs) -> dict[str, Any]:
     # Platform v2 runs inside the v1 network of its environment: what an environment costs with both.
     combined = {
         env: round(per_stack[f"tobe-v1-{env}"].total + per_stack[f"platform-v2-{env}"].total, 2)
-        for env in ("dev", "prod")
+        for env in ENVIRONMENTS
         if f"tobe-v1-{env}" in per_stack and f"platform-v2-{env}" in per_stack
     }
     return {

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from covaex.docsite.facts.cost import costs
-from covaex.docsite.inputs import Inputs, story_order
+from covaex.docsite.inputs import ENVIRONMENTS, Inputs, story_order
 from covaex.docsite.paths import ASIS_INVENTORY, REPO_ROOT
 from covaex.docsite.sections import FactError, PendingInput
 from covaex.topology.tfjson import Resource, TerraformDoc, as_int, block
@@ -97,7 +97,7 @@ def results(inputs: Inputs, drill_path: Path | None = None) -> dict[str, Any]:
     columns = [_asis(inputs, money["asis"]["total"])]
     for name in sorted((s for s in inputs.stacks if s.startswith("tobe-v1-")), key=story_order):
         columns.append(_cloud(inputs, name, inputs.stack(name), monthly=money["stacks"][name].total, data=data))
-    for env in ("dev", "prod"):
+    for env in ENVIRONMENTS:
         if f"platform-v2-{env}" in inputs.stacks and env in money["combined"]:
             doc = inputs.environment(env)
             columns.append(_cloud(inputs, f"platform-v2-{env}", doc, monthly=money["combined"][env], data=data))

@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 from covaex_service.accounts.storage import AccountStore, open_store
 
-from tests.service.accounts.accounts_live import FAST_HASHING, LiveApp, app_settings, serve
+from tests.support.accounts import FAST_HASHING, LiveApp, app_settings, serve
 
 
 def _with_database(url: str, name: str) -> str:

@@ -14,7 +14,7 @@ import pytest
 from covaex_service.accounts import CSRF_COOKIE, SESSION_COOKIE
 from covaex_service.accounts.context import Accounts
 
-from tests.service.accounts.accounts_live import FAST_HASHING, LiveApp, app_settings, serve, signed_up, unique_name
+from tests.support.accounts import FAST_HASHING, LiveApp, app_settings, serve, signed_up, unique_name
 
 # One live app per module and backend (see conftest.live): every test runs in the module's loop.
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -18,7 +18,7 @@ from covaex_service.accounts import SESSION_COOKIE
 from covaex_service.accounts.storage import DatabaseUnavailable, open_store
 from covaex_service.accounts.storage.postgres import _translated
 
-from tests.service.accounts.accounts_live import FAST_HASHING, app_settings, serve, signed_up, unique_name
+from tests.support.accounts import FAST_HASHING, app_settings, serve, signed_up, unique_name
 
 PASSWORD = "correct horse battery"
 SIGNUP, LOGIN = "/api/v1/auth/signup", "/api/v1/auth/login"

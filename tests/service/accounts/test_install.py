@@ -8,7 +8,7 @@ import httpx
 import pytest
 from covaex_service.accounts.storage import StorageError
 
-from tests.service.accounts.accounts_live import app_settings, serve
+from tests.support.accounts import app_settings, serve
 
 
 async def test_the_store_opens_at_start_with_the_configured_database(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from covaex_service.accounts.passwords import PasswordHasher
 
-from tests.service.accounts.accounts_live import FAST_HASHING
+from tests.support.accounts import FAST_HASHING
 
 
 async def test_hash_is_argon2id_salted_and_verifies() -> None:

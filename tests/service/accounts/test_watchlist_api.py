@@ -10,7 +10,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.service.accounts.accounts_live import LiveApp, app_settings, serve, signed_up
+from tests.support.accounts import LiveApp, app_settings, serve, signed_up
 
 # One live app per module and backend (see conftest.live): every test runs in the module's loop.
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -40,7 +40,8 @@ or fresh again. ``seq`` counts ``update`` frames only, from 1, per connection;
 each update carries the newest value of every symbol that changed since the
 previous one (values a slow reader missed are coalesced, never queued).
 
-Error codes: :data:`ERROR_CODES`. Limits: :data:`MAX_SYMBOLS_PER_CONNECTION`,
+Error codes: :data:`ERROR_CODES` (their meanings; the codes are registered in
+:mod:`covaex_service.error_codes`). Limits: :data:`MAX_SYMBOLS_PER_CONNECTION`,
 :data:`MAX_FRAME_BYTES`, :data:`RATE_LIMIT_PER_SECOND` (burst
 :data:`RATE_LIMIT_BURST`), :data:`SEND_TIMEOUT_SECONDS`, every frame including
 control frames :data:`FRAMES_PER_SECOND` (burst :data:`FRAME_BURST`), open
@@ -71,6 +72,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from covaex_service.error_codes import WebSocketCode
 from covaex_service.market.candles import INTERVALS
 from covaex_service.market.model import Source
 
@@ -108,7 +110,7 @@ CLOSE_MESSAGE_TOO_BIG = 1009
 CLOSE_INTERNAL_ERROR = 1011
 CLOSE_SLOW_CLIENT = 4008
 
-ERROR_CODES: dict[str, str] = {
+ERROR_CODES: dict[WebSocketCode, str] = {
     "malformed_json": "the frame is not valid JSON (or not text)",
     "invalid_message": "valid JSON but not a message of this protocol (wrong shape or field types)",
     "unknown_op": "the op is not subscribe, unsubscribe or ping",
@@ -146,7 +148,7 @@ class ClientRequest:
 class ProtocolError(Exception):
     """Bad client input; answered with an error frame."""
 
-    def __init__(self, code: str, message: str, request_id: Any = None) -> None:
+    def __init__(self, code: WebSocketCode, message: str, request_id: Any = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

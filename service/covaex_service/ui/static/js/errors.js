@@ -1,9 +1,10 @@
 // Every error code the service answers with (REST `{"error": {"code"}}` and WebSocket
 // `{"type": "error", "code"}`), in Korean. The server's English `message` is for logs and
 // developers and never reaches the screen: an unknown code falls back to its HTTP status.
+// The codes are exactly the registry's (service/covaex_service/error_codes.py; tests/ui/test_korean.py).
 
 const BY_CODE = {
-  // REST: the exception tree (errors.py) and Sanic's own 4xx (app.py)
+  // REST: the exception tree and Sanic's own 4xx (errors.py)
   internal: "서버에 문제가 생겼어요. 잠시 후 다시 시도해 주세요.",
   invalid_request: "입력한 내용을 다시 확인해 주세요.",
   unauthorized: "로그인이 필요해요. 다시 로그인해 주세요.",
@@ -24,7 +25,7 @@ const BY_CODE = {
   unknown_symbol: "이 서비스에서 다루지 않는 코인이에요.",
   watchlist_full: "관심 목록이 가득 찼어요. 하나를 빼고 다시 담아 주세요.",
   unknown_interval: "지원하지 않는 차트 간격이에요.",
-  // WebSocket gateway (market/gateway/protocol.py ERROR_CODES)
+  // WebSocket gateway (error_codes.WebSocketCode; meanings in market/gateway/protocol.py ERROR_CODES)
   malformed_json: "실시간 시세 요청을 처리하지 못했어요.",
   invalid_message: "실시간 시세 요청을 처리하지 못했어요.",
   unknown_op: "실시간 시세 요청을 처리하지 못했어요.",

@@ -1,8 +1,4 @@
-"""The live app for the accounts tests: ``create_app`` serving on a free loopback port.
-
-Imported by the tests of this folder (its conftest puts the folder on ``sys.path``);
-the name is specific so it cannot shadow another area's helpers.
-"""
+"""The live app for the accounts and OpenAPI tests: ``create_app`` serving on a free loopback port."""
 
 from __future__ import annotations
 
