@@ -129,7 +129,8 @@ def test_the_state_backend_and_stack_interface_sentences_hold_for_every_stack(re
     assert local == ["state"] and len(remote) == len(backends) - 1
     assert len({b["bucket"] for b in remote.values()}) == 1
     assert len({b["key"] for b in remote.values()}) == len(remote)  # one key per stack and environment
-    assert all(b.get("encrypt") is True and b.get("use_lockfile") is True for b in remote.values())
+    # Encrypted by the bucket's KMS default: a backend's encrypt=true would override it with AES256.
+    assert all("encrypt" not in b and b.get("use_lockfile") is True for b in remote.values())
     bucket = next(iter(remote.values()))["bucket"]
     state = real_inputs.stack("state")
     buckets = {r.address: r for r in state.resources("aws_s3_bucket")}
@@ -139,7 +140,7 @@ def test_the_state_backend_and_stack_interface_sentences_hold_for_every_stack(re
         r for r in state.resources("aws_s3_bucket_server_side_encryption_configuration") if name in str(r.get("bucket"))
     ]
     assert len(versioning) == 1 and "Enabled" in str(versioning[0].get("versioning_configuration"))
-    assert len(sse) == 1
+    assert len(sse) == 1 and "aws:kms" in str(sse[0].get("rule"))
     assert not [stack for stack, doc in real_inputs.stacks.items() if doc.raw.get("variable")]
 
 
