@@ -49,6 +49,7 @@ from infraforge.platform.foundation import V1Foundation
 from infraforge.platform.iam import IrsaRole
 from infraforge.platform.kms import KeyConfig, PlatformKey
 from infraforge.platform.network import ExistingNetwork
+from infraforge.platform.watchdog import DeadMansSwitch
 from infraforge.tags import CommonTags, common_tags
 
 PUBLIC_CIDRS_INPUT = "eks_public_cidrs"
@@ -68,6 +69,56 @@ def _foundation(stack: TerraformStack, environment: str, state_key: str, inputs:
     # v1 lookups (data sources), which must stay what the v1 resources carry.
     Aspects.of(stack).add(CommonTags(common_tags(environment)))
     return str(DataAwsCallerIdentity(stack, "current").account_id)
+
+
+def cluster_autoscaler_statements(config: PlatformConfig, account_id: str) -> list[dict[str, object]]:
+    """What the Cluster Autoscaler may do: read groups and types, resize only this cluster's node groups.
+
+    The two writes are limited to the groups EKS creates for this cluster's managed node groups
+    (``eks-<node group>-*``) that carry the ``k8s.io/cluster-autoscaler/<cluster>`` tag EKS puts on them;
+    the reads cannot be scoped (describe calls take no resource).
+    """
+    cluster = config.cluster.name
+    return [
+        {
+            "Sid": "ResizeOwnNodeGroups",
+            "Effect": "Allow",
+            "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+            "Resource": (
+                f"arn:aws:autoscaling:{REGION}:{account_id}:autoScalingGroup:*:"
+                f"autoScalingGroupName/eks-{config.node_group.name}-*"
+            ),
+            "Condition": {
+                "StringEquals": {
+                    f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster}": "owned",
+                    "aws:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true",
+                }
+            },
+        },
+        {
+            "Sid": "ReadGroupsAndTypes",
+            "Effect": "Allow",
+            "Action": [
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeAutoScalingInstances",
+                "autoscaling:DescribeLaunchConfigurations",
+                "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplateVersions",
+                "ec2:GetInstanceTypesFromInstanceRequirements",
+            ],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": REGION}},
+        },
+        {
+            "Sid": "ReadOwnNodeGroups",
+            "Effect": "Allow",
+            "Action": ["eks:DescribeNodegroup"],
+            "Resource": f"arn:aws:eks:{REGION}:{account_id}:nodegroup/{cluster}/*/*",
+        },
+    ]
 
 
 def service_statements(config: PlatformConfig, account_id: str, v1: V1Foundation) -> list[dict[str, object]]:
@@ -102,10 +153,15 @@ def service_statements(config: PlatformConfig, account_id: str, v1: V1Foundation
     ]
 
 
-def alertmanager_statements(v1: V1Foundation) -> list[dict[str, object]]:
-    """Alertmanager publishes to the environment's v1 alarm topic, which the v1 key encrypts."""
+def alertmanager_statements(v1: V1Foundation, watchdog_topic_arn: str) -> list[dict[str, object]]:
+    """Alertmanager publishes to the environment's v1 alarm topic and to the Watchdog topic, both under the v1 key."""
     return [
-        {"Sid": "PublishAlarms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": v1.alarm_topic_arn},
+        {
+            "Sid": "PublishAlarms",
+            "Effect": "Allow",
+            "Action": ["sns:Publish"],
+            "Resource": [v1.alarm_topic_arn, watchdog_topic_arn],
+        },
         {
             "Sid": "EncryptForTheTopic",
             "Effect": "Allow",
@@ -145,6 +201,7 @@ class PlatformStack(TerraformStack):
             network=self.network,
             secrets_key_arn=self.key.key.arn,
             logs_key_arn=self.key.key.arn,
+            account_id=account_id,
         )
         self.data_access = PodDataAccess(
             self,
@@ -179,12 +236,27 @@ class PlatformStack(TerraformStack):
             managed_policy_arns=(EBS_CSI_POLICY_ARN,),
             **irsa,
         )
+        self.watchdog = DeadMansSwitch(
+            self,
+            "watchdog",
+            topic_name=config.watchdog_topic_name,
+            kms_key_arn=self.v1.key_arn,
+            alarm_topic_arn=self.v1.alarm_topic_arn,
+        )
         self.alertmanager_role = IrsaRole(
             self,
             "irsa_alertmanager",
             name=f"{name}-alertmanager",
             account=config.alertmanager_account,
-            statements=alertmanager_statements(self.v1),
+            statements=alertmanager_statements(self.v1, self.watchdog.topic.arn),
+            **irsa,
+        )
+        self.cluster_autoscaler_role = IrsaRole(
+            self,
+            "irsa_cluster_autoscaler",
+            name=f"{name}-cluster-autoscaler",
+            account=config.cluster_autoscaler_account,
+            statements=cluster_autoscaler_statements(config, account_id),
             **irsa,
         )
         self.addons = ClusterAddons(
@@ -199,10 +271,14 @@ class PlatformStack(TerraformStack):
             alertmanager_account=config.alertmanager_account,
             alertmanager_role_arn=self.alertmanager_role.role.arn,
             alarm_topic_arn=self.v1.alarm_topic_arn,
+            watchdog_topic_arn=self.watchdog.topic.arn,
+            cluster_autoscaler_account=config.cluster_autoscaler_account,
+            cluster_autoscaler_role_arn=self.cluster_autoscaler_role.role.arn,
             depends_on=[
                 *self.alb_controller_role.attachments,
                 *self.ebs_csi_role.attachments,
                 *self.alertmanager_role.attachments,
+                *self.cluster_autoscaler_role.attachments,
             ],
         )
         outputs = {

@@ -212,12 +212,12 @@ def test_the_evaluator_denies_what_the_old_policy_denied() -> None:
 
 
 @pytest.mark.parametrize("stack", ENV_STACKS)
-def test_alertmanager_may_publish_to_the_alarm_topic_only(platform_json: dict[str, Any], stack: str) -> None:
+def test_alertmanager_may_publish_to_the_alarm_and_watchdog_topics_only(platform_json: dict[str, Any], stack: str) -> None:
     statements = json.loads(platform_json[stack]["resource"]["aws_iam_policy"]["irsa_alertmanager"]["policy"])[
         "Statement"
     ]
     publish = next(s for s in statements if s["Action"] == ["sns:Publish"])
-    assert publish["Resource"] == "${data.aws_sns_topic.v1_alarms.arn}"
+    assert publish["Resource"] == ["${data.aws_sns_topic.v1_alarms.arn}", "${aws_sns_topic.watchdog.arn}"]
     kms = next(s for s in statements if s["Action"] != ["sns:Publish"])
     assert kms["Condition"] == {"StringEquals": {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}}
     account = CONFIGS[stack].alertmanager_account
