@@ -9,7 +9,7 @@ family per entry of :data:`PROFILES`, so there is no second list of environments
 **Adding an environment** (e.g. ``staging``): one :class:`EnvironmentProfile` entry in
 :data:`PROFILES`, plus its inputs (``INFRAFORGE_STAGING_*`` variables or the cdktf
 context, see :mod:`infraforge.inputs`) and, for the GitOps delivery, its
-``deploy/k8s/overlays/<env>`` and ``deploy/argocd/<env>`` folders.
+``deploy/k8s/overlays/<env>`` and ``deploy/argocd/<env>/application.yaml``.
 ``tests/infra/test_environments.py`` synthesizes an environment that exists only as a
 fixture profile, to keep that true.
 

@@ -33,7 +33,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cdktf import App, Aspects, S3Backend, TerraformOutput, TerraformStack
+from cdktf import App, Aspects, S3Backend, TerraformOutput, TerraformStack, Token
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
@@ -121,27 +121,23 @@ def cluster_autoscaler_statements(config: PlatformConfig, account_id: str) -> li
     ]
 
 
-def service_statements(config: PlatformConfig, account_id: str, v1: V1Foundation) -> list[dict[str, object]]:
-    """What the CovaEX pods may do in AWS: read their own secrets, nothing else.
+def service_statements(v1: V1Foundation) -> list[dict[str, object]]:
+    """What the CovaEX service account may do in AWS: read exactly the two secrets its pods use.
 
-    The pods read the v1 secrets of their environment: those named
-    ``covaex/<env>/...`` (:mod:`infraforge.constructs.app_secrets`) and the
-    database secret RDS manages under its own name. Reading a secret encrypted
-    with a customer key also needs ``kms:Decrypt`` on that key, granted only
-    through Secrets Manager (``kms:ViaService``), so the role can never
-    decrypt anything directly. ``tests/infra/platform/test_irsa.py`` evaluates
-    this policy against the calls in :data:`SERVICE_AWS_CALLS`.
+    External Secrets signs in as this account (the ``SecretStore`` in ``deploy/k8s/base`` names it) and
+    syncs the session key (:mod:`infraforge.constructs.app_secrets`) and the database secret RDS manages
+    and rotates into the Secret the pods read. Both ARNs are looked up, so no other secret of the
+    environment (nor one created later under the same prefix) is readable. Reading a secret encrypted
+    with a customer key also needs ``kms:Decrypt`` on that key, granted only through Secrets Manager
+    (``kms:ViaService``), so the role can never decrypt anything directly.
+    ``tests/infra/platform/test_irsa.py`` evaluates this policy against the calls the sync makes.
     """
-    prefix = f"{config.project}/{config.environment}/"
     return [
         {
             "Sid": "ReadOwnSecrets",
             "Effect": "Allow",
             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-            "Resource": [
-                f"arn:aws:secretsmanager:{REGION}:{account_id}:secret:{prefix}*",
-                v1.database_secret_arn,
-            ],
+            "Resource": [v1.session_secret_arn, v1.database_secret_arn],
         },
         {
             "Sid": "DecryptOwnSecrets",
@@ -192,7 +188,12 @@ class PlatformStack(TerraformStack):
             account_id=account_id,
         )
         self.network = ExistingNetwork(self, "network", lookup=config.network)
-        self.v1 = V1Foundation(self, "v1", name=f"{config.project}-{config.environment}")
+        self.v1 = V1Foundation(
+            self,
+            "v1",
+            name=f"{config.project}-{config.environment}",
+            secrets_prefix=f"{config.project}/{config.environment}",
+        )
         self.eks = EksPlatform(
             self,
             "eks",
@@ -225,7 +226,7 @@ class PlatformStack(TerraformStack):
             # the name deploy/k8s/overlays/<env>/serviceaccount.yaml annotates
             name=f"{name}-service",
             account=config.service_account,
-            statements=service_statements(config, account_id, self.v1),
+            statements=service_statements(self.v1),
             **irsa,
         )
         self.ebs_csi_role = IrsaRole(
@@ -288,6 +289,14 @@ class PlatformStack(TerraformStack):
             # goes into the covaex ServiceAccount's eks.amazonaws.com/role-arn annotation (deploy/)
             "service_role_arn": self.service_role.role.arn,
             "alb_controller_role_arn": self.alb_controller_role.role.arn,
+            # what the bootstrap (infraforge.gitops_site) gives the pods' ExternalSecret and settings
+            "database_secret_arn": self.v1.database_secret_arn,
+            "session_secret_arn": self.v1.session_secret_arn,
+            "database_host": self.v1.database.address,
+            "database_port": self.v1.database_port,
+            "database_name": self.v1.database.db_name,
+            "redis_host": self.v1.cache.primary_endpoint_address,
+            "redis_port": Token.as_string(self.v1.cache.port),
         }
         for key, value in outputs.items():
             TerraformOutput(self, key, value=value)

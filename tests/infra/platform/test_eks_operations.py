@@ -1,4 +1,4 @@
-"""Issue 24, EKS at v1's standard: scaling, monitoring fit for EKS, named admins, logs sized per environment.
+"""Issue 24, EKS at v1's standard: secrets, scaling, monitoring fit for EKS, named admins, logs per environment.
 
 Each test reads the synthesized ``platform-v2-<env>`` JSON (or the cost model over it) and fails on the
 stacks before the issue: no metrics-server or autoscaler, control-plane scrapes EKS cannot serve, Watchdog
@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 import yaml
 from infraforge.environments import PROFILES
+from infraforge.gitops_site import PLATFORM_OUTPUTS
 from infraforge.platform.addons import EKS_HIDDEN_COMPONENTS
 from infraforge.platform.config import (
     ADMIN_POLICY_ARN,
     CLUSTER_AUTOSCALER_CHART,
     CLUSTER_AUTOSCALER_IMAGE_TAG,
+    EXTERNAL_SECRETS_CHART,
     METRICS_SERVER_CHART,
     PLATFORMS,
     ClusterConfig,
@@ -218,3 +220,46 @@ def test_cost_model_prices_the_logs_the_stack_ships(platform_paths: dict[str, Pa
     assert f"kept {env.eks_log_retention_days} days" in line.item
     assert all(t in line.item for t in env.eks_log_types)
     assert logs["note"] in cost.assumptions
+
+
+# --- 1. pod secrets from Secrets Manager, rotation followed ----------------------------
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_external_secrets_is_installed_pinned_and_holds_no_role(platform_json: dict[str, Any], stack: str) -> None:
+    release = releases(platform_json[stack])[EXTERNAL_SECRETS_CHART.release]
+    assert (release["chart"], release["repository"], release["version"]) == (
+        EXTERNAL_SECRETS_CHART.chart,
+        EXTERNAL_SECRETS_CHART.repository,
+        EXTERNAL_SECRETS_CHART.version,
+    )
+    assert re.fullmatch(r"\d+\.\d+\.\d+", release["version"])
+    assert values_of(release)["installCRDs"] is True
+    # the operator signs in as each SecretStore's service account, never with a role of its own
+    assert not release.get("set"), "no IRSA annotation on the operator's account"
+    assert "helm_release.aws_load_balancer_controller" in release["depends_on"]
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_the_service_role_reads_exactly_the_two_secrets_the_pods_use(platform_json: dict[str, Any], stack: str) -> None:
+    doc = platform_json[stack]
+    statements = json.loads(doc["resource"]["aws_iam_policy"]["irsa_covaex"]["policy"])["Statement"]
+    (read,) = [s for s in statements if any(a.startswith("secretsmanager:") for a in s["Action"])]
+    assert read["Resource"] == [
+        "${data.aws_secretsmanager_secret.v1_session_key.arn}",
+        "${data.aws_db_instance.v1.master_user_secret[0].secret_arn}",
+    ]
+    env = CONFIGS[stack].environment
+    assert doc["data"]["aws_secretsmanager_secret"]["v1_session_key"]["name"] == f"covaex/{env}/session-key"
+
+
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_the_stack_outputs_everything_the_bootstrap_reads(platform_json: dict[str, Any], stack: str) -> None:
+    outputs = platform_json[stack]["output"]
+    assert set(PLATFORM_OUTPUTS) <= set(outputs)
+    assert outputs["database_secret_arn"]["value"] == "${data.aws_db_instance.v1.master_user_secret[0].secret_arn}"
+    assert outputs["session_secret_arn"]["value"] == "${data.aws_secretsmanager_secret.v1_session_key.arn}"
+    assert outputs["redis_host"]["value"] == "${data.aws_elasticache_replication_group.v1.primary_endpoint_address}"
+    env = CONFIGS[stack].environment
+    group = platform_json[stack]["data"]["aws_elasticache_replication_group"]["v1"]
+    assert group["replication_group_id"] == f"covaex-{env}-redis"
