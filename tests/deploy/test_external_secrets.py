@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -143,17 +144,26 @@ def kubelet_environment(
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Socket directory of a password-checking PostgreSQL with role ``covaex`` (password set by the test)."""
-    folder = tmp_path_factory.mktemp("scram-pg")
+def postgres() -> Iterator[Path]:
+    """Socket directory of a password-checking PostgreSQL (the shared test server trusts every login)."""
+    # outside pytest's root-only tmp tree: the server runs as the postgres user, as scripts/services.sh does
+    with tempfile.TemporaryDirectory(prefix="covaex-scram-pg-") as name:
+        yield from _serve(Path(name))
+
+
+def _serve(folder: Path) -> Iterator[Path]:
     if PGBIN is None:
         pytest.fail("PostgreSQL is installed by scripts/setup.sh")
     data, socket = folder / "data", folder / "socket"
     socket.mkdir()
+    folder.chmod(0o755)
     subprocess.run(["chown", "-R", "postgres", str(folder)], check=True)
 
     def as_postgres(*cmd: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True, capture_output=True, cwd="/tmp")
+        done = subprocess.run(
+            ["runuser", "-u", "postgres", "--", *cmd], check=False, capture_output=True, text=True, cwd="/tmp"
+        )
+        assert done.returncode == 0, f"{cmd[0]}: {done.stderr.strip()[-500:]}"
 
     as_postgres(str(PGBIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
     # the superuser keeps trust for the test's own setup; the application's role must present its password
