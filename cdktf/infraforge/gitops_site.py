@@ -45,7 +45,7 @@ from infraforge.inputs import InputError, read_inputs
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 IMAGE_NAME = "covaex"
-EXTERNAL_SECRET = "covaex-secrets"  # noqa: S105  # a resource name, not a secret
+EXTERNAL_SECRET = "covaex-secrets"  # noqa: S105  # pragma: allowlist secret
 """The ExternalSecret (and the Secret it writes) of ``deploy/k8s/base/externalsecret.yaml``."""
 BOOTSTRAP_FILES = ("common/appproject.yaml", "common/argocd-rbac-cm.yaml", "{env}/application.yaml")
 """What the bootstrap reads under ``deploy/argocd/``, in apply order (``{env}``: the environment)."""

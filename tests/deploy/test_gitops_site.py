@@ -110,9 +110,9 @@ def test_the_readme_shows_the_bootstrap_command() -> None:
 def test_argo_cd_has_one_bootstrap_path() -> None:
     """No kustomization under deploy/argocd: ``kubectl apply -k`` of it deployed ``registry.invalid`` (issue 24)."""
     assert sorted(p.relative_to(DEPLOY).as_posix() for p in (DEPLOY / "argocd").rglob("kustomization.y*ml")) == []
-    assert sorted(p.relative_to(DEPLOY).as_posix() for p in (DEPLOY / "argocd").rglob("*.yaml")) == sorted(
+    assert {p.relative_to(DEPLOY).as_posix() for p in (DEPLOY / "argocd").rglob("*.yaml")} == {
         f"argocd/{name.format(env=env)}" for env in ENVIRONMENTS for name in BOOTSTRAP_FILES
-    ), "every file under deploy/argocd is one the bootstrap reads"
+    }, "every file under deploy/argocd is one the bootstrap reads"
     for doc in ("README.md", "deploy/README.md", "ARCHITECTURE.md"):
         text = (REPO_ROOT / doc).read_text(encoding="utf-8")
         assert "apply -k deploy/argocd" not in text, doc

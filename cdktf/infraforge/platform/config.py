@@ -228,7 +228,7 @@ EXTERNAL_SECRETS_CHART = HelmChart(
     version="1.3.2",
     namespace="external-secrets",
 )
-SECRET_REFRESH_INTERVAL = "5m"  # noqa: S105  # a duration, not a secret
+SECRET_REFRESH_INTERVAL = "5m"  # noqa: S105  # pragma: allowlist secret
 """How often External Secrets re-reads the pods' secrets from Secrets Manager (``deploy/k8s/base/externalsecret.yaml``
 holds the same value, tests/deploy checks it): after an RDS rotation a pod refused by PostgreSQL restarts with the old
 password for at most this long (kubelet's back-off grows to 5 minutes too), then starts with the rotated one."""
