@@ -9,7 +9,7 @@ family per entry of :data:`PROFILES`, so there is no second list of environments
 **Adding an environment** (e.g. ``staging``): one :class:`EnvironmentProfile` entry in
 :data:`PROFILES`, plus its inputs (``INFRAFORGE_STAGING_*`` variables or the cdktf
 context, see :mod:`infraforge.inputs`) and, for the GitOps delivery, its
-``deploy/k8s/overlays/<env>`` and ``deploy/argocd/<env>`` folders.
+``deploy/k8s/overlays/<env>`` and ``deploy/argocd/<env>/application.yaml``.
 ``tests/infra/test_environments.py`` synthesizes an environment that exists only as a
 fixture profile, to keep that true.
 
@@ -101,8 +101,16 @@ class EnvironmentProfile:
     node_min_size: int
     node_desired_size: int
     node_max_size: int
+    eks_log_types: tuple[str, ...]
+    """Control-plane log types EKS ships (a subset of ``platform.config.CONTROL_PLANE_LOG_TYPES``); each is billed
+    by the GB ingested, so dev keeps the ones that explain an access problem and prod adds the API server's."""
     eks_log_retention_days: int
-    """Retention of the control-plane logs (audit logs answer "who changed what")."""
+    """Retention of the control-plane logs (audit logs answer "who changed what"); the cost model prices the
+    stored volume from it."""
+    eks_admin_roles: tuple[str, ...]
+    """IAM role names (``path/name`` without ``role/``) given cluster-admin through EKS access entries, besides
+    the identity that applies the stack: the people who operate the cluster after it exists. Each role must
+    exist in the account before the apply."""
     prometheus_retention: str
     prometheus_storage_gib: int
 
@@ -143,7 +151,10 @@ DEV = EnvironmentProfile(
     node_min_size=2,
     node_desired_size=2,
     node_max_size=3,
-    eks_log_retention_days=365,
+    # who reached the API and what changed, for a month: dev's incidents are found the same week
+    eks_log_types=("audit", "authenticator"),
+    eks_log_retention_days=30,
+    eks_admin_roles=("covaex-platform-admin",),
     prometheus_retention="3d",
     prometheus_storage_gib=10,
 )
@@ -180,7 +191,10 @@ PROD = EnvironmentProfile(
     node_min_size=3,
     node_desired_size=3,
     node_max_size=6,
+    # controllerManager and scheduler logs describe EKS's own managed components: turned on for an incident only
+    eks_log_types=("api", "audit", "authenticator"),
     eks_log_retention_days=365,
+    eks_admin_roles=("covaex-platform-admin",),
     prometheus_retention="15d",
     prometheus_storage_gib=50,
 )

@@ -392,6 +392,44 @@ def flow_log_gb_month(flow: Mapping[str, Any], *, traffic: str, interval_seconds
     return records * float(flow["bytes_per_record"]) / 1e9
 
 
+def _eks_cluster(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
+    """The control plane by the hour, and its logs: the cluster's own log types and its log group's retention.
+
+    Each enabled type ingests the volume the price table assumes for it; what the retention keeps is stored
+    (steady state: a month's volume times retention in months). The same two settings the stack deploys
+    (``enabled_cluster_log_types``, the group's ``retention_in_days``) are what is priced.
+    """
+    _flat("eks_cluster_hour", "eks-control-plane")(doc, res, pr, cost)
+    types = [str(t) for t in res.get("enabled_cluster_log_types") or []]
+    if not types:
+        return
+    logs = pr.p["eks_control_plane_logs"]
+    volumes = logs["assumed_gb_month"]
+    missing = [t for t in types if t not in volumes]
+    if missing:
+        raise CostError(f"{res.address}: no assumed volume for log types {missing} (eks_control_plane_logs)")
+    group_name = f"/aws/eks/{res.get('name')}/cluster"
+    groups = [g for g in doc.resources("aws_cloudwatch_log_group") if g.get("name") == group_name]
+    retention = int(groups[0].get("retention_in_days") or 0) if groups else 0
+    if retention <= 0:
+        raise CostError(f"{res.address}: log group {group_name} has no retention, its storage cannot be priced")
+    gb = sum(float(volumes[t]) for t in types)
+    ingest = gb * float(logs["ingestion_gb_price"])
+    stored = gb * retention / 30 * float(logs["storage_gb_month_price"])
+    _add(
+        cost,
+        res,
+        f"{res.address} control-plane logs ({', '.join(types)}: {gb:g} GB/month assumed, kept {retention} days)",
+        "eks-logs",
+        1,
+        monthly_unit=round(ingest + stored, 2),
+        unit_label=f"${logs['ingestion_gb_price']}/GB + ${logs['storage_gb_month_price']}/GB-month",
+    )
+    note = str(logs["note"])
+    if note not in cost.assumptions:
+        cost.assumptions.append(note)
+
+
 def _flat(key: str, kind: str, per: str = "hour") -> Callable[[TerraformDoc, Resource, _Pricer, StackCost], None]:
     def price(doc: TerraformDoc, res: Resource, pr: _Pricer, cost: StackCost) -> None:
         value = float(pr.p[key])
@@ -436,7 +474,7 @@ _RULES: dict[str, Callable[[TerraformDoc, Resource, _Pricer, StackCost], None]] 
     "aws_nat_gateway": _flat("nat_gateway_hour", "nat-gateway"),
     "aws_eip": _flat("public_ipv4_hour", "public-ipv4"),
     "aws_lb": _lb,
-    "aws_eks_cluster": _flat("eks_cluster_hour", "eks-control-plane"),
+    "aws_eks_cluster": _eks_cluster,
     "aws_vpn_connection": _flat("vpn_connection_hour", "vpn-connection"),
     "aws_cloudwatch_metric_alarm": _flat("cloudwatch_alarm_month", "alarm", per="month"),
     "aws_cloudwatch_log_metric_filter": _flat("cloudwatch_custom_metric_month", "custom-metric", per="month"),

@@ -21,7 +21,8 @@ from infraforge.config import ENVIRONMENTS as INFRA_ENVIRONMENTS
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = REPO_ROOT / "deploy"
 OVERLAYS = DEPLOY / "k8s" / "overlays"
-# every environment of the profiles: a new one needs its overlays here (deploy/k8s/overlays/<env>, deploy/argocd/<env>)
+# every environment of the profiles: a new one needs its overlay and Application
+# (deploy/k8s/overlays/<env>, deploy/argocd/<env>/application.yaml)
 ENVIRONMENTS = INFRA_ENVIRONMENTS
 VENV_BIN = Path(sys.executable).parent
 NPM_BIN = REPO_ROOT / "tools" / "lint" / "node_modules" / ".bin"
@@ -86,7 +87,18 @@ SITE_ACCOUNT = "123456789012"
 
 def site_outputs(env: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """``terraform output -json`` of platform-v2-<env> and platform-v2-registry in SITE_ACCOUNT."""
-    platform = {"service_role_arn": {"value": f"arn:aws:iam::{SITE_ACCOUNT}:role/covaex-{env}-service"}}
+    secret = f"arn:aws:secretsmanager:ap-northeast-2:{SITE_ACCOUNT}:secret:"
+    values = {
+        "service_role_arn": f"arn:aws:iam::{SITE_ACCOUNT}:role/covaex-{env}-service",
+        "database_secret_arn": f"{secret}rds!db-5f0e8d2c-1111-4c4c-9a9a-0123456789ab-AbCdEf",
+        "session_secret_arn": f"{secret}covaex/{env}/session-key-GhIjKl",
+        "database_host": f"covaex-{env}-postgres.abcdefghijkl.ap-northeast-2.rds.amazonaws.com",
+        "database_port": "5432",
+        "database_name": "covaex",
+        "redis_host": f"master.covaex-{env}-redis.abcdef.apn2.cache.amazonaws.com",
+        "redis_port": "6379",
+    }
+    platform = {name: {"value": value} for name, value in values.items()}
     registry = {"repository_url": {"value": f"{SITE_ACCOUNT}.dkr.ecr.ap-northeast-2.amazonaws.com/covaex"}}
     return platform, registry
 

@@ -110,7 +110,9 @@ def test_argo_cd_resources_are_structurally_valid(argocd: dict[str, Rendered]) -
         app = r.one("Application", f"covaex-{env}")["spec"]
         assert set(app) <= APPLICATION_SPEC
         assert set(app["syncPolicy"]) <= SYNC_POLICY
-        assert set(app["source"]) == {"repoURL", "targetRevision", "path"}
+        # as the one bootstrap prints it: git's path plus the account's overrides (infraforge.gitops_site)
+        assert set(app["source"]) == {"repoURL", "targetRevision", "path", "kustomize"}
+        assert set(app["source"]["kustomize"]) == {"images", "patches"}
         assert set(app["syncPolicy"].get("automated", {})) <= {"prune", "selfHeal", "allowEmpty"}
         for option in app["syncPolicy"]["syncOptions"]:
             key, _, value = option.partition("=")

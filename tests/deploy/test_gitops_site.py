@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from infraforge.gitops_site import SiteError, bootstrap_manifests, main
+from infraforge.gitops_site import BOOTSTRAP_FILES, SiteError, bootstrap_manifests, main
 from infraforge.inputs import DEFAULTS, FAKE_ACCOUNT
 from infraforge.platform.config import ECR, PLATFORMS
 
@@ -19,7 +19,6 @@ from tests.deploy.deploy_checks import (
     REPO_ROOT,
     SITE_ACCOUNT,
     Rendered,
-    render,
     render_as_argo_cd,
     site_outputs,
 )
@@ -40,11 +39,12 @@ def configured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
 
 
 def test_committed_manifests_hold_no_account(rendered: dict[str, Rendered]) -> None:
-    argocd = [render(DEPLOY / "argocd" / env) for env in ENVIRONMENTS]
-    for r in [*rendered.values(), *argocd]:
-        assert FAKE_ACCOUNT not in r.text
+    texts = [r.text for r in rendered.values()]
+    texts += [path.read_text(encoding="utf-8") for path in sorted((DEPLOY / "argocd").rglob("*.yaml"))]
+    for text in texts:
+        assert FAKE_ACCOUNT not in text
         # no account at all (the dashboard's panel ids are not 12 digits long)
-        assert not ACCOUNT_ID.findall(r.text)
+        assert not ACCOUNT_ID.findall(text)
     for r in rendered.values():
         image = r.one("Deployment")["spec"]["template"]["spec"]["containers"][0]["image"]
         assert image.startswith("registry.invalid/covaex:"), "an unconfigured cluster must pull nothing"
@@ -105,3 +105,21 @@ def test_missing_outputs_stop_with_one_line(tmp_path: Path, capsys: pytest.Captu
 def test_the_readme_shows_the_bootstrap_command() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert "python -m infraforge.gitops_site" in readme
+
+
+def test_argo_cd_has_one_bootstrap_path() -> None:
+    """No kustomization under deploy/argocd: ``kubectl apply -k`` of it deployed ``registry.invalid`` (issue 24)."""
+    assert sorted(p.relative_to(DEPLOY).as_posix() for p in (DEPLOY / "argocd").rglob("kustomization.y*ml")) == []
+    assert {p.relative_to(DEPLOY).as_posix() for p in (DEPLOY / "argocd").rglob("*.yaml")} == {
+        f"argocd/{name.format(env=env)}" for env in ENVIRONMENTS for name in BOOTSTRAP_FILES
+    }, "every file under deploy/argocd is one the bootstrap reads"
+    for doc in ("README.md", "deploy/README.md", "ARCHITECTURE.md"):
+        text = (REPO_ROOT / doc).read_text(encoding="utf-8")
+        assert "apply -k deploy/argocd" not in text, doc
+    printed = [d["kind"] for env in ENVIRONMENTS for d in application_and_friends(env)]
+    assert printed == ["AppProject", "ConfigMap", "Application"] * len(ENVIRONMENTS)
+
+
+def application_and_friends(env: str) -> list[dict[str, Any]]:
+    platform, registry = site_outputs(env)
+    return bootstrap_manifests(env, platform_outputs=platform, registry_outputs=registry, environ={})

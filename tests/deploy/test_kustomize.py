@@ -93,10 +93,12 @@ def test_probes_security_context_and_resources(rendered: dict[str, Rendered]) ->
         assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
         for kind in ("requests", "limits"):
             assert set(c["resources"][kind]) == {"cpu", "memory"}, env
-        # Secrets are referenced by name only: no literal value in any env var.
+        # Secrets are referenced by name only: the one literal value is the URL built from references
         secret_vars = {e["name"] for e in c["env"] if "secretKeyRef" in e.get("valueFrom", {})}
-        assert secret_vars == {"COVAEX_DATABASE_URL", "COVAEX_REDIS_URL", "COVAEX_SECRET_KEY"}
-        assert all("value" not in e for e in c["env"])
+        assert secret_vars == {"DB_USERNAME", "DB_PASSWORD", "COVAEX_SECRET_KEY"}
+        literals = {e["name"]: e["value"] for e in c["env"] if "value" in e}
+        assert set(literals) == {"COVAEX_DATABASE_URL"}
+        assert "$(DB_PASSWORD)" in literals["COVAEX_DATABASE_URL"]
 
 
 def test_ingress_is_an_https_alb_fit_for_websockets(rendered: dict[str, Rendered]) -> None:
@@ -134,7 +136,7 @@ def test_selectors_match_the_pods(rendered: dict[str, Rendered]) -> None:
 def test_overlays_differ_only_where_environments_should(rendered: dict[str, Rendered]) -> None:
     kinds = {env: sorted((o["kind"], o["metadata"]["name"]) for o in r.objects) for env, r in rendered.items()}
     assert kinds["dev"] == kinds["prod"]
-    assert len(kinds["prod"]) == 11
+    assert len(kinds["prod"]) == 13  # 11 + the SecretStore and ExternalSecret (issue 24)
 
 
 def test_base_renders_on_its_own() -> None:

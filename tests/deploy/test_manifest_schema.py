@@ -1,6 +1,7 @@
 """Every manifest validates offline: Kubernetes kinds against the API schema
-(kubernetes-validate, strict), custom resources (Prometheus operator, Argo CD)
-structurally, since no offline schema for them ships in a registry package."""
+(kubernetes-validate, strict), custom resources (Prometheus operator, Argo CD,
+External Secrets: tests/deploy/test_external_secrets.py) structurally, since no
+offline schema for them ships in a registry package."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tests.deploy.deploy_checks import DEPLOY, METRICS, Rendered
 
 # The EKS version the platform stack pins (cdktf/infraforge/platform/config.py).
 KUBERNETES_VERSION = PLATFORM_PROD.cluster.kubernetes_version
-CUSTOM_GROUPS = ("monitoring.coreos.com/", "argoproj.io/")
+CUSTOM_GROUPS = ("monitoring.coreos.com/", "argoproj.io/", "external-secrets.io/")
 _METRIC_NAME = re.compile(r"\bcovaex_[a-z_]+\b")
 
 

@@ -99,7 +99,8 @@ def test_spot_nodes_are_priced_at_the_labelled_assumption_not_on_demand(synthesi
     fraction = prices["spot"]["fraction_of_on_demand"]
     assert node_line(spot) == pytest.approx(node_line(on_demand) * fraction, abs=0.02)
     assert any(prices["spot"]["recorded"] in note for note in spot.assumptions)
-    assert on_demand.assumptions == []
+    # On-Demand nodes carry no assumption; the one left is the control-plane log volume (issue 24)
+    assert on_demand.assumptions == [prices["eks_control_plane_logs"]["note"]]
 
 
 def test_gp3_volumes_and_the_controller_alb_are_in_the_floor(synthesized: SynthResult) -> None:

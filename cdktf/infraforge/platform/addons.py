@@ -51,6 +51,7 @@ from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1, Sto
 from constructs import Construct
 
 from infraforge.platform.config import (
+    CLUSTER_AUTOSCALER_IMAGE_TAG,
     EBS_CSI_ADDON,
     REGION,
     STORAGE_CLASS,
@@ -62,8 +63,23 @@ from infraforge.platform.eks import EksPlatform
 
 PHASE_ONE_TARGETS = ("aws_eks_node_group", "aws_eks_addon")
 """Resource types whose apply (``-target``) makes the cluster the Helm/Kubernetes providers then talk to."""
-# The SNS receiver's topic, a computed value, is set by path into this receiver.
-ALERTMANAGER_SNS_TOPIC_PATH = "alertmanager.config.receivers[1].sns_configs[0].topic_arn"
+# The SNS receivers' topics, computed values, are set by path into these receivers.
+ALERTMANAGER_SNS_TOPIC_PATH = "alertmanager.config.receivers[0].sns_configs[0].topic_arn"
+ALERTMANAGER_WATCHDOG_TOPIC_PATH = "alertmanager.config.receivers[1].sns_configs[0].topic_arn"
+WATCHDOG_REPEAT = "1m"
+"""Alertmanager re-sends the always-firing Watchdog this often; the dead-man's alarm waits several periods for it."""
+EKS_HIDDEN_COMPONENTS = ("kubeScheduler", "kubeControllerManager", "kubeEtcd", "kubeProxy")
+"""kube-prometheus-stack scrapes EKS cannot serve: the scheduler, controller manager and etcd are AWS's (no
+endpoint in the cluster) and EKS's kube-proxy binds its metrics to 127.0.0.1, so their targets never come up and
+KubeSchedulerDown, KubeControllerManagerDown, etcd's and KubeProxyDown would fire forever."""
+EKS_HIDDEN_RULE_GROUPS = (
+    "etcd",
+    "kubeControllerManager",
+    "kubeProxy",
+    "kubeSchedulerAlerting",
+    "kubeSchedulerRecording",
+)
+"""The chart's default rule groups on those components (``defaultRules.rules``), off for the same reason."""
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 # the same annotation as a Helm ``set`` path: dots inside a key are escaped
@@ -71,7 +87,7 @@ IRSA_ANNOTATION_SET_PATH = r"serviceAccount.annotations.eks\.amazonaws\.com/role
 
 
 class ClusterAddons(Construct):
-    """Helm provider bound to the cluster, and the three releases.
+    """Helm provider bound to the cluster, and the releases.
 
     Outputs: ``provider`` and ``releases`` (release name -> ``Release``).
     """
@@ -90,6 +106,9 @@ class ClusterAddons(Construct):
         alertmanager_account: ServiceAccountRef,
         alertmanager_role_arn: str,
         alarm_topic_arn: str,
+        watchdog_topic_arn: str,
+        cluster_autoscaler_account: ServiceAccountRef,
+        cluster_autoscaler_role_arn: str,
         depends_on: Sequence[ITerraformDependable] = (),
     ) -> None:
         super().__init__(scope, id_)
@@ -160,8 +179,54 @@ class ClusterAddons(Construct):
             },
         )
         self._release(
+            config.metrics_server,
+            # two replicas: the HPA reads metrics.k8s.io through whichever is up during a node drain
+            {"replicas": 2, "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1}},
+            [*after, controller],
+        )
+        self._release(
+            config.cluster_autoscaler,
+            {
+                "cloudProvider": "aws",
+                "awsRegion": REGION,
+                "image": {"tag": CLUSTER_AUTOSCALER_IMAGE_TAG},
+                # finds the node group's Auto Scaling group by the two tags EKS puts on managed node groups'
+                # groups (k8s.io/cluster-autoscaler/enabled and k8s.io/cluster-autoscaler/<cluster>)
+                "autoDiscovery": {
+                    "tags": [
+                        "k8s.io/cluster-autoscaler/enabled",
+                        "k8s.io/cluster-autoscaler/{{ .Values.autoDiscovery.clusterName }}",
+                    ]
+                },
+                "rbac": {"serviceAccount": {"create": True, "name": cluster_autoscaler_account.name}},
+                "extraArgs": {
+                    # dev's two Spot instance types count as one pool of capacity
+                    "balance-similar-node-groups": True,
+                    "expander": "least-waste",
+                    "skip-nodes-with-local-storage": False,
+                },
+            },
+            [*after, controller],
+            wired={
+                "autoDiscovery.clusterName": cluster.name,
+                r"rbac.serviceAccount.annotations.eks\.amazonaws\.com/role-arn": cluster_autoscaler_role_arn,
+            },
+        )
+        self._release(
+            config.external_secrets,
+            {
+                "installCRDs": True,
+                # no role of its own: each SecretStore signs in as the service account it names (IRSA), so the
+                # operator reads a namespace's secrets with that namespace's role and nothing else
+                "serviceAccount": {"create": True},
+            },
+            [*after, controller],
+        )
+        self._release(
             config.kube_prometheus_stack,
             {
+                **{component: {"enabled": False} for component in EKS_HIDDEN_COMPONENTS},
+                "defaultRules": {"rules": {group: False for group in EKS_HIDDEN_RULE_GROUPS}},
                 "prometheus": {
                     "prometheusSpec": {
                         "retention": config.prometheus_retention,
@@ -187,14 +252,28 @@ class ClusterAddons(Construct):
                         "route": {
                             "receiver": "sns",
                             "group_by": ["alertname", "namespace"],
-                            # Watchdog fires forever by design (a dead-man's switch), not a page
-                            "routes": [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}],
+                            # Watchdog fires forever by design: not a page but the heartbeat of the whole
+                            # alerting path, sent to its own topic; a CloudWatch alarm on that topic pages
+                            # through the v1 alarm topic when the heartbeat stops (dead-man's switch)
+                            "routes": [
+                                {
+                                    "receiver": "deadmans-switch",
+                                    "matchers": ['alertname = "Watchdog"'],
+                                    "group_wait": "0s",
+                                    "group_interval": WATCHDOG_REPEAT,
+                                    "repeat_interval": WATCHDOG_REPEAT,
+                                    "continue": False,
+                                }
+                            ],
                         },
                         "receivers": [
-                            {"name": "null"},
                             {
                                 "name": "sns",
                                 "sns_configs": [{"sigv4": {"region": REGION}, "send_resolved": True, "topic_arn": ""}],
+                            },
+                            {
+                                "name": "deadmans-switch",
+                                "sns_configs": [{"sigv4": {"region": REGION}, "send_resolved": False, "topic_arn": ""}],
                             },
                         ],
                     },
@@ -216,6 +295,7 @@ class ClusterAddons(Construct):
             [*after, controller, storage_class],
             wired={
                 ALERTMANAGER_SNS_TOPIC_PATH: alarm_topic_arn,
+                ALERTMANAGER_WATCHDOG_TOPIC_PATH: watchdog_topic_arn,
                 r"alertmanager.serviceAccount.annotations.eks\.amazonaws\.com/role-arn": alertmanager_role_arn,
             },
         )

@@ -10,6 +10,7 @@ where it is declared; the node-group sizing rationale lives on
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field, replace
 
 from infraforge.config import AVAILABILITY_ZONES
@@ -20,7 +21,11 @@ from infraforge.tags import PROJECT
 __all__ = ["AVAILABILITY_ZONES", "REGION"]
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-"""Every EKS control-plane log type; all are shipped so an incident can be explained afterwards."""
+"""Every EKS control-plane log type; each profile ships a subset (``eks_log_types``), priced by the cost model."""
+
+ADMIN_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+"""The EKS access policy the profile's admin roles get, cluster-wide."""
+_ROLE_NAME = re.compile(r"^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 
 ADMIN_CIDR_PLACEHOLDER = "203.0.113.0/24"
 """RFC 5737 documentation range: a safe default that matches no real client.
@@ -96,7 +101,7 @@ class NodeGroupConfig:
     desired_size: int
     """Initial size; afterwards whoever scales the group owns it (Terraform ignores later changes)."""
     max_size: int
-    """Upper bound, caps cost: the ceiling an operator (or a cluster autoscaler, not installed yet) may scale to."""
+    """Upper bound, caps cost: the ceiling the Cluster Autoscaler (or an operator) may scale to."""
     disk_size_gib: int = 50
     """Root volume (encrypted gp3): container images plus emptyDir of Prometheus."""
     max_unavailable: int = 1
@@ -129,12 +134,25 @@ class ClusterConfig:
     The private endpoint is always on, so nodes and in-VPC tooling never use
     the public one.
     """
+    log_types: tuple[str, ...] = CONTROL_PLANE_LOG_TYPES
+    """Control-plane log types shipped to CloudWatch (the profile's ``eks_log_types``)."""
     log_retention_days: int = 365
     """Retention of ``/aws/eks/<name>/cluster`` (audit logs answer "who changed what")."""
     deletion_protection: bool = False
     """Refuse ``DeleteCluster`` until switched off (prod)."""
+    admin_roles: tuple[str, ...] = ()
+    """IAM role names (``path/name``) given cluster-admin by access entries (the profile's ``eks_admin_roles``)."""
 
     def __post_init__(self) -> None:
+        unknown = [t for t in self.log_types if t not in CONTROL_PLANE_LOG_TYPES]
+        if unknown or not self.log_types or len(set(self.log_types)) != len(self.log_types):
+            raise ValueError(
+                f"cluster {self.name}: log types must be distinct, non-empty and among {CONTROL_PLANE_LOG_TYPES}, "
+                f"got {self.log_types}"
+            )
+        for role in self.admin_roles:
+            if role.startswith(("arn:", "role/", "/")) or not _ROLE_NAME.match(role):
+                raise ValueError(f"cluster {self.name}: admin role {role!r} is not an IAM role name such as ops-admin")
         if not self.public_access_cidrs:
             raise ValueError("public_access_cidrs must not be empty: use the private endpoint plus a bastion instead")
         for cidr in self.public_access_cidrs:
@@ -186,6 +204,35 @@ ARGO_CD_CHART = HelmChart(
     namespace="argocd",
 )
 
+METRICS_SERVER_CHART = HelmChart(
+    release="metrics-server",
+    chart="metrics-server",
+    repository="https://kubernetes-sigs.github.io/metrics-server/",
+    # chart 3.13.0 ships metrics-server v0.8.0: the resource metrics API the service's HPA reads
+    version="3.13.0",
+    namespace="kube-system",
+)
+CLUSTER_AUTOSCALER_CHART = HelmChart(
+    release="cluster-autoscaler",
+    chart="cluster-autoscaler",
+    repository="https://kubernetes.github.io/autoscaler",
+    version="9.56.0",
+    namespace="kube-system",
+)
+CLUSTER_AUTOSCALER_IMAGE_TAG = "v1.35.0"
+"""The autoscaler's minor follows the cluster's (``ClusterConfig.kubernetes_version``), as its project asks."""
+EXTERNAL_SECRETS_CHART = HelmChart(
+    release="external-secrets",
+    chart="external-secrets",
+    repository="https://charts.external-secrets.io",
+    version="1.3.2",
+    namespace="external-secrets",
+)
+SECRET_REFRESH_INTERVAL = "5m"  # noqa: S105  # pragma: allowlist secret
+"""How often External Secrets re-reads the pods' secrets from Secrets Manager (``deploy/k8s/base/externalsecret.yaml``
+holds the same value, tests/deploy checks it): after an RDS rotation a pod refused by PostgreSQL restarts with the old
+password for at most this long (kubelet's back-off grows to 5 minutes too), then starts with the rotated one."""
+
 
 @dataclass(frozen=True)
 class ManagedAddon:
@@ -228,6 +275,12 @@ class AddonsConfig:
     """Prometheus, Alertmanager and Grafana (EPIC 4)."""
     argo_cd: HelmChart = ARGO_CD_CHART
     """Argo CD, which syncs ``deploy/`` overlays into the cluster (EPIC 6)."""
+    metrics_server: HelmChart = METRICS_SERVER_CHART
+    """The resource metrics API (``metrics.k8s.io``): without it the service's HPA never scales."""
+    cluster_autoscaler: HelmChart = CLUSTER_AUTOSCALER_CHART
+    """Scales the node group between its min and max when pods cannot be scheduled or nodes idle."""
+    external_secrets: HelmChart = EXTERNAL_SECRETS_CHART
+    """External Secrets Operator: syncs the pods' Secret from Secrets Manager every ``SECRET_REFRESH_INTERVAL``."""
     managed: tuple[ManagedAddon, ...] = MANAGED_ADDONS
     """EKS managed add-ons, installed before the Helm releases."""
     prometheus_retention: str = "15d"
@@ -303,6 +356,16 @@ class PlatformConfig:
         return ServiceAccountRef(namespace="kube-system", name="ebs-csi-controller-sa")
 
     @property
+    def cluster_autoscaler_account(self) -> ServiceAccountRef:
+        """The Cluster Autoscaler's account (named in its chart values)."""
+        return ServiceAccountRef(namespace=self.addons.cluster_autoscaler.namespace, name="cluster-autoscaler")
+
+    @property
+    def watchdog_topic_name(self) -> str:
+        """The SNS topic Alertmanager sends Watchdog to: the dead-man's switch CloudWatch watches."""
+        return f"{self.cluster.name}-watchdog"
+
+    @property
     def alertmanager_account(self) -> ServiceAccountRef:
         """Alertmanager's account as kube-prometheus-stack names it (``<release>-alertmanager``)."""
         chart = self.addons.kube_prometheus_stack
@@ -320,8 +383,10 @@ def platform_config(environment: str | EnvironmentProfile) -> PlatformConfig:
         environment=env.name,
         cluster=ClusterConfig(
             name=f"{PROJECT}-{env.name}",
+            log_types=env.eks_log_types,
             log_retention_days=env.eks_log_retention_days,
             deletion_protection=env.deletion_protection,
+            admin_roles=env.eks_admin_roles,
         ),
         node_group=NodeGroupConfig(
             name="general",

@@ -2,15 +2,18 @@
 
 * control plane in the private-app subnets of both AZs; private endpoint on,
   public endpoint on but limited to ``ClusterConfig.public_access_cidrs``;
-  every log type to a pre-created, KMS-encrypted log group with retention
-  (EKS would otherwise create it with infinite retention);
+  the profile's log types (``eks_log_types``) to a pre-created, KMS-encrypted
+  log group with the profile's retention (EKS would otherwise create it with
+  infinite retention); the cost model prices the same two settings;
 * Kubernetes secrets envelope-encrypted with a customer key (rotation on);
 * STANDARD support (upgrade policy): no silent slide into extended support
   (six times the hourly control-plane price); EKS upgrades the cluster
   itself when standard support ends, so we upgrade on our schedule before;
 * access entries (``API`` mode) instead of the ``aws-auth`` ConfigMap; the
   identity that applies the stack gets cluster-admin so it can install the
-  add-ons;
+  add-ons, and every role of the profile's ``eks_admin_roles`` gets an access
+  entry with ``AmazonEKSClusterAdminPolicy`` cluster-wide, so the cluster is
+  not reachable only by whoever created it;
 * one managed node group over both private-app subnets, IMDSv2 only with a
   hop limit of 1 (pods use IRSA, never the node role), encrypted gp3 root.
 
@@ -19,8 +22,15 @@ Outputs: ``cluster``, ``oidc_provider``, ``node_group``, ``oidc_issuer_url``, ``
 
 from __future__ import annotations
 
+import re
+
 from cdktf import Fn, TerraformLocal, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
+from cdktf_cdktf_provider_aws.eks_access_policy_association import (
+    EksAccessPolicyAssociation,
+    EksAccessPolicyAssociationAccessScope,
+)
 from cdktf_cdktf_provider_aws.eks_cluster import (
     EksCluster,
     EksClusterAccessConfig,
@@ -45,7 +55,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
 )
 from constructs import Construct
 
-from infraforge.platform.config import CONTROL_PLANE_LOG_TYPES, ClusterConfig, NodeGroupConfig
+from infraforge.platform.config import ADMIN_POLICY_ARN, ClusterConfig, NodeGroupConfig
 from infraforge.platform.iam import STS_AUDIENCE, ServiceRole
 from infraforge.platform.network import ExistingNetwork
 
@@ -73,6 +83,7 @@ class EksPlatform(Construct):
         network: ExistingNetwork,
         secrets_key_arn: str,
         logs_key_arn: str,
+        account_id: str,
     ) -> None:
         super().__init__(scope, id_)
         self.cluster_role = ServiceRole(
@@ -111,7 +122,7 @@ class EksPlatform(Construct):
                 endpoint_public_access=True,
                 public_access_cidrs=list(cluster.public_access_cidrs),
             ),
-            enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
+            enabled_cluster_log_types=list(cluster.log_types),
             encryption_config=EksClusterEncryptionConfig(
                 provider=EksClusterEncryptionConfigProvider(key_arn=secrets_key_arn),
                 resources=["secrets"],
@@ -125,6 +136,22 @@ class EksPlatform(Construct):
             depends_on=[log_group, *self.cluster_role.attachments],
         )
         self.cluster.override_logical_id("main")
+        self.admin_entries: dict[str, EksAccessPolicyAssociation] = {}
+        for role in cluster.admin_roles:
+            address = "admin_" + re.sub(r"[^0-9A-Za-z]+", "_", role).strip("_").lower()
+            principal = f"arn:aws:iam::{account_id}:role/{role}"
+            entry = EksAccessEntry(self, f"{address}_entry", cluster_name=self.cluster.name, principal_arn=principal)
+            entry.override_logical_id(address)
+            association = EksAccessPolicyAssociation(
+                self,
+                f"{address}_policy",
+                cluster_name=self.cluster.name,
+                principal_arn=entry.principal_arn,
+                policy_arn=ADMIN_POLICY_ARN,
+                access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
+            )
+            association.override_logical_id(address)
+            self.admin_entries[role] = association
 
         self.oidc_provider = IamOpenidConnectProvider(
             self,

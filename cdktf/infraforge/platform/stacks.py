@@ -33,7 +33,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cdktf import App, Aspects, TerraformOutput, TerraformStack
+from cdktf import App, Aspects, TerraformOutput, TerraformStack, Token
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
@@ -50,6 +50,7 @@ from infraforge.platform.foundation import V1Foundation
 from infraforge.platform.iam import IrsaRole
 from infraforge.platform.kms import KeyConfig, PlatformKey
 from infraforge.platform.network import ExistingNetwork
+from infraforge.platform.watchdog import DeadMansSwitch
 from infraforge.tags import CommonTags, common_tags
 
 PUBLIC_CIDRS_INPUT = "eks_public_cidrs"
@@ -67,27 +68,73 @@ def _foundation(stack: TerraformStack, environment: str, state_key: str, inputs:
     return str(DataAwsCallerIdentity(stack, "current").account_id)
 
 
-def service_statements(config: PlatformConfig, account_id: str, v1: V1Foundation) -> list[dict[str, object]]:
-    """What the CovaEX pods may do in AWS: read their own secrets, nothing else.
+def cluster_autoscaler_statements(config: PlatformConfig, account_id: str) -> list[dict[str, object]]:
+    """What the Cluster Autoscaler may do: read groups and types, resize only this cluster's node groups.
 
-    The pods read the v1 secrets of their environment: those named
-    ``covaex/<env>/...`` (:mod:`infraforge.constructs.app_secrets`) and the
-    database secret RDS manages under its own name. Reading a secret encrypted
-    with a customer key also needs ``kms:Decrypt`` on that key, granted only
-    through Secrets Manager (``kms:ViaService``), so the role can never
-    decrypt anything directly. ``tests/infra/platform/test_irsa.py`` evaluates
-    this policy against the calls in :data:`SERVICE_AWS_CALLS`.
+    The two writes are limited to the groups EKS creates for this cluster's managed node groups
+    (``eks-<node group>-*``) that carry the ``k8s.io/cluster-autoscaler/<cluster>`` tag EKS puts on them;
+    the reads cannot be scoped (describe calls take no resource).
     """
-    prefix = f"{config.project}/{config.environment}/"
+    cluster = config.cluster.name
+    return [
+        {
+            "Sid": "ResizeOwnNodeGroups",
+            "Effect": "Allow",
+            "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+            "Resource": (
+                f"arn:aws:autoscaling:{REGION}:{account_id}:autoScalingGroup:*:"
+                f"autoScalingGroupName/eks-{config.node_group.name}-*"
+            ),
+            "Condition": {
+                "StringEquals": {
+                    f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster}": "owned",
+                    "aws:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true",
+                }
+            },
+        },
+        {
+            "Sid": "ReadGroupsAndTypes",
+            "Effect": "Allow",
+            "Action": [
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeAutoScalingInstances",
+                "autoscaling:DescribeLaunchConfigurations",
+                "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplateVersions",
+                "ec2:GetInstanceTypesFromInstanceRequirements",
+            ],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": REGION}},
+        },
+        {
+            "Sid": "ReadOwnNodeGroups",
+            "Effect": "Allow",
+            "Action": ["eks:DescribeNodegroup"],
+            "Resource": f"arn:aws:eks:{REGION}:{account_id}:nodegroup/{cluster}/*/*",
+        },
+    ]
+
+
+def service_statements(v1: V1Foundation) -> list[dict[str, object]]:
+    """What the CovaEX service account may do in AWS: read exactly the two secrets its pods use.
+
+    External Secrets signs in as this account (the ``SecretStore`` in ``deploy/k8s/base`` names it) and
+    syncs the session key (:mod:`infraforge.constructs.app_secrets`) and the database secret RDS manages
+    and rotates into the Secret the pods read. Both ARNs are looked up, so no other secret of the
+    environment (nor one created later under the same prefix) is readable. Reading a secret encrypted
+    with a customer key also needs ``kms:Decrypt`` on that key, granted only through Secrets Manager
+    (``kms:ViaService``), so the role can never decrypt anything directly.
+    ``tests/infra/platform/test_irsa.py`` evaluates this policy against the calls the sync makes.
+    """
     return [
         {
             "Sid": "ReadOwnSecrets",
             "Effect": "Allow",
             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-            "Resource": [
-                f"arn:aws:secretsmanager:{REGION}:{account_id}:secret:{prefix}*",
-                v1.database_secret_arn,
-            ],
+            "Resource": [v1.session_secret_arn, v1.database_secret_arn],
         },
         {
             "Sid": "DecryptOwnSecrets",
@@ -99,10 +146,15 @@ def service_statements(config: PlatformConfig, account_id: str, v1: V1Foundation
     ]
 
 
-def alertmanager_statements(v1: V1Foundation) -> list[dict[str, object]]:
-    """Alertmanager publishes to the environment's v1 alarm topic, which the v1 key encrypts."""
+def alertmanager_statements(v1: V1Foundation, watchdog_topic_arn: str) -> list[dict[str, object]]:
+    """Alertmanager publishes to the environment's v1 alarm topic and to the Watchdog topic, both under the v1 key."""
     return [
-        {"Sid": "PublishAlarms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": v1.alarm_topic_arn},
+        {
+            "Sid": "PublishAlarms",
+            "Effect": "Allow",
+            "Action": ["sns:Publish"],
+            "Resource": [v1.alarm_topic_arn, watchdog_topic_arn],
+        },
         {
             "Sid": "EncryptForTheTopic",
             "Effect": "Allow",
@@ -133,7 +185,12 @@ class PlatformStack(TerraformStack):
             account_id=account_id,
         )
         self.network = ExistingNetwork(self, "network", lookup=config.network)
-        self.v1 = V1Foundation(self, "v1", name=f"{config.project}-{config.environment}")
+        self.v1 = V1Foundation(
+            self,
+            "v1",
+            name=f"{config.project}-{config.environment}",
+            secrets_prefix=f"{config.project}/{config.environment}",
+        )
         self.eks = EksPlatform(
             self,
             "eks",
@@ -142,6 +199,7 @@ class PlatformStack(TerraformStack):
             network=self.network,
             secrets_key_arn=self.key.key.arn,
             logs_key_arn=self.key.key.arn,
+            account_id=account_id,
         )
         self.data_access = PodDataAccess(
             self,
@@ -165,7 +223,7 @@ class PlatformStack(TerraformStack):
             # the name deploy/k8s/overlays/<env>/serviceaccount.yaml annotates
             name=f"{name}-service",
             account=config.service_account,
-            statements=service_statements(config, account_id, self.v1),
+            statements=service_statements(self.v1),
             **irsa,
         )
         self.ebs_csi_role = IrsaRole(
@@ -176,12 +234,27 @@ class PlatformStack(TerraformStack):
             managed_policy_arns=(EBS_CSI_POLICY_ARN,),
             **irsa,
         )
+        self.watchdog = DeadMansSwitch(
+            self,
+            "watchdog",
+            topic_name=config.watchdog_topic_name,
+            kms_key_arn=self.v1.key_arn,
+            alarm_topic_arn=self.v1.alarm_topic_arn,
+        )
         self.alertmanager_role = IrsaRole(
             self,
             "irsa_alertmanager",
             name=f"{name}-alertmanager",
             account=config.alertmanager_account,
-            statements=alertmanager_statements(self.v1),
+            statements=alertmanager_statements(self.v1, self.watchdog.topic.arn),
+            **irsa,
+        )
+        self.cluster_autoscaler_role = IrsaRole(
+            self,
+            "irsa_cluster_autoscaler",
+            name=f"{name}-cluster-autoscaler",
+            account=config.cluster_autoscaler_account,
+            statements=cluster_autoscaler_statements(config, account_id),
             **irsa,
         )
         self.addons = ClusterAddons(
@@ -196,10 +269,14 @@ class PlatformStack(TerraformStack):
             alertmanager_account=config.alertmanager_account,
             alertmanager_role_arn=self.alertmanager_role.role.arn,
             alarm_topic_arn=self.v1.alarm_topic_arn,
+            watchdog_topic_arn=self.watchdog.topic.arn,
+            cluster_autoscaler_account=config.cluster_autoscaler_account,
+            cluster_autoscaler_role_arn=self.cluster_autoscaler_role.role.arn,
             depends_on=[
                 *self.alb_controller_role.attachments,
                 *self.ebs_csi_role.attachments,
                 *self.alertmanager_role.attachments,
+                *self.cluster_autoscaler_role.attachments,
             ],
         )
         # name -> (value, description): the description is what the reference page shows, as terraform-docs does
@@ -215,6 +292,19 @@ class PlatformStack(TerraformStack):
                 self.alb_controller_role.role.arn,
                 "the AWS Load Balancer Controller's role (IRSA)",
             ),
+            "database_secret_arn": (
+                self.v1.database_secret_arn,
+                "the RDS-managed secret of the v1 database: the pods' ExternalSecret reads it (gitops_site)",
+            ),
+            "session_secret_arn": (
+                self.v1.session_secret_arn,
+                "the session-signing key's secret: the pods' ExternalSecret reads it (gitops_site)",
+            ),
+            "database_host": (self.v1.database.address, "the v1 database's endpoint, for the pods' ConfigMap"),
+            "database_port": (self.v1.database_port, "the v1 database's port, for the pods' ConfigMap"),
+            "database_name": (self.v1.database.db_name, "the v1 database's name, for the pods' ConfigMap"),
+            "redis_host": (self.v1.cache.primary_endpoint_address, "the v1 cache's primary endpoint, for the pods"),
+            "redis_port": (Token.as_string(self.v1.cache.port), "the v1 cache's port, for the pods"),
         }
         for key, (value, description) in outputs.items():
             TerraformOutput(self, key, value=value, description=description)

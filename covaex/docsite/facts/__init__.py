@@ -56,6 +56,7 @@ def _registry() -> dict[str, SectionFn]:
         "eks": platform.eks,
         "irsa": platform.irsa,
         "helm": platform.helm_releases,
+        "deadmans_switch": platform.deadmans_switch,
         "argocd_access": platform.argocd_access,
         "ecr": platform.ecr,
         "overlays": gitops.overlays,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from infraforge.gitops_site import BOOTSTRAP_COMMAND, BOOTSTRAP_FILES
 
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.paths import REPO_ROOT
@@ -135,7 +136,11 @@ def argocd(inputs: Inputs) -> dict[str, Any]:
         "apps": sorted(apps, key=lambda a: a["name"]),
         "projects": projects,
         "rbac": rbac,
-        "kustomizations": [f for f in files if f.path.endswith("kustomization.yaml")],
+        # the one bootstrap path (infraforge.gitops_site): the files it reads and the command, per environment
+        "bootstrap": {
+            "command": BOOTSTRAP_COMMAND.format(env="<env>"),
+            "files": [f"deploy/argocd/{name.format(env='<env>')}" for name in BOOTSTRAP_FILES],
+        },
     }
 
 

@@ -33,8 +33,32 @@ def eks(inputs: Inputs) -> dict[str, dict[str, Any]]:
                     f"public {readable(vpc.get('endpoint_public_access', True))} "
                     f"({readable(vpc.get('public_access_cidrs', []))})",
                     "auth_mode": readable(access.get("authentication_mode", "-")),
+                    "creator_admin": bool(access.get("bootstrap_cluster_creator_admin_permissions")),
+                    "log_retention": next(
+                        (
+                            g.get("retention_in_days")
+                            for g in doc.resources("aws_cloudwatch_log_group")
+                            if g.get("name") == f"/aws/eks/{c.get('name')}/cluster"
+                        ),
+                        None,
+                    ),
                 }
             )
+        # access entries: who besides the creator reaches the API, and with which access policy
+        policies = {
+            str(a.get("principal_arn")): f"{str(a.get('policy_arn')).rsplit('/', 1)[-1]} "
+            f"({block(a.get('access_scope')).get('type', '-')})"
+            for a in doc.resources("aws_eks_access_policy_association")
+        }
+        admins = [
+            {
+                "principal": str(e.get("principal_arn")).replace(
+                    "${data.aws_caller_identity.current.account_id}", "<account>"
+                ),
+                "policy": policies.get("${aws_eks_access_entry." + e.address.split(".", 1)[1] + ".principal_arn}", "-"),
+            }
+            for e in doc.resources("aws_eks_access_entry")
+        ]
         groups = []
         for g in doc.resources("aws_eks_node_group"):
             scaling = block(g.get("scaling_config"))
@@ -55,7 +79,7 @@ def eks(inputs: Inputs) -> dict[str, dict[str, Any]]:
                     "launch_template": readable(block(g.get("launch_template"))) if g.get("launch_template") else "-",
                 }
             )
-        return {"clusters": clusters, "groups": groups}
+        return {"clusters": clusters, "groups": groups, "admins": admins}
 
     return per_stack(inputs, ("aws_eks_cluster", "aws_eks_node_group"), one)
 
@@ -184,3 +208,46 @@ def argocd_access(inputs: Inputs) -> dict[str, dict[str, Any]]:
     if not out:
         raise PendingInput("no synthesized stack installs the argo-cd chart yet")
     return out
+
+
+def deadmans_switch(inputs: Inputs) -> dict[str, dict[str, Any]]:
+    """Per stack: where Alertmanager sends Watchdog, the alarm that fires when it stops, and the scrapes left out.
+
+    Read from kube-prometheus-stack's values (the Watchdog route, the ``enabled: false`` components) and the
+    CloudWatch alarm on the Watchdog topic, so the page states what the stack deploys.
+    """
+
+    def one(doc: TerraformDoc) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for rel in doc.resources("helm_release"):
+            if rel.get("name") == "kube-prometheus-stack":
+                for chunk in rel.get("values") or []:
+                    values.update(yaml.safe_load(str(chunk)) or {})
+        route = block(block(block(values.get("alertmanager")).get("config")).get("route"))
+        watchdog: dict[str, Any] = next(
+            (r for r in route.get("routes") or [] if 'alertname = "Watchdog"' in r.get("matchers", [])), {}
+        )
+        alarms = [
+            a
+            for a in doc.resources("aws_cloudwatch_metric_alarm")
+            if block(a.get("dimensions")).get("TopicName") and a.get("treat_missing_data") == "breaching"
+        ]
+        hidden = sorted(k for k, v in values.items() if isinstance(v, dict) and v == {"enabled": False})
+        return {
+            "default_receiver": route.get("receiver", "-"),
+            "watchdog_receiver": watchdog.get("receiver", "-"),
+            "repeat": watchdog.get("repeat_interval", "-"),
+            "hidden": hidden,
+            "alarms": [
+                {
+                    "address": a.address,
+                    "topic": readable(block(a.get("dimensions")).get("TopicName")),
+                    "metric": f"{a.get('namespace')} {a.get('metric_name')}",
+                    "fires_after_s": (as_int(a.get("period"), 0) or 0) * (as_int(a.get("evaluation_periods"), 0) or 0),
+                    "actions": readable(a.get("alarm_actions")),
+                }
+                for a in alarms
+            ],
+        }
+
+    return per_stack(inputs, ("helm_release",), one)

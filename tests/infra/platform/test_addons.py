@@ -151,8 +151,8 @@ def test_alertmanager_sends_to_the_v1_alarm_topic(platform_json: dict[str, Any],
     (sns,) = receivers["sns"]["sns_configs"]
     assert sns["sigv4"] == {"region": "ap-northeast-2"} and sns["send_resolved"] is True
     wired = {s["name"]: s["value"] for s in release["set"]}
-    assert wired["alertmanager.config.receivers[1].sns_configs[0].topic_arn"] == "${data.aws_sns_topic.v1_alarms.arn}"
-    assert config["receivers"][1]["name"] == "sns", "the set path above points at this receiver"
+    assert wired["alertmanager.config.receivers[0].sns_configs[0].topic_arn"] == "${data.aws_sns_topic.v1_alarms.arn}"
+    assert config["receivers"][0]["name"] == "sns", "the set path above points at this receiver"
     assert wired[r"alertmanager.serviceAccount.annotations.eks\.amazonaws\.com/role-arn"] == (
         "${aws_iam_role.irsa_alertmanager.arn}"
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import cdktf
 import pytest
-from infraforge.platform.config import CONTROL_PLANE_LOG_TYPES, PLATFORMS, PlatformConfig
+from infraforge.platform.config import PLATFORMS, PlatformConfig
 
 CONFIGS = {config.stack_name: config for config in PLATFORMS.values()}
 ENV_STACKS = tuple(CONFIGS)
@@ -46,7 +46,7 @@ def test_cluster_endpoints_logs_encryption_and_upgrade_policy(platform_json: dic
     assert vpc["public_access_cidrs"] == list(config.cluster.public_access_cidrs)
     assert not any(cidr.endswith("/0") for cidr in vpc["public_access_cidrs"])
     assert subnet_zones(doc, vpc["subnet_ids"]) == {"ap-northeast-2a", "ap-northeast-2c"}
-    assert sorted(cluster["enabled_cluster_log_types"]) == sorted(CONTROL_PLANE_LOG_TYPES)
+    assert cluster["enabled_cluster_log_types"] == list(config.cluster.log_types)
     assert cluster["encryption_config"]["resources"] == ["secrets"]
     key_ref = cluster["encryption_config"]["provider"]["key_arn"]
     key_name = key_ref.removeprefix("${aws_kms_key.").removesuffix(".arn}")

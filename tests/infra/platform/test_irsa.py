@@ -89,10 +89,10 @@ def test_alb_controller_changes_only_what_it_tagged(platform_json: dict[str, Any
 
 # --- The service role, evaluated against the calls the service makes -----------------
 #
-# The pods read their secrets through Secrets Manager (External Secrets or the
-# SDK: GetSecretValue on the session key and on the RDS-managed database
-# secret); Secrets Manager then calls kms:Decrypt on the v1 key on the pod's
-# behalf, with kms:ViaService set. The evaluator below is IAM's rule for one
+# External Secrets reads the pods' secrets as the covaex service account
+# (GetSecretValue on the session key and on the RDS-managed database secret);
+# Secrets Manager then calls kms:Decrypt on the v1 key on its behalf, with
+# kms:ViaService set. The evaluator below is IAM's rule for one
 # identity policy: allowed when an Allow statement matches action, resource and
 # every condition, and no Deny does.
 
@@ -108,6 +108,7 @@ def concrete(env: str) -> dict[str, str]:
             "rds!db-5f0e8d2c-1111-4c4c-9a9a-0123456789ab"
         ),
         "${data.aws_kms_key.v1.arn}": key_arn(env),
+        "${data.aws_secretsmanager_secret.v1_session_key.arn}": secret_arn(f"covaex/{env}/session-key"),
     }
 
 
@@ -185,6 +186,8 @@ def test_service_role_allows_nothing_beyond_them(platform_json: dict[str, Any], 
     via = {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
     denied = [
         ("secretsmanager:GetSecretValue", secret_arn(f"covaex/{other}/session-key"), {}),
+        # the prefix is not enough: only the two secrets the pods use (issue 24)
+        ("secretsmanager:GetSecretValue", secret_arn(f"covaex/{env}/another-secret"), {}),
         ("secretsmanager:GetSecretValue", secret_arn("rds!db-99999999-2222-4d4d-8b8b-0123456789ab"), {}),
         ("secretsmanager:PutSecretValue", secret_arn(f"covaex/{env}/session-key"), {}),
         ("secretsmanager:ListSecrets", "*", {}),
@@ -212,12 +215,14 @@ def test_the_evaluator_denies_what_the_old_policy_denied() -> None:
 
 
 @pytest.mark.parametrize("stack", ENV_STACKS)
-def test_alertmanager_may_publish_to_the_alarm_topic_only(platform_json: dict[str, Any], stack: str) -> None:
+def test_alertmanager_may_publish_to_the_alarm_and_watchdog_topics_only(
+    platform_json: dict[str, Any], stack: str
+) -> None:
     statements = json.loads(platform_json[stack]["resource"]["aws_iam_policy"]["irsa_alertmanager"]["policy"])[
         "Statement"
     ]
     publish = next(s for s in statements if s["Action"] == ["sns:Publish"])
-    assert publish["Resource"] == "${data.aws_sns_topic.v1_alarms.arn}"
+    assert publish["Resource"] == ["${data.aws_sns_topic.v1_alarms.arn}", "${aws_sns_topic.watchdog.arn}"]
     kms = next(s for s in statements if s["Action"] != ["sns:Publish"])
     assert kms["Condition"] == {"StringEquals": {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}}
     account = CONFIGS[stack].alertmanager_account
