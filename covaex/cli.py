@@ -92,9 +92,9 @@ def _diff(args: argparse.Namespace) -> int:
 def _drill(args: argparse.Namespace) -> int:
     from covaex.drill.command import main as run_drill
     from covaex.progress import Steps
-    from covaex.synth import REPO_ROOT, synth_stacks
+    from covaex.synth import DEFAULT_OUT, synth_stacks
 
-    result = synth_stacks(REPO_ROOT / "cdktf.out", steps=Steps(1))
+    result = synth_stacks(DEFAULT_OUT, steps=Steps(1))
     return run_drill(args.scenario or [], args.out, args.format, result.out / "stacks")
 
 

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +28,8 @@ from covaex.progress import Steps
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INFRA_SOURCES = REPO_ROOT / "cdktf"
 STAMP = ".covaex-synth.json"
+DEFAULT_OUT = REPO_ROOT / "cdktf.out"
+"""Where `covaex synth`, the docs and the tests synthesize (a git-ignored folder of this checkout)."""
 _VERSIONED = ("cdktf", "cdktf-cdktf-provider-aws", "cdktf-cdktf-provider-helm", "cdktf-cdktf-provider-kubernetes")
 
 
@@ -61,11 +64,21 @@ def sources_hash(root: Path = REPO_ROOT) -> str:
     return digest.hexdigest()
 
 
-def synth_stacks(out: Path, *, force: bool = False, steps: Steps | None = None, root: Path = REPO_ROOT) -> SynthResult:
+def synth_stacks(
+    out: Path,
+    *,
+    force: bool = False,
+    steps: Steps | None = None,
+    root: Path = REPO_ROOT,
+    seeds: Sequence[Path] = (),
+) -> SynthResult:
     """Synthesize every stack of ``root`` (default: this checkout) to ``out/stacks/<stack>/cdk.tf.json``, or reuse it.
 
     Another ``root`` (a commit's ``cdktf/`` exported by ``covaex diff``) is
     put first on the child's import path, so its ``infraforge`` is the one run.
+    ``seeds`` are other synth outputs (``cdktf.out``): one of the same sources
+    hash is copied instead of synthesizing again (a synth costs a minute of CPU,
+    most of it importing the AWS provider's 2,000 modules).
     """
     steps = steps or Steps(1)
     out = out.resolve()
@@ -74,7 +87,25 @@ def synth_stacks(out: Path, *, force: bool = False, steps: Steps | None = None, 
     # the second caller waits, then finds the first one's output in the cache.
     out.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(out.parent / f".{out.name}.synth.lock"):
+        if not force and _cached(out, wanted) is None:
+            for seed in (s.resolve() for s in seeds if s.resolve() != out):
+                copied = _copy_seed(seed, out, wanted, steps)
+                if copied is not None:
+                    return copied
         return _synth_locked(out, wanted, force=force, steps=steps, root=root)
+
+
+def _copy_seed(seed: Path, out: Path, wanted: str, steps: Steps) -> SynthResult | None:
+    """``seed``'s stacks into ``out`` when it holds a synth of the same sources, else None."""
+    with FileLock(seed.parent / f".{seed.name}.synth.lock"):
+        found = _cached(seed, wanted)
+        if found is None:
+            return None
+        with steps.step(f"synth (the same sources are synthesized in {seed.name}, copying)"):
+            shutil.rmtree(out / "stacks", ignore_errors=True)
+            shutil.copytree(seed / "stacks", out / "stacks")
+            (out / STAMP).write_text(json.dumps({"hash": wanted, "stacks": list(found.stacks)}, indent=2) + "\n")
+    return SynthResult(out, found.stacks, cached=True)
 
 
 def _synth_locked(out: Path, wanted: str, *, force: bool, steps: Steps, root: Path) -> SynthResult:

@@ -162,9 +162,9 @@ def run_targets(stacks_dir: Path | None, what: str) -> int:
     For the artifact each line is ``<arch> <wheel platform> ...``, what ``scripts/build-artifact.sh`` reads.
     """
     if stacks_dir is None:
-        from covaex.synth import REPO_ROOT, synth_stacks
+        from covaex.synth import DEFAULT_OUT, synth_stacks
 
-        stacks_dir = synth_stacks(REPO_ROOT / "cdktf.out").out / "stacks"
+        stacks_dir = synth_stacks(DEFAULT_OUT).out / "stacks"
     found = targets(load_stacks(stacks_dir))
     if what == "artifact":
         archs = artifact_architectures(found)

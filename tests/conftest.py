@@ -122,6 +122,6 @@ def postgres_url() -> str:
 def synthesized() -> SynthResult:
     """Every CDKTF stack synthesized once per run into ``cdktf.out/`` (reused while sources are unchanged)."""
     from covaex.progress import Steps
-    from covaex.synth import REPO_ROOT, synth_stacks
+    from covaex.synth import DEFAULT_OUT, synth_stacks
 
-    return synth_stacks(REPO_ROOT / "cdktf.out", steps=Steps(1, quiet=True))
+    return synth_stacks(DEFAULT_OUT, steps=Steps(1, quiet=True))

@@ -25,9 +25,11 @@ def build_app(outdir: str, *, docs_example: bool = False) -> App:
     app = App(outdir=outdir)
     defaults = DOCS_EXAMPLE_DEFAULTS if docs_example else DEFAULTS
     context = app.node.try_get_context
-    StateStack(app, read_inputs("shared", os.environ, context, defaults))
-    for environment in ENVIRONMENTS:
-        inputs = read_inputs(environment, os.environ, context, defaults)
-        TobeV1Stack(app, environment_config(environment, inputs))
+    # Every input and config first: a bad one stops the app before any stack is built.
+    shared = read_inputs("shared", os.environ, context, defaults)
+    configs = [environment_config(env, read_inputs(env, os.environ, context, defaults)) for env in ENVIRONMENTS]
+    StateStack(app, shared)
+    for config in configs:
+        TobeV1Stack(app, config)
     add_platform_stacks(app, defaults)
     return app

@@ -30,7 +30,7 @@ from typing import Any
 
 from covaex.errors import BadInput, CliError
 from covaex.progress import Steps
-from covaex.synth import INFRA_SOURCES, REPO_ROOT, SynthResult, sources_hash, synth_stacks
+from covaex.synth import DEFAULT_OUT, INFRA_SOURCES, REPO_ROOT, SynthResult, sources_hash, synth_stacks
 from covaex.topology.terraform import read_terraform
 
 SYNTH_CACHE = REPO_ROOT / ".cache" / "covaex-synth"
@@ -151,7 +151,8 @@ def _synth_cached(root: Path, label: str) -> SynthResult:
     with (SYNTH_CACHE / f"{digest}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            result = synth_stacks(out, root=root, steps=Steps(1, quiet=True))
+            # The checkout's own synth (`covaex synth`, the docs build) is reused when the sources match.
+            result = synth_stacks(out, root=root, steps=Steps(1, quiet=True), seeds=(DEFAULT_OUT,))
         except CliError as exc:
             raise BadInput(f"{label}: {exc}") from None
         os.utime(out)  # most recently used: kept by the pruning below

@@ -31,7 +31,7 @@ START_TIMEOUT_S = 30.0
 
 DESKTOP: ViewportSize = {"width": 1440, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
-PASSWORD = "correct-horse-battery-42"
+PASSWORD = "correct-horse-battery-42"  # pragma: allowlist secret (a test account's password)
 
 
 @dataclass

@@ -48,7 +48,10 @@ def local_feed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalFeed]:
         yield LocalFeed(running, market)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API holds the thread's event loop while it is open,
+# and the worker that ran the browser lane goes on with async tests (pytest-asyncio refuses to start
+# theirs inside a running loop). A module's end closes it; the next module starts its own (~1 s).
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip(f"{CHROMIUM} is not installed")
@@ -56,7 +59,7 @@ def playwright_driver() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     yield browser
