@@ -61,15 +61,18 @@ class Sampler:
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
-        while True:
-            for path in self.paths:
-                async with httpx.AsyncClient(base_url=self.served.base, timeout=10) as http:
+        # No keep-alive: every sample opens a fresh connection (any worker may answer it), without the
+        # cost of a new client (its TLS context) per sample, which starved the sampler on a busy machine.
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=self.served.base, timeout=10, limits=fresh) as http:
+            while True:
+                for path in self.paths:
                     started = time.perf_counter()
                     response = await http.get(path)
                     self.latency[path].append(time.perf_counter() - started)
                     assert response.status_code == 200, (path, response.status_code)
-            self.max_rss = max([self.max_rss, *(rss_bytes(pid) for pid in self.served.workers())])
-            await asyncio.sleep(0.05)
+                self.max_rss = max([self.max_rss, *(rss_bytes(pid) for pid in self.served.workers())])
+                await asyncio.sleep(0.05)
 
     def __enter__(self) -> Sampler:
         self._task = asyncio.create_task(self._run())
@@ -84,8 +87,15 @@ class Sampler:
     async def measure_baseline(self) -> None:
         """The same samples before the attack: what the machine gives without it."""
         task = asyncio.create_task(self._run())
-        await asyncio.sleep(2)
+        # At least 2 s and 10 samples of each path (at most 30 s): a p90 of a handful says little.
+        started = time.monotonic()
+        while time.monotonic() - started < 2 or min(map(len, self.latency.values())) < 10:
+            if task.done() or time.monotonic() - started > 30:
+                break
+            await asyncio.sleep(0.1)
         task.cancel()
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            task.result()  # a failed sample fails the test
         self.baseline = {path: self.p90_ms(path) for path in self.paths}
         self.latency = {p: [] for p in self.paths}
 

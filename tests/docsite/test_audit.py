@@ -6,10 +6,9 @@ renders the whole site from it, and reads the page a reviewer would read.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -18,20 +17,9 @@ from covaex.docsite.build import render_site
 from covaex.docsite.inputs import Inputs
 from covaex.docsite.sections import FactError
 from covaex.progress import Steps
-from covaex.topology.tfjson import TerraformDoc
+from tests.support.docs import mutated
 
 pytestmark = pytest.mark.slow
-
-Mutation = Callable[[dict[str, Any]], None]
-
-
-def _mutated(inputs: Inputs, changes: Mapping[str, Mutation]) -> Inputs:
-    stacks = dict(inputs.stacks)
-    for stack, change in changes.items():
-        raw = copy.deepcopy(dict(inputs.stack(stack).raw))
-        change(raw)
-        stacks[stack] = TerraformDoc(stack, raw)
-    return Inputs(stacks=stacks, data=inputs.data)
 
 
 def _page(files: Mapping[str, bytes], path: str) -> str:
@@ -51,7 +39,7 @@ def test_alarm_evaluation_periods_reach_the_runbook(real_inputs: Inputs) -> None
 
     before = _section(_page(render_site(real_inputs, Steps(3, quiet=True)), "epic4/runbooks.md"), "asg-capacity")
     changed = render_site(
-        _mutated(real_inputs, {"tobe-v1-dev": fifteen_periods, "tobe-v1-prod": fifteen_periods}), Steps(3, quiet=True)
+        mutated(real_inputs, {"tobe-v1-dev": fifteen_periods, "tobe-v1-prod": fifteen_periods}), Steps(3, quiet=True)
     )
     after = _section(_page(changed, "epic4/runbooks.md"), "asg-capacity")
     assert "5 min 동안 (1 min 구간 5개" in before
@@ -63,7 +51,7 @@ def test_a_spot_node_group_is_priced_as_spot_and_reported_as_a_spof(real_inputs:
     def spot(raw: dict[str, Any]) -> None:
         raw["resource"]["aws_eks_node_group"]["general"]["capacity_type"] = "SPOT"
 
-    files = render_site(_mutated(real_inputs, {"platform-v2-prod": spot}), Steps(3, quiet=True))
+    files = render_site(mutated(real_inputs, {"platform-v2-prod": spot}), Steps(3, quiet=True))
     cost = _page(files, "cost.md")
     prod_tab = cost[cost.index('=== "Platform v2 · prod"') :]
     assert re.search(r"aws_eks_node_group\.general \(3 x m6i\.large, Spot at \d+% of On-Demand", prod_tab)
@@ -76,7 +64,7 @@ def test_an_unknown_instance_type_fails_the_build_naming_the_resource(real_input
         raw["resource"]["aws_launch_template"]["app"]["instance_type"] = "t3.xlarge"
 
     with pytest.raises(FactError, match=r"costs.*aws_autoscaling_group\.app.*t3\.xlarge"):
-        render_site(_mutated(real_inputs, {"tobe-v1-prod": unknown}), Steps(3, quiet=True))
+        render_site(mutated(real_inputs, {"tobe-v1-prod": unknown}), Steps(3, quiet=True))
 
 
 def test_a_cross_stack_sg_rule_reaches_the_db_access_page_and_the_matrix(real_inputs: Inputs) -> None:
@@ -89,7 +77,7 @@ def test_a_cross_stack_sg_rule_reaches_the_db_access_page_and_the_matrix(real_in
             "to_port": 5432,
         }
 
-    files = render_site(_mutated(real_inputs, {"platform-v2-prod": open_db}), Steps(3, quiet=True))
+    files = render_site(mutated(real_inputs, {"platform-v2-prod": open_db}), Steps(3, quiet=True))
     access = _page(files, "epic2/db-access-sg.md")
     prod = access[access.index('=== "prod') :]
     assert re.search(

@@ -6,23 +6,11 @@ rendered page a person reads.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from covaex.docsite.inputs import Inputs
-from covaex.topology.tfjson import TerraformDoc
-
-Mutation = Callable[[dict[str, Any]], None]
-
-
-def _mutated(inputs: Inputs, changes: Mapping[str, Mutation]) -> Inputs:
-    stacks = dict(inputs.stacks)
-    for stack, change in changes.items():
-        raw = copy.deepcopy(dict(inputs.stack(stack).raw))
-        change(raw)
-        stacks[stack] = TerraformDoc(stack, raw)
-    return Inputs(stacks=stacks, data=inputs.data)
+from tests.support.docs import mutated
 
 
 def test_the_route_tables_sentence_says_what_each_tier_routes_to(
@@ -42,7 +30,7 @@ def test_the_route_tables_sentence_says_what_each_tier_routes_to(
     def one_nat(raw: dict[str, Any]) -> None:
         raw["resource"]["aws_route"]["app_c_nat"]["nat_gateway_id"] = "${aws_nat_gateway.nat_a.id}"
 
-    moved = {e.tier: e for e in egress(_mutated(real_inputs, {"tobe-v1-prod": one_nat}))["tobe-v1-prod"]}
+    moved = {e.tier: e for e in egress(mutated(real_inputs, {"tobe-v1-prod": one_nat}))["tobe-v1-prod"]}
     assert [a for a, _ in moved["app"].targets] == ["aws_nat_gateway.nat_a"] and moved["app"].shared
     assert not moved["public"].shared  # the internet gateway is regional: never a shared-exit SPOF
 
@@ -59,7 +47,7 @@ def test_the_cidr_plan_sentence_reads_the_zones_tiers_and_ranges(real_inputs: In
             "aws_vpc"
         ]["vpc"]["cidr_block"]
 
-    clash = vpc_ranges(_mutated(real_inputs, {"tobe-v1-dev": same_range}))
+    clash = vpc_ranges(mutated(real_inputs, {"tobe-v1-dev": same_range}))
     assert len(clash.overlaps) == 1 and "tobe-v1-dev" in clash.overlaps[0]
 
 
@@ -111,13 +99,13 @@ def test_the_alb_sentence_reads_the_redirect_and_checks_the_idle_timeout_against
     def forward_http(raw: dict[str, Any]) -> None:
         raw["resource"]["aws_lb_listener"]["http"]["default_action"] = [{"type": "fixed-response"}]
 
-    assert not alb_entry(_mutated(real_inputs, {"tobe-v1-dev": forward_http})).redirects["tobe-v1-dev"]
+    assert not alb_entry(mutated(real_inputs, {"tobe-v1-dev": forward_http})).redirects["tobe-v1-dev"]
 
     def short_idle(raw: dict[str, Any]) -> None:
         raw["resource"]["aws_lb"]["alb"]["idle_timeout"] = 15
 
     with pytest.raises(FactError, match=r"tobe-v1-prod: ALB idle timeout 15 s is not longer than the gateway's"):
-        alb_entry(_mutated(real_inputs, {"tobe-v1-prod": short_idle}))
+        alb_entry(mutated(real_inputs, {"tobe-v1-prod": short_idle}))
 
 
 def test_the_state_backend_and_stack_interface_sentences_hold_for_every_stack(real_inputs: Inputs) -> None:

@@ -1,15 +1,34 @@
-"""What the docs tests share: ``mkdocs build --strict`` of a rendered tree, outside the work tree."""
+"""What the docs tests share: ``mkdocs build --strict`` of a rendered tree (outside the work tree), and
+stacks changed on purpose (:func:`mutated`)."""
 
 from __future__ import annotations
 
+import copy
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
+from covaex.docsite.inputs import Inputs
 from covaex.docsite.paths import DOCS_DIR, REPO_ROOT
 from covaex.docsite.sync import write_tree
+from covaex.topology.tfjson import TerraformDoc
+
+Mutation = Callable[[dict[str, Any]], None]
+"""A change to one stack's Terraform JSON, in place."""
+
+
+def mutated(inputs: Inputs, changes: Mapping[str, Mutation]) -> Inputs:
+    """``inputs`` with each named stack's JSON changed (a copy: the session's stacks stay as synthesized)."""
+    stacks = dict(inputs.stacks)
+    for stack, change in changes.items():
+        raw = copy.deepcopy(dict(inputs.stack(stack).raw))
+        change(raw)
+        stacks[stack] = TerraformDoc(stack, raw)
+    return Inputs(stacks=stacks, data=inputs.data)
 
 
 def mkdocs_build(tmp: Path, generated: dict[str, bytes], screenshots: Path | None = None) -> Path:
