@@ -10,7 +10,10 @@ this script starts; ``--clients`` WebSocket clients from loopback addresses
 or to 1-3 of them (``--watch 1-3``: coin-page watchers), and count what they
 get. Latency runs from the upstream's event time (``eventTime``, stamped by
 the local Binance server when it sends a tick) to the client's decode, read
-on :data:`PROBES` clients spread over the connections.
+on :data:`PROBES` clients spread over the connections (``websockets``' asyncio
+client); the others are :mod:`light_client` connections, which answer pings
+and count frames without a task per client, so that the load core keeps up
+with the server at 10,000 clients.
 
 Delivered is exact, read on the probe clients: a reference connection
 straight to the upstream records every tick (symbol and event time) sent
@@ -63,6 +66,7 @@ import httpx
 import psutil
 import uvloop
 import ws_fanout
+from light_client import Counts, LightClient, open_light_client
 from redis.asyncio import Redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
@@ -141,9 +145,27 @@ class Tally:
     probe_symbols: list[tuple[str, ...]] = field(default_factory=list)
 
 
+async def light_chain_client(
+    url: str, source: str, symbols: list[str], tally: Tally, counts: Counts, settled: asyncio.Queue[None]
+) -> LightClient | None:
+    """A connection that only has to stay and read (:mod:`light_client`): every client but the probes."""
+    subscribe = json.dumps({"op": "subscribe", "symbols": symbols, "id": 1})
+    try:
+        client = await open_light_client(url, source, subscribe, counts, within=90)
+    except (OSError, TimeoutError, WebSocketException):
+        tally.failed += 1
+        return None
+    else:
+        tally.connected += 1
+        return client
+    finally:
+        await settled.put(None)
+
+
 async def chain_client(
     url: str, source: str, symbols: list[str], tally: Tally, probe: bool, settled: asyncio.Queue[None]
 ) -> None:
+    """A probe: decodes every frame, for latency and for the ticks it received."""
     try:
         ws = await connect(
             url, ping_interval=None, compression=None, max_size=None, open_timeout=90, local_addr=(source, 0)
@@ -322,12 +344,16 @@ async def measure_chain(
     with covaex_serve(port, args.workers, redis_url, upstream_url, symbols, workdir, pythonpath, prefix) as running:
         await wait_prices(port, symbols, running)
         url = f"ws://127.0.0.1:{port}/ws/v1/market"
-        tally, settled = Tally(), asyncio.Queue[None]()
+        tally, counts, settled = Tally(), Counts(), asyncio.Queue[None]()
         every = max(1, clients // PROBES)
-        tasks = []
+        tasks: list[asyncio.Task[Any]] = []
         plan = zip(harness.loopback_sources(clients), subscriptions(clients, symbols, args.watch), strict=True)
         for i, (source, subs) in enumerate(plan):
-            tasks.append(asyncio.create_task(chain_client(url, source, subs, tally, i % every == 0, settled)))
+            if i % every == 0:
+                client = chain_client(url, source, subs, tally, True, settled)
+            else:
+                client = light_chain_client(url, source, subs, tally, counts, settled)
+            tasks.append(asyncio.create_task(client))
             if i % 50 == 49:
                 await asyncio.sleep(0.05)
         for _ in range(clients):
@@ -343,9 +369,11 @@ async def measure_chain(
                 os.kill(p.pid, signal.SIGUSR1)
         before = service_processes(root)
         tally.counting, tally.window = True, (int(time.time() * 1000), 1 << 62)
+        counts.counting = True
         started = time.monotonic()
         await asyncio.sleep(args.seconds)
         tally.counting, tally.window = False, (tally.window[0], int(time.time() * 1000))
+        counts.counting = False
         elapsed = time.monotonic() - started
         after = service_processes(root)
         await asyncio.sleep(GRACE_SECONDS)  # ticks sent in the window and still on their way
@@ -356,8 +384,12 @@ async def measure_chain(
         stop.set()
         await reference
         for task in tasks:
+            if task.done() and not task.cancelled() and isinstance(task.result(), LightClient):
+                task.result().close()
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+    tally.frames += counts.frames
+    tally.updates += counts.updates
     latencies = sorted(tally.latencies) or [float("nan")]
     shares = []
     for got, subscribed in zip(tally.received, tally.probe_symbols, strict=True):
