@@ -110,11 +110,47 @@ def test_two_guest_tabs_editing_at_once_lose_nothing(browser: Browser, service: 
         star(tab2, "BTCUSDT")
         star(tab1, "LINKUSDT")
         wanted = {"XRPUSDT", "ADAUSDT", "LINKUSDT"}
-        stored = json.loads(tab1.evaluate(f"() => window.localStorage.getItem({json.dumps(GUEST_KEY)})"))
-        assert {item["symbol"] for item in stored["items"]} == wanted
-        # Both tabs show the merged list (the storage event), without a reload.
+        # Both tabs show the merged list (the storage event), without a reload, and both read it stored.
         for page in (tab1, tab2):
             expect_starred(page, wanted, wanted | {"BTCUSDT"})
+        for page in (tab1, tab2):
+            stored = json.loads(page.evaluate(f"() => window.localStorage.getItem({json.dumps(GUEST_KEY)})"))
+            assert {item["symbol"] for item in stored["items"]} == wanted
+        # One tab writes for both: localStorage has no transactions across renderer processes.
+        held = tab2.evaluate("async () => (await navigator.locks.query()).held.map((lock) => lock.name)")
+        assert held == ["covaex.watchlist.writer"]
+        assert console.errors == []
+    finally:
+        context.close()
+
+
+def test_two_guest_tabs_starring_in_bursts_lose_nothing(browser: Browser, service: Service, console: Console) -> None:
+    """Both tabs star their own half of the list on timers of their own: their changes overlap in time.
+
+    Each tab keeps its own copy of localStorage and learns of the other's writes a moment
+    later, so tabs that each rewrote the whole list lost stars here; the writer tab keeps all.
+    """
+    context = new_context(browser)
+    try:
+        tab1, tab2 = context.new_page(), context.new_page()
+        for page in (tab1, tab2):
+            console.watch(page)
+            open_live(page, service)
+        symbols = tab1.evaluate(
+            "() => [...new Set([...document.querySelectorAll('[data-symbol] button[data-action=watch]')]"
+            ".map((button) => button.closest('[data-symbol]').dataset.symbol))]"
+        )
+        assert len(symbols) >= 10
+        halves = {tab1: symbols[0::2][:8], tab2: symbols[1::2][:8]}
+        burst = """(symbols) => symbols.forEach((symbol, i) => setTimeout(() => document
+            .querySelector(`[data-symbol='${symbol}'] button[data-action=watch]`).click(), 3 * i))"""
+        for page, mine in halves.items():
+            page.evaluate(burst, mine)
+        wanted = set(halves[tab1]) | set(halves[tab2])
+        for page in (tab1, tab2):
+            expect_starred(page, wanted, wanted)
+            stored = json.loads(page.evaluate(f"() => window.localStorage.getItem({json.dumps(GUEST_KEY)})"))
+            assert {item["symbol"] for item in stored["items"]} == wanted
         assert console.errors == []
     finally:
         context.close()

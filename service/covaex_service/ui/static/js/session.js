@@ -3,15 +3,18 @@
 // account through the sync endpoint and clears the local copy only after a 2xx answer.
 //
 // Nothing a user added is lost to another tab or device: every star is one idempotent
-// per-item change (PUT or DELETE /api/v1/watchlist/<SYMBOL>, or a read-modify-write of the
-// freshly read guest list), never a whole-list write, and every tab follows the others
-// (the `storage` event for guests, a BroadcastChannel and a re-fetch on focus for accounts).
+// per-item change (PUT or DELETE /api/v1/watchlist/<SYMBOL>, or a change applied by the one
+// tab that writes the guest list, guest-writer.js), never a whole-list write, and every tab
+// follows the others (the `storage` event for guests, a BroadcastChannel and a re-fetch on
+// focus for accounts). After a merge into the account only the merged symbols leave the
+// guest list: a star another tab added meanwhile waits for the next sync.
 //
 // Events: "change" (user or watchlist changed), "notice" ({detail: {message, action?, scope?}}).
 
 import { api, forgetCsrfCookie, readCookie, CSRF_COOKIE } from "./api.js";
 import { config } from "./config.js";
-import { clearGuestWatchlist, readGuestWatchlist, updateGuestWatchlist } from "./store.js";
+import { GuestWriter } from "./guest-writer.js";
+import { readGuestWatchlist } from "./store.js";
 
 const CHANNEL = "covaex.watchlist";
 
@@ -45,6 +48,7 @@ export class Session extends EventTarget {
     this.inFlight = new Map();
     this.seq = 0;
     this.channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL) : null;
+    this.guest = new GuestWriter();
   }
 
   get loggedIn() {
@@ -65,14 +69,18 @@ export class Session extends EventTarget {
 
   /** Follow other tabs and devices: storage events, the channel, and a re-fetch on focus. */
   follow() {
+    const guestListChanged = () => {
+      if (!this.loggedIn) {
+        this.items = readGuestWatchlist();
+        this.emit("change");
+      }
+    };
     window.addEventListener("storage", (event) => {
       if (event.key === config.guestStorageKey || event.key === null) {
-        if (!this.loggedIn) {
-          this.items = readGuestWatchlist();
-          this.emit("change");
-        }
+        guestListChanged();
       }
     });
+    this.guest.addEventListener("written", guestListChanged);
     if (this.channel) {
       this.channel.addEventListener("message", () => this.refresh());
     }
@@ -137,7 +145,7 @@ export class Session extends EventTarget {
   async toggle(symbol) {
     const wanted = !this.has(symbol);
     if (!this.loggedIn) {
-      this.toggleGuest(symbol, wanted);
+      await this.toggleGuest(symbol, wanted);
       return;
     }
     if (wanted && this.items.length >= config.watchlistCap) {
@@ -171,22 +179,18 @@ export class Session extends EventTarget {
     this.emit("change");
   }
 
-  toggleGuest(symbol, wanted) {
-    // Read the stored list again at the moment of the change: another tab may have changed it.
-    const outcome = updateGuestWatchlist((items) => {
-      const present = items.some((item) => item.symbol === symbol);
-      if (wanted && !present) {
-        return items.length >= config.watchlistCap ? null : [...items, { symbol, addedAt: Date.now() }];
-      }
-      return wanted ? items : items.filter((item) => item.symbol !== symbol);
-    });
+  async toggleGuest(symbol, wanted) {
+    // The writer tab applies the change to the list as stored: another tab may have changed it.
+    const { outcome, items } = await this.guest.change({ kind: "star", symbol, wanted, addedAt: Date.now() });
     if (outcome === "full") {
       this.notify(`관심 목록에는 ${config.watchlistCap}개까지 담을 수 있어요.`);
     } else if (outcome === "unavailable") {
       this.notify("이 브라우저에서는 관심 목록을 저장할 수 없어요.");
     }
-    this.items = readGuestWatchlist();
-    this.emit("change");
+    if (!this.loggedIn) {
+      this.items = items;
+      this.emit("change");
+    }
   }
 
   /** Returns an error message, or "" on success. */
@@ -235,7 +239,7 @@ export class Session extends EventTarget {
       this.notify(`이 기기의 관심 목록을 계정으로 옮기지 못했어요. 다음 로그인 때 다시 시도할게요. ${result.message}`);
       return;
     }
-    clearGuestWatchlist();
+    await this.guest.change({ kind: "forget", symbols: guestItems.map((item) => item.symbol) });
     this.pendingSyncId = null;
     const { added = [], skipped = [], truncated = [] } = result.data;
     const parts = [`추가 ${added.length}개`];
