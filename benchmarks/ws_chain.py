@@ -66,7 +66,7 @@ import httpx
 import psutil
 import uvloop
 import ws_fanout
-from light_client import Counts, LightClient, open_light_client
+from light_client import LightLoad
 from redis.asyncio import Redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
@@ -143,23 +143,6 @@ class Tally:
     received: list[set[tuple[str, int]]] = field(default_factory=list)
     """Per probe: the (symbol, event time) of each counted tick it received."""
     probe_symbols: list[tuple[str, ...]] = field(default_factory=list)
-
-
-async def light_chain_client(
-    url: str, source: str, symbols: list[str], tally: Tally, counts: Counts, settled: asyncio.Queue[None]
-) -> LightClient | None:
-    """A connection that only has to stay and read (:mod:`light_client`): every client but the probes."""
-    subscribe = json.dumps({"op": "subscribe", "symbols": symbols, "id": 1})
-    try:
-        client = await open_light_client(url, source, subscribe, counts, within=90)
-    except (OSError, TimeoutError, WebSocketException):
-        tally.failed += 1
-        return None
-    else:
-        tally.connected += 1
-        return client
-    finally:
-        await settled.put(None)
 
 
 async def chain_client(
@@ -341,23 +324,32 @@ async def measure_chain(
     port = free_port()
     symbols = symbols_of(args.symbols)
     prefix = str(workdir / "profile" / "out") if profile else None
-    with covaex_serve(port, args.workers, redis_url, upstream_url, symbols, workdir, pythonpath, prefix) as running:
+    with contextlib.ExitStack() as stack:
+        running = stack.enter_context(
+            covaex_serve(port, args.workers, redis_url, upstream_url, symbols, workdir, pythonpath, prefix)
+        )
         await wait_prices(port, symbols, running)
         url = f"ws://127.0.0.1:{port}/ws/v1/market"
-        tally, counts, settled = Tally(), Counts(), asyncio.Queue[None]()
+        tally, settled = Tally(), asyncio.Queue[None]()
         every = max(1, clients // PROBES)
-        tasks: list[asyncio.Task[Any]] = []
-        plan = zip(harness.loopback_sources(clients), subscriptions(clients, symbols, args.watch), strict=True)
-        for i, (source, subs) in enumerate(plan):
-            if i % every == 0:
-                client = chain_client(url, source, subs, tally, True, settled)
-            else:
-                client = light_chain_client(url, source, subs, tally, counts, settled)
-            tasks.append(asyncio.create_task(client))
+        plan = list(zip(harness.loopback_sources(clients), subscriptions(clients, symbols, args.watch), strict=True))
+        probes = plan[::every]
+        others = [
+            (source, json.dumps({"op": "subscribe", "symbols": subs, "id": 1}))
+            for i, (source, subs) in enumerate(plan)
+            if i % every
+        ]
+        light = stack.enter_context(contextlib.closing(LightLoad(url, others, within=90)))
+        tasks = []
+        for i, (source, subs) in enumerate(probes):
+            tasks.append(asyncio.create_task(chain_client(url, source, subs, tally, True, settled)))
             if i % 50 == 49:
                 await asyncio.sleep(0.05)
-        for _ in range(clients):
+        for _ in probes:
             await settled.get()
+        connected, failed = await light.ready()
+        tally.connected += connected
+        tally.failed += failed
         sent: set[tuple[str, int]] = set()
         stop = asyncio.Event()
         tally.window = (1 << 62, 1 << 62)  # nothing counted yet
@@ -369,12 +361,12 @@ async def measure_chain(
                 os.kill(p.pid, signal.SIGUSR1)
         before = service_processes(root)
         tally.counting, tally.window = True, (int(time.time() * 1000), 1 << 62)
-        counts.counting = True
+        light.count()
         started = time.monotonic()
         await asyncio.sleep(args.seconds)
         tally.counting, tally.window = False, (tally.window[0], int(time.time() * 1000))
-        counts.counting = False
         elapsed = time.monotonic() - started
+        frames, updates = await light.counted()
         after = service_processes(root)
         await asyncio.sleep(GRACE_SECONDS)  # ticks sent in the window and still on their way
         if profile:
@@ -384,12 +376,10 @@ async def measure_chain(
         stop.set()
         await reference
         for task in tasks:
-            if task.done() and not task.cancelled() and isinstance(task.result(), LightClient):
-                task.result().close()
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    tally.frames += counts.frames
-    tally.updates += counts.updates
+    tally.frames += frames
+    tally.updates += updates
     latencies = sorted(tally.latencies) or [float("nan")]
     shares = []
     for got, subscribed in zip(tally.received, tally.probe_symbols, strict=True):

@@ -11,11 +11,14 @@ the symbol count); a flush loop writes what changed in one round trip, and
 refreshes the heartbeat while the feed is live. A change is written
 :data:`GATHER_SECONDS` after it arrived (the rest of the upstream's burst
 joins it), but never sooner than :data:`FLUSH_INTERVAL_SECONDS` after the
-previous flush began: at most ten round trips a second, and a tick waits at
-most one window, so at up to ten ticks a second per symbol no tick is
+previous flush began: at most twenty round trips a second, and a tick waits
+at most one window, so at up to twenty ticks a second per symbol no tick is
 coalesced away (a fixed 100 ms sleep between flushes drifted past 100 ms
-under load and merged 2-4 % of 5-per-second ticks; issue 26). When the cache
-is down the changes are kept and written once it is back.
+under load and merged 2-4 % of 5-per-second ticks; issue 26). The window is
+most of a tick's latency through the chain (``benchmarks/ws_chain.py``
+measures both); halving it doubles the frames to clients that watch every
+symbol. When the cache is down the changes are kept and written once it is
+back.
 
 A cache outage does not move the feed: a restarted (or failed-over) Redis
 may come back without the lease key, and a new leader's feed would start
@@ -59,8 +62,8 @@ from covaex_service.venues import SIMULATOR, is_simulated
 
 log = logging.getLogger("covaex.market.ingest")
 
-FLUSH_INTERVAL_SECONDS = 0.1
-"""Batching window of cache writes: at most ten round trips a second whatever the tick rate."""
+FLUSH_INTERVAL_SECONDS = 0.05
+"""Batching window of cache writes: at most twenty round trips a second whatever the tick rate."""
 GATHER_SECONDS = 0.005
 """How long a flush woken by a change waits for the rest of the upstream's burst (one frame per symbol)."""
 CACHE_PROBE_SECONDS = 0.5

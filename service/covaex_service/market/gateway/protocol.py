@@ -68,7 +68,7 @@ code   when
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -224,7 +224,7 @@ def snapshot_frame(source: Source, stale: bool, encoded_markets: list[str]) -> s
     return f'{{"type":"snapshot","source":"{source}","stale":{json.dumps(stale)},"data":[{",".join(encoded_markets)}]}}'
 
 
-def update_frame(seq: int, source: Source, encoded_markets: list[str]) -> str:
+def update_frame(seq: int, source: Source, encoded_markets: Iterable[str]) -> str:
     return f'{{"type":"update","seq":{seq},"source":"{source}","data":[{",".join(encoded_markets)}]}}'
 
 
