@@ -61,6 +61,9 @@ class Booted:
     health_path: str
     health_timeout: int
     grace_seconds: int
+    alb_window_seconds: int
+    """How long the target group's health check takes to mark a silent instance unhealthy (unhealthy
+    threshold x interval): a restart shorter than this never takes the instance out of the ALB."""
     db_secret_arn: str
     session_secret_arn: str
     boot_seconds: float = 0.0
@@ -213,7 +216,8 @@ def _boot(stack: dict[str, Any], folder: Path, arch: str, stacks_dir: Path) -> I
         grace = stack["resource"]["aws_autoscaling_group"]["app"]["health_check_grace_period"]
         # Under emulation every instruction is translated: the bound is the grace period times the slowdown.
         allowed = grace * instance.slowdown
-        result = Booted(instance, stand, port, check["path"], int(check["timeout"]), grace, db_arn, session_arn)
+        window = int(check["unhealthy_threshold"]) * int(check["interval"])
+        result = Booted(instance, stand, port, check["path"], int(check["timeout"]), grace, window, db_arn, session_arn)
         started = time.monotonic()
         instance.boot()
         try:
