@@ -75,6 +75,13 @@ from covaex import processes
 from covaex.localserve import free_port
 
 PROBES = 50
+GOALS: dict[tuple[int, str, int], tuple[float, float]] = {
+    (1000, "all", 1): (0.995, 100.0),
+    (2000, "all", 1): (0.995, 200.0),
+    (10000, "1-3", 2): (1.0, 250.0),
+}
+"""Issue 26's goals through the chain: (clients, symbols per client, workers) -> (least share of the
+ticks delivered, most p99 ms). Written into the results beside the figures; the docs page judges them."""
 GRACE_SECONDS = 3.0
 """After the counted seconds, how long the probes keep recording ticks that were sent during them."""
 MAX_CLIENTS = 12_000
@@ -478,6 +485,8 @@ async def run(args: argparse.Namespace) -> None:
         await processes.until(redis.ping, within=10, interval=0.1, what="Redis answering", error=SystemExit)
         for n in args.clients:
             row: dict[str, Any] = {"clients": n}
+            if (goal := GOALS.get((n, args.watch, args.workers))) is not None:
+                row["goal"] = {"delivered": goal[0], "p99_ms": goal[1]}
             row["chain"] = await measure_chain(args, n, redis, redis_url, upstream_url, tmp / f"chain{n}",
                                                profile=args.profile)  # fmt: skip
             print_row(n, "chain", row["chain"])

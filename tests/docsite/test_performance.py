@@ -118,12 +118,21 @@ def test_a_chain_run_shows_chain_gateway_and_before_side_by_side_with_the_worker
     doc = {
         "benchmark": "ws_chain", "measured_at": "2026-12-06T12:00:00+00:00", "load_average_after": [0.5, 0.4, 0.3],
         "notes": {"symbols": 20, "ticks_per_symbol": 5.0, "workers": 1, "watch": "all", "before": "rev abc"},
-        "rows": [{"clients": 1000, "chain": chain, "gateway": chain_side(1.0, 20.0, 54.0)}],
+        "rows": [
+            {"clients": 1000, "chain": chain, "gateway": chain_side(1.0, 20.0, 54.0),
+             "goal": {"delivered": 0.995, "p99_ms": 100.0}},
+            {"clients": 2000, "chain": chain | {"p99_ms": 200.5}, "goal": {"delivered": 0.995, "p99_ms": 200.0}},
+            {"clients": 3000, "chain": chain},
+        ],
     }  # fmt: skip
     run = chain_run(doc, "ws_chain.json")
     assert run.rows == (
-        ("1,000", "99.9 %", "41", "89", "100.0 %", "20", "54", "-", "-", "-", "107 MiB, 62 %", "1,100"),
-    )
+        ("1,000", "99.9 %", "41", "89", "100.0 %", "20", "54", "-", "-", "-", "107 MiB, 62 %", "1,100",
+         "≥ 99.5 %, p99 ≤ 100 ms: 달성"),
+        ("2,000", "99.9 %", "41", "200", "-", "-", "-", "-", "-", "-", "107 MiB, 62 %", "1,100",
+         "≥ 99.5 %, p99 ≤ 200 ms: 미달"),
+        ("3,000", "99.9 %", "41", "89", "-", "-", "-", "-", "-", "-", "107 MiB, 62 %", "1,100", "-"),
+    )  # fmt: skip
     assert run.setup == "20 symbols x 5 ticks/s, --workers 1, symbols per client: all" and run.before == "rev abc"
     del chain["processes"]
     with pytest.raises(ValueError, match=r"ws_chain\.json: not a chain result"):

@@ -263,7 +263,7 @@ def chain_run(doc: Mapping[str, Any], source: str) -> ChainRun:
                 f"{int(r['clients']):,}", *_side(r, "chain", source), *_side(r, "gateway", source),
                 *_side(r, "before", source),
                 " / ".join(f"{float(p['rss_mib']):,.0f} MiB, {float(p['cpu_pct']):.0f} %" for p in workers) or "-",
-                f"{int(r['chain']['open_files_needed']):,}",
+                f"{int(r['chain']['open_files_needed']):,}", _judged(r.get("goal"), r["chain"]),
             ))  # fmt: skip
         load = ", ".join(f"{float(x):.2f}" for x in doc.get("load_average_after") or [])
         return ChainRun(str(doc["benchmark"]), str(doc["measured_at"]), load, setup, CHAIN_COLUMNS, tuple(rows),
@@ -275,7 +275,17 @@ def chain_run(doc: Mapping[str, Any], source: str) -> ChainRun:
 CHAIN_COLUMNS = (
     "clients", "chain delivered", "chain p50 ms", "chain p99 ms", "gateway delivered", "gateway p50 ms",
     "gateway p99 ms", "before delivered", "before p50 ms", "before p99 ms", "worker RSS, CPU", "open files",
+    "목표 (goal)",
 )  # fmt: skip
+
+
+def _judged(goal: Mapping[str, Any] | None, chain: Mapping[str, Any]) -> str:
+    """The goal written with the figures (`benchmarks/ws_chain.py`'s `GOALS`) and whether the chain met it."""
+    if goal is None:
+        return "-"
+    least, most = float(goal["delivered"]), float(goal["p99_ms"])
+    met = float(chain["delivered"]) >= least and float(chain["p99_ms"]) <= most
+    return f"≥ {100 * least:g} %, p99 ≤ {most:g} ms: {'달성' if met else '미달'}"
 
 
 def load_chain(results_dir: Path = RESULTS_DIR) -> list[ChainRun]:
