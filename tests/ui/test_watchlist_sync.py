@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -33,6 +35,25 @@ def new_context(browser: Browser) -> BrowserContext:
     context = browser.new_context(viewport=DESKTOP, locale="ko-KR")
     context.set_default_timeout(20_000)
     return context
+
+
+@contextmanager
+def guest_tabs(browser: Browser, service: Service, console: Console) -> Iterator[tuple[Page, Page]]:
+    """Two tabs of one browser, live on the main page, nobody logged in."""
+    context = new_context(browser)
+    try:
+        tab1, tab2 = context.new_page(), context.new_page()
+        for page in (tab1, tab2):
+            console.watch(page)
+            open_live(page, service)
+        yield tab1, tab2
+    finally:
+        context.close()
+
+
+def stored_symbols(page: Page) -> set[str]:
+    stored = json.loads(page.evaluate(f"() => window.localStorage.getItem({json.dumps(GUEST_KEY)})"))
+    return {item["symbol"] for item in stored["items"]}
 
 
 def test_two_devices_logged_in_editing_at_once_lose_nothing(
@@ -97,12 +118,7 @@ def test_two_tabs_of_one_account_follow_each_other_without_focus(
 
 
 def test_two_guest_tabs_editing_at_once_lose_nothing(browser: Browser, service: Service, console: Console) -> None:
-    context = new_context(browser)
-    try:
-        tab1, tab2 = context.new_page(), context.new_page()
-        for page in (tab1, tab2):
-            console.watch(page)
-            open_live(page, service)
+    with guest_tabs(browser, service, console) as (tab1, tab2):
         star(tab1, "BTCUSDT")
         expect_starred(tab2, {"BTCUSDT"}, {"BTCUSDT"})
         star(tab1, "XRPUSDT")
@@ -113,15 +129,11 @@ def test_two_guest_tabs_editing_at_once_lose_nothing(browser: Browser, service: 
         # Both tabs show the merged list (the storage event), without a reload, and both read it stored.
         for page in (tab1, tab2):
             expect_starred(page, wanted, wanted | {"BTCUSDT"})
-        for page in (tab1, tab2):
-            stored = json.loads(page.evaluate(f"() => window.localStorage.getItem({json.dumps(GUEST_KEY)})"))
-            assert {item["symbol"] for item in stored["items"]} == wanted
+        assert stored_symbols(tab1) == stored_symbols(tab2) == wanted
         # One tab writes for both: localStorage has no transactions across renderer processes.
         held = tab2.evaluate("async () => (await navigator.locks.query()).held.map((lock) => lock.name)")
         assert held == ["covaex.watchlist.writer"]
         assert console.errors == []
-    finally:
-        context.close()
 
 
 def test_two_guest_tabs_starring_in_bursts_lose_nothing(browser: Browser, service: Service, console: Console) -> None:
@@ -130,12 +142,7 @@ def test_two_guest_tabs_starring_in_bursts_lose_nothing(browser: Browser, servic
     Each tab keeps its own copy of localStorage and learns of the other's writes a moment
     later, so tabs that each rewrote the whole list lost stars here; the writer tab keeps all.
     """
-    context = new_context(browser)
-    try:
-        tab1, tab2 = context.new_page(), context.new_page()
-        for page in (tab1, tab2):
-            console.watch(page)
-            open_live(page, service)
+    with guest_tabs(browser, service, console) as (tab1, tab2):
         symbols = tab1.evaluate(
             "() => [...new Set([...document.querySelectorAll('[data-symbol] button[data-action=watch]')]"
             ".map((button) => button.closest('[data-symbol]').dataset.symbol))]"
@@ -149,8 +156,5 @@ def test_two_guest_tabs_starring_in_bursts_lose_nothing(browser: Browser, servic
         wanted = set(halves[tab1]) | set(halves[tab2])
         for page in (tab1, tab2):
             expect_starred(page, wanted, wanted)
-            stored = json.loads(page.evaluate(f"() => window.localStorage.getItem({json.dumps(GUEST_KEY)})"))
-            assert {item["symbol"] for item in stored["items"]} == wanted
+            assert stored_symbols(page) == wanted
         assert console.errors == []
-    finally:
-        context.close()
