@@ -48,6 +48,11 @@ biggest groups first and stack the two drills on one worker."""
 SLOW_GROUPS = {"boot", "drill", "abuse", "browser"}
 """The groups `make check` leaves out (marker ``serial``): minutes of drills, floods and browsers."""
 
+PROVIDER_GROUP = "aws-provider"
+"""The group of the tests marked ``aws_provider``: they build constructs in the test process, which imports the
+AWS provider (all 2,214 of its modules, ~20 s of CPU per process). On one worker, one process pays for it; every
+other test reads the synthesized JSON or a config, which needs no provider (``infraforge.constructs.config``)."""
+
 
 def serial_group(path: Path) -> str | None:
     """The xdist group of a test file under ``tests/``, or ``None`` for one that runs anywhere."""
@@ -73,6 +78,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(group))
             if group in SLOW_GROUPS:
                 item.add_marker(pytest.mark.serial)
+        elif item.get_closest_marker("aws_provider"):
+            item.add_marker(pytest.mark.xdist_group(PROVIDER_GROUP))
     items.sort(key=_lane_rank)  # stable: file order within a lane and among the rest
 
 

@@ -22,18 +22,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infraforge.constructs.alb import AlbConfig
-from infraforge.constructs.app_secrets import AppSecretsConfig
-from infraforge.constructs.app_tier import AppTierConfig
-from infraforge.constructs.cache import CacheConfig
-from infraforge.constructs.database import DatabaseConfig
-from infraforge.constructs.encryption_key import EncryptionKeyConfig
-from infraforge.constructs.iam import AppInstanceRoleConfig, CiDeployRoleConfig
-from infraforge.constructs.nat_instance import NatInstanceConfig
-from infraforge.constructs.network import NetworkConfig
-from infraforge.constructs.observability import ObservabilityConfig
-from infraforge.constructs.security_groups import SecurityGroupsConfig
-from infraforge.constructs.vpn import VpnConfig
+from infraforge.constructs.config import (
+    AlbConfig,
+    AppInstanceRoleConfig,
+    AppSecretsConfig,
+    AppTierConfig,
+    CacheConfig,
+    CiDeployRoleConfig,
+    DatabaseConfig,
+    EncryptionKeyConfig,
+    NatInstanceConfig,
+    NetworkConfig,
+    ObservabilityConfig,
+    SecurityGroupsConfig,
+    VpnConfig,
+)
 from infraforge.environments import PROFILES, EnvironmentProfile, profile
 from infraforge.inputs import REGION, DeployInputs
 

@@ -30,6 +30,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+PROJECT = "covaex"
+"""The ``Project`` tag of every resource and the prefix of its name (``covaex-<environment>``)."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class EnvironmentProfile:

@@ -16,6 +16,7 @@ that names the variable instead of failing later inside Terraform.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ DOCS_EXAMPLE_DEFAULTS: dict[str, str] = {**DEFAULTS, "alarm_email": "alarms@exam
 """The defaults of the documentation's synth (``covaex synth``, ``python -m infraforge --docs-example``).
 
 prod refuses to synthesize without an alarm subscriber (see
-:class:`~infraforge.constructs.observability.ObservabilityConfig`); the docs
+:class:`~infraforge.constructs.config.ObservabilityConfig`); the docs
 describe a prod that has one, so their synth subscribes this reserved
 example address (RFC 2606: it can never receive mail). ``cdktf synth`` and
 ``cdktf deploy`` never use it.
@@ -61,6 +62,12 @@ _OIDC_PROVIDER_ARN = re.compile(r"^arn:aws:iam::\d{12}:oidc-provider/token\.acti
 _SWITCH = {"": None, "true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _DOCUMENTATION_NETS = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+
+
+CDKTF_CONTEXT_ENV = "CDKTF_CONTEXT_JSON"
+"""Where the cdktf CLI hands the app its context (``cdktf.json``'s ``"context"``): cdktf's ``App`` reads it into
+its node's context (``CONTEXT_ENV`` of its ``lib/app.js``); :func:`cdktf_context` reads it the same way without
+loading cdktf (``tests/infra/test_inputs.py`` compares the two)."""
 
 
 class InputError(ValueError):
@@ -101,6 +108,18 @@ class DeployInputs:
     vpn_enabled: bool | None
     app_ami_id: str
     github_oidc_provider_arn: str
+
+
+def cdktf_context(environ: Mapping[str, str]) -> Callable[[str], Any]:
+    """The app's cdktf context as ``App(...).node.try_get_context`` gives it, read from :data:`CDKTF_CONTEXT_ENV`."""
+    raw = environ.get(CDKTF_CONTEXT_ENV, "")
+    try:
+        values = json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise InputError(f"{CDKTF_CONTEXT_ENV} must be a JSON object, got {raw[:60]!r} ({exc})") from None
+    if not isinstance(values, dict):
+        raise InputError(f"{CDKTF_CONTEXT_ENV} must be a JSON object, got {raw[:60]!r}")
+    return values.get
 
 
 def read_inputs(

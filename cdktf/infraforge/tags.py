@@ -16,7 +16,8 @@ import jsii
 from cdktf import IAspect
 from constructs import IConstruct
 
-PROJECT = "covaex"
+from infraforge.environments import PROJECT
+
 MANAGED_BY = "cdktf"
 
 

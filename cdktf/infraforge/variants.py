@@ -23,7 +23,6 @@ from cdktf import App
 
 from infraforge.config import EnvironmentConfig, environment_config
 from infraforge.inputs import DOCS_EXAMPLE_DEFAULTS, read_inputs
-from infraforge.stacks.tobe_v1 import TobeV1Stack
 
 Step = Callable[[EnvironmentConfig], EnvironmentConfig]
 
@@ -86,11 +85,17 @@ BASES: dict[str, str] = {"vpn-second-connection": "vpn"}
 def build_variants(outdir: str) -> App:
     app = App(outdir=outdir)
     base = environment_config("dev", read_inputs("dev", os.environ, app.node.try_get_context, DOCS_EXAMPLE_DEFAULTS))
+    configs = []
     for name, step in STEPS.items():
         changed = step(base)
-        TobeV1Stack(
-            app, VariantConfig(**{f.name: getattr(changed, f.name) for f in dataclasses.fields(changed)}, variant=name)
+        configs.append(
+            VariantConfig(**{f.name: getattr(changed, f.name) for f in dataclasses.fields(changed)}, variant=name)
         )
+    # every config is built (and checked) before the stack module, and with it the AWS provider (~20 s), is imported
+    from infraforge.stacks.tobe_v1 import TobeV1Stack
+
+    for config in configs:
+        TobeV1Stack(app, config)
     return app
 
 

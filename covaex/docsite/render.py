@@ -8,6 +8,7 @@ its template. Rendering is pure: it returns bytes and writes nothing.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Mapping
@@ -68,11 +69,23 @@ def page_templates(pages_dir: Path = PAGES_DIR) -> list[str]:
     return sorted(p.relative_to(pages_dir).as_posix() for p in pages_dir.rglob(f"*{TEMPLATE_SUFFIX}"))
 
 
-def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+def make_environment(templates_dir: Path = TEMPLATES_DIR, *, autoescape: bool = False) -> jinja2.Environment:
+    """The Jinja environment of ``templates_dir`` (``autoescape``: HTML, the slide deck; else Markdown).
+
+    One per folder and escaping, kept for the process: Jinja compiles a template once and compiles it again when
+    its file changes (``auto_reload``), so a build's renders, a test run's and ``mkdocs serve``'s rebuilds do not
+    compile every template again (about 1.7 s of CPU per render).
+    """
+    return _environment(templates_dir.resolve(), autoescape)
+
+
+@functools.cache
+def _environment(templates_dir: Path, autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,  # a typo in a template fails the build, not the page
-        autoescape=False,  # Markdown, not HTML  # noqa: S701
+        autoescape=autoescape,  # Markdown pages are not escaped, the HTML deck is  # noqa: S701
+        auto_reload=True,  # an edited template is compiled again (the default, relied on here)
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,

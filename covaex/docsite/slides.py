@@ -29,8 +29,7 @@ REVEAL_VERSION = "6.0.2"
 
 def render_deck(context: Mapping[str, Any], *, templates_dir: Path = TEMPLATES_DIR) -> dict[str, bytes]:
     """``{"slides/index.html": bytes}``: the deck, its links relative to where the hook serves it."""
-    env = make_environment(templates_dir)
-    env.autoescape = True  # HTML, unlike the pages' Markdown
+    env = make_environment(templates_dir, autoescape=True)  # HTML, unlike the pages' Markdown
     try:
         html = env.get_template(DECK_TEMPLATE).render(
             **context, size=SLIDE_SIZE, reveal=f"../assets/vendor/reveal.js-{REVEAL_VERSION}", generated="../generated"

@@ -10,7 +10,8 @@ import pytest
 
 from tests.deploy.deploy_checks import Rendered, run, tool
 
-pytestmark = pytest.mark.slow
+# one worker runs the module: its checkov run (~14 s) is a module fixture, computed once per worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("checkov-kubernetes")]
 
 # Negative control, scanned in the same run (checkov starts slowly): a
 # privileged, root, probe-less pod on a moving tag must fail.

@@ -4,7 +4,7 @@ For each job of ``.github/workflows/`` that takes AWS credentials
 (``aws-actions/configure-aws-credentials``):
 
 * the role is the one its ``role-to-assume`` variable names
-  (:data:`infraforge.constructs.iam.GITHUB_ROLE_VARIABLES`: variable -> stack
+  (:data:`infraforge.constructs.config.GITHUB_ROLE_VARIABLES`: variable -> stack
   output -> ``aws_iam_role``), read from the synthesized stacks;
 * its trust policy must let the job's OIDC token in: the federated principal
   is the account's GitHub provider, and moto's IAM policy evaluator
@@ -42,7 +42,7 @@ import pytest
 import yaml
 from botocore import xform_name
 from botocore.exceptions import ClientError
-from infraforge.constructs.iam import ARTIFACT_PREFIX, GITHUB_OIDC_HOST, GITHUB_ROLE_VARIABLES
+from infraforge.constructs.config import ARTIFACT_PREFIX, GITHUB_OIDC_HOST, GITHUB_ROLE_VARIABLES
 from infraforge.inputs import DEFAULTS, REGION
 from moto import mock_aws
 from moto.core.authorization import enable_iam_authentication

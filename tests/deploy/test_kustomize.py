@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from infraforge.constructs.alb import INTERNAL_PATHS, AlbConfig
+from infraforge.constructs.config import INTERNAL_PATHS, AlbConfig
 
 from tests.deploy.deploy_checks import OVERLAYS, Rendered, kustomize, render
 

@@ -8,9 +8,9 @@ import re
 
 import yaml
 from infraforge.config import environment_config
+from infraforge.constructs.config import RELEASE_ENVIRONMENT
 from infraforge.inputs import DOCS_EXAMPLE_DEFAULTS, read_inputs
-from infraforge.platform.config import ECR, PLATFORMS
-from infraforge.platform.ecr import PUSH_ACTIONS, RELEASE_ENVIRONMENT
+from infraforge.platform.config import ECR, PLATFORMS, PUSH_ACTIONS
 
 from tests.deploy.deploy_checks import ENVIRONMENTS, REPO_ROOT, Rendered
 

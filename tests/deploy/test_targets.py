@@ -78,7 +78,7 @@ def test_the_image_is_built_for_the_eks_nodes_and_their_ami_agrees(found: list[T
 
 
 def test_the_app_ami_is_of_the_app_instances_architecture(found: list[Target]) -> None:
-    from infraforge.constructs.app_tier import AMI_PARAMETER
+    from infraforge.constructs.config import AMI_PARAMETER
 
     assert AMI_PARAMETER.endswith(f"-{artifact_architectures(found)[0]}")
 

@@ -5,6 +5,8 @@ Building the site with mkdocs is :func:`tests.support.docs.mkdocs_build`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from covaex.docsite.inputs import Inputs, load_data, load_stacks
@@ -24,3 +26,12 @@ def rendered(real_inputs: Inputs) -> dict[str, bytes]:
     from covaex.progress import Steps
 
     return render_site(real_inputs, Steps(3, quiet=True))
+
+
+@pytest.fixture(scope="session")
+def site(rendered: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``mkdocs build --strict`` of the rendered pages, once per run (the site, the deck and the rendering checks
+    read it; none writes to it)."""
+    from tests.support.docs import mkdocs_build
+
+    return mkdocs_build(tmp_path_factory.mktemp("site"), rendered)

@@ -33,11 +33,11 @@ def _section(page: str, heading: str) -> str:
     return page[start : end if end != -1 else None]
 
 
-def test_alarm_evaluation_periods_reach_the_runbook(real_inputs: Inputs) -> None:
+def test_alarm_evaluation_periods_reach_the_runbook(real_inputs: Inputs, rendered: Mapping[str, bytes]) -> None:
     def fifteen_periods(raw: dict[str, Any]) -> None:
         raw["resource"]["aws_cloudwatch_metric_alarm"]["asg_capacity"]["evaluation_periods"] = 15
 
-    before = _section(_page(render_site(real_inputs, Steps(3, quiet=True)), "epic4/runbooks.md"), "asg-capacity")
+    before = _section(_page(rendered, "epic4/runbooks.md"), "asg-capacity")
     changed = render_site(
         mutated(real_inputs, {"tobe-v1-dev": fifteen_periods, "tobe-v1-prod": fifteen_periods}), Steps(3, quiet=True)
     )

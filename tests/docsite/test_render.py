@@ -29,6 +29,24 @@ def test_every_page_is_stamped_with_its_template(tmp_path: Path) -> None:
     assert "# A\n\nbody 42\n" in text
 
 
+def test_an_edited_template_is_rendered_anew_by_the_kept_environment(tmp_path: Path) -> None:
+    """The process keeps one Jinja environment (templates compiled once): an edit on disk still shows at once,
+    as ``mkdocs serve`` needs, a new macro file too."""
+    import os
+
+    root = _templates(tmp_path, {"a.md.j2": '{% import "partials/m.j2" as m %}{{ m.word() }} one\n'})
+    (root / "partials").mkdir()
+    macros = root / "partials" / "m.j2"
+    macros.write_text("{% macro word() %}first{% endmacro %}", encoding="utf-8")
+    assert b"first one" in render_pages({}, templates_dir=root)["a.md"]
+    page = root / "pages" / "a.md.j2"
+    page.write_text('{% import "partials/m.j2" as m %}{{ m.word() }} two\n', encoding="utf-8")
+    macros.write_text("{% macro word() %}second{% endmacro %}", encoding="utf-8")
+    for path in (page, macros):  # a later mtime, as an edit a second later has, whatever the clock's resolution
+        os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))
+    assert b"second two" in render_pages({}, templates_dir=root)["a.md"]
+
+
 def test_links_are_relative_to_the_page(tmp_path: Path) -> None:
     root = _templates(
         tmp_path, {"epic2/x.md.j2": '{{ link("epic4/runbooks.md", "#alb-5xx") }} {{ link("/index.md") }}'}

@@ -41,11 +41,6 @@ def _page_text(site: Path, docs_path: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", raw)).split())
 
 
-@pytest.fixture(scope="module")
-def site(rendered: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return mkdocs_build(tmp_path_factory.mktemp("site"), rendered)
-
-
 def test_every_nav_page_is_generated_and_built(rendered: dict[str, bytes], site: Path) -> None:
     pages = nav_pages(load_nav())
     generated = {p.removeprefix("generated/") for p in pages if p.startswith("generated/")}
@@ -172,11 +167,18 @@ def _with_backup_retention(inputs: Inputs, stack: str, days: int) -> Inputs:
     return Inputs(stacks=stacks, data=load_data())
 
 
+@pytest.fixture(scope="module")
+def longer_retention(real_inputs: Inputs) -> tuple[int, dict[str, bytes]]:
+    """Prod's synthesized backup retention, and the site rendered with it 3 days longer (a changed construct
+    setting), rendered once for the two tests below."""
+    current = int(real_inputs.stack("tobe-v1-prod").resources("aws_db_instance")[0].get("backup_retention_period"))
+    return current, render_site(_with_backup_retention(real_inputs, "tobe-v1-prod", current + 3), Steps(3, quiet=True))
+
+
 def test_a_changed_construct_setting_changes_exactly_the_pages_that_show_it(
-    real_inputs: Inputs, rendered: dict[str, bytes]
+    longer_retention: tuple[int, dict[str, bytes]], rendered: dict[str, bytes]
 ) -> None:
-    current = real_inputs.stack("tobe-v1-prod").resources("aws_db_instance")[0].get("backup_retention_period")
-    changed = render_site(_with_backup_retention(real_inputs, "tobe-v1-prod", int(current) + 3), Steps(3, quiet=True))
+    current, changed = longer_retention
     differing = sorted(p for p in rendered if rendered[p] != changed.get(p))
     assert "epic2/rds-backup.md" in differing
     assert not [p for p in differing if p.startswith(("epic1/", "epic7/", "epic8/", "epic9/"))]
@@ -184,15 +186,15 @@ def test_a_changed_construct_setting_changes_exactly_the_pages_that_show_it(
 
 
 def test_docs_check_fails_naming_the_pages_then_build_fixes_it(
-    real_inputs: Inputs, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    real_inputs: Inputs,
+    longer_retention: tuple[int, dict[str, bytes]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "generated"
-    # The stacks of this run: a concurrent edit of cdktf/ must not trigger a second synth mid-test.
-    build_docs(generated_dir=out, quiet=True, inputs=real_inputs)
-    assert check_docs(generated_dir=out, quiet=True, inputs=real_inputs) == 0
     # The committed pages as they were with another retention: what a changed construct setting leaves behind.
-    current = real_inputs.stack("tobe-v1-prod").resources("aws_db_instance")[0].get("backup_retention_period")
-    stale = render_site(_with_backup_retention(real_inputs, "tobe-v1-prod", int(current) + 3), Steps(3, quiet=True))
+    # (The stacks of this run: a concurrent edit of cdktf/ must not trigger a second synth mid-test.)
+    current, stale = longer_retention
     write_tree(out, stale)
     capsys.readouterr()
 

@@ -14,7 +14,6 @@ from playwright.sync_api import Page, sync_playwright
 from covaex.docsite.paths import DOCS_DIR, REPO_ROOT
 from covaex.docsite.screenshots import CHROMIUM, CHROMIUM_ARGS
 from covaex.docsite.slides import DECK, REVEAL_VERSION, SLIDE_SIZE
-from tests.support.docs import mkdocs_build
 
 pytestmark = pytest.mark.slow
 
@@ -37,11 +36,6 @@ STORY = [
     "결과: 장애별 목표",
     "참고 자료",
 ]
-
-
-@pytest.fixture(scope="module")
-def site(rendered: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return mkdocs_build(tmp_path_factory.mktemp("site"), rendered)
 
 
 @pytest.fixture(scope="module")

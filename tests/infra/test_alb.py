@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from infraforge.constructs.alb import TLS_POLICY, AlbConfig
+from infraforge.constructs.config import TLS_POLICY, AlbConfig
 from infraforge.inputs import DEFAULTS
 
 from tests.infra.stack_json import Json, resource

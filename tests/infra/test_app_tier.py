@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from infraforge.constructs.app_tier import AppTierConfig
+from infraforge.constructs.config import AppTierConfig
 from infraforge.constructs.user_data import ServiceBoot, render_user_data
 from infraforge.instance_types import BURSTABLE
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from infraforge.constructs.cache import CacheConfig
+from infraforge.constructs.config import CacheConfig
 
 from tests.infra.stack_json import Json, resource
 

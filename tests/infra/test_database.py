@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from infraforge.constructs.database import DatabaseConfig
+from infraforge.constructs.config import DatabaseConfig
 
 from tests.infra.stack_json import Json, resource
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from infraforge.constructs.encryption_key import EncryptionKeyConfig
+from infraforge.constructs.config import EncryptionKeyConfig
 
 from tests.infra.stack_json import Json, resource, resources
 

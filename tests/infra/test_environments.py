@@ -72,14 +72,16 @@ def _resources(stack: dict[str, Any], rtype: str) -> dict[str, Any]:
     return found
 
 
+@pytest.mark.aws_provider
 def test_a_third_environment_is_one_profile(tmp_path: Path) -> None:
     from cdktf import App
-    from infraforge.platform.stacks import platform_stack
+    from infraforge.platform.stacks import PlatformStack
     from infraforge.stacks.tobe_v1 import TobeV1Stack
 
     app = App(outdir=str(tmp_path))
-    TobeV1Stack(app, environment_config(STAGING, read_inputs("staging", {}, None, DOCS_EXAMPLE_DEFAULTS)))
-    platform_stack(app, platform_config(STAGING), DOCS_EXAMPLE_DEFAULTS)
+    inputs = read_inputs("staging", {}, None, DOCS_EXAMPLE_DEFAULTS)
+    TobeV1Stack(app, environment_config(STAGING, inputs))
+    PlatformStack(app, platform_config(STAGING), inputs)
     app.synth()
     v1 = json.loads((tmp_path / "stacks" / "tobe-v1-staging" / "cdk.tf.json").read_text())
     v2 = json.loads((tmp_path / "stacks" / "platform-v2-staging" / "cdk.tf.json").read_text())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from infraforge.config import environment_config
-from infraforge.constructs.alb import INTERNAL_PATHS
+from infraforge.constructs.config import INTERNAL_PATHS
 from infraforge.inputs import DEFAULTS, InputError, read_inputs
 
 from tests.infra.stack_json import Json, resource, resources
@@ -93,8 +93,8 @@ def test_prod_refuses_to_synthesize_without_an_alarm_subscriber() -> None:
 
 
 def test_the_cdktf_app_stops_with_one_line_naming_the_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app's own entry point (``python -m infraforge``'s ``main``), in this process: a child would spend
-    half a minute importing the AWS provider again; tests/infra/test_inputs.py runs the real command."""
+    """The app's own entry point (``python -m infraforge``'s ``main``), in this process (tests/infra/test_inputs.py
+    runs the real command): a config's refusal stops it before any stack is built."""
     from infraforge.__main__ import main
 
     for name in [n for n in os.environ if n.startswith("INFRAFORGE_")]:
@@ -149,6 +149,7 @@ def test_the_listener_keeps_metrics_and_readiness_inside_the_vpc(prod: Json) -> 
     assert action["type"] == "fixed-response" and action["fixed_response"]["status_code"] == "404"
 
 
+@pytest.mark.aws_provider
 def test_an_existing_github_oidc_provider_is_used_not_created() -> None:
     from cdktf import Testing
     from infraforge.stacks.state import StateStack
@@ -189,8 +190,7 @@ def test_dev_egress_is_a_graviton_nat_instance(dev: Json, prod: Json) -> None:
 
 
 def test_a_nat_instance_is_graviton_and_single() -> None:
-    from infraforge.constructs.nat_instance import NatInstanceConfig
-    from infraforge.constructs.network import NetworkConfig
+    from infraforge.constructs.config import NatInstanceConfig, NetworkConfig
 
     with pytest.raises(ValueError, match="Graviton"):
         NatInstanceConfig(instance_type="t3.nano", ami_id="ami-0123456789abcdef0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from infraforge.constructs.network import Network, NetworkConfig, plan_subnets
+from infraforge.constructs.config import NetworkConfig, plan_subnets
 from infraforge.environments import PROFILES
 
 from tests.infra.stack_json import Json, SynthConstruct, resource, resources
@@ -78,7 +78,10 @@ def test_locked_default_security_group(prod: Json) -> None:
     assert not default_sg.get("ingress") and not default_sg.get("egress")
 
 
+@pytest.mark.aws_provider
 def test_single_nat_is_a_switch(synth_construct: SynthConstruct) -> None:
+    from infraforge.constructs.network import Network
+
     config = NetworkConfig(name="t", vpc_cidr="10.99.0.0/16", availability_zones=AZS, single_nat=False)
     out = synth_construct(lambda stack: Network(stack, "network", config))
     assert sorted(resources(out, "aws_nat_gateway")) == ["nat_a", "nat_c"]

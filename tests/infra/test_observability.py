@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from infraforge.constructs.observability import OPTIONAL_SLUGS, RUNBOOK_SLUGS
+from infraforge.constructs.config import OPTIONAL_SLUGS, RUNBOOK_SLUGS
 
 from tests.infra.stack_json import Json, resources
 

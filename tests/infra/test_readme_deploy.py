@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from infraforge.inputs import DEFAULTS
-from infraforge.platform.stacks import PUBLIC_CIDRS_INPUT
+from infraforge.platform.config import PUBLIC_CIDRS_INPUT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

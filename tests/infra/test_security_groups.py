@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from infraforge.constructs.security_groups import SecurityGroupsConfig
+from infraforge.constructs.config import SecurityGroupsConfig
 
 from tests.infra.stack_json import Json, resources
 

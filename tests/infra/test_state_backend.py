@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from infraforge.constructs.state_backend import StateBackendConfig
+from infraforge.constructs.config import StateBackendConfig
 from infraforge.inputs import DEFAULTS
 
 from tests.infra.stack_json import Json, resource

@@ -17,6 +17,7 @@ def _taggable(rtype: str) -> bool:
     return hasattr(cls, "tags_input")
 
 
+@pytest.mark.aws_provider  # the provider's resource classes say which types take tags
 @pytest.mark.parametrize("name", INFRA_STACKS)
 def test_every_taggable_resource_has_the_common_tags(name: str, stacks: dict[str, Json]) -> None:
     environment = name.removeprefix("tobe-v1-") if name != "state" else "shared"

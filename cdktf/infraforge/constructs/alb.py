@@ -14,15 +14,13 @@
   market streams are quiet between updates; load-balancer-cookie stickiness
   sends a reconnecting browser back to the same instance, and the
   deregistration delay lets open streams drain during a rollout.
-* ``/metrics`` and ``/readyz`` answer 404 at the listener (:data:`INTERNAL_PATHS`):
+* ``/metrics`` and ``/readyz`` answer 404 at the listener (:data:`~infraforge.constructs.config.INTERNAL_PATHS`):
   scraping and health checks stay inside the VPC.
 * Malformed headers are dropped; access logs go to a private bucket;
   deletion protection is on where ``deletion_protection`` says so (prod).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
@@ -44,58 +42,10 @@ from cdktf_cdktf_provider_aws.lb_target_group import (
 )
 from constructs import Construct
 
+from infraforge.constructs.config import ELB_LOG_DELIVERY_ACCOUNTS, INTERNAL_PATHS, AlbConfig
 from infraforge.constructs.network import Network
 from infraforge.constructs.private_bucket import PrivateBucket
 from infraforge.constructs.security_groups import SecurityGroups
-
-# The ELB log-delivery account of ap-northeast-2 (regions older than 2022 use an account, not a service principal).
-ELB_LOG_DELIVERY_ACCOUNTS = {"ap-northeast-2": "600734575887"}
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-# Operator endpoints the internet must not reach: /metrics (host, PID, counters) and
-# /readyz (dependency state). Prometheus and the target-group checks reach the
-# instances directly inside the VPC, never through the listener.
-INTERNAL_PATHS = ("/metrics", "/metrics/*", "/readyz")
-
-
-@dataclass(frozen=True)
-class AlbConfig:
-    """Settings of :class:`ApplicationLoadBalancer`.
-
-    Attributes:
-        name: name prefix of the resources.
-        region: region of the ALB (picks the log-delivery account).
-        certificate_arn: ACM certificate of the HTTPS listener.
-        app_port: port of the service on the instances.
-        health_check_path: liveness endpoint checked on every target (and by the ASG, through the ALB).
-        idle_timeout_seconds: how long a quiet connection (a WebSocket) stays open.
-        stickiness_seconds: load-balancer cookie lifetime.
-        deregistration_delay_seconds: drain time for open connections during rollouts.
-        deletion_protection: refuse ``terraform destroy`` of the ALB.
-        logs_force_destroy: ``destroy`` empties the versioned access-log bucket (dev: its logs are disposable).
-        access_log_retention_days: how long access logs are kept.
-        ssl_policy: the HTTPS listener's TLS policy.
-    """
-
-    name: str
-    region: str
-    certificate_arn: str
-    app_port: int
-    deletion_protection: bool
-    logs_force_destroy: bool = False
-    health_check_path: str = "/healthz"
-    idle_timeout_seconds: int = 3600
-    stickiness_seconds: int = 3600
-    deregistration_delay_seconds: int = 120
-    access_log_retention_days: int = 90
-    ssl_policy: str = TLS_POLICY
-
-    def __post_init__(self) -> None:
-        if self.region not in ELB_LOG_DELIVERY_ACCOUNTS:
-            raise ValueError(f"no ELB log-delivery account known for region {self.region}")
-        if not 1 <= self.idle_timeout_seconds <= 4000:
-            raise ValueError("idle_timeout_seconds must be between 1 and 4000 (the ALB limit)")
-        if not self.health_check_path.startswith("/"):
-            raise ValueError(f"health_check_path must be a path, got {self.health_check_path!r}")
 
 
 class ApplicationLoadBalancer(Construct):

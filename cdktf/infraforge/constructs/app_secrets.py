@@ -9,24 +9,10 @@ secret (:mod:`infraforge.constructs.database`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from constructs import Construct
 
-
-@dataclass(frozen=True)
-class AppSecretsConfig:
-    """Settings of :class:`AppSecrets`.
-
-    Attributes:
-        name: prefix of the secret names (``<name>/session-key``).
-        recovery_window_days: how long a deleted secret can be restored; 0 deletes it at once (dev), so a
-            re-created environment can create the same name again.
-    """
-
-    name: str
-    recovery_window_days: int = 7
+from infraforge.constructs.config import AppSecretsConfig
 
 
 class AppSecrets(Construct):

@@ -24,7 +24,6 @@ AZ leaves the site up; dev runs one at rest.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from cdktf import Fn, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.autoscaling_group import (
@@ -53,89 +52,14 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
 from infraforge.constructs.alb import ApplicationLoadBalancer
+from infraforge.constructs.config import AppTierConfig
 from infraforge.constructs.iam import AppInstanceRole
 from infraforge.constructs.network import Network
 from infraforge.constructs.security_groups import SecurityGroups
 from infraforge.constructs.user_data import ServiceBoot, cloudwatch_agent_config, render_user_data
-from infraforge.instance_types import burstable
 
-# Where an operator looks up the current Amazon Linux 2023 arm64 AMI to pin
-# (README "Deploy to AWS"); never read at plan time, where each AWS release
-# would silently turn the next apply into a rolling refresh of prod.
-AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 # Metrics the ASG publishes (needed by the asg-capacity alarm).
 GROUP_METRICS = ("GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances")
-
-
-@dataclass(frozen=True)
-class AppTierConfig:
-    """Settings of :class:`AppTier`.
-
-    Attributes:
-        name: name prefix of the resources.
-        instance_type: EC2 instance type (Graviton: the image is arm64).
-        ami_id: the pinned AMI (input ``app_ami_id``).
-        min_size / max_size / desired_capacity: Auto Scaling bounds and start size.
-        cpu_target_percent: average CPU the scaling policy aims for; None: a burstable type's CPU baseline
-            (:mod:`infraforge.instance_types`), else 50. A burstable type refuses a target above its baseline
-            (the surplus credits of unlimited mode would cost more than the instance).
-        root_volume_gb: size of the encrypted root volume.
-        health_check_grace_seconds: time a new instance gets before ELB checks count (boot + install).
-        workers: service worker processes per instance (one per vCPU of the instance type).
-        min_healthy_percentage: capacity kept in service during an instance refresh.
-        max_healthy_percentage: capacity allowed during a refresh; above 100 it launches before terminating.
-        instance_warmup_seconds: the group's default warm-up (scaling metrics and refreshes wait for it).
-        log_retention_days: retention of the service's log group.
-    """
-
-    name: str
-    instance_type: str
-    ami_id: str
-    min_size: int
-    max_size: int
-    desired_capacity: int
-    cpu_target_percent: float | None = None
-    root_volume_gb: int = 20
-    health_check_grace_seconds: int = 300
-    workers: int = 2
-    min_healthy_percentage: int = 50
-    max_healthy_percentage: int = 100
-    instance_warmup_seconds: int = 300
-    log_retention_days: int = 30
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.min_size <= self.desired_capacity <= self.max_size:
-            raise ValueError(
-                f"need 0 <= min_size <= desired_capacity <= max_size, got "
-                f"{self.min_size}/{self.desired_capacity}/{self.max_size}"
-            )
-        burst = burstable(self.instance_type)
-        if self.cpu_target_percent is None:
-            object.__setattr__(self, "cpu_target_percent", float(burst.baseline_percent if burst else 50))
-        target = float(self.cpu_target_percent or 0)
-        if not 10 <= target <= 90:
-            raise ValueError(f"cpu_target_percent must be between 10 and 90, got {target:g}")
-        if burst is not None and target > burst.baseline_percent:
-            raise ValueError(
-                f"cpu_target_percent {target:g} is above the {burst.baseline_percent}% CPU baseline of "
-                f"{self.instance_type}: the group would run on paid surplus credits; target at most the baseline "
-                "or use a fixed-performance type"
-            )
-        if (
-            not 100 <= self.max_healthy_percentage <= 200
-            or self.max_healthy_percentage - self.min_healthy_percentage > 100
-        ):
-            # the AWS rule for instance refresh preferences
-            raise ValueError("need 100 <= max_healthy_percentage <= 200 and max - min healthy percentage <= 100")
-
-    @property
-    def log_group_name(self) -> str:
-        return f"/covaex/{self.name}/app"
-
-    @property
-    def agent_config_parameter(self) -> str:
-        # The prefix is what CloudWatchAgentServerPolicy lets the agent read.
-        return f"AmazonCloudWatch-{self.name}-app"
 
 
 class AppTier(Construct):

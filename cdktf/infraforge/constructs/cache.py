@@ -14,8 +14,6 @@ on smaller nodes rather than dropping the replica.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.elasticache_replication_group import (
     ElasticacheReplicationGroup,
@@ -24,40 +22,9 @@ from cdktf_cdktf_provider_aws.elasticache_replication_group import (
 from cdktf_cdktf_provider_aws.elasticache_subnet_group import ElasticacheSubnetGroup
 from constructs import Construct
 
+from infraforge.constructs.config import CacheConfig
 from infraforge.constructs.network import Network
 from infraforge.constructs.security_groups import REDIS_PORT, SecurityGroups
-
-
-@dataclass(frozen=True)
-class CacheConfig:
-    """Settings of :class:`RedisCache`.
-
-    Attributes:
-        name: name prefix of the resources.
-        node_type: ElastiCache node type.
-        availability_zones: AZ of the primary, then of the replica (must differ).
-        engine_version: Redis version.
-        snapshot_retention_days: daily snapshots kept (0 disables them).
-        snapshot_window / maintenance_window: UTC windows (night in Korea).
-        log_retention_days: retention of the slow-log group.
-    """
-
-    name: str
-    node_type: str
-    availability_zones: tuple[str, ...]
-    engine_version: str = "7.1"
-    snapshot_retention_days: int = 1
-    snapshot_window: str = "16:00-17:00"
-    maintenance_window: str = "sun:19:30-sun:20:30"
-    log_retention_days: int = 30
-
-    def __post_init__(self) -> None:
-        if len(set(self.availability_zones)) < 2:
-            raise ValueError("the replica must sit in another AZ than the primary")
-
-    @property
-    def replica_count(self) -> int:
-        return len(self.availability_zones) - 1
 
 
 class RedisCache(Construct):

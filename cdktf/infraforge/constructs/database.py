@@ -18,8 +18,6 @@ restored from a snapshot, which dev accepts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
@@ -29,72 +27,14 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
+from infraforge.constructs.config import DatabaseConfig
 from infraforge.constructs.iam import service_trust_policy
 from infraforge.constructs.network import Network
 from infraforge.constructs.security_groups import POSTGRES_PORT, SecurityGroups
 
-MIN_BACKUP_RETENTION_DAYS = 7
 # Logs RDS exports to CloudWatch; it writes them to /aws/rds/instance/<identifier>/<type>.
 EXPORTED_LOGS = ("postgresql", "upgrade")
 ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
-
-
-@dataclass(frozen=True)
-class DatabaseConfig:
-    """Settings of :class:`PostgresDatabase`.
-
-    Attributes:
-        name: name prefix of the resources.
-        instance_class: RDS instance class.
-        multi_az: synchronous standby in the second AZ with automatic failover.
-        engine_version: PostgreSQL major version (also picks the parameter-group family).
-        allocated_storage_gb / max_allocated_storage_gb: gp3 storage and its autoscaling ceiling.
-        backup_retention_days: days of automated backups (at least 7).
-        backup_window / maintenance_window: UTC windows (night in Korea), must not overlap.
-        deletion_protection: refuse deletion of the instance.
-        skip_final_snapshot: ``destroy`` keeps no final snapshot (dev: its data is disposable); otherwise the
-            final snapshot is named with the instance's creation time, so a re-created instance's second
-            ``destroy`` never collides with the first one's snapshot.
-        database_name / master_username: the database the service uses and its owner.
-        slow_statement_ms: statements slower than this are logged.
-        log_retention_days: retention of the exported log groups (RDS would create them never expiring).
-    """
-
-    name: str
-    instance_class: str
-    multi_az: bool
-    deletion_protection: bool
-    skip_final_snapshot: bool = False
-    backup_retention_days: int = MIN_BACKUP_RETENTION_DAYS
-    engine_version: str = "16"
-    allocated_storage_gb: int = 20
-    max_allocated_storage_gb: int = 100
-    backup_window: str = "17:00-18:00"
-    maintenance_window: str = "sun:18:30-sun:19:30"
-    database_name: str = "covaex"
-    master_username: str = "covaex"
-    slow_statement_ms: int = 500
-    monitoring_interval_seconds: int = 60
-    log_retention_days: int = 30
-
-    def __post_init__(self) -> None:
-        if self.backup_retention_days < MIN_BACKUP_RETENTION_DAYS:
-            raise ValueError(f"backup_retention_days must be >= {MIN_BACKUP_RETENTION_DAYS}")
-        if self.max_allocated_storage_gb < self.allocated_storage_gb:
-            raise ValueError("max_allocated_storage_gb must be >= allocated_storage_gb")
-
-    @property
-    def identifier(self) -> str:
-        return f"{self.name}-postgres"
-
-    @property
-    def log_group_prefix(self) -> str:
-        """Prefix of the exported log groups (the KMS key lets CloudWatch Logs use it for these)."""
-        return f"/aws/rds/instance/{self.identifier}/"
-
-    @property
-    def parameter_group_family(self) -> str:
-        return f"postgres{self.engine_version.split('.')[0]}"
 
 
 class PostgresDatabase(Construct):

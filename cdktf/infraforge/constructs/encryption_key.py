@@ -16,12 +16,11 @@ It costs US$ 1 a month.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
+from infraforge.constructs.config import EncryptionKeyConfig
 from infraforge.constructs.iam import policy_document
 
 # What the account (through IAM policies) may do with the key: administration and use, named.
@@ -47,29 +46,6 @@ ACCOUNT_KEY_ACTIONS = (
     "kms:GenerateDataKey*",
 )
 SERVICE_USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
-
-
-@dataclass(frozen=True)
-class EncryptionKeyConfig:
-    """Settings of :class:`EncryptionKey`.
-
-    Attributes:
-        name: alias of the key (``alias/<name>``) and prefix of its description.
-        region: region of the log groups allowed to use the key.
-        log_group_prefix: only log groups whose name starts with this may use the key.
-        more_log_group_prefixes: further prefixes fixed by AWS services (RDS exports to ``/aws/rds/...``).
-        deletion_window_days: waiting period before a scheduled deletion (7-30).
-    """
-
-    name: str
-    region: str
-    log_group_prefix: str
-    deletion_window_days: int = 30
-    more_log_group_prefixes: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not 7 <= self.deletion_window_days <= 30:
-            raise ValueError(f"deletion_window_days must be between 7 and 30, got {self.deletion_window_days}")
 
 
 class EncryptionKey(Construct):

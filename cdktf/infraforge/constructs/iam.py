@@ -18,7 +18,7 @@ for (``tests/infra/test_policies.py`` enforces this over every stack).
   one the release workflow's ``artifact`` job runs in; it may put objects
   under ``covaex/`` of the artifact bucket, nothing else.
 
-Which GitHub variable holds which role's ARN: :data:`GITHUB_ROLE_VARIABLES`
+Which GitHub variable holds which role's ARN: :data:`~infraforge.constructs.config.GITHUB_ROLE_VARIABLES`
 (``tests/deploy/test_ci_roles.py`` evaluates every AWS call of every
 workflow job against the role its variable names).
 """
@@ -26,7 +26,6 @@ workflow job against the role its variable names).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.iam_instance_profile import IamInstanceProfile
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
@@ -35,16 +34,13 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
-GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
-RELEASE_ENVIRONMENT = "release"
-"""GitHub environment of the release workflow's jobs (their OIDC ``sub`` names it)."""
-ARTIFACT_PREFIX = "covaex/"
-"""Key prefix of the release artifacts in the artifact bucket (``covaex/<version>/``)."""
-GITHUB_ROLE_VARIABLES = {
-    "AWS_DEPLOY_ROLE_ARN": ("platform-v2-registry", "ci_image_push_role_arn"),
-    "AWS_ARTIFACT_ROLE_ARN": ("state", "ci_artifact_role_arn"),
-}
-"""GitHub environment variable (``release``) -> the (stack, output) whose value it holds."""
+from infraforge.constructs.config import (
+    ARTIFACT_PREFIX,
+    GITHUB_OIDC_HOST,
+    RELEASE_ENVIRONMENT,
+    AppInstanceRoleConfig,
+    CiDeployRoleConfig,
+)
 
 
 class GithubOidcProvider(Construct):
@@ -87,27 +83,6 @@ def github_trust_policy(provider_arn: str, subject: str) -> str:
 def service_trust_policy(service: str) -> str:
     """Trust policy for an AWS service principal, e.g. ``ec2.amazonaws.com``."""
     return trust_policy({"Service": service}, "sts:AssumeRole")
-
-
-# AWS-managed policies the app instances need: Session Manager instead of SSH,
-# and the CloudWatch agent for logs and memory/disk metrics.
-APP_MANAGED_POLICIES = (
-    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-    "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
-)
-
-
-@dataclass(frozen=True)
-class AppInstanceRoleConfig:
-    """Settings of :class:`AppInstanceRole`.
-
-    Attributes:
-        name: name prefix of the role and instance profile.
-        managed_policy_arns: AWS-managed policies attached (SSM core, CloudWatch agent).
-    """
-
-    name: str
-    managed_policy_arns: tuple[str, ...] = APP_MANAGED_POLICIES
 
 
 class AppInstanceRole(Construct):
@@ -173,32 +148,6 @@ class AppInstanceRole(Construct):
         secrets.override_logical_id("app_read_secrets")
         self.instance_profile = IamInstanceProfile(self, "profile", name=f"{config.name}-app", role=self.role.name)
         self.instance_profile.override_logical_id("app")
-
-
-@dataclass(frozen=True)
-class CiDeployRoleConfig:
-    """Settings of :class:`CiDeployRole`.
-
-    Attributes:
-        name: name prefix of the role.
-        environment: the GitHub environment (``dev``/``prod``) whose jobs may assume the role.
-        github_repo: ``owner/name`` of the only repository trusted.
-        state_bucket: bucket of the Terraform state, readable for the stack's outputs.
-        state_key_prefix: the stack's prefix inside that bucket.
-        max_session_seconds: lifetime of a CI session.
-    """
-
-    name: str
-    environment: str
-    github_repo: str
-    state_bucket: str
-    state_key_prefix: str
-    max_session_seconds: int = 3600
-
-    @property
-    def subject(self) -> str:
-        """The OIDC ``sub`` claim a job must present: this repository, this GitHub environment."""
-        return f"repo:{self.github_repo}:environment:{self.environment}"
 
 
 class CiDeployRole(Construct):

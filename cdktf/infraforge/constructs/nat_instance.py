@@ -16,8 +16,6 @@ egress (package and artifact downloads, AWS APIs, the Binance feed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.instance import (
@@ -31,6 +29,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from infraforge.constructs.boot_steps import RETRY_FUNCTION
+from infraforge.constructs.config import NatInstanceConfig
 
 # the app tier sends only HTTPS out (infraforge.constructs.security_groups), so only 443 is forwarded
 FORWARDED_PORTS = (443,)
@@ -72,24 +71,6 @@ service iptables save
 systemctl enable --now iptables
 echo boot: NAT ready on $iface
 """
-
-
-@dataclass(frozen=True)
-class NatInstanceConfig:
-    """Settings of :class:`NatInstance`.
-
-    Attributes:
-        instance_type: a Graviton type (the AMI is arm64).
-        ami_id: the pinned Amazon Linux 2023 arm64 AMI (input ``app_ami_id``).
-    """
-
-    instance_type: str
-    ami_id: str
-
-    def __post_init__(self) -> None:
-        family = self.instance_type.split(".", 1)[0]  # t4g, m7g, c7gn: Graviton families carry a "g"
-        if "g" not in family[1:]:
-            raise ValueError(f"the NAT instance runs the arm64 AMI: use a Graviton type, got {self.instance_type}")
 
 
 class NatInstance(Construct):

@@ -1,6 +1,6 @@
 """Network: a two-AZ VPC with public, private-app and private-data tiers.
 
-CIDR plan (per environment, from :class:`NetworkConfig`): the VPC is a /16;
+CIDR plan (per environment, from :class:`~infraforge.constructs.config.NetworkConfig`): the VPC is a /16;
 each tier gets one subnet per AZ, carved from the VPC range so the plan is
 written once and checked at synth time (inside the VPC, no overlaps):
 
@@ -32,9 +32,6 @@ accident.
 
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass
-
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.eip import Eip
@@ -51,80 +48,9 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from constructs import Construct
 
+from infraforge.constructs.config import TIERS, NetworkConfig, az_suffix
 from infraforge.constructs.iam import policy_document, service_trust_policy
-from infraforge.constructs.nat_instance import NatInstance, NatInstanceConfig
-
-TIERS = ("public", "app", "data")
-# New bits each tier's subnets take from the VPC /16 and the index of the first one.
-_TIER_LAYOUT: dict[str, tuple[int, int]] = {
-    "public": (8, 0),  # /24s: x.x.0.0, x.x.1.0
-    "data": (8, 8),  # /24s: x.x.8.0, x.x.9.0
-    "app": (4, 1),  # /20s: x.x.16.0, x.x.32.0
-}
-
-
-def az_suffix(availability_zone: str) -> str:
-    """``ap-northeast-2a`` -> ``a``: the suffix of per-AZ resource names."""
-    return availability_zone[-1]
-
-
-def plan_subnets(vpc_cidr: str, zone_count: int) -> dict[str, tuple[str, ...]]:
-    """The written CIDR plan: tier -> one subnet CIDR per AZ, carved from ``vpc_cidr`` (a /16)."""
-    vpc = ipaddress.ip_network(vpc_cidr)
-    if vpc.prefixlen != 16:
-        raise ValueError(f"the CIDR plan expects a /16 VPC, got {vpc_cidr}")
-    plan: dict[str, tuple[str, ...]] = {}
-    for tier, (new_bits, first) in _TIER_LAYOUT.items():
-        subnets = list(vpc.subnets(prefixlen_diff=new_bits))
-        plan[tier] = tuple(str(subnets[first + i]) for i in range(zone_count))
-    return plan
-
-
-@dataclass(frozen=True)
-class NetworkConfig:
-    """Settings of :class:`Network`.
-
-    Attributes:
-        name: name prefix of the resources, e.g. ``covaex-dev``.
-        vpc_cidr: the VPC's /16; the subnets follow :func:`plan_subnets`.
-        availability_zones: exactly two AZs of the region, e.g. ``ap-northeast-2a``, ``ap-northeast-2c``.
-        single_nat: one NAT gateway for both AZs (dev, cheaper) instead of one per AZ (prod).
-        flow_log_retention_days: how long VPC flow logs are kept in CloudWatch Logs.
-        flow_log_traffic_type: ``ALL``, ``ACCEPT`` or ``REJECT``.
-        flow_log_aggregation_seconds: 60 or 600 (the longest window a flow is aggregated in before a record).
-        nat_instance: egress through one NAT instance instead of NAT gateways (dev); needs ``single_nat``.
-    """
-
-    name: str
-    vpc_cidr: str
-    availability_zones: tuple[str, ...]
-    single_nat: bool
-    flow_log_retention_days: int = 90
-    flow_log_traffic_type: str = "ALL"
-    flow_log_aggregation_seconds: int = 600
-    nat_instance: NatInstanceConfig | None = None
-
-    def __post_init__(self) -> None:
-        if len(self.availability_zones) != 2:
-            raise ValueError(f"the network spans exactly two AZs, got {self.availability_zones}")
-        suffixes = [az_suffix(az) for az in self.availability_zones]
-        if len(set(suffixes)) != len(suffixes):
-            raise ValueError(f"availability zones must differ, got {self.availability_zones}")
-        try:
-            ipaddress.ip_network(self.vpc_cidr)
-        except ValueError as exc:
-            raise ValueError(f"vpc_cidr is not a valid network: {exc}") from exc
-        plan_subnets(self.vpc_cidr, len(self.availability_zones))
-        if self.flow_log_traffic_type not in ("ALL", "ACCEPT", "REJECT"):
-            raise ValueError(f"flow_log_traffic_type must be ALL, ACCEPT or REJECT, got {self.flow_log_traffic_type}")
-        if self.flow_log_aggregation_seconds not in (60, 600):
-            raise ValueError(f"flow_log_aggregation_seconds must be 60 or 600, got {self.flow_log_aggregation_seconds}")
-        if self.nat_instance is not None and not self.single_nat:
-            raise ValueError("a NAT instance is one machine: it needs single_nat=True (one egress for both AZs)")
-
-    @property
-    def subnet_plan(self) -> dict[str, tuple[str, ...]]:
-        return plan_subnets(self.vpc_cidr, len(self.availability_zones))
+from infraforge.constructs.nat_instance import NatInstance
 
 
 class Network(Construct):

@@ -19,39 +19,17 @@ to the internet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from infraforge.constructs.config import SecurityGroupsConfig
 from infraforge.constructs.network import Network
 
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
 INTERNET_PORTS = (("http", 80), ("https", 443))
-
-
-@dataclass(frozen=True)
-class SecurityGroupsConfig:
-    """Settings of :class:`SecurityGroups`.
-
-    Attributes:
-        name: name prefix of the groups.
-        app_port: port the service listens on (``covaex serve --port``).
-        allowed_cidrs: IPv4 ranges allowed to reach the ALB on 80/443.
-    """
-
-    name: str
-    app_port: int
-    allowed_cidrs: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        if not 1024 <= self.app_port <= 65535:
-            raise ValueError(f"app_port must be an unprivileged port, got {self.app_port}")
-        if not self.allowed_cidrs:
-            raise ValueError("allowed_cidrs must name at least one range")
 
 
 class SecurityGroups(Construct):

@@ -22,29 +22,11 @@ that mistake fails the write instead of silently downgrading it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktf import S3Backend, TerraformStack
 from constructs import Construct
 
+from infraforge.constructs.config import StateBackendConfig
 from infraforge.constructs.private_bucket import PrivateBucket
-
-
-@dataclass(frozen=True)
-class StateBackendConfig:
-    """Settings of :class:`StateBackend`.
-
-    Attributes:
-        bucket_name: globally unique bucket name (input ``state_bucket``).
-        noncurrent_version_days: how long superseded state versions are kept for rollback.
-    """
-
-    bucket_name: str
-    noncurrent_version_days: int = 90
-
-    def __post_init__(self) -> None:
-        if self.noncurrent_version_days < 1:
-            raise ValueError("noncurrent_version_days must be at least 1")
 
 
 class StateBackend(Construct):

@@ -30,9 +30,6 @@ rule in :mod:`infraforge.constructs.security_groups`, naming its port.
 
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass
-
 from cdktf_cdktf_provider_aws.customer_gateway import CustomerGateway
 from cdktf_cdktf_provider_aws.vpn_connection import VpnConnection
 from cdktf_cdktf_provider_aws.vpn_connection_route import VpnConnectionRoute
@@ -40,36 +37,8 @@ from cdktf_cdktf_provider_aws.vpn_gateway import VpnGateway
 from cdktf_cdktf_provider_aws.vpn_gateway_route_propagation import VpnGatewayRoutePropagation
 from constructs import Construct
 
+from infraforge.constructs.config import VpnConfig
 from infraforge.constructs.network import Network
-
-
-@dataclass(frozen=True)
-class VpnConfig:
-    """Settings of :class:`SiteToSiteVpn`.
-
-    Attributes:
-        name: name prefix of the resources.
-        enabled: build the VPN at all.
-        onprem_cidr: the on-prem network routed through the tunnels; must not overlap the VPC.
-        peer_ip: public IPv4 address of the on-prem VPN device.
-        bgp_asn: ASN of the on-prem device (required by AWS even with static routing), unique per environment.
-        second_peer_ip: public IPv4 address of a second on-prem VPN device (None: one device only).
-    """
-
-    name: str
-    enabled: bool
-    onprem_cidr: str
-    peer_ip: str
-    bgp_asn: int
-    second_peer_ip: str | None
-
-    def check_against(self, vpc_cidr: str) -> None:
-        """Refuse an on-prem range that overlaps the VPC (routes would be ambiguous), and a "second" device that is
-        the first one."""
-        if self.enabled and ipaddress.ip_network(self.onprem_cidr).overlaps(ipaddress.ip_network(vpc_cidr)):
-            raise ValueError(f"on-prem CIDR {self.onprem_cidr} overlaps the VPC {vpc_cidr}")
-        if self.second_peer_ip is not None and self.second_peer_ip == self.peer_ip:
-            raise ValueError(f"the second on-prem VPN device has the first one's address {self.peer_ip}")
 
 
 class SiteToSiteVpn(Construct):

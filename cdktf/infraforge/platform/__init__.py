@@ -4,10 +4,5 @@ One module per concern: ``config`` (documented frozen dataclasses, dev/prod
 values and the node sizing rationale), ``network`` (reads the v1 network),
 ``kms``, ``iam`` (service and IRSA roles), ``alb_controller_policy``,
 ``eks``, ``addons`` (Helm), ``ecr`` and ``stacks`` (``add_platform_stacks``).
+The package imports none of them, so reading ``config`` needs no provider.
 """
-
-from __future__ import annotations
-
-from infraforge.platform.stacks import add_platform_stacks
-
-__all__ = ["add_platform_stacks"]

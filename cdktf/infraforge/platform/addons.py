@@ -53,6 +53,8 @@ from constructs import Construct
 from infraforge.platform.config import (
     CLUSTER_AUTOSCALER_IMAGE_TAG,
     EBS_CSI_ADDON,
+    EKS_HIDDEN_COMPONENTS,
+    EKS_HIDDEN_RULE_GROUPS,
     REGION,
     STORAGE_CLASS,
     AddonsConfig,
@@ -68,18 +70,6 @@ ALERTMANAGER_SNS_TOPIC_PATH = "alertmanager.config.receivers[0].sns_configs[0].t
 ALERTMANAGER_WATCHDOG_TOPIC_PATH = "alertmanager.config.receivers[1].sns_configs[0].topic_arn"
 WATCHDOG_REPEAT = "1m"
 """Alertmanager re-sends the always-firing Watchdog this often; the dead-man's alarm waits several periods for it."""
-EKS_HIDDEN_COMPONENTS = ("kubeScheduler", "kubeControllerManager", "kubeEtcd", "kubeProxy")
-"""kube-prometheus-stack scrapes EKS cannot serve: the scheduler, controller manager and etcd are AWS's (no
-endpoint in the cluster) and EKS's kube-proxy binds its metrics to 127.0.0.1, so their targets never come up and
-KubeSchedulerDown, KubeControllerManagerDown, etcd's and KubeProxyDown would fire forever."""
-EKS_HIDDEN_RULE_GROUPS = (
-    "etcd",
-    "kubeControllerManager",
-    "kubeProxy",
-    "kubeSchedulerAlerting",
-    "kubeSchedulerRecording",
-)
-"""The chart's default rule groups on those components (``defaultRules.rules``), off for the same reason."""
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 # the same annotation as a Helm ``set`` path: dots inside a key are escaped

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from infraforge.config import AVAILABILITY_ZONES
-from infraforge.environments import PROFILES, EnvironmentProfile, profile
+from infraforge.environments import PROFILES, PROJECT, EnvironmentProfile, profile
 from infraforge.inputs import REGION
-from infraforge.tags import PROJECT
 
 __all__ = ["AVAILABILITY_ZONES", "REGION"]
 
@@ -32,7 +33,7 @@ ADMIN_CIDR_PLACEHOLDER = "203.0.113.0/24"
 
 The real operator/CI egress ranges are a deploy-time input
 (``INFRAFORGE_<ENV>_EKS_PUBLIC_CIDRS`` or ``INFRAFORGE_EKS_PUBLIC_CIDRS``,
-comma-separated; see :mod:`infraforge.platform.stacks`), so nothing
+comma-separated; see :func:`public_access_cidrs`), so nothing
 site-specific is committed and a forgotten setting locks the public endpoint
 instead of opening it.
 """
@@ -196,6 +197,18 @@ KUBE_PROMETHEUS_STACK_CHART = HelmChart(
     version="81.6.2",
     namespace="monitoring",
 )
+EKS_HIDDEN_COMPONENTS = ("kubeScheduler", "kubeControllerManager", "kubeEtcd", "kubeProxy")
+"""kube-prometheus-stack scrapes EKS cannot serve: the scheduler, controller manager and etcd are AWS's (no
+endpoint in the cluster) and EKS's kube-proxy binds its metrics to 127.0.0.1, so their targets never come up and
+KubeSchedulerDown, KubeControllerManagerDown, etcd's and KubeProxyDown would fire forever."""
+EKS_HIDDEN_RULE_GROUPS = (
+    "etcd",
+    "kubeControllerManager",
+    "kubeProxy",
+    "kubeSchedulerAlerting",
+    "kubeSchedulerRecording",
+)
+"""The chart's default rule groups on those components (``defaultRules.rules``), off for the same reason."""
 ARGO_CD_CHART = HelmChart(
     release="argo-cd",
     chart="argo-cd",
@@ -305,6 +318,20 @@ class ServiceAccountRef:
 
 
 @dataclass(frozen=True)
+class KeyConfig:
+    """One customer-managed key of Platform v2 (:class:`~infraforge.platform.kms.PlatformKey`)."""
+
+    name: str
+    """Used for the alias ``alias/<name>`` and the resource address."""
+    description: str
+    """What the key protects (shown in the console)."""
+    log_group_prefixes: tuple[str, ...] = ()
+    """CloudWatch log-group name prefixes allowed to encrypt with the key."""
+    deletion_window_days: int = 30
+    """Waiting period before a scheduled deletion becomes final (maximum)."""
+
+
+@dataclass(frozen=True)
 class EcrConfig:
     """The image repository of the CovaEX service (shared by dev and prod).
 
@@ -409,3 +436,41 @@ PLATFORM_DEV = PLATFORMS["dev"]
 PLATFORM_PROD = PLATFORMS["prod"]
 
 ECR = EcrConfig()
+PUSH_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+)
+"""What CI's image-push role may do on the repository (:class:`~infraforge.platform.ecr.ImagePushRole`)."""
+
+PUBLIC_CIDRS_INPUT = "eks_public_cidrs"
+"""The deploy-time input of the public API endpoint's CIDRs, read like the v1 inputs (:mod:`infraforge.inputs`)."""
+
+
+def public_access_cidrs(
+    environment: str, environ: Mapping[str, str], context: Callable[[str], Any] | None = None
+) -> tuple[str, ...] | None:
+    """Operator/CI CIDRs for the public API endpoint, if given at deploy time; None keeps the placeholder.
+
+    Read like the v1 inputs (:mod:`infraforge.inputs`): ``INFRAFORGE_<ENV>_EKS_PUBLIC_CIDRS``, then
+    ``INFRAFORGE_EKS_PUBLIC_CIDRS``, then the cdktf context key ``<env>.eks_public_cidrs`` /
+    ``eks_public_cidrs``, comma-separated (default: :data:`ADMIN_CIDR_PLACEHOLDER`, which matches nobody,
+    so the cluster is reachable only from inside the VPC).
+    """
+    raw = ""
+    for var in (
+        f"INFRAFORGE_{environment.upper()}_{PUBLIC_CIDRS_INPUT.upper()}",
+        f"INFRAFORGE_{PUBLIC_CIDRS_INPUT.upper()}",
+    ):
+        raw = raw or environ.get(var, "")
+    if not raw and context is not None:
+        for key in (f"{environment}.{PUBLIC_CIDRS_INPUT}", PUBLIC_CIDRS_INPUT):
+            value = context(key)
+            raw = raw or ("" if value is None else str(value))
+    cidrs = tuple(part.strip() for part in raw.split(",") if part.strip())
+    return cidrs or None

@@ -27,21 +27,11 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from infraforge.constructs.iam import GITHUB_OIDC_HOST, RELEASE_ENVIRONMENT, github_trust_policy, policy_document
-from infraforge.platform.config import REGION, EcrConfig
+from infraforge.constructs.config import GITHUB_OIDC_HOST, RELEASE_ENVIRONMENT
+from infraforge.constructs.iam import github_trust_policy, policy_document
+from infraforge.platform.config import PUSH_ACTIONS, REGION, EcrConfig
 
-__all__ = ["PUSH_ACTIONS", "RELEASE_ENVIRONMENT", "ImagePushRole", "ImageRepository", "lifecycle_policy"]
-
-PUSH_ACTIONS = (
-    "ecr:BatchCheckLayerAvailability",
-    "ecr:BatchGetImage",
-    "ecr:CompleteLayerUpload",
-    "ecr:DescribeImages",
-    "ecr:GetDownloadUrlForLayer",
-    "ecr:InitiateLayerUpload",
-    "ecr:PutImage",
-    "ecr:UploadLayerPart",
-)
+__all__ = ["ImagePushRole", "ImageRepository", "lifecycle_policy"]
 
 
 class ImageRepository(Construct):

@@ -13,29 +13,13 @@ the log groups named in the policy. There is no ``kms:*``; rotation is always on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from infraforge.constructs.encryption_key import ACCOUNT_KEY_ACTIONS, SERVICE_USE_ACTIONS
 from infraforge.constructs.iam import policy_document
-from infraforge.platform.config import REGION
-
-
-@dataclass(frozen=True)
-class KeyConfig:
-    """One customer-managed key."""
-
-    name: str
-    """Used for the alias ``alias/<name>`` and the resource address."""
-    description: str
-    """What the key protects (shown in the console)."""
-    log_group_prefixes: tuple[str, ...] = ()
-    """CloudWatch log-group name prefixes allowed to encrypt with the key."""
-    deletion_window_days: int = 30
-    """Waiting period before a scheduled deletion becomes final (maximum)."""
+from infraforge.platform.config import REGION, KeyConfig
 
 
 class PlatformKey(Construct):

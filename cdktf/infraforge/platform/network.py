@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet, DataAwsSubne
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc, DataAwsVpcFilter
 from constructs import Construct
 
-from infraforge.constructs.network import az_suffix
+from infraforge.constructs.config import az_suffix
 from infraforge.platform.config import AVAILABILITY_ZONES, NetworkLookup
 
 

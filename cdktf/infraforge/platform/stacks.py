@@ -19,19 +19,15 @@ Like the v1 stacks, each keeps its state in the bootstrap bucket (stack
 and gets the common tags from :class:`infraforge.tags.CommonTags`.
 
 Deploy order: ``state`` -> ``tobe-v1-<env>`` -> ``platform-v2-registry`` ->
-``platform-v2-<env>``. Deploy-time input, read like the v1 inputs
-(:mod:`infraforge.inputs`): ``INFRAFORGE_<ENV>_EKS_PUBLIC_CIDRS``, then
-``INFRAFORGE_EKS_PUBLIC_CIDRS``, then the cdktf context key
-``<env>.eks_public_cidrs`` / ``eks_public_cidrs``: the comma-separated CIDRs
-allowed on the public API endpoint (default: a documentation range that
-matches nobody, so the cluster is reachable only from inside the VPC).
+``platform-v2-<env>``. Deploy-time input, read with every other input before any
+stack is built (:mod:`infraforge.app`): the CIDRs allowed on the public API endpoint
+(:func:`infraforge.platform.config.public_access_cidrs`; default: a documentation
+range that matches nobody, so the cluster is reachable only from inside the VPC).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Sequence
 
 from cdktf import App, Aspects, TerraformOutput, TerraformStack, Token
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
@@ -39,21 +35,20 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 from infraforge.constructs.state_backend import s3_state_backend
-from infraforge.inputs import DEFAULTS, DeployInputs, read_inputs
+from infraforge.inputs import DeployInputs
 from infraforge.platform.addons import ClusterAddons
 from infraforge.platform.alb_controller_policy import alb_controller_statements
-from infraforge.platform.config import ECR, PLATFORMS, REGION, EcrConfig, PlatformConfig
+from infraforge.platform.config import ECR, REGION, EcrConfig, KeyConfig, PlatformConfig
 from infraforge.platform.data_access import PodDataAccess
 from infraforge.platform.ecr import ImagePushRole, ImageRepository
 from infraforge.platform.eks import EksPlatform, cluster_log_group_name
 from infraforge.platform.foundation import V1Foundation
 from infraforge.platform.iam import IrsaRole
-from infraforge.platform.kms import KeyConfig, PlatformKey
+from infraforge.platform.kms import PlatformKey
 from infraforge.platform.network import ExistingNetwork
 from infraforge.platform.watchdog import DeadMansSwitch
 from infraforge.tags import CommonTags, common_tags
 
-PUBLIC_CIDRS_INPUT = "eks_public_cidrs"
 EBS_CSI_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
 REGISTRY_STACK = "platform-v2-registry"
 
@@ -344,38 +339,11 @@ class RegistryStack(TerraformStack):
         )
 
 
-def public_access_cidrs(
-    environment: str, environ: Mapping[str, str], context: Callable[[str], Any] | None = None
-) -> tuple[str, ...] | None:
-    """Operator/CI CIDRs for the public API endpoint, if given at deploy time (see the module docstring)."""
-    raw = ""
-    for var in (
-        f"INFRAFORGE_{environment.upper()}_{PUBLIC_CIDRS_INPUT.upper()}",
-        f"INFRAFORGE_{PUBLIC_CIDRS_INPUT.upper()}",
-    ):
-        raw = raw or environ.get(var, "")
-    if not raw and context is not None:
-        for key in (f"{environment}.{PUBLIC_CIDRS_INPUT}", PUBLIC_CIDRS_INPUT):
-            value = context(key)
-            raw = raw or ("" if value is None else str(value))
-    cidrs = tuple(part.strip() for part in raw.split(",") if part.strip())
-    return cidrs or None
-
-
-def add_platform_stacks(app: App, defaults: Mapping[str, str] = DEFAULTS) -> list[TerraformStack]:
-    """Register every Platform v2 stack on ``app`` (the one line ``app.py`` calls)."""
-    context = app.node.try_get_context
-    stacks: list[TerraformStack] = [RegistryStack(app, ECR, read_inputs("shared", os.environ, context, defaults))]
-    for config in PLATFORMS.values():
-        stacks.append(platform_stack(app, config, defaults))
+def add_platform_stacks(
+    app: App, shared: DeployInputs, platforms: Sequence[tuple[PlatformConfig, DeployInputs]]
+) -> list[TerraformStack]:
+    """Register every Platform v2 stack on ``app`` (the one line ``app.py`` calls): the registry with the
+    ``shared`` inputs, and one ``platform-v2-<env>`` per config with its environment's inputs."""
+    stacks: list[TerraformStack] = [RegistryStack(app, ECR, shared)]
+    stacks.extend(PlatformStack(app, config, inputs) for config, inputs in platforms)
     return stacks
-
-
-def platform_stack(app: App, config: PlatformConfig, defaults: Mapping[str, str] = DEFAULTS) -> PlatformStack:
-    """One ``platform-v2-<env>`` stack on ``app``, with that environment's deploy-time inputs."""
-    context = app.node.try_get_context
-    environment = config.environment
-    cidrs = public_access_cidrs(environment, os.environ, context)
-    if cidrs:
-        config = config.with_public_access_cidrs(cidrs)
-    return PlatformStack(app, config, read_inputs(environment, os.environ, context, defaults))

@@ -19,9 +19,10 @@ from cdktf import Aspects, LocalBackend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
+from infraforge.constructs.config import StateBackendConfig
 from infraforge.constructs.iam import ArtifactPublishRole, GithubOidcProvider
 from infraforge.constructs.private_bucket import PrivateBucket
-from infraforge.constructs.state_backend import StateBackend, StateBackendConfig
+from infraforge.constructs.state_backend import StateBackend
 from infraforge.inputs import REGION, DeployInputs
 from infraforge.tags import CommonTags, common_tags
 

@@ -29,17 +29,25 @@ TOPICS: dict[str, tuple[str, ...]] = {
 
 def tests_about(words: tuple[str, ...], root: Path = TESTS_DIR) -> list[tuple[str, str]]:
     """``(path, test name)`` of every test function whose name contains one of ``words``, sorted."""
+    return _about(_test_functions(root), words)
+
+
+def _about(functions: list[tuple[str, str]], words: tuple[str, ...]) -> list[tuple[str, str]]:
+    return sorted((path, name) for path, name in functions if any(w in name for w in words))
+
+
+def _test_functions(root: Path) -> list[tuple[str, str]]:
+    """``(path, name)`` of every test function of the service's and the UI's tests (each file parsed once)."""
     found = []
     paths = sorted(p for folder in SERVICE_TEST_FOLDERS for p in (root / folder).rglob("test_*.py"))
     for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            if node.name.startswith("test_") and any(w in node.name for w in words):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_"):
                 found.append((path.relative_to(root.parent).as_posix(), node.name))
-    return sorted(found)
+    return found
 
 
 def evidence(inputs: Inputs) -> dict[str, Any]:
-    return {topic: tests_about(words) for topic, words in TOPICS.items()}
+    functions = _test_functions(TESTS_DIR)  # parsed once for every topic
+    return {topic: _about(functions, words) for topic, words in TOPICS.items()}

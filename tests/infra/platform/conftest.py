@@ -30,12 +30,18 @@ def _from_app(request: pytest.FixtureRequest) -> dict[str, Path] | None:
 
 
 def _in_process(out: Path) -> dict[str, Path]:
+    import os
+
     from cdktf import Testing
-    from infraforge.platform import add_platform_stacks
+    from infraforge.app import read_app_config
+    from infraforge.inputs import DOCS_EXAMPLE_DEFAULTS
+    from infraforge.platform.stacks import add_platform_stacks
 
     app = Testing.app()
+    # the inputs the app's own synth uses (covaex synth: --docs-example)
+    config = read_app_config(os.environ, app.node.try_get_context, DOCS_EXAMPLE_DEFAULTS)
     paths: dict[str, Path] = {}
-    for stack in add_platform_stacks(app):
+    for stack in add_platform_stacks(app, config.shared, config.platforms):
         path = out / stack.node.id / "cdk.tf.json"
         path.parent.mkdir(parents=True)
         path.write_text(Testing.synth(stack))

@@ -9,8 +9,8 @@ from infraforge.platform.config import (
     PLATFORM_PROD,
     ClusterConfig,
     NodeGroupConfig,
+    public_access_cidrs,
 )
-from infraforge.platform.stacks import public_access_cidrs
 
 
 def test_node_group_keeps_one_node_per_az() -> None:

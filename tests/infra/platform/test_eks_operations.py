@@ -16,11 +16,11 @@ import pytest
 import yaml
 from infraforge.environments import PROFILES
 from infraforge.gitops_site import PLATFORM_OUTPUTS
-from infraforge.platform.addons import EKS_HIDDEN_COMPONENTS
 from infraforge.platform.config import (
     ADMIN_POLICY_ARN,
     CLUSTER_AUTOSCALER_CHART,
     CLUSTER_AUTOSCALER_IMAGE_TAG,
+    EKS_HIDDEN_COMPONENTS,
     EXTERNAL_SECRETS_CHART,
     METRICS_SERVER_CHART,
     PLATFORMS,
