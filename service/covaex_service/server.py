@@ -154,11 +154,14 @@ def exit_now(code: int) -> NoReturn:
 class _WorkerWatch:
     """Main-process thread: stops the service when a worker dies, and makes sure a stop ends the process.
 
-    Sanic's main process can hang on a stop: while it waits for every worker's
-    startup ack it puts the stop message back in its queue and polls it again,
-    forever, when a worker ended before acking (killed, or stopped by the same
-    SIGTERM while starting). So once a stop is under way and every worker has
-    ended, the orderly exit gets ``STOP_GRACE_SECONDS``; then the remaining
+    Sanic's main process hangs on a stop that comes while it waits for every
+    worker's startup ack (``WorkerManager.wait_for_ack``): it puts the stop
+    message back in its queue and polls it again, in a busy loop, until every
+    worker has acked, which a worker that ended before acking (killed, or
+    stopped by the same SIGTERM while starting) never does. :func:`_stop_waiting_on_stop`
+    ends that wait once the stop is under way, so the stop goes on in order.
+    Should the orderly exit hang anyway, once a stop is under way and every
+    worker has ended it gets ``STOP_GRACE_SECONDS``; then the remaining
     children (Sanic's state-sharing manager) are killed and the process exits.
     """
 
@@ -167,6 +170,7 @@ class _WorkerWatch:
 
     def start(self, app: Any) -> None:
         manager = app.manager
+        _stop_waiting_on_stop(manager)
         threading.Thread(target=self._watch, args=(manager,), name="covaex-worker-watch", daemon=True).start()
 
     def _watch(self, manager: Any) -> None:
@@ -193,6 +197,24 @@ class _WorkerWatch:
 
 def _stopping(manager: Any) -> bool:
     return bool(getattr(manager, "_shutting_down", False))
+
+
+def _stop_waiting_on_stop(manager: Any) -> None:
+    """Sanic's wait for the workers' acks (sanic 25.12 ``WorkerManager.wait_for_ack``) ends once a stop is asked for.
+
+    The wait loops while ``_all_workers_ack()`` is false, re-queueing every
+    message it reads, the stop included; with this it ends as soon as the
+    manager is stopping, and ``monitor`` then reads the stop message and stops
+    the workers in order. Upstream, ``wait_for_ack`` would test
+    ``self._shutting_down`` itself. ``main_process_ready``, where this runs, comes
+    before ``manager.run()``.
+    """
+    all_acked = manager._all_workers_ack  # the one seam of the wait (see above)
+
+    def acked_or_stopping() -> bool:
+        return _stopping(manager) or bool(all_acked())
+
+    manager._all_workers_ack = acked_or_stopping
 
 
 def _pause(seconds: float) -> None:
