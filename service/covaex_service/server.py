@@ -20,9 +20,9 @@ and its metrics files; that is all a worker has to release, so the last of
 them ends the process at once (:func:`exit_now`). Left to Sanic, the worker
 would then close its event loop, and uvloop's ``close`` runs the loop until
 every pending libuv request is done, a DNS lookup of the market feed's
-reconnect included, which cannot be cancelled: with an unreachable resolver
-(a fresh instance, the boot drill's container) the stop waited up to the
-resolver's 10 s (two 5 s tries) for a lookup nobody would read. The
+reconnect included, which cannot be cancelled: with a resolver that does not
+answer (the boot drill's container; an instance whose DNS is down) the stop
+waited up to glibc's 10 s (two 5 s tries) for a lookup nobody would read. The
 interpreter's teardown after it (a full garbage collection of the app's
 heap, with nothing left to release) is skipped too; ``covaex serve``'s main
 process ends the same way once Sanic has joined its workers.
