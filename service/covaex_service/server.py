@@ -305,6 +305,10 @@ def serve(settings: Settings) -> None:
     try:
         Sanic.serve(primary=app, app_loader=loader)
     finally:
+        # Sanic gives up on a worker still running 10 s into the stop ("Worker shutdown timed out"); the
+        # interpreter's exit would end it (daemonic children), and exit_now skips that exit: end it here.
+        for child in multiprocessing.active_children():
+            child.kill()
         shutil.rmtree(metrics_dir, ignore_errors=True)
     if watch.died is not None:
         raise WorkerDied(f"worker {watch.died}; the service stopped so that its supervisor starts it again")
