@@ -33,12 +33,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from covaex_service.server import serve
+    from covaex_service.server import exit_now, serve
     from covaex_service.settings import load_settings
 
     settings = load_settings().with_overrides(host=args.host, port=args.port, workers=args.workers, feed=args.feed)
     serve(settings)
-    return 0
+    # Stopped in order, workers joined: the interpreter's teardown has nothing left to release (server.py).
+    exit_now(0)
 
 
 def _synth(args: argparse.Namespace) -> int:

@@ -12,6 +12,20 @@ itself because PostgreSQL rejected its password), the whole service stops
 and ``serve`` exits non-zero, so the supervisor (systemd ``Restart=always``
 on the instances, the kubelet on EKS) starts it afresh, with freshly read
 secrets.
+
+Stopping: SIGTERM to the main process; Sanic's manager sends each worker
+SIGINT. A worker closes its WebSocket clients with 1001 (going away) first
+(``market/area.py``), then its stop listeners close the cache, the database
+and its metrics files; that is all a worker has to release, so the last of
+them ends the process at once (:func:`exit_now`). Left to Sanic, the worker
+would then close its event loop, and uvloop's ``close`` runs the loop until
+every pending libuv request is done, a DNS lookup of the market feed's
+reconnect included, which cannot be cancelled: with a resolver that does not
+answer (the boot drill's container; an instance whose DNS is down) the stop
+waited up to glibc's 10 s (two 5 s tries) for a lookup nobody would read. The
+interpreter's teardown after it (a full garbage collection of the app's
+heap, with nothing left to release) is skipped too; ``covaex serve``'s main
+process ends the same way once Sanic has joined its workers.
 """
 
 from __future__ import annotations
@@ -24,14 +38,16 @@ import resource
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from contextlib import asynccontextmanager, suppress
+from typing import Any, NoReturn
 
 from sanic import Sanic
+from sanic.log import server_logger
 from sanic.worker.loader import AppLoader
 
 from covaex_service.app import create_app
@@ -48,6 +64,9 @@ WATCH_INTERVAL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 3.0
 # How long workers may take to stop (Sanic's graceful shutdown of open connections is 15 s).
 WORKERS_STOP_SECONDS = 20.0
+WORKER_EXIT_PRIORITY = 1_000_000
+"""Of the worker's ``after_server_stop`` listeners, the one that ends the process runs last: Sanic runs
+stop listeners in the reverse of start order, lowest priority first (the start's highest runs first)."""
 
 
 class WorkerDied(CovaexError):
@@ -102,17 +121,47 @@ def _factory() -> ServiceApp:
 
     # In a worker, rejected database credentials end the worker (and so the service): see module doc.
     postgres.stop_worker_on_rejected_credentials()
-    return create_app(load_settings())
+    app = create_app(load_settings())
+    app.register_listener(_worker_stopped, "after_server_stop", priority=WORKER_EXIT_PRIORITY)
+    return app
+
+
+def _worker_stopped(app: ServiceApp) -> NoReturn:
+    # The last stop listener of a worker (see the module doc): every client, the cache, the database
+    # and the metrics files are closed; what Sanic would do next is close the loop (and wait there).
+    server_logger.info("Worker complete [%s]; exiting now", os.getpid())
+    exit_now(0)
+
+
+def exit_now(code: int) -> NoReturn:
+    """End this process with ``code`` now: logs and output flushed, without the interpreter's teardown.
+
+    For a process whose orderly stop is complete (see the module doc): what is
+    left after it is waiting (a worker's event loop on a DNS lookup nobody will
+    read) and a garbage collection of everything, which releases nothing the
+    kernel does not release with the process. ``os._exit`` is how
+    multiprocessing ends a forked child once its target returned; Sanic's
+    workers are spawned, and a spawned child would otherwise run the full
+    interpreter teardown.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe or stream: nothing more can be written anyway
+            stream.flush()
+    os._exit(code)
 
 
 class _WorkerWatch:
     """Main-process thread: stops the service when a worker dies, and makes sure a stop ends the process.
 
-    Sanic's main process can hang on a stop: while it waits for every worker's
-    startup ack it puts the stop message back in its queue and polls it again,
-    forever, when a worker ended before acking (killed, or stopped by the same
-    SIGTERM while starting). So once a stop is under way and every worker has
-    ended, the orderly exit gets ``STOP_GRACE_SECONDS``; then the remaining
+    Sanic's main process hangs on a stop that comes while it waits for every
+    worker's startup ack (``WorkerManager.wait_for_ack``): it puts the stop
+    message back in its queue and polls it again, in a busy loop, until every
+    worker has acked, which a worker that ended before acking (killed, or
+    stopped by the same SIGTERM while starting) never does. :func:`_stop_waiting_on_stop`
+    ends that wait once the stop is under way, so the stop goes on in order.
+    Should the orderly exit hang anyway, once a stop is under way and every
+    worker has ended it gets ``STOP_GRACE_SECONDS``; then the remaining
     children (Sanic's state-sharing manager) are killed and the process exits.
     """
 
@@ -121,6 +170,7 @@ class _WorkerWatch:
 
     def start(self, app: Any) -> None:
         manager = app.manager
+        _stop_waiting_on_stop(manager)
         threading.Thread(target=self._watch, args=(manager,), name="covaex-worker-watch", daemon=True).start()
 
     def _watch(self, manager: Any) -> None:
@@ -147,6 +197,24 @@ class _WorkerWatch:
 
 def _stopping(manager: Any) -> bool:
     return bool(getattr(manager, "_shutting_down", False))
+
+
+def _stop_waiting_on_stop(manager: Any) -> None:
+    """Sanic's wait for the workers' acks (sanic 25.12 ``WorkerManager.wait_for_ack``) ends once a stop is asked for.
+
+    The wait loops while ``_all_workers_ack()`` is false, re-queueing every
+    message it reads, the stop included; with this it ends as soon as the
+    manager is stopping, and ``monitor`` then reads the stop message and stops
+    the workers in order. Upstream, ``wait_for_ack`` would test
+    ``self._shutting_down`` itself. ``main_process_ready``, where this runs, comes
+    before ``manager.run()``.
+    """
+    all_acked = manager._all_workers_ack  # the one seam of the wait (see above)
+
+    def acked_or_stopping() -> bool:
+        return _stopping(manager) or bool(all_acked())
+
+    manager._all_workers_ack = acked_or_stopping
 
 
 def _pause(seconds: float) -> None:
@@ -237,6 +305,10 @@ def serve(settings: Settings) -> None:
     try:
         Sanic.serve(primary=app, app_loader=loader)
     finally:
+        # Sanic gives up on a worker still running 10 s into the stop ("Worker shutdown timed out"); the
+        # interpreter's exit would end it (daemonic children), and exit_now skips that exit: end it here.
+        for child in multiprocessing.active_children():
+            child.kill()
         shutil.rmtree(metrics_dir, ignore_errors=True)
     if watch.died is not None:
         raise WorkerDied(f"worker {watch.died}; the service stopped so that its supervisor starts it again")
