@@ -263,7 +263,7 @@ def chain_run(doc: Mapping[str, Any], source: str) -> ChainRun:
                 f"{int(r['clients']):,}", *_side(r, "chain", source), *_side(r, "gateway", source),
                 *_side(r, "before", source),
                 " / ".join(f"{float(p['rss_mib']):,.0f} MiB, {float(p['cpu_pct']):.0f} %" for p in workers) or "-",
-                f"{int(r['chain']['open_files_needed']):,}", _judged(r.get("goal"), r["chain"]),
+                f"{int(r['chain']['open_files_needed']):,}", _judged(r.get("goal"), r["chain"], r.get("chain_runs")),
             ))  # fmt: skip
         load = ", ".join(f"{float(x):.2f}" for x in doc.get("load_average_after") or [])
         return ChainRun(str(doc["benchmark"]), str(doc["measured_at"]), load, setup, CHAIN_COLUMNS, tuple(rows),
@@ -279,13 +279,20 @@ CHAIN_COLUMNS = (
 )  # fmt: skip
 
 
-def _judged(goal: Mapping[str, Any] | None, chain: Mapping[str, Any]) -> str:
-    """The goal written with the figures (`benchmarks/ws_chain.py`'s `GOALS`) and whether the chain met it."""
+def _judged(goal: Mapping[str, Any] | None, chain: Mapping[str, Any], runs: Sequence[Mapping[str, Any]] | None) -> str:
+    """The goal written with the figures (`benchmarks/ws_chain.py`'s `GOALS`) and whether the chain met it.
+
+    With ``--repeat`` the row's figures are its run of median p99, and every run's p99 is listed.
+    """
     if goal is None:
         return "-"
     least, most = float(goal["delivered"]), float(goal["p99_ms"])
     met = float(chain["delivered"]) >= least and float(chain["p99_ms"]) <= most
-    return f"≥ {100 * least:g} %, p99 ≤ {most:g} ms: {'달성' if met else '미달'}"
+    judged = f"≥ {100 * least:g} %, p99 ≤ {most:g} ms: {'달성' if met else '미달'}"
+    if runs:
+        p99s = " / ".join(f"{float(run['p99_ms']):,.0f}" for run in runs)
+        judged += f" ({len(runs)}회 중 p99 중앙값; 각 회 p99 {p99s} ms)"
+    return judged
 
 
 def load_chain(results_dir: Path = RESULTS_DIR) -> list[ChainRun]:
