@@ -19,7 +19,7 @@ The application's rate limit never sees control frames.
 
 It is also the write side the hub sends through (:class:`~.hub.ClientSocket`),
 without a task, lock or timeout per frame: :meth:`send_text` writes a frame
-through the ``websockets`` sans-I/O protocol straight into the transport,
+(:func:`text_frame`, the bytes ``websockets`` would write) straight into the transport,
 which holds at most :data:`~.protocol.SEND_BUFFER_HIGH_WATER` unsent bytes
 before it pauses writing. While paused the hub only coalesces (one pending
 value per symbol); a client still paused after
@@ -154,6 +154,23 @@ def frames_allowed(budget_at: float, count: int, limits: GatewayLimits, now: flo
     interval = 1.0 / limits.frames_per_second
     pushed = max(budget_at, now) + count * interval
     return None if pushed - now > limits.frame_burst * interval else pushed
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One text frame as a server sends it: final, unmasked, uncompressed (RFC 6455 section 5.2).
+
+    The bytes ``websockets`` writes for ``send_text`` on a connection without
+    extensions (Sanic negotiates none), without its per-frame ``Frame`` object,
+    buffer and checks: those were a sixth of a busy worker's time at 10,000
+    clients (``benchmarks/ws_chain.py --profile``). Control frames and the
+    closing handshake still go through the protocol.
+    """
+    size = len(payload)
+    if size < 126:
+        return bytes((0x81, size)) + payload
+    if size < 1 << 16:
+        return b"\x81\x7e" + size.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + size.to_bytes(8, "big") + payload
 
 
 class GuardedWebSocketProtocol(WebSocketProtocol):
@@ -308,9 +325,7 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         ws, transport = self.websocket, self.transport
         if ws is None or transport is None or transport.is_closing() or ws.ws_proto.state is not State.OPEN:
             return False
-        ws.ws_proto.send_text(frame.encode())
-        for data in ws.ws_proto.data_to_send():
-            transport.write(data)
+        transport.write(text_frame(frame.encode()))
         return True
 
     def fail(self, code: int, reason: str) -> None:
