@@ -56,6 +56,12 @@ async def test_ssr_and_rest_never_touch_the_upstream_per_request(tmp_path: Path,
     settings = make_settings(tmp_path, feed="binance", binance_ws_url=binance.ws_url, binance_rest_url=binance.rest_url)
     async with running_app(settings) as service, httpx.AsyncClient(base_url=service.http) as http:
         await eventually(lambda: len(service.market.hub.latest) == 4, what="bootstrap")
+
+        async def rest_has_every_symbol() -> bool:
+            # REST reuses its cache read for a moment: it can lag the hub's pushed updates by that much.
+            return len((await http.get("/api/v1/markets")).json()["markets"]) == 4
+
+        await eventually(rest_has_every_symbol, what="every symbol in GET /api/v1/markets")
         # The bootstrap's REST resync ends with every symbol's candle history, one request per
         # interval; on a busy machine it can still be running once the prices are in.
         wanted = {f"symbol={s}&interval={i}&" for s in settings.symbols for i in INTERVALS}
