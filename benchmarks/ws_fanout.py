@@ -44,6 +44,7 @@ from typing import Any
 
 import harness
 import uvloop
+from light_client import LightLoad
 from redis.asyncio import Redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
@@ -270,28 +271,41 @@ async def measure(
         await wait_ready(running)
         tally, settled = Tally(), asyncio.Queue[None]()
         every = max(1, clients // PROBES)
+        sources = harness.loopback_sources(clients)
+        # As ws_chain.py: the probes decode, every other client is a light one in a process of its own.
+        subscribe = json.dumps({"op": "subscribe", "symbols": list(SYMBOLS), "id": 1})
+        light = LightLoad(url, [(source, subscribe) for i, source in enumerate(sources) if i % every], within=60)
         tasks = []
-        for i, source in enumerate(harness.loopback_sources(clients)):
-            tasks.append(asyncio.create_task(client(url, source, tally, i % every == 0, settled)))
+        probes = sources[::every]
+        for i, source in enumerate(probes):
+            tasks.append(asyncio.create_task(client(url, source, tally, True, settled)))
             if i % 50 == 49:
                 await asyncio.sleep(0.05)
-        for _ in range(clients):
+        for _ in probes:
             await settled.get()
+        connected, failed = await light.ready()
+        tally.connected += connected
+        tally.failed += failed
         stop = asyncio.Event()
         publisher = asyncio.create_task(publish(redis, ticks, stop))
         await asyncio.sleep(2.0)  # warm-up, not counted
         tally.counting = True
+        light.count()
         if profile and kind != "relay":
             running.process.send_signal(signal.SIGUSR1)  # profile the counted seconds only
         started = time.monotonic()
         await asyncio.sleep(seconds)
         tally.counting = False
         elapsed = time.monotonic() - started
+        frames, updates = await light.counted()
+        tally.frames += frames
+        tally.updates += updates
         stop.set()
         await publisher
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        light.close()
     latencies = sorted(tally.latencies) or [float("nan")]
     expected = ticks * len(SYMBOLS) * max(1, tally.connected)
     return {
